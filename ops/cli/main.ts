@@ -1,0 +1,68 @@
+import { Command } from 'commander';
+import { ConfigError } from '../config/env';
+import { infraSettings } from '../infra/settings';
+import { down, status, up } from '../infra/stack';
+import { createKafka } from '../../topics/kafka';
+import { applyTopics, listTopics } from '../../topics/admin';
+import { createRegistry } from '../../topics/registry';
+import { formatTable } from './table';
+import { registerCommands } from './commands';
+
+const program = new Command('conveyor').description('Conveyor: compute-on-demand REPL service').showHelpAfterError();
+const log = (msg: string) => process.stderr.write(`${msg}\n`);
+
+program
+  .command('up')
+  .description('start the local infrastructure (Kafka, schema registry, ClickHouse check) and apply topics; a no-op when it already runs')
+  .action(async () => {
+    const t0 = Date.now();
+    const reports = await up(log);
+    console.log(formatTable(['component', 'action', 'ms'], reports.map((r) => [r.component, r.started ? 'started' : 'ready', r.ms])));
+    console.log(`infrastructure up in ${Date.now() - t0} ms`);
+  });
+
+program
+  .command('down')
+  .description('stop exactly the processes `up` started')
+  .action(async () => {
+    const stopped = await down();
+    console.log(stopped.length ? `stopped: ${stopped.join(', ')}` : 'nothing was running');
+  });
+
+program
+  .command('status')
+  .description('show the local infrastructure and its health')
+  .action(async () => {
+    const states = await status();
+    console.log(formatTable(['component', 'running', 'healthy', 'pid', 'log'], states.map((s) => [s.name, s.running ? 'yes' : 'no', s.healthy ? 'yes' : 'no', s.pid ?? '-', s.log])));
+  });
+
+const topicsCmd = program.command('topics').description('topics as code: apply and list');
+topicsCmd
+  .command('apply')
+  .description('create or update every declared topic and register its Avro schema (BACKWARD)')
+  .action(async () => {
+    const s = infraSettings();
+    const applied = await applyTopics(createKafka(s.brokers, 'conveyor-cli'), createRegistry({ url: s.registryUrl }));
+    console.log(formatTable(['topic', 'action', 'partitions', 'schema id'], applied.map((a) => [a.name, a.action, a.partitions, a.schemaId])));
+  });
+topicsCmd
+  .command('list')
+  .description('topics on the broker with partition counts and end offsets')
+  .action(async () => {
+    const s = infraSettings();
+    const rows = await listTopics(createKafka(s.brokers, 'conveyor-cli'));
+    console.log(formatTable(['topic', 'partitions', 'end offsets', 'config', 'declared'], rows.map((r) => [r.name, r.partitions, r.endOffsets, r.config, r.declared ? 'yes' : 'no'])));
+  });
+
+registerCommands(program, log);
+
+program.parseAsync(process.argv).then(
+  () => process.exit(0),
+  (err: unknown) => {
+    if (err instanceof ConfigError) log(`conveyor: invalid configuration: ${err.message}`);
+    else if (err instanceof Error && 'code' in err) log(`conveyor: ${(err as Error & { code: string }).code}: ${err.message}`);
+    else log(`conveyor: ${err instanceof Error ? err.stack : String(err)}`);
+    process.exit(1);
+  },
+);

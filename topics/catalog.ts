@@ -1,0 +1,79 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { DeadLetter, EditEvent, ProgramSnapshot, RunOutput, RunRequest, RunResultRecord } from './types';
+
+/**
+ * Every topic Conveyor uses, declared once: name, partitions, key, retention
+ * or compaction, and the Avro schema of its values. `conveyor topics apply`
+ * makes the broker and the registry match this table.
+ */
+export interface TopicSpec<T = unknown> {
+  name: string;
+  partitions: number;
+  key: string;
+  schemaFile: string;
+  config: Record<string, string>;
+  doc: string;
+  /** Phantom field tying the spec to its record type. */
+  readonly _type?: T;
+}
+
+/** editor.edits and every runs.requests.<class> share this count: they are co-partitioned. */
+export const ROUTED_PARTITIONS = 24;
+export const HARDWARE_CLASSES = ['x86_64', 'arm64', 'gpu'] as const;
+export type HardwareClassName = (typeof HARDWARE_CLASSES)[number];
+
+const DAY = 24 * 3600 * 1000;
+
+function topic<T>(spec: Omit<TopicSpec<T>, '_type'>): TopicSpec<T> {
+  return spec;
+}
+
+export const topics = {
+  edits: topic<EditEvent>({
+    name: 'editor.edits', partitions: ROUTED_PARTITIONS, key: 'sessionId', schemaFile: 'EditEvent.avsc',
+    config: { 'cleanup.policy': 'delete', 'retention.ms': String(30 * DAY) },
+    doc: 'Every edit of every session, in order per session: the replayable history of what people typed.',
+  }),
+  snapshots: topic<ProgramSnapshot>({
+    name: 'programs.snapshots', partitions: ROUTED_PARTITIONS, key: 'sessionId', schemaFile: 'ProgramSnapshot.avsc',
+    config: { 'cleanup.policy': 'compact', 'min.cleanable.dirty.ratio': '0.1', 'segment.ms': String(3600 * 1000) },
+    doc: 'Latest text and version per session; rebuilds executor buffers after a restart.',
+  }),
+  output: topic<RunOutput>({
+    name: 'runs.output', partitions: 6, key: 'runId', schemaFile: 'RunOutput.avsc',
+    config: { 'cleanup.policy': 'delete', 'retention.ms': String(DAY) },
+    doc: 'Live output chunks of runs.',
+  }),
+  results: topic<RunResultRecord>({
+    name: 'runs.results', partitions: 6, key: 'runId', schemaFile: 'RunResult.avsc',
+    config: { 'cleanup.policy': 'delete', 'retention.ms': String(7 * DAY) },
+    doc: 'Final results with resource usage.',
+  }),
+  dlq: topic<DeadLetter>({
+    name: 'runs.dlq', partitions: 1, key: 'id', schemaFile: 'DeadLetter.avsc',
+    config: { 'cleanup.policy': 'delete', 'retention.ms': String(30 * DAY) },
+    doc: 'Records that could not be processed, with the reason.',
+  }),
+} as const;
+
+export function requestsTopic(hardwareClass: string): TopicSpec<RunRequest> {
+  return topic<RunRequest>({
+    name: `runs.requests.${hardwareClass}`, partitions: ROUTED_PARTITIONS, key: 'sessionId', schemaFile: 'RunRequest.avsc',
+    config: { 'cleanup.policy': 'delete', 'retention.ms': String(7 * DAY) },
+    doc: `Run requests for executors of hardware class ${hardwareClass}, co-partitioned with editor.edits.`,
+  });
+}
+
+export function allTopics(): TopicSpec[] {
+  return [...Object.values(topics), ...HARDWARE_CLASSES.map(requestsTopic)];
+}
+
+/** The registry subject of a topic's values (Confluent TopicNameStrategy). */
+export function subjectOf(spec: TopicSpec): string {
+  return `${spec.name}-value`;
+}
+
+export function loadSchema(spec: TopicSpec): Record<string, unknown> {
+  return JSON.parse(fs.readFileSync(path.join(__dirname, 'schemas', spec.schemaFile), 'utf8')) as Record<string, unknown>;
+}

@@ -1,0 +1,94 @@
+import { COMPATIBILITY, SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
+import { loadSchema, subjectOf, type TopicSpec } from './catalog';
+
+export type Compatibility = 'BACKWARD' | 'FORWARD' | 'FULL' | 'NONE';
+
+export class RegistryError extends Error {
+  constructor(readonly code: 'schema_incompatible' | 'registry_unavailable' | 'schema_unknown', message: string) {
+    super(message);
+    this.name = 'RegistryError';
+  }
+}
+
+/**
+ * The schema registry as Conveyor uses it: register a topic's value schema
+ * under BACKWARD compatibility, then encode and decode values in the
+ * Confluent wire format (magic byte 0, 4-byte schema id, Avro body).
+ */
+export interface Registry {
+  register(spec: TopicSpec, schema?: Record<string, unknown>): Promise<number>;
+  encode<T>(spec: TopicSpec<T>, value: T): Promise<Buffer>;
+  decode<T = unknown>(buffer: Buffer): Promise<T>;
+  compatibility(subject: string): Promise<Compatibility | null>;
+  readonly url: string;
+}
+
+export function createRegistry({ url, compatibility = 'BACKWARD' }: { url: string; compatibility?: Compatibility }): Registry {
+  const client = new SchemaRegistry({ host: url });
+  const ids = new Map<string, number>();
+
+  async function http(method: string, path: string, body?: unknown): Promise<{ status: number; json: unknown }> {
+    let res: Response;
+    try {
+      res = await fetch(`${url}${path}`, {
+        method,
+        headers: { 'Content-Type': 'application/vnd.schemaregistry.v1+json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    } catch (err) {
+      throw new RegistryError('registry_unavailable', `The schema registry at ${url} cannot be reached: ${(err as Error).message}`);
+    }
+    const text = await res.text();
+    return { status: res.status, json: text ? (JSON.parse(text) as unknown) : null };
+  }
+
+  async function current(subject: string): Promise<Compatibility | null> {
+    const { status, json } = await http('GET', `/config/${encodeURIComponent(subject)}`);
+    if (status === 404) return null;
+    return ((json as { compatibilityLevel?: string }).compatibilityLevel?.toUpperCase() ?? null) as Compatibility | null;
+  }
+
+  /**
+   * Apicurio answers 200 NONE for a subject without a rule where Confluent
+   * answers 404, and the kafkajs client then refuses to register. Setting the
+   * rule explicitly before registering makes both registries behave alike.
+   */
+  async function ensureCompatibility(subject: string): Promise<void> {
+    const level = await current(subject);
+    if (level !== null && level !== compatibility) {
+      await http('PUT', `/config/${encodeURIComponent(subject)}`, { compatibility });
+    }
+  }
+
+  return {
+    url,
+    compatibility: current,
+    async register(spec, schema = loadSchema(spec)) {
+      const subject = subjectOf(spec);
+      await ensureCompatibility(subject);
+      try {
+        const { id } = await client.register({ type: SchemaType.AVRO, schema: JSON.stringify(schema) }, { subject, compatibility: COMPATIBILITY[compatibility] });
+        await ensureCompatibility(subject);
+        ids.set(spec.name, id);
+        return id;
+      } catch (err) {
+        const e = err as { status?: number; message?: string };
+        if (e.status === 409) {
+          throw new RegistryError('schema_incompatible', `The new schema for ${subject} is not ${compatibility} compatible with the registered one: ${e.message}`);
+        }
+        throw err;
+      }
+    },
+    async encode(spec, value) {
+      let id = ids.get(spec.name);
+      if (id === undefined) {
+        id = await client.getLatestSchemaId(subjectOf(spec));
+        ids.set(spec.name, id);
+      }
+      return client.encode(id, value);
+    },
+    async decode<T>(buffer: Buffer) {
+      return (await client.decode(buffer)) as T;
+    },
+  };
+}

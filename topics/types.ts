@@ -1,0 +1,133 @@
+/**
+ * TypeScript shapes of the Avro records in schemas/. One type per schema;
+ * catalog.spec.ts proves every sample of these types is valid against its .avsc.
+ */
+export interface SourceFile { name: string; content: string }
+
+export interface EditOp { file: string; offset: number; deleteCount: number; insert: string }
+
+export interface EditEvent {
+  eventId: string;
+  sessionId: string;
+  userId: string;
+  timestampMs: number;
+  kind: 'open' | 'edit' | 'close';
+  language: string;
+  dependencySet: string;
+  hardwareClass: string;
+  baseVersion: number;
+  version: number;
+  files: SourceFile[] | null;
+  ops: EditOp[];
+  textBytes: number;
+}
+
+export interface ProgramSnapshot {
+  sessionId: string;
+  userId: string;
+  language: string;
+  dependencySet: string;
+  hardwareClass: string;
+  version: number;
+  files: SourceFile[];
+  updatedAtMs: number;
+}
+
+export interface StageLimitsRecord {
+  wallMs: number | null;
+  cpuMs: number | null;
+  memoryBytes: number | null;
+  pids: number | null;
+  outputBytes: number | null;
+  fileBytes: number | null;
+  openFiles: number | null;
+}
+
+export type RunSource = 'websocket' | 'rest' | 'piston' | 'load';
+
+export interface RunRequest {
+  runId: string;
+  sessionId: string;
+  userId: string;
+  requestedAtMs: number;
+  language: string;
+  languageVersion: string;
+  dependencySet: string;
+  hardwareClass: string;
+  programVersion: number;
+  stdin: string;
+  args: string[];
+  compilerFlags: string[];
+  compileLimits: StageLimitsRecord | null;
+  runLimits: StageLimitsRecord | null;
+  source: RunSource;
+  replyTo: string;
+  streamOutput: boolean;
+}
+
+export interface RunOutput {
+  runId: string;
+  sessionId: string;
+  replyTo: string;
+  seq: number;
+  stage: 'compile' | 'run';
+  stream: 'stdout' | 'stderr';
+  data: string;
+  timestampMs: number;
+}
+
+export const RUN_STATUSES = ['ok', 'compile_error', 'runtime_error', 'time_limit', 'memory_limit', 'output_limit', 'internal_error', 'cancelled'] as const;
+export type RunStatusValue = (typeof RUN_STATUSES)[number];
+
+export interface StageResultRecord {
+  status: RunStatusValue;
+  stdout: string;
+  stderr: string;
+  exitCode: number | null;
+  signal: string | null;
+  wallMs: number;
+  cpuMs: number;
+  peakMemoryBytes: number;
+  stdoutTruncated: boolean;
+  stderrTruncated: boolean;
+}
+
+export interface RunResultRecord {
+  runId: string;
+  sessionId: string;
+  userId: string;
+  replyTo: string;
+  source: string;
+  language: string;
+  languageVersion: string;
+  dependencySet: string;
+  hardwareClass: string;
+  programVersion: number;
+  status: RunStatusValue;
+  message: string | null;
+  requestedAtMs: number;
+  startedAtMs: number;
+  finishedAtMs: number;
+  compile: StageResultRecord | null;
+  run: StageResultRecord | null;
+  cacheHit: boolean;
+  pooled: boolean;
+  sourceBytes: number;
+  fileCount: number;
+  executorId: string;
+  attempt: number;
+}
+
+export interface DeadLetter {
+  id: string;
+  timestampMs: number;
+  sourceTopic: string;
+  partition: number;
+  offset: number;
+  key: string | null;
+  runId: string | null;
+  code: string;
+  reason: string;
+  consumer: string;
+  payload: Buffer | null;
+}
