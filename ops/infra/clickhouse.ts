@@ -1,28 +1,24 @@
-import { createClient } from '@clickhouse/client';
+import { createClient, type ClickHouseClient } from '@clickhouse/client';
 import type { InfraSettings } from './settings';
 
 /**
- * ClickHouse is either embedded (chdb, in the process that owns the data
- * directory: the analytics service) or a server at CLICKHOUSE_URL. `up`
- * checks that the engine loads and answers, without taking the data dir.
+ * One way to reach ClickHouse for every caller: a server when CLICKHOUSE_URL
+ * is set, otherwise embedded chdb on a data directory (":memory:" for a
+ * throwaway engine). Only one process may own an embedded data directory.
  */
-export async function checkClickHouse(s: InfraSettings): Promise<{ kind: 'embedded chdb' | 'server'; version: string }> {
-  if (s.CLICKHOUSE_URL) {
-    const client = createClient({ url: s.CLICKHOUSE_URL });
-    try {
-      const rs = await client.query({ query: 'SELECT version() AS v', format: 'JSONEachRow' });
-      const [row] = await rs.json<{ v: string }>();
-      return { kind: 'server', version: row!.v };
-    } finally {
-      await client.close();
-    }
-  }
+export async function openClickHouse(opts: { url?: string; path: string }): Promise<ClickHouseClient> {
+  if (opts.url) return createClient({ url: opts.url, request_timeout: 60000 });
   const { createChdbConnection } = await import('chdb/connection');
-  const client = createClient({ connection: createChdbConnection({ path: ':memory:' }) } as Parameters<typeof createClient>[0]);
+  return createClient({ connection: createChdbConnection({ path: opts.path }) } as Parameters<typeof createClient>[0]);
+}
+
+/** `up` checks that the engine loads and answers, without taking the data dir. */
+export async function checkClickHouse(s: InfraSettings): Promise<{ kind: 'embedded chdb' | 'server'; version: string }> {
+  const client = await openClickHouse({ url: s.CLICKHOUSE_URL, path: ':memory:' });
   try {
     const rs = await client.query({ query: 'SELECT version() AS v', format: 'JSONEachRow' });
     const [row] = await rs.json<{ v: string }>();
-    return { kind: 'embedded chdb', version: row!.v };
+    return { kind: s.CLICKHOUSE_URL ? 'server' : 'embedded chdb', version: row!.v };
   } finally {
     await client.close();
   }
