@@ -1,0 +1,249 @@
+import fs from 'node:fs';
+import path from 'node:path';
+
+/**
+ * One cgroup per sandbox: memory (+swap), pids and CPU limits, CPU and peak
+ * memory accounting, OOM detection and kill-everything. cgroup v1 (one
+ * hierarchy per controller) and v2 (unified) hide behind the same interface.
+ */
+export interface CgroupLimits { memoryBytes: number; pids: number; cpuCores: number }
+export interface CgroupUsage { cpuMs: number; peakMemoryBytes: number }
+
+export interface RunCgroup {
+  /** Files a new process writes its pid into to join every controller. */
+  readonly procsFiles: string[];
+  setLimits(l: CgroupLimits): void;
+  /** Start accounting afresh (a warm sandbox is charged only for the run). */
+  resetAccounting(): void;
+  usage(): CgroupUsage;
+  oomKilled(): boolean;
+  pids(): number[];
+  killAll(): Promise<void>;
+  destroy(): Promise<void>;
+}
+
+export interface CgroupFactory {
+  readonly version: 1 | 2;
+  create(name: string): RunCgroup;
+  close(): void;
+}
+
+const read = (f: string): string => {
+  try {
+    return fs.readFileSync(f, 'utf8');
+  } catch {
+    return '';
+  }
+};
+const write = (f: string, v: string | number): boolean => {
+  try {
+    fs.writeFileSync(f, String(v));
+    return true;
+  } catch {
+    return false;
+  }
+};
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function rmdirRetry(dir: string): Promise<void> {
+  for (let i = 0; i < 50; i++) {
+    try {
+      fs.rmdirSync(dir);
+      return;
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') return;
+      await sleep(i < 10 ? 2 : 20);
+    }
+  }
+}
+
+function mounts(): { v1: Map<string, string>; v2: string | null } {
+  const v1 = new Map<string, string>();
+  let v2: string | null = null;
+  for (const line of read('/proc/self/mountinfo').split('\n')) {
+    const [pre, post] = line.split(' - ');
+    if (!pre || !post) continue;
+    const mountPoint = pre.split(' ')[4]!;
+    const [fstype, , opts] = post.split(' ');
+    if (fstype === 'cgroup2' && (mountPoint === '/sys/fs/cgroup' || !v2)) v2 = mountPoint;
+    if (fstype === 'cgroup') for (const o of (opts ?? '').split(',')) if (['memory', 'pids', 'cpu', 'cpuacct', 'freezer'].includes(o)) v1.set(o, mountPoint);
+  }
+  return { v1, v2 };
+}
+
+function ownPaths(): { v1: Map<string, string>; v2: string } {
+  const v1 = new Map<string, string>();
+  let v2 = '/';
+  for (const line of read('/proc/self/cgroup').split('\n')) {
+    const m = /^(\d+):([^:]*):(.*)$/.exec(line);
+    if (!m) continue;
+    if (m[1] === '0' && m[2] === '') v2 = m[3]!;
+    for (const c of m[2]!.split(',')) v1.set(c, m[3]!);
+  }
+  return { v1, v2 };
+}
+
+/**
+ * Detects the cgroup layout. Run cgroups nest under `<own cgroup>/<parentName>`
+ * so sandboxes stay accounted inside whatever contains the engine.
+ */
+export function createCgroupFactory(parentName = 'conveyor-runtimes'): CgroupFactory {
+  const m = mounts();
+  const own = ownPaths();
+  if (m.v1.has('memory') && m.v1.has('pids')) return v1Factory(m.v1, own.v1, parentName);
+  if (m.v2) return v2Factory(m.v2, own.v2, parentName);
+  throw new Error('no usable cgroup hierarchy: need cgroup v1 memory+pids controllers or cgroup v2');
+}
+
+function v1Factory(mountsByCtl: Map<string, string>, own: Map<string, string>, parentName: string): CgroupFactory {
+  const controllers = ['memory', 'pids', 'cpu', 'cpuacct', 'freezer'].filter((c) => mountsByCtl.has(c));
+  const parents = new Map<string, string>();
+  for (const c of controllers) {
+    const p = path.join(mountsByCtl.get(c)!, own.get(c) ?? '/', parentName);
+    fs.mkdirSync(p, { recursive: true });
+    parents.set(c, p);
+  }
+  const hasMemsw = fs.existsSync(path.join(parents.get('memory')!, 'memory.memsw.limit_in_bytes'));
+  return {
+    version: 1,
+    create(name) {
+      const dirs = new Map<string, string>();
+      for (const [c, p] of parents) {
+        const d = path.join(p, name);
+        fs.mkdirSync(d, { recursive: true });
+        dirs.set(c, d);
+      }
+      const mem = (f: string) => path.join(dirs.get('memory')!, f);
+      let cpuBase = 0;
+      const cpuNs = () => Number(read(path.join(dirs.get('cpuacct') ?? dirs.get('cpu')!, 'cpuacct.usage')).trim() || 0);
+      const procs = () => {
+        const out = new Set<number>();
+        for (const d of dirs.values()) for (const l of read(path.join(d, 'cgroup.procs')).split('\n')) if (l) out.add(Number(l));
+        return [...out];
+      };
+      return {
+        procsFiles: [...dirs.values()].map((d) => path.join(d, 'cgroup.procs')),
+        setLimits(l) {
+          const bytes = String(l.memoryBytes);
+          // memsw must stay >= limit: order the two writes by direction.
+          if (!write(mem('memory.limit_in_bytes'), bytes) && hasMemsw) {
+            write(mem('memory.memsw.limit_in_bytes'), bytes);
+            write(mem('memory.limit_in_bytes'), bytes);
+          } else if (hasMemsw) write(mem('memory.memsw.limit_in_bytes'), bytes);
+          write(path.join(dirs.get('pids')!, 'pids.max'), l.pids);
+          if (dirs.has('cpu')) {
+            write(path.join(dirs.get('cpu')!, 'cpu.cfs_period_us'), 100000);
+            write(path.join(dirs.get('cpu')!, 'cpu.cfs_quota_us'), Math.round(l.cpuCores * 100000));
+          }
+        },
+        resetAccounting() {
+          write(mem('memory.max_usage_in_bytes'), 0);
+          if (hasMemsw) write(mem('memory.memsw.max_usage_in_bytes'), 0);
+          cpuBase = cpuNs();
+        },
+        usage() {
+          const peak = Number(read(mem('memory.max_usage_in_bytes')).trim() || 0);
+          return { cpuMs: Math.max(0, (cpuNs() - cpuBase) / 1e6), peakMemoryBytes: peak };
+        },
+        oomKilled() {
+          const oc = /oom_kill (\d+)/.exec(read(mem('memory.oom_control')));
+          if (oc) return Number(oc[1]) > 0;
+          return Number(read(mem('memory.failcnt')).trim() || 0) > 0;
+        },
+        pids: procs,
+        async killAll() {
+          const freezer = dirs.get('freezer');
+          for (let round = 0; round < 100; round++) {
+            if (freezer) {
+              write(path.join(freezer, 'freezer.state'), 'FROZEN');
+              for (let i = 0; i < 50 && read(path.join(freezer, 'freezer.state')).trim() === 'FREEZING'; i++) await sleep(1);
+            }
+            const list = procs();
+            for (const pid of list) {
+              try {
+                process.kill(pid, 'SIGKILL');
+              } catch {
+                /* already gone */
+              }
+            }
+            if (freezer) write(path.join(freezer, 'freezer.state'), 'THAWED');
+            if (list.length === 0) return;
+            await sleep(round < 10 ? 1 : 10);
+          }
+        },
+        async destroy() {
+          await this.killAll();
+          await Promise.all([...dirs.values()].map(rmdirRetry));
+        },
+      };
+    },
+    close() {
+      for (const p of parents.values()) {
+        try {
+          fs.rmdirSync(p);
+        } catch {
+          /* another engine still uses it */
+        }
+      }
+    },
+  };
+}
+
+function v2Factory(root: string, own: string, parentName: string): CgroupFactory {
+  const parent = path.join(root, own, parentName);
+  fs.mkdirSync(parent, { recursive: true });
+  const available = read(path.join(parent, 'cgroup.controllers'));
+  if (!/memory/.test(available) || !/pids/.test(available))
+    throw new Error(`cgroup v2: memory and pids controllers are not delegated to ${parent} (cgroup.controllers: "${available.trim()}")`);
+  write(path.join(parent, 'cgroup.subtree_control'), '+memory +pids +cpu');
+  return {
+    version: 2,
+    create(name) {
+      const d = path.join(parent, name);
+      fs.mkdirSync(d, { recursive: true });
+      const f = (x: string) => path.join(d, x);
+      let cpuBase = 0;
+      const cpuUs = () => Number(/usage_usec (\d+)/.exec(read(f('cpu.stat')))?.[1] ?? 0);
+      const procs = () => read(f('cgroup.procs')).split('\n').filter(Boolean).map(Number);
+      return {
+        procsFiles: [f('cgroup.procs')],
+        setLimits(l) {
+          write(f('memory.max'), l.memoryBytes);
+          write(f('memory.swap.max'), 0);
+          write(f('pids.max'), l.pids);
+          write(f('cpu.max'), `${Math.round(l.cpuCores * 100000)} 100000`);
+        },
+        resetAccounting() {
+          write(f('memory.peak'), 'reset');
+          cpuBase = cpuUs();
+        },
+        usage() {
+          return { cpuMs: Math.max(0, (cpuUs() - cpuBase) / 1000), peakMemoryBytes: Number(read(f('memory.peak')).trim() || 0) };
+        },
+        oomKilled() {
+          return Number(/oom_kill (\d+)/.exec(read(f('memory.events')))?.[1] ?? 0) > 0;
+        },
+        pids: procs,
+        async killAll() {
+          for (let round = 0; round < 100; round++) {
+            if (!write(f('cgroup.kill'), 1)) for (const pid of procs()) { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } }
+            if (procs().length === 0) return;
+            await sleep(round < 10 ? 1 : 10);
+          }
+        },
+        async destroy() {
+          await this.killAll();
+          await rmdirRetry(d);
+        },
+      };
+    },
+    close() {
+      try {
+        fs.rmdirSync(parent);
+      } catch {
+        /* still in use */
+      }
+    },
+  };
+}

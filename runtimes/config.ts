@@ -1,0 +1,17 @@
+import { z } from 'zod';
+import { env, readSection } from '../ops/config/env';
+
+/** Settings of the runtimes engine, read once from the environment. */
+export const runtimesSection = z.object({
+  CONVEYOR_RUNTIMES_HARDWARE_CLASSES: env.list('x86_64,arm64'),
+  CONVEYOR_RUNTIMES_POOL_SIZE: env.int(2, 0, 64),
+  CONVEYOR_RUNTIMES_CACHE_MAX_BYTES: env.int(512 * 1024 * 1024, 1024 * 1024, 1024 * 1024 * 1024 * 1024),
+  CONVEYOR_RUNTIMES_CGROUP_PARENT: env.str('conveyor-runtimes'),
+  CONVEYOR_RUNTIMES_CPU_CORES: env.int(1, 1, 64),
+});
+
+export type RuntimesConfig = z.infer<typeof runtimesSection>;
+
+export function readRuntimesConfig(e: NodeJS.ProcessEnv = process.env): RuntimesConfig {
+  return readSection(runtimesSection, e);
+}

@@ -1,0 +1,221 @@
+/**
+ * The language table: data, not classes. Each entry says how to compile and
+ * run a program per hardware class and which dependency sets it may use.
+ *
+ * Command templates are argv arrays; tokens in braces are filled in by
+ * runtimes/commands.ts: {sources} {flags} {args} {main} {mainClass}
+ * {linkFlags} {out} (the compile output dir), {prog} (the run's artifact dir).
+ */
+export type PoolKind = 'python' | 'node' | 'typescript';
+
+export interface Toolchain {
+  /** Identifies the compiler for the cache key and the PCH directory. */
+  id: string;
+  compile?: string[];
+  run: string[];
+  /** Precompiled standard headers: the C++ compiler that builds them. */
+  pchCompiler?: string;
+}
+
+export interface DependencySet {
+  name: string;
+  /** Directory under <cacheDir>/depsets mounted at /deps (built by ops/setup/steps/40-depsets.sh). */
+  depsDir?: string;
+  /** Flags appended at link time (C/C++). */
+  linkFlags?: string[];
+  /** Python modules the warm interpreter imports before it waits for code. */
+  preload?: string[];
+  hardwareClasses?: string[];
+}
+
+export interface LanguageDef {
+  id: string;
+  version: string;
+  aliases: string[];
+  /** Name used when a single file arrives without a usable name. */
+  mainFile: string;
+  extensions: string[];
+  compiled: boolean;
+  pool?: PoolKind;
+  toolchains: Record<string, Toolchain>;
+  defaultFlags: string[];
+  /** Exact flags or whole-flag patterns users may pass. */
+  flagAllow: (string | RegExp)[];
+  dependencySets: DependencySet[];
+  /** Host paths the sandbox needs beyond /usr, as [hostPath, sandboxPath]. */
+  binds?: [string, string][];
+  env?: Record<string, string>;
+}
+
+const WARNINGS = [/^-W[a-z][a-z0-9=+-]*$/, '-w', '-pedantic', '-pedantic-errors'];
+const OPT = ['-O0', '-O1', '-O2', '-O3', '-Os', '-Og'];
+const DEFINE = /^-D[A-Za-z_][A-Za-z0-9_]*(=[A-Za-z0-9_.+-]*)?$/;
+const CXX_STD = ['-std=c++17', '-std=c++20', '-std=c++23', '-std=gnu++17', '-std=gnu++20', '-std=gnu++23'];
+const C_STD = ['-std=c11', '-std=c17', '-std=gnu11', '-std=gnu17', '-std=c2x'];
+const CC_MISC = ['-g', '-march=native', '-ffast-math', '-fsanitize=address', '-fsanitize=undefined', '-fno-exceptions', '-fno-rtti', '-lm', '-lpthread', '-pthread'];
+
+const cxx = (compiler: string, extra: string[]): string[] => [compiler, '-pipe', ...extra, '{flags}', '{pch}', '-o', '{out}/main', '{sources}', '{linkFlags}'];
+
+export const LANGUAGES: LanguageDef[] = [
+  {
+    id: 'c',
+    version: '12.2.0',
+    aliases: ['gcc', 'c99', 'c11', 'c17'],
+    mainFile: 'main.c',
+    extensions: ['.c', '.h'],
+    compiled: true,
+    toolchains: {
+      x86_64: { id: 'gcc-12-x86_64', compile: cxx('/usr/bin/gcc-12', []), run: ['{prog}/main', '{args}'] },
+      arm64: { id: 'gcc-12-aarch64', compile: cxx('/usr/bin/aarch64-linux-gnu-gcc-12', ['-static']), run: ['/usr/bin/qemu-aarch64', '{prog}/main', '{args}'] },
+    },
+    defaultFlags: ['-std=c17', '-O2'],
+    flagAllow: [...C_STD, ...OPT, ...WARNINGS, DEFINE, ...CC_MISC],
+    dependencySets: [{ name: 'c-gcc12-std', linkFlags: ['-lm'] }],
+  },
+  {
+    id: 'c++',
+    version: '12.2.0',
+    aliases: ['cpp', 'g++', 'cxx', 'cc'],
+    mainFile: 'main.cpp',
+    extensions: ['.cpp', '.cc', '.cxx', '.hpp', '.h', '.hh'],
+    compiled: true,
+    toolchains: {
+      x86_64: { id: 'g++-12-x86_64', compile: cxx('/usr/bin/g++-12', []), run: ['{prog}/main', '{args}'], pchCompiler: '/usr/bin/g++-12' },
+      arm64: {
+        id: 'g++-12-aarch64',
+        compile: cxx('/usr/bin/aarch64-linux-gnu-g++-12', ['-static']),
+        run: ['/usr/bin/qemu-aarch64', '{prog}/main', '{args}'],
+        pchCompiler: '/usr/bin/aarch64-linux-gnu-g++-12',
+      },
+    },
+    defaultFlags: ['-std=c++17', '-O2'],
+    flagAllow: [...CXX_STD, ...OPT, ...WARNINGS, DEFINE, ...CC_MISC],
+    dependencySets: [
+      { name: 'cpp-gcc12-std' },
+      { name: 'cpp-gcc12-fmt', linkFlags: ['-lfmt'], hardwareClasses: ['x86_64'] },
+    ],
+  },
+  {
+    id: 'python',
+    version: '3.11.2',
+    aliases: ['py', 'python3', 'py3', 'python3.11'],
+    mainFile: 'main.py',
+    extensions: ['.py', '.txt', '.csv', '.json'],
+    compiled: false,
+    pool: 'python',
+    toolchains: { x86_64: { id: 'cpython-3.11', run: ['/usr/bin/python3', '-I', '-S'] } },
+    defaultFlags: [],
+    flagAllow: [],
+    dependencySets: [
+      { name: 'python-3.11-std' },
+      { name: 'python-3.11-sci', depsDir: 'python-3.11-sci', preload: ['numpy', 'pandas'] },
+    ],
+    env: { PYTHONDONTWRITEBYTECODE: '1', PYTHONUNBUFFERED: '1', OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1' },
+  },
+  {
+    id: 'javascript',
+    version: '20',
+    aliases: ['js', 'node', 'node-js', 'nodejs'],
+    mainFile: 'main.js',
+    extensions: ['.js', '.cjs', '.json', '.txt'],
+    compiled: false,
+    pool: 'node',
+    toolchains: { x86_64: { id: 'node-20', run: ['/usr/bin/node'] } },
+    defaultFlags: [],
+    flagAllow: [],
+    dependencySets: [{ name: 'javascript-node20-std' }],
+  },
+  {
+    id: 'typescript',
+    version: '5',
+    aliases: ['ts', 'tsc', 'node-ts'],
+    mainFile: 'main.ts',
+    extensions: ['.ts', '.js', '.json', '.txt'],
+    compiled: false,
+    pool: 'typescript',
+    toolchains: { x86_64: { id: 'typescript-node20', run: ['/usr/bin/node'] } },
+    defaultFlags: [],
+    flagAllow: [],
+    dependencySets: [{ name: 'typescript-node20-std' }],
+  },
+  {
+    id: 'go',
+    version: '1',
+    aliases: ['golang'],
+    mainFile: 'main.go',
+    extensions: ['.go'],
+    compiled: true,
+    toolchains: {
+      x86_64: {
+        id: 'go',
+        compile: ['/bin/sh', '/deps/build.sh', '{out}/main', '{flags}', '--', '{sources}'],
+        run: ['{prog}/main', '{args}'],
+      },
+    },
+    defaultFlags: [],
+    flagAllow: ['-N', '-l'],
+    dependencySets: [{ name: 'go-std', depsDir: 'go-std' }],
+    binds: [['/usr/local/go', '/usr/local/go']],
+  },
+  {
+    id: 'rust',
+    version: '1',
+    aliases: ['rs', 'rustc'],
+    mainFile: 'main.rs',
+    extensions: ['.rs'],
+    compiled: true,
+    toolchains: {
+      x86_64: {
+        id: 'rustc',
+        compile: ['/opt/rust/bin/rustc', '--edition', '2021', '{flags}', '-o', '{out}/main', '{main}'],
+        run: ['{prog}/main', '{args}'],
+      },
+    },
+    defaultFlags: ['-Copt-level=1'],
+    flagAllow: [/^-Copt-level=[0-3sz]$/, '-O', '-g', /^--edition=20(15|18|21|24)$/, /^-W[a-z-]+$/, /^-A[a-z_:-]+$/, /^-D[a-z_:-]+$/],
+    dependencySets: [{ name: 'rust-std' }],
+    binds: [['@rust', '/opt/rust']],
+  },
+  {
+    id: 'java',
+    version: '17',
+    aliases: ['jdk', 'openjdk'],
+    mainFile: 'Main.java',
+    extensions: ['.java'],
+    compiled: true,
+    toolchains: {
+      x86_64: {
+        id: 'openjdk-17',
+        compile: ['/usr/lib/jvm/java-17-openjdk-amd64/bin/javac', '-J-XX:+UseSerialGC', '-J-XX:TieredStopAtLevel=1', '-J-Xshare:auto', '-J-Xss4m', '-encoding', 'UTF-8', '{flags}', '-d', '{out}', '{sources}'],
+        run: ['/usr/lib/jvm/java-17-openjdk-amd64/bin/java', '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1', '-Xshare:auto', '-Xss64m', '-cp', '{prog}', '{mainClass}', '{args}'],
+      },
+    },
+    defaultFlags: [],
+    flagAllow: ['-g', '-nowarn', '-Xlint', /^-Xlint:[a-z,-]+$/, '-deprecation'],
+    dependencySets: [{ name: 'java-17-std' }],
+    binds: [
+      ['/usr/lib/jvm', '/usr/lib/jvm'],
+      ['/etc/java-17-openjdk', '/etc/java-17-openjdk'],
+    ],
+  },
+];
+
+const byName = new Map<string, LanguageDef>();
+for (const l of LANGUAGES) for (const n of [l.id, ...l.aliases]) byName.set(n.toLowerCase(), l);
+
+export function findLanguage(name: string): LanguageDef | undefined {
+  return byName.get(name.trim().toLowerCase());
+}
+
+export function defaultDependencySet(lang: LanguageDef): DependencySet {
+  return lang.dependencySets[0]!;
+}
+
+export function flagAllowed(lang: LanguageDef, flag: string): boolean {
+  return lang.flagAllow.some((a) => (typeof a === 'string' ? a === flag : a.test(flag)));
+}
+
+export function hardwareClassesOf(lang: LanguageDef, set?: DependencySet): string[] {
+  const classes = Object.keys(lang.toolchains);
+  return set?.hardwareClasses ? classes.filter((c) => set.hardwareClasses!.includes(c)) : classes;
+}

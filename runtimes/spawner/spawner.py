@@ -1,0 +1,336 @@
+#!/usr/bin/python3
+"""Conveyor spawner: the small long-lived process that forks sandboxes.
+
+The engine lives in a large Node process; fork() there costs time proportional
+to its heap (see docs/decisions/runtimes-spawner.md). This helper is ~10 MB, so
+its forks are cheap. It speaks over stdin/stdout with the engine:
+
+  engine -> spawner: one JSON object per line
+    {"op":"spawn","id":N,"argv":[...],"cgroups":[".../cgroup.procs"],
+     "rlimits":{"fsize":B,"nofile":N},"files":["<base64>",...],"maxOut":B}
+      argv may contain "@FD<i>@" which is replaced with the fd of files[i]
+      (a memfd holding that content), for bwrap --file / --ro-bind-data.
+    {"op":"stdin","id":N,"data":"<base64>"}  {"op":"eof","id":N}
+    {"op":"signal","id":N,"signal":9}
+  spawner -> engine: frames  [u8 type][u32 id][u32 len][payload]
+    1 stdout bytes, 2 stderr bytes, 3 exit JSON, 4 spawned JSON {"pid"},
+    5 error text, 6 overflow JSON {"stream"}
+
+At start it enters a private mount namespace and bind-mounts the "views"
+(argv[1], JSON {name: hostPath}) read-only under /run/conveyor/<name>, so the
+unprivileged sandbox can reach toolchains and caches that live under 0700
+directories such as /root, without changing the host's mount table.
+"""
+import base64
+import ctypes
+import errno
+import json
+import os
+import resource
+import selectors
+import signal
+import struct
+import sys
+
+UID = 65534
+VIEW_ROOT = '/run/conveyor'
+libc = ctypes.CDLL(None, use_errno=True)
+CLONE_NEWNS = 0x20000
+MS_RDONLY, MS_NOSUID, MS_NODEV, MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 1, 2, 4, 32, 4096, 16384, 1 << 18
+
+
+def _mount(src, target, fstype, flags, data=None):
+    res = libc.mount(src and src.encode(), target.encode(), fstype and fstype.encode(), flags,
+                     data and data.encode())
+    if res != 0:
+        e = ctypes.get_errno()
+        raise OSError(e, 'mount %s on %s: %s' % (src, target, os.strerror(e)))
+
+
+def setup_views(views, writable):
+    if libc.unshare(CLONE_NEWNS) != 0:
+        raise OSError(ctypes.get_errno(), 'unshare(CLONE_NEWNS)')
+    _mount(None, '/', None, MS_REC | MS_PRIVATE)
+    os.makedirs(VIEW_ROOT, exist_ok=True)
+    _mount('conveyor-views', VIEW_ROOT, 'tmpfs', MS_NOSUID | MS_NODEV, 'mode=0755,size=1m')
+    for name, src in views.items():
+        target = os.path.join(VIEW_ROOT, name)
+        if os.path.isdir(src):
+            os.makedirs(target, exist_ok=True)
+        else:
+            open(target, 'a').close()
+        _mount(src, target, None, MS_BIND | MS_REC)
+        flags = MS_REMOUNT | MS_BIND | MS_NOSUID | MS_NODEV
+        if name not in writable:
+            flags |= MS_RDONLY
+        _mount(None, target, None, flags)
+
+
+out_fd = sys.stdout.fileno()
+out_buf = bytearray()
+procs = {}       # id -> Proc
+by_pid = {}      # pid -> id
+by_fd = {}       # fd -> (id, stream)
+sel = selectors.DefaultSelector()
+
+
+def frame(kind, pid_id, payload):
+    out_buf.extend(struct.pack('>BII', kind, pid_id, len(payload)))
+    out_buf.extend(payload)
+
+
+def flush_out():
+    # The engine reads continuously, so a blocking write is acceptable; it
+    # keeps the protocol simple and back-pressures chatty children.
+    view = memoryview(out_buf)
+    n = 0
+    while n < len(view):
+        n += os.write(out_fd, view[n:])
+    del view
+    out_buf.clear()
+
+
+class Proc:
+    def __init__(self, pid_id, pid, stdin_fd, max_out):
+        self.id = pid_id
+        self.pid = pid
+        self.stdin_fd = stdin_fd
+        self.stdin_buf = bytearray()
+        self.stdin_eof = False
+        self.open_streams = 2
+        self.counts = [0, 0]
+        self.overflowed = [False, False]
+        self.max_out = max_out
+        self.exit = None
+
+
+def spawn(msg):
+    pid_id = msg['id']
+    files = []
+    try:
+        for content in msg.get('files', []):
+            fd = os.memfd_create('conveyor-src', 0)
+            data = base64.b64decode(content)
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view):]
+            os.lseek(fd, 0, os.SEEK_SET)
+            files.append(fd)
+        argv = [a for a in msg['argv']]
+        for i, fd in enumerate(files):
+            token = '@FD%d@' % i
+            argv = [str(fd) if a == token else a for a in argv]
+        r_in, w_in = os.pipe()
+        r_out, w_out = os.pipe()
+        r_err, w_err = os.pipe()
+    except OSError as e:
+        for fd in files:
+            os.close(fd)
+        frame(5, pid_id, ('spawn failed: %s' % e).encode())
+        return
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.setsid()
+            for path in msg.get('cgroups', []):
+                with open(path, 'w') as f:
+                    f.write(str(os.getpid()))
+            os.dup2(r_in, 0)
+            os.dup2(w_out, 1)
+            os.dup2(w_err, 2)
+            for fd in files:
+                os.set_inheritable(fd, True)
+            lim = msg.get('rlimits', {})
+            resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+            if 'fsize' in lim:
+                resource.setrlimit(resource.RLIMIT_FSIZE, (lim['fsize'], lim['fsize']))
+            if 'nofile' in lim:
+                resource.setrlimit(resource.RLIMIT_NOFILE, (lim['nofile'], lim['nofile']))
+            if 'stack' in lim:
+                resource.setrlimit(resource.RLIMIT_STACK, (lim['stack'], lim['stack']))
+            signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+            signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+            signal.set_wakeup_fd(-1)
+            if msg.get('dropPrivileges', True):
+                os.setgroups([])
+                os.setgid(UID)
+                os.setuid(UID)
+            os.execv(argv[0], argv)
+        except BaseException as e:  # noqa: BLE001 - report anything, then die
+            try:
+                os.write(2, ('conveyor spawner: cannot start sandbox: %s\n' % e).encode())
+            finally:
+                os._exit(127)
+    for fd in (r_in, w_out, w_err, *files):
+        os.close(fd)
+    os.set_blocking(w_in, False)
+    proc = Proc(pid_id, pid, w_in, msg.get('maxOut', 1 << 62))
+    procs[pid_id] = proc
+    by_pid[pid] = pid_id
+    for stream, fd in ((0, r_out), (1, r_err)):
+        os.set_blocking(fd, False)
+        by_fd[fd] = (pid_id, stream)
+        sel.register(fd, selectors.EVENT_READ, 'child')
+    frame(4, pid_id, json.dumps({'pid': pid}).encode())
+
+
+def pump_stdin(proc):
+    while proc.stdin_buf and proc.stdin_fd is not None:
+        try:
+            n = os.write(proc.stdin_fd, proc.stdin_buf[:65536])
+        except BlockingIOError:
+            break
+        except OSError:  # child closed its stdin (EPIPE): drop the rest
+            proc.stdin_buf.clear()
+            break
+        del proc.stdin_buf[:n]
+    registered = proc.stdin_fd is not None and proc.stdin_fd in sel.get_map()
+    if proc.stdin_buf and proc.stdin_fd is not None and not registered:
+        sel.register(proc.stdin_fd, selectors.EVENT_WRITE, 'stdin')
+    elif not proc.stdin_buf and registered:
+        sel.unregister(proc.stdin_fd)
+    if not proc.stdin_buf and proc.stdin_eof and proc.stdin_fd is not None:
+        os.close(proc.stdin_fd)
+        proc.stdin_fd = None
+
+
+def maybe_finish(proc):
+    if proc.exit is not None and proc.open_streams == 0:
+        if proc.stdin_fd is not None:
+            if proc.stdin_fd in sel.get_map():
+                sel.unregister(proc.stdin_fd)
+            os.close(proc.stdin_fd)
+            proc.stdin_fd = None
+        frame(3, proc.id, json.dumps(proc.exit).encode())
+        del procs[proc.id]
+
+
+def read_child(fd):
+    pid_id, stream = by_fd[fd]
+    proc = procs[pid_id]
+    try:
+        data = os.read(fd, 65536)
+    except BlockingIOError:
+        return
+    except OSError:
+        data = b''
+    if not data:
+        sel.unregister(fd)
+        os.close(fd)
+        del by_fd[fd]
+        proc.open_streams -= 1
+        maybe_finish(proc)
+        return
+    room = proc.max_out - proc.counts[stream]
+    proc.counts[stream] += len(data)
+    if room > 0:
+        frame(1 + stream, pid_id, data[:room])
+    if len(data) > room and not proc.overflowed[stream]:
+        proc.overflowed[stream] = True
+        frame(6, pid_id, json.dumps({'stream': 'stdout' if stream == 0 else 'stderr'}).encode())
+
+
+def reap():
+    while True:
+        try:
+            pid, status, ru = os.wait4(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+        pid_id = by_pid.pop(pid, None)
+        if pid_id is None or pid_id not in procs:
+            continue
+        proc = procs[pid_id]
+        proc.exit = {
+            'code': os.WEXITSTATUS(status) if os.WIFEXITED(status) else None,
+            'signal': os.WTERMSIG(status) if os.WIFSIGNALED(status) else None,
+            'cpuMs': (ru.ru_utime + ru.ru_stime) * 1000,
+        }
+        maybe_finish(proc)
+
+
+def handle(msg):
+    op = msg.get('op')
+    if op == 'spawn':
+        spawn(msg)
+        return
+    proc = procs.get(msg.get('id'))
+    if proc is None:
+        return
+    if op == 'stdin':
+        if not proc.stdin_eof:
+            proc.stdin_buf.extend(base64.b64decode(msg['data']))
+            pump_stdin(proc)
+    elif op == 'eof':
+        proc.stdin_eof = True
+        pump_stdin(proc)
+    elif op == 'signal':
+        try:
+            os.kill(proc.pid, int(msg.get('signal', 9)))
+        except ProcessLookupError:
+            pass
+
+
+def main():
+    views = json.loads(sys.argv[1]) if len(sys.argv) > 1 else {}
+    writable = set(json.loads(sys.argv[2])) if len(sys.argv) > 2 else set()
+    if views:
+        setup_views(views, writable)
+    wake_r, wake_w = os.pipe()
+    os.set_blocking(wake_r, False)
+    os.set_blocking(wake_w, False)
+    signal.set_wakeup_fd(wake_w)
+    signal.signal(signal.SIGCHLD, lambda *_: None)
+    signal.signal(signal.SIGPIPE, signal.SIG_IGN)
+    sel.register(wake_r, selectors.EVENT_READ, 'wake')
+    stdin_fd = sys.stdin.fileno()
+    os.set_blocking(stdin_fd, False)
+    sel.register(stdin_fd, selectors.EVENT_READ, 'control')
+    pending = bytearray()
+    frame(4, 0, json.dumps({'pid': os.getpid(), 'ready': True}).encode())
+    flush_out()
+    while True:
+        for key, _ in sel.select():
+            if key.data == 'control':
+                try:
+                    chunk = os.read(stdin_fd, 1 << 20)
+                except BlockingIOError:
+                    continue
+                if not chunk:  # engine went away: take every sandbox with us
+                    for proc in list(procs.values()):
+                        try:
+                            os.kill(proc.pid, signal.SIGKILL)
+                        except ProcessLookupError:
+                            pass
+                    return
+                pending.extend(chunk)
+                while True:
+                    nl = pending.find(b'\n')
+                    if nl < 0:
+                        break
+                    line = bytes(pending[:nl])
+                    del pending[:nl + 1]
+                    if line.strip():
+                        handle(json.loads(line))
+            elif key.data == 'wake':
+                try:
+                    while os.read(wake_r, 4096):
+                        pass
+                except BlockingIOError:
+                    pass
+                reap()
+            elif key.data == 'child':
+                read_child(key.fd)
+            elif key.data == 'stdin':
+                for proc in procs.values():
+                    if proc.stdin_fd == key.fd:
+                        pump_stdin(proc)
+                        break
+        reap()
+        if out_buf:
+            flush_out()
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,146 @@
+/** The public contract of the runtimes engine: executors code against these names. */
+
+/** Where a run may execute: instruction set plus specialty ('x86_64', 'arm64', 'gpu', …). */
+export type HardwareClass = string;
+export const KNOWN_HARDWARE_CLASSES = ['x86_64', 'arm64', 'gpu'] as const;
+
+export interface SourceFile { name: string; content: string }
+
+export interface StageLimits {
+  wallMs: number;
+  cpuMs: number;
+  memoryBytes: number;
+  pids: number;
+  /** Per stream (stdout and stderr each). */
+  outputBytes: number;
+  /** Largest file a program may write (RLIMIT_FSIZE); also sizes the work tmpfs. */
+  fileBytes: number;
+  openFiles: number;
+}
+
+export interface RunSpec {
+  runId: string;
+  language: string;
+  version?: string;
+  dependencySet?: string;
+  hardwareClass: HardwareClass;
+  files: SourceFile[];
+  stdin?: string;
+  args?: string[];
+  compilerFlags?: string[];
+  limits?: { compile?: Partial<StageLimits>; run?: Partial<StageLimits> };
+}
+
+export type RunStatus =
+  | 'ok'
+  | 'compile_error'
+  | 'runtime_error'
+  | 'time_limit'
+  | 'memory_limit'
+  | 'output_limit'
+  | 'internal_error'
+  | 'cancelled';
+
+export interface StageResult {
+  status: RunStatus;
+  stdout: string;
+  stderr: string;
+  exitCode: number | null;
+  signal: string | null;
+  wallMs: number;
+  cpuMs: number;
+  peakMemoryBytes: number;
+  stdoutTruncated: boolean;
+  stderrTruncated: boolean;
+}
+
+export interface RunResult {
+  runId: string;
+  status: RunStatus;
+  message?: string;
+  language: string;
+  version: string;
+  dependencySet: string;
+  hardwareClass: string;
+  compile?: StageResult;
+  run?: StageResult;
+  cacheHit: boolean;
+  pooled: boolean;
+}
+
+export interface OutputChunk { stage: 'compile' | 'run'; stream: 'stdout' | 'stderr'; data: string; seq: number }
+
+export interface RunHandle {
+  result: Promise<RunResult>;
+  write(stdin: string): void;
+  endStdin(): void;
+  kill(signal?: string): void;
+}
+
+export interface RuntimeInfo {
+  language: string;
+  version: string;
+  aliases: string[];
+  dependencySets: string[];
+  hardwareClasses: string[];
+  compiled: boolean;
+}
+
+export interface EngineLimits {
+  defaults: { compile: StageLimits; run: StageLimits };
+  maximums: { compile: StageLimits; run: StageLimits };
+}
+
+export interface EngineStats {
+  pools: Record<string, { size: number; hits: number; misses: number }>;
+  cache: { entries: number; bytes: number; hits: number; misses: number };
+}
+
+export interface StartOptions { onChunk?: (c: OutputChunk) => void; interactiveStdin?: boolean }
+export interface ExecuteOptions { onChunk?: (c: OutputChunk) => void; signal?: AbortSignal }
+
+export interface RuntimeEngine {
+  start(spec: RunSpec, opts?: StartOptions): RunHandle;
+  execute(spec: RunSpec, opts?: ExecuteOptions): Promise<RunResult>;
+  runtimes(): RuntimeInfo[];
+  limits(): EngineLimits;
+  stats(): EngineStats;
+  /** Pre-fill pools and precompiled headers; resolves when ready. */
+  warm(languages?: string[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Instrumentation sink; pino's logger fits. */
+export interface RuntimeLogger {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+export interface EngineOptions {
+  hardwareClasses?: string[];
+  cacheDir?: string;
+  /** Warm sandboxes kept ready per pooled runtime. */
+  poolSize?: number;
+  logger?: RuntimeLogger;
+}
+
+export type RuntimeErrorCode =
+  | 'unknown_language'
+  | 'unknown_version'
+  | 'unknown_dependency_set'
+  | 'hardware_class_unavailable'
+  | 'flag_not_allowed'
+  | 'limit_exceeds_maximum'
+  | 'invalid_limit'
+  | 'invalid_files'
+  | 'invalid_spec'
+  | 'engine_closed';
+
+/** Bad input: a code a client can act on and a sentence a person can read. */
+export class RuntimeError extends Error {
+  constructor(readonly code: RuntimeErrorCode, message: string) {
+    super(message);
+    this.name = 'RuntimeError';
+  }
+}
