@@ -13,6 +13,8 @@ export interface RunCgroup {
   /** Files a new process writes its pid into to join every controller. */
   readonly procsFiles: string[];
   setLimits(l: CgroupLimits): void;
+  /** Idle warm sandboxes yield the CPU to running programs. */
+  setIdle(idle: boolean): void;
   /** Start accounting afresh (a warm sandbox is charged only for the run). */
   resetAccounting(): void;
   usage(): CgroupUsage;
@@ -137,6 +139,9 @@ function v1Factory(mountsByCtl: Map<string, string>, own: Map<string, string>, p
             write(path.join(dirs.get('cpu')!, 'cpu.cfs_quota_us'), Math.round(l.cpuCores * 100000));
           }
         },
+        setIdle(idle) {
+          if (dirs.has('cpu')) write(path.join(dirs.get('cpu')!, 'cpu.shares'), idle ? 32 : 1024);
+        },
         resetAccounting() {
           write(mem('memory.max_usage_in_bytes'), 0);
           if (hasMemsw) write(mem('memory.memsw.max_usage_in_bytes'), 0);
@@ -213,6 +218,9 @@ function v2Factory(root: string, own: string, parentName: string): CgroupFactory
           write(f('memory.swap.max'), 0);
           write(f('pids.max'), l.pids);
           write(f('cpu.max'), `${Math.round(l.cpuCores * 100000)} 100000`);
+        },
+        setIdle(idle) {
+          write(f('cpu.weight'), idle ? 3 : 100);
         },
         resetAccounting() {
           write(f('memory.peak'), 'reset');

@@ -39,7 +39,7 @@ export class Spawner {
   private child: ChildProcess;
   private nextId = 1;
   private live = new Map<number, Pending>();
-  private buf = Buffer.alloc(0);
+  private buf: Buffer = Buffer.alloc(0);
   private closed = false;
   readonly ready: Promise<void>;
 

@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Dependency sets for runtimes/: installed once per machine under
+# $CONVEYOR_CACHE_DIR/depsets/<name>, read-only to sandboxes, each finished
+# with a .complete marker so a second run costs a few stat() calls.
+set -euo pipefail
+cache="${CONVEYOR_CACHE_DIR:-$HOME/.cache/conveyor}"
+depsets="$cache/depsets"
+mkdir -p "$depsets"
+chmod 755 "$cache" "$depsets"
+
+# python-3.11-sci: numpy + pandas in a venv on the system Python 3.11.
+sci="$depsets/python-3.11-sci"
+sci_want="numpy==1.26.4 pandas==2.2.3"
+if [ ! -f "$sci/.complete" ] || [ "$(cat "$sci/.complete")" != "$sci_want" ]; then
+  echo "setup: building dependency set python-3.11-sci ($sci_want), first time only"
+  rm -rf "$sci"; mkdir -p "$sci"
+  /usr/bin/python3 -m venv --without-pip "$sci/venv" 2>/dev/null || /usr/bin/python3 -m venv "$sci/venv"
+  # venv's ensurepip may be missing on Debian; install into the venv with the host pip instead.
+  pip_cache="$cache/pip"
+  if "$sci/venv/bin/python3" -m pip --version >/dev/null 2>&1; then
+    "$sci/venv/bin/python3" -m pip install -q --cache-dir "$pip_cache" $sci_want
+  else
+    site=$("$sci/venv/bin/python3" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
+    python3 -m pip install -q --cache-dir "$pip_cache" --target "$site" --python-version 3.11 --only-binary=:all: $sci_want
+  fi
+  "$sci/venv/bin/python3" -c 'import numpy, pandas' 
+  "$sci/venv/bin/python3" -m compileall -q "$sci/venv" >/dev/null || true
+  chmod -R a+rX "$sci"
+  echo "$sci_want" > "$sci/.complete"
+fi
+
+# go-std: the standard library compiled once into a private GOCACHE, plus an
+# importcfg, so a sandboxed compile calls `go tool compile/link` directly and
+# never needs a writable build cache.
+gostd="$depsets/go-std"
+go_version=$(/usr/local/go/bin/go env GOVERSION)
+if [ ! -f "$gostd/.complete" ] || [ "$(cat "$gostd/.complete")" != "$go_version" ]; then
+  echo "setup: building dependency set go-std ($go_version), first time only"
+  rm -rf "$gostd"; mkdir -p "$gostd"
+  export GOCACHE="$gostd/gocache" GOFLAGS=-trimpath CGO_ENABLED=0 GOTOOLCHAIN=local
+  /usr/local/go/bin/go list -export -f '{{if .Export}}packagefile {{.ImportPath}}={{.Export}}{{end}}' -deps std \
+    | sed "s#=$gostd/#=/deps/#" > "$gostd/importcfg"
+  chmod -R a+rX "$gostd"
+  echo "$go_version" > "$gostd/.complete"
+fi
+tooldir=$(/usr/local/go/bin/go env GOTOOLDIR)
+golang=$(echo "$go_version" | sed -E 's/^go([0-9]+\.[0-9]+).*/go\1/')
+build_sh=$(cat <<SH
+#!/bin/sh
+# Compiles package main with the prebuilt standard library: build.sh OUT [FLAGS] -- FILES
+out=\$1; shift; flags=""
+while [ \$# -gt 0 ] && [ "\$1" != "--" ]; do flags="\$flags \$1"; shift; done; shift
+$tooldir/compile -p main -complete -lang=$golang -importcfg /deps/importcfg -trimpath=/work -o /tmp/main.a -pack \$flags "\$@" || exit 1
+exec $tooldir/link -importcfg /deps/importcfg -buildmode=exe -s -w -o "\$out" /tmp/main.a
+SH
+)
+if [ "$(cat "$gostd/build.sh" 2>/dev/null)" != "$build_sh" ]; then
+  printf '%s\n' "$build_sh" > "$gostd/build.sh"; chmod 755 "$gostd/build.sh"
+fi

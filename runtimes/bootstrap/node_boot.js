@@ -1,0 +1,44 @@
+'use strict';
+// Warm Node runtime: started before a run exists. Reads one code header from
+// stdin (u32 length + JSON), writes the files into /work (transpiling
+// TypeScript when CONVEYOR_TS is set) and runs the first one as the main module.
+const fs = require('fs');
+const path = require('path');
+const Module = require('module');
+const ts = process.env.CONVEYOR_TS ? require(process.env.CONVEYOR_TS) : null;
+delete process.env.CONVEYOR_TS;
+const tsOptions = { compilerOptions: { module: 1 /* CommonJS */, target: 9 /* ES2022 */, esModuleInterop: true, sourceMap: false }, reportDiagnostics: false };
+if (ts) ts.transpileModule('const warm: number = 1; export default warm;', tsOptions);
+const sleeper = new Int32Array(new SharedArrayBuffer(4));
+function readExact(n) {
+  const buf = Buffer.alloc(n);
+  let off = 0;
+  while (off < n) {
+    let got;
+    try {
+      got = fs.readSync(0, buf, off, n - off, null);
+    } catch (e) {
+      if (e.code === 'EAGAIN') { Atomics.wait(sleeper, 0, 0, 2); continue; }
+      throw e;
+    }
+    if (got === 0) process.exit(0);
+    off += got;
+  }
+  return buf;
+}
+fs.writeSync(2, '\0conveyor-ready\n');
+const spec = JSON.parse(readExact(readExact(4).readUInt32BE(0)).toString('utf8'));
+let main = path.join('/work', spec.main);
+for (const f of spec.files) {
+  const p = path.join('/work', f.name);
+  fs.mkdirSync(path.dirname(p), { recursive: true });
+  fs.writeFileSync(p, f.content);
+  if (ts && /\.tsx?$/.test(f.name) && !f.name.endsWith('.d.ts')) {
+    const js = p.replace(/\.tsx?$/, '.js');
+    fs.writeFileSync(js, ts.transpileModule(f.content, { ...tsOptions, fileName: f.name }).outputText);
+    if (p === main) main = js;
+  }
+}
+process.chdir('/work');
+process.argv = [process.argv[0], main, ...spec.args];
+Module.runMain();

@@ -1,0 +1,250 @@
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { paths } from '../ops/config/paths';
+import { createCgroupFactory, type CgroupFactory } from './cgroup';
+import { cacheKey, CompileCache } from './compile-cache';
+import { readRuntimesConfig } from './config';
+import { findLanguage, hardwareClassesOf, LANGUAGES, type DependencySet, type LanguageDef } from './languages';
+import { LIMITS } from './limits';
+import { PchStore } from './pch';
+import { codeHeader, compilePlan, poolPlan, runPlan, VIEW } from './plans';
+import { WarmPools } from './pools';
+import { Sandbox, type Dispatched, type SandboxDeps } from './sandbox';
+import { Spawner } from './spawner/client';
+import {
+  RuntimeError,
+  type EngineOptions,
+  type ExecuteOptions,
+  type RunHandle,
+  type RunResult,
+  type RunSpec,
+  type RuntimeEngine,
+  type RuntimeInfo,
+  type StageResult,
+  type StartOptions,
+} from './types';
+import { resolveSpec, type ResolvedSpec } from './validate';
+
+const SANDBOX_UID = 65534;
+const noopLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
+
+/** Which hardware classes this machine can really serve. */
+export function detectHardwareClasses(): string[] {
+  const found: string[] = [];
+  if (process.arch === 'x64') found.push('x86_64');
+  if (fs.existsSync('/usr/bin/qemu-aarch64') && fs.existsSync('/usr/bin/aarch64-linux-gnu-g++-12')) found.push('arm64');
+  return found;
+}
+
+function rustSysroot(): string | null {
+  for (const rustc of ['/root/.cargo/bin/rustc', 'rustc']) {
+    try {
+      return execFileSync(rustc, ['--print', 'sysroot'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    } catch {
+      /* try the next */
+    }
+  }
+  return null;
+}
+
+/** Per-run control shared between the handle and the life cycle. */
+interface Control {
+  cancelled: boolean;
+  current: Dispatched | null;
+  pendingStdin: string[];
+  stdinEnded: boolean;
+  interactive: boolean;
+}
+
+export function createRuntimeEngine(opts: EngineOptions = {}): RuntimeEngine {
+  const config = readRuntimesConfig();
+  const log = opts.logger ?? noopLogger;
+  const cacheDir = path.resolve(opts.cacheDir ?? paths().cache);
+  const machineDepsets = path.join(paths().cache, 'depsets');
+  const depsetsDir = fs.existsSync(path.join(cacheDir, 'depsets')) ? path.join(cacheDir, 'depsets') : machineDepsets;
+  const tmpDir = path.join(cacheDir, 'tmp');
+  for (const d of [cacheDir, tmpDir]) fs.mkdirSync(d, { recursive: true, mode: 0o755 });
+  fs.chmodSync(tmpDir, 0o755);
+  const requested = opts.hardwareClasses ?? config.CONVEYOR_RUNTIMES_HARDWARE_CLASSES;
+  const enabledClasses = requested.filter((c) => detectHardwareClasses().includes(c));
+  const cpuCores = config.CONVEYOR_RUNTIMES_CPU_CORES;
+
+  const views: Record<string, string> = { cache: cacheDir, depsets: fs.existsSync(depsetsDir) ? depsetsDir : tmpDir, tmp: tmpDir };
+  const sysroot = rustSysroot();
+  if (sysroot) views.rust = sysroot;
+  try {
+    views.typescript = path.dirname(require.resolve('typescript/package.json'));
+  } catch {
+    log.warn({}, 'typescript package not found; TypeScript runs will fail');
+  }
+  const spawner = new Spawner(views, ['tmp']);
+  const cgroups: CgroupFactory = createCgroupFactory(config.CONVEYOR_RUNTIMES_CGROUP_PARENT);
+  const deps: SandboxDeps = { spawner, cgroups, maxOutput: LIMITS.maximums.run.outputBytes + 1 };
+  const pools = new WarmPools(deps, opts.poolSize ?? config.CONVEYOR_RUNTIMES_POOL_SIZE, (e) => log.error({ err: e }, 'warm pool refill failed'));
+  const cache = new CompileCache(path.join(cacheDir, 'artifacts'), config.CONVEYOR_RUNTIMES_CACHE_MAX_BYTES);
+  const pch = new PchStore(path.join(cacheDir, 'pch'), (e) => log.warn({ err: String(e) }, 'precompiled header build failed'));
+  const active = new Map<Control, Promise<RunResult>>();
+  let closed = false;
+
+  const poolKey = (lang: LanguageDef, set: DependencySet) => `${lang.pool}:${set.name}`;
+  const poolPlanFor = (lang: LanguageDef, set: DependencySet, limits = LIMITS.defaults.run) => () =>
+    poolPlan({ kind: lang.pool!, depsDir: set.depsDir, preload: set.preload, env: lang.env, limits, cpuCores });
+
+  function base(r: ResolvedSpec): RunResult {
+    return { runId: r.runId, status: 'ok', language: r.lang.id, version: r.lang.version, dependencySet: r.depSet.name, hardwareClass: r.hardwareClass, cacheHit: false, pooled: false };
+  }
+
+  function attach(ctl: Control, d: Dispatched): void {
+    ctl.current = d;
+    for (const s of ctl.pendingStdin.splice(0)) d.write(s);
+    if (ctl.interactive && ctl.stdinEnded) d.end();
+    if (ctl.cancelled) d.kill('cancelled');
+  }
+
+  async function interpreted(r: ResolvedSpec, ctl: Control, onChunk: StartOptions['onChunk']): Promise<RunResult> {
+    const d = LIMITS.defaults.run;
+    const poolable = r.limits.run.fileBytes === d.fileBytes && r.limits.run.openFiles === d.openFiles;
+    const { sandbox, hit } = poolable
+      ? pools.take(poolKey(r.lang, r.depSet), poolPlanFor(r.lang, r.depSet))
+      : { sandbox: new Sandbox(deps, poolPlanFor(r.lang, r.depSet, r.limits.run)()), hit: false };
+    const input = Buffer.concat([codeHeader(r), Buffer.from(r.stdin)]);
+    const dispatched = sandbox.dispatch({ stage: 'run', limits: r.limits.run, input, closeStdin: !ctl.interactive, onChunk, seq: { n: 0 } });
+    attach(ctl, dispatched);
+    const run = await dispatched.result;
+    return { ...base(r), status: run.status, run, pooled: hit };
+  }
+
+  async function compiled(r: ResolvedSpec, ctl: Control, onChunk: StartOptions['onChunk']): Promise<RunResult> {
+    const seq = { n: 0 };
+    const key = cacheKey({ language: r.lang.id, version: r.lang.version, toolchain: r.toolchain.id, dependencySet: r.depSet.name, hardwareClass: r.hardwareClass, flags: r.flags, files: r.files });
+    let artifact = cache.lookup(key);
+    const cacheHit = artifact !== null;
+    let compile: StageResult | undefined;
+    if (!artifact) {
+      const outDir = fs.mkdtempSync(path.join(tmpDir, 'out-'));
+      fs.chownSync(outDir, SANDBOX_UID, SANDBOX_UID);
+      try {
+        const pchName = r.toolchain.pchCompiler ? pch.lookup(r.toolchain.pchCompiler, r.toolchain.id, r.flags) : null;
+        const plan = compilePlan(r, `${VIEW.tmp}/${path.basename(outDir)}`, pchName ? `${VIEW.cache}/pch/${pchName}` : null, cpuCores);
+        const dispatched = new Sandbox(deps, plan).dispatch({ stage: 'compile', limits: r.limits.compile, input: Buffer.alloc(0), closeStdin: true, onChunk, seq });
+        attach(ctl, dispatched);
+        compile = await dispatched.result;
+        if (compile.status === 'runtime_error') compile.status = 'compile_error';
+        if (compile.status !== 'ok') {
+          const message = compile.status === 'compile_error' ? 'Compilation failed.' : `Compilation stopped: ${compile.status.replace('_', ' ')}.`;
+          return { ...base(r), status: compile.status, message, compile };
+        }
+        if (ctl.cancelled) return { ...base(r), status: 'cancelled', compile };
+        artifact = cache.insert(key, outDir);
+      } finally {
+        fs.rmSync(outDir, { recursive: true, force: true });
+      }
+    }
+    try {
+      const dispatched = new Sandbox(deps, runPlan(r, `${VIEW.cache}/artifacts/${key}`, cpuCores)).dispatch({
+        stage: 'run',
+        limits: r.limits.run,
+        input: Buffer.from(r.stdin),
+        closeStdin: !ctl.interactive,
+        onChunk,
+        seq,
+      });
+      attach(ctl, dispatched);
+      const run = await dispatched.result;
+      return { ...base(r), status: run.status, compile, run, cacheHit };
+    } finally {
+      cache.release(key);
+    }
+  }
+
+  async function lifecycle(r: ResolvedSpec, ctl: Control, onChunk: StartOptions['onChunk']): Promise<RunResult> {
+    try {
+      await spawner.ready;
+      if (ctl.cancelled) return { ...base(r), status: 'cancelled' };
+      return r.lang.pool ? await interpreted(r, ctl, onChunk) : await compiled(r, ctl, onChunk);
+    } catch (e) {
+      log.error({ err: String(e), runId: r.runId }, 'run failed inside the engine');
+      return { ...base(r), status: 'internal_error', message: `The engine failed to run this program: ${(e as Error).message}` };
+    }
+  }
+
+  const engine: RuntimeEngine = {
+    start(spec: RunSpec, o: StartOptions = {}): RunHandle {
+      if (closed) throw new RuntimeError('engine_closed', 'The runtime engine is closed.');
+      const r = resolveSpec(spec, enabledClasses, LIMITS);
+      const ctl: Control = { cancelled: false, current: null, pendingStdin: [], stdinEnded: false, interactive: !!o.interactiveStdin };
+      const result = lifecycle(r, ctl, o.onChunk).finally(() => active.delete(ctl));
+      active.set(ctl, result);
+      return {
+        result,
+        write(s) {
+          if (!ctl.interactive || ctl.stdinEnded) return;
+          if (ctl.current) ctl.current.write(s);
+          else ctl.pendingStdin.push(s);
+        },
+        endStdin() {
+          if (!ctl.interactive || ctl.stdinEnded) return;
+          ctl.stdinEnded = true;
+          ctl.current?.end();
+        },
+        kill() {
+          ctl.cancelled = true;
+          ctl.current?.kill('cancelled');
+        },
+      };
+    },
+
+    async execute(spec: RunSpec, o: ExecuteOptions = {}): Promise<RunResult> {
+      const handle = engine.start(spec, { onChunk: o.onChunk });
+      if (o.signal) {
+        if (o.signal.aborted) handle.kill();
+        else o.signal.addEventListener('abort', () => handle.kill(), { once: true });
+      }
+      return handle.result;
+    },
+
+    runtimes(): RuntimeInfo[] {
+      return LANGUAGES.map((l) => ({
+        language: l.id,
+        version: l.version,
+        aliases: l.aliases,
+        dependencySets: l.dependencySets.map((d) => d.name),
+        hardwareClasses: hardwareClassesOf(l).filter((c) => enabledClasses.includes(c)),
+        compiled: l.compiled,
+      })).filter((i) => i.hardwareClasses.length > 0);
+    },
+
+    limits: () => structuredClone(LIMITS),
+
+    stats: () => ({ pools: pools.stats(), cache: cache.stats() }),
+
+    async warm(languages?: string[]): Promise<void> {
+      await spawner.ready;
+      const langs = languages ? languages.map((n) => findLanguage(n) ?? raise(n)) : LANGUAGES.filter((l) => l.pool || l.toolchains.x86_64?.pchCompiler);
+      const jobs: Promise<unknown>[] = [];
+      for (const l of langs) {
+        if (l.pool) for (const set of l.dependencySets) jobs.push(pools.warm(poolKey(l, set), poolPlanFor(l, set)));
+        for (const [hw, tc] of Object.entries(l.toolchains)) {
+          if (tc.pchCompiler && enabledClasses.includes(hw)) jobs.push(pch.build(tc.pchCompiler, tc.id, [...l.defaultFlags]));
+        }
+      }
+      await Promise.all(jobs);
+    },
+
+    async close(): Promise<void> {
+      if (closed) return;
+      closed = true;
+      for (const ctl of active.keys()) (ctl.cancelled = true), ctl.current?.kill('cancelled');
+      await Promise.allSettled([...active.values()]);
+      await pools.close();
+      await spawner.close();
+      cgroups.close();
+    },
+  };
+  return engine;
+}
+
+function raise(name: string): never {
+  throw new RuntimeError('unknown_language', `Unknown language "${name}".`);
+}

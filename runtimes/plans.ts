@@ -1,0 +1,134 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { PoolKind } from './languages';
+import type { SandboxPlan } from './sandbox';
+import type { ResolvedSpec } from './validate';
+import type { StageLimits } from './types';
+
+/**
+ * Turns a resolved run into sandbox plans: which binds, files, environment
+ * and argv each stage gets. Sources of binds are paths as the spawner sees
+ * them: system directories, or views under /run/conveyor.
+ */
+export const VIEW = {
+  cache: '/run/conveyor/cache',
+  depsets: '/run/conveyor/depsets',
+  tmp: '/run/conveyor/tmp',
+  rust: '/run/conveyor/rust',
+  typescript: '/run/conveyor/typescript',
+};
+
+export const BASE_ENV = { PATH: '/usr/bin:/bin', HOME: '/work', LANG: 'C.UTF-8', TMPDIR: '/tmp' };
+const BOOT_DIR = path.join(__dirname, 'bootstrap');
+const boot = { python: fs.readFileSync(path.join(BOOT_DIR, 'python_boot.py')), node: fs.readFileSync(path.join(BOOT_DIR, 'node_boot.js')) };
+
+function langBinds(spec: ResolvedSpec): [string, string, 'ro'][] {
+  const binds: [string, string, 'ro'][] = (spec.lang.binds ?? []).filter(([src]) => src.startsWith('@') || fs.existsSync(src)).map(([src, dest]) => [src === '@rust' ? VIEW.rust : src, dest, 'ro']);
+  if (spec.depSet.depsDir) binds.push([`${VIEW.depsets}/${spec.depSet.depsDir}`, '/deps', 'ro']);
+  return binds;
+}
+
+const workBytes = (l: StageLimits, extra = 0) => Math.max(8 * 1024 * 1024, Math.min(l.fileBytes * 2, 512 * 1024 * 1024)) + extra;
+const rlimits = (l: StageLimits) => ({ fsize: l.fileBytes, nofile: l.openFiles });
+
+export interface PoolPlanInput {
+  kind: PoolKind;
+  depsDir?: string;
+  preload?: string[];
+  env?: Record<string, string>;
+  limits: StageLimits;
+  cpuCores: number;
+}
+
+/** A warm interpreter: spawned before any run, waiting on stdin for a code header. */
+export function poolPlan(p: PoolPlanInput): SandboxPlan {
+  const binds: [string, string, 'ro'][] = [];
+  let argv: string[];
+  const env: Record<string, string> = { ...BASE_ENV, ...(p.env ?? {}) };
+  const files = [];
+  if (p.kind === 'python') {
+    files.push({ dest: '/boot/boot.py', content: boot.python });
+    if (p.depsDir) {
+      binds.push([`${VIEW.depsets}/${p.depsDir}`, '/deps', 'ro']);
+      argv = ['/deps/venv/bin/python3', '-I', '/boot/boot.py'];
+    } else argv = ['/usr/bin/python3', '-I', '/boot/boot.py'];
+    if (p.preload?.length) env.CONVEYOR_PRELOAD = p.preload.join(',');
+  } else {
+    files.push({ dest: '/boot/boot.js', content: boot.node });
+    if (p.kind === 'typescript') {
+      binds.push([VIEW.typescript, '/deps/typescript', 'ro']);
+      env.CONVEYOR_TS = '/deps/typescript';
+    }
+    argv = ['/usr/bin/node', '/boot/boot.js'];
+  }
+  return {
+    binds,
+    files,
+    env,
+    argv,
+    workBytes: workBytes(p.limits),
+    rlimits: rlimits(p.limits),
+    cpuCores: p.cpuCores,
+    idleLimits: { memoryBytes: Math.max(p.limits.memoryBytes, 512 * 1024 * 1024), pids: p.limits.pids },
+    announcesReady: true,
+  };
+}
+
+/** The header a warm interpreter reads from stdin before the program's own stdin. */
+export function codeHeader(spec: ResolvedSpec): Buffer {
+  const body = Buffer.from(JSON.stringify({ files: spec.files, main: spec.main, args: spec.args }));
+  const len = Buffer.alloc(4);
+  len.writeUInt32BE(body.length);
+  return Buffer.concat([len, body]);
+}
+
+function fill(template: string[], values: Record<string, string[]>): string[] {
+  return template.flatMap((t) => (t in values ? values[t]! : [t.replace(/\{(\w+)\}/g, (m, k: string) => values[`{${k}}`]?.[0] ?? m)]));
+}
+
+const SOURCE_EXT: Record<string, RegExp> = { c: /\.c$/, 'c++': /\.(cpp|cc|cxx|c\+\+)$/, java: /\.java$/, go: /\.go$/ };
+
+export function compilePlan(spec: ResolvedSpec, outView: string, pchView: string | null, cpuCores: number): SandboxPlan {
+  const l = spec.limits.compile;
+  const binds: [string, string, 'ro' | 'rw'][] = [...langBinds(spec), [outView, '/out', 'rw']];
+  if (pchView) binds.push([pchView, '/pch', 'ro']);
+  const ext = SOURCE_EXT[spec.lang.id];
+  const sources = ext ? spec.files.filter((f) => ext.test(f.name)).map((f) => f.name) : [spec.main];
+  const argv = fill(spec.toolchain.compile!, {
+    '{flags}': spec.flags,
+    '{pch}': pchView ? ['-I', '/pch'] : [],
+    '{sources}': sources.length ? sources : [spec.main],
+    '{linkFlags}': spec.depSet.linkFlags ?? [],
+    '{out}': ['/out'],
+    '{main}': [spec.main],
+  });
+  return {
+    binds,
+    files: spec.files.map((f) => ({ dest: `/work/${f.name}`, content: Buffer.from(f.content) })),
+    env: { ...BASE_ENV, ...(spec.lang.env ?? {}) },
+    argv,
+    workBytes: workBytes(l),
+    rlimits: rlimits(l),
+    cpuCores,
+    idleLimits: { memoryBytes: l.memoryBytes, pids: l.pids },
+  };
+}
+
+export function runPlan(spec: ResolvedSpec, artifactView: string, cpuCores: number): SandboxPlan {
+  const l = spec.limits.run;
+  const argv = fill(spec.toolchain.run, {
+    '{prog}': ['/prog'],
+    '{args}': spec.args,
+    '{mainClass}': [path.basename(spec.main).replace(/\.java$/, '')],
+  });
+  return {
+    binds: [...langBinds(spec), [artifactView, '/prog', 'ro']],
+    files: spec.files.filter((f) => !SOURCE_EXT[spec.lang.id]?.test(f.name)).map((f) => ({ dest: `/work/${f.name}`, content: Buffer.from(f.content) })),
+    env: { ...BASE_ENV, ...(spec.lang.env ?? {}) },
+    argv,
+    workBytes: workBytes(l),
+    rlimits: { ...rlimits(l) },
+    cpuCores,
+    idleLimits: { memoryBytes: l.memoryBytes, pids: l.pids },
+  };
+}

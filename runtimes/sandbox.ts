@@ -1,0 +1,228 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import { StringDecoder } from 'node:string_decoder';
+import type { CgroupFactory, RunCgroup } from './cgroup';
+import type { ExitInfo, SpawnedProcess, Spawner } from './spawner/client';
+import type { OutputChunk, RunStatus, StageLimits, StageResult } from './types';
+
+/**
+ * One bubblewrap sandbox in its own cgroup, used exactly once. It can be
+ * spawned ahead of time (a warm pool entry waiting on stdin) and dispatched
+ * later; limits and accounting start at dispatch.
+ */
+export interface SandboxPlan {
+  /** [source, dest, mode]; sources must be reachable by the spawner (host paths or /run/conveyor views). */
+  binds: [string, string, 'ro' | 'rw'][];
+  /** Files copied into the sandbox (dest absolute). */
+  files: { dest: string; content: Buffer; mode?: string }[];
+  env: Record<string, string>;
+  argv: string[];
+  workBytes: number;
+  rlimits: { fsize: number; nofile: number };
+  cpuCores: number;
+  /** Initial cgroup limits while the sandbox idles in a pool. */
+  idleLimits: Pick<StageLimits, 'memoryBytes' | 'pids'>;
+  /** The sandbox announces readiness with READY_MARKER on stderr. */
+  announcesReady?: boolean;
+}
+
+export const READY_MARKER = '\u0000conveyor-ready\n';
+const SANDBOX_UID = 65534;
+const PASSWD = `root:x:0:0:root:/root:/bin/false\nnobody:x:${SANDBOX_UID}:${SANDBOX_UID}:nobody:/work:/bin/false\n`;
+const GROUP = `root:x:0:\nnogroup:x:${SANDBOX_UID}:\n`;
+
+export function bwrapArgv(plan: SandboxPlan): { argv: string[]; files: Buffer[] } {
+  const files: Buffer[] = [];
+  const fd = (content: Buffer) => `@FD${files.push(content) - 1}@`;
+  const a = ['/usr/bin/bwrap', '--unshare-all', '--die-with-parent', '--new-session', '--uid', String(SANDBOX_UID), '--gid', String(SANDBOX_UID), '--hostname', 'conveyor'];
+  a.push('--ro-bind', '/usr', '/usr', '--symlink', 'usr/bin', '/bin', '--symlink', 'usr/sbin', '/sbin', '--symlink', 'usr/lib', '/lib', '--symlink', 'usr/lib64', '/lib64');
+  if (fs.existsSync('/etc/ld.so.cache')) a.push('--ro-bind', '/etc/ld.so.cache', '/etc/ld.so.cache');
+  a.push('--ro-bind-data', fd(Buffer.from(PASSWD)), '/etc/passwd', '--ro-bind-data', fd(Buffer.from(GROUP)), '/etc/group');
+  a.push('--proc', '/proc', '--dev', '/dev');
+  a.push('--size', String(64 * 1024 * 1024), '--tmpfs', '/tmp');
+  a.push('--size', String(plan.workBytes), '--perms', '0755', '--tmpfs', '/work');
+  for (const [src, dest, mode] of plan.binds) a.push(mode === 'ro' ? '--ro-bind' : '--bind', src, dest);
+  const dirs = new Set<string>();
+  for (const f of plan.files) {
+    const parts = f.dest.split('/').slice(1, -1);
+    for (let i = 2; i <= parts.length; i++) {
+      const d = '/' + parts.slice(0, i).join('/');
+      if (!dirs.has(d)) (dirs.add(d), a.push('--dir', d));
+    }
+    a.push('--perms', f.mode ?? '0644', '--file', fd(f.content), f.dest);
+  }
+  a.push('--clearenv');
+  for (const [k, v] of Object.entries(plan.env)) a.push('--setenv', k, v);
+  a.push('--chdir', '/work', '--', ...plan.argv);
+  return { argv: a, files };
+}
+
+export interface SandboxDeps { spawner: Spawner; cgroups: CgroupFactory; maxOutput: number }
+
+export interface DispatchOptions {
+  stage: 'compile' | 'run';
+  limits: StageLimits;
+  /** Written to stdin first (the warm runtime's code header), then stdin. */
+  input: Buffer;
+  closeStdin: boolean;
+  onChunk?: (c: OutputChunk) => void;
+  seq: { n: number };
+}
+
+export interface Dispatched {
+  result: Promise<StageResult>;
+  write(data: string): void;
+  end(): void;
+  kill(reason: 'cancelled'): void;
+}
+
+let counter = 0;
+const signalNames = new Map<number, string>(Object.entries(os.constants.signals).map(([name, n]) => [n, name]));
+
+export class Sandbox {
+  readonly proc: SpawnedProcess;
+  readonly cg: RunCgroup;
+  readonly ready: Promise<void>;
+  private early: { stream: 'stdout' | 'stderr'; data: Buffer }[] = [];
+  private sink: ((stream: 'stdout' | 'stderr', data: Buffer) => void) | null = null;
+  private exitInfo: ExitInfo | null = null;
+  private dead = false;
+  private cpuCores: number;
+
+  constructor(deps: SandboxDeps, plan: SandboxPlan) {
+    this.cpuCores = plan.cpuCores;
+    this.cg = deps.cgroups.create(`s${process.pid}-${++counter}`);
+    this.cg.setLimits({ ...plan.idleLimits, cpuCores: plan.cpuCores });
+    if (plan.announcesReady) this.cg.setIdle(true);
+    const { argv, files } = bwrapArgv(plan);
+    this.proc = deps.spawner.spawn({ argv, files, cgroups: this.cg.procsFiles, rlimits: plan.rlimits, maxOut: deps.maxOutput });
+    let markReady: () => void = () => undefined;
+    this.ready = plan.announcesReady ? new Promise<void>((r) => (markReady = r)) : Promise.resolve();
+    let pendingMarker = plan.announcesReady ? Buffer.alloc(0) : null;
+    this.proc.onData = (stream, data) => {
+      if (pendingMarker && stream === 'stderr') {
+        pendingMarker = Buffer.concat([pendingMarker, data]);
+        if (pendingMarker.length < READY_MARKER.length && Buffer.from(READY_MARKER).subarray(0, pendingMarker.length).equals(pendingMarker)) return;
+        const hasMarker = pendingMarker.subarray(0, READY_MARKER.length).toString() === READY_MARKER;
+        data = hasMarker ? pendingMarker.subarray(READY_MARKER.length) : pendingMarker;
+        pendingMarker = null;
+        if (hasMarker) markReady();
+        if (data.length === 0) return;
+      }
+      if (this.sink) this.sink(stream, data);
+      else this.early.push({ stream, data });
+    };
+    this.proc.exited.then(
+      (e) => ((this.exitInfo = e), (this.dead = true), markReady()),
+      () => ((this.dead = true), markReady()),
+    );
+  }
+
+  /** A pooled sandbox whose process already died (e.g. killed while idle) is useless. */
+  get alive(): boolean {
+    return !this.dead;
+  }
+
+  dispatch(o: DispatchOptions): Dispatched {
+    const { limits } = o;
+    let killedFor: RunStatus | null = null;
+    const out = { stdout: [] as Buffer[], stderr: [] as Buffer[] };
+    const count = { stdout: 0, stderr: 0 };
+    const truncated = { stdout: false, stderr: false };
+    const decoders = { stdout: new StringDecoder('utf8'), stderr: new StringDecoder('utf8') };
+    const kill = (why: RunStatus) => {
+      if (!killedFor) killedFor = why;
+      void this.cg.killAll();
+    };
+    this.cg.setLimits({ memoryBytes: limits.memoryBytes, pids: limits.pids, cpuCores: this.cpuCores });
+    this.cg.setIdle(false);
+    this.cg.resetAccounting();
+    const started = performance.now();
+    const take = (stream: 'stdout' | 'stderr', data: Buffer) => {
+      const room = limits.outputBytes - count[stream];
+      if (room <= 0) {
+        truncated[stream] = true;
+        kill('output_limit');
+        return;
+      }
+      const piece = data.length > room ? data.subarray(0, room) : data;
+      count[stream] += piece.length;
+      out[stream].push(piece);
+      if (o.onChunk) {
+        const text = decoders[stream].write(piece);
+        if (text) o.onChunk({ stage: o.stage, stream, data: text, seq: o.seq.n++ });
+      }
+      if (data.length > room) {
+        truncated[stream] = true;
+        kill('output_limit');
+      }
+    };
+    this.sink = take;
+    for (const e of this.early.splice(0)) take(e.stream, e.data);
+    this.proc.onOverflow = (stream) => ((truncated[stream] = true), kill('output_limit'));
+    if (o.input.length) this.proc.write(o.input);
+    if (o.closeStdin) this.proc.end();
+    const wallTimer = setTimeout(() => kill('time_limit'), limits.wallMs);
+    const cpuTimer = setInterval(() => {
+      if (this.cg.usage().cpuMs > limits.cpuMs) kill('time_limit');
+    }, Math.max(10, Math.min(50, limits.cpuMs / 4)));
+    const result = (async (): Promise<StageResult> => {
+      let exit: ExitInfo | null = this.exitInfo;
+      try {
+        exit = exit ?? (await this.proc.exited);
+      } catch {
+        exit = null;
+      }
+      const wallMs = performance.now() - started;
+      clearTimeout(wallTimer);
+      clearInterval(cpuTimer);
+      const usage = this.cg.usage();
+      const oom = this.cg.oomKilled();
+      await this.cg.killAll();
+      void this.cg.destroy();
+      for (const s of ['stdout', 'stderr'] as const) {
+        const rest = decoders[s].end();
+        if (rest && o.onChunk) o.onChunk({ stage: o.stage, stream: s, data: rest, seq: o.seq.n++ });
+      }
+      let signal: string | null = null;
+      let exitCode: number | null = exit?.code ?? null;
+      if (exit?.signal) signal = signalNames.get(exit.signal) ?? `SIG${exit.signal}`;
+      else if (exitCode !== null && exitCode > 128 && exitCode < 160 && signalNames.has(exitCode - 128)) {
+        // bwrap reports a command killed by signal N as exit status 128+N.
+        signal = signalNames.get(exitCode - 128)!;
+        exitCode = null;
+      }
+      let why = killedFor as RunStatus | null;
+      if (usage.cpuMs > limits.cpuMs && !why) why = 'time_limit';
+      let status: RunStatus;
+      if (!exit) status = 'internal_error';
+      else if (oom && why !== 'output_limit') status = 'memory_limit';
+      else if (why) status = why;
+      else if (exitCode === 0) status = 'ok';
+      else status = 'runtime_error';
+      return {
+        status,
+        stdout: Buffer.concat(out.stdout).toString('utf8'),
+        stderr: Buffer.concat(out.stderr).toString('utf8'),
+        exitCode,
+        signal,
+        wallMs: Math.round(wallMs * 100) / 100,
+        cpuMs: Math.round(Math.max(usage.cpuMs, 0) * 100) / 100,
+        peakMemoryBytes: usage.peakMemoryBytes,
+        stdoutTruncated: truncated.stdout,
+        stderrTruncated: truncated.stderr,
+      };
+    })();
+    return {
+      result,
+      write: (d) => this.proc.write(Buffer.from(d)),
+      end: () => this.proc.end(),
+      kill: (why) => kill(why),
+    };
+  }
+
+  /** Discard an unused sandbox. */
+  async destroy(): Promise<void> {
+    await this.cg.destroy();
+  }
+}
