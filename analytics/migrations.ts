@@ -1,0 +1,198 @@
+import type { Warehouse } from './warehouse';
+
+/**
+ * The analytics schema as an ordered list of versioned migrations. Each
+ * statement is idempotent (IF NOT EXISTS), so a migration interrupted half way
+ * is simply run again; a version is recorded in schema_migrations only after
+ * all its statements succeeded. Never edit a released migration: add one.
+ */
+export interface Migration { version: number; name: string; statements: string[] }
+
+/** Blocks remembered per table for insert_deduplication_token (non-replicated MergeTree keeps none by default). */
+const DEDUP = 'non_replicated_deduplication_window = 10000';
+
+export const migrations: Migration[] = [
+  {
+    version: 1,
+    name: 'raw event tables',
+    statements: [
+      `CREATE TABLE IF NOT EXISTS runs (
+        run_id String,
+        session_id String,
+        user_id String,
+        source LowCardinality(String),
+        language LowCardinality(String),
+        language_version LowCardinality(String),
+        dependency_set LowCardinality(String),
+        hardware_class LowCardinality(String),
+        executor_id LowCardinality(String),
+        program_version UInt32,
+        status LowCardinality(String),
+        requested_at DateTime64(3, 'UTC'),
+        started_at DateTime64(3, 'UTC'),
+        finished_at DateTime64(3, 'UTC'),
+        queue_wait_ms UInt32,
+        latency_ms UInt32,
+        compiled UInt8,
+        executed UInt8,
+        compile_ms UInt32,
+        run_ms UInt32,
+        cpu_ms UInt32,
+        peak_memory_bytes UInt64,
+        cache_hit UInt8,
+        pooled UInt8,
+        source_bytes UInt32,
+        file_count UInt16,
+        stdout_bytes UInt32,
+        stderr_bytes UInt32,
+        attempt UInt16,
+        kafka_topic LowCardinality(String),
+        kafka_partition UInt16,
+        kafka_offset UInt64
+      ) ENGINE = ReplacingMergeTree(attempt)
+      PARTITION BY toYYYYMMDD(requested_at)
+      ORDER BY (toStartOfHour(requested_at), hardware_class, dependency_set, run_id)
+      TTL toDateTime(requested_at) + INTERVAL 400 DAY
+      SETTINGS ${DEDUP}`,
+      `CREATE TABLE IF NOT EXISTS run_requests (
+        run_id String,
+        session_id String,
+        user_id String,
+        requested_at DateTime64(3, 'UTC'),
+        source LowCardinality(String),
+        language LowCardinality(String),
+        language_version LowCardinality(String),
+        dependency_set LowCardinality(String),
+        hardware_class LowCardinality(String),
+        program_version UInt32,
+        stdin_bytes UInt32,
+        arg_count UInt16,
+        compiler_flags Array(LowCardinality(String)),
+        stream_output UInt8,
+        kafka_topic LowCardinality(String),
+        kafka_partition UInt16,
+        kafka_offset UInt64
+      ) ENGINE = ReplacingMergeTree
+      PARTITION BY toYYYYMMDD(requested_at)
+      ORDER BY (toStartOfHour(requested_at), hardware_class, dependency_set, run_id)
+      TTL toDateTime(requested_at) + INTERVAL 90 DAY
+      SETTINGS ${DEDUP}`,
+      `CREATE TABLE IF NOT EXISTS edit_activity (
+        event_id String,
+        session_id String,
+        user_id String,
+        at DateTime64(3, 'UTC'),
+        kind LowCardinality(String),
+        language LowCardinality(String),
+        dependency_set LowCardinality(String),
+        hardware_class LowCardinality(String),
+        base_version UInt32,
+        version UInt32,
+        op_count UInt32,
+        inserted_chars UInt32,
+        deleted_chars UInt32,
+        file_count UInt16,
+        text_bytes UInt32,
+        kafka_topic LowCardinality(String),
+        kafka_partition UInt16,
+        kafka_offset UInt64
+      ) ENGINE = ReplacingMergeTree
+      PARTITION BY toYYYYMMDD(at)
+      ORDER BY (toStartOfHour(at), session_id, version, event_id)
+      TTL toDateTime(at) + INTERVAL 90 DAY
+      SETTINGS ${DEDUP}`,
+    ],
+  },
+  {
+    version: 2,
+    name: 'sink high-water marks per topic partition',
+    statements: [
+      `CREATE TABLE IF NOT EXISTS sink_offsets (
+        topic LowCardinality(String),
+        partition UInt16,
+        max_offset SimpleAggregateFunction(max, UInt64)
+      ) ENGINE = AggregatingMergeTree ORDER BY (topic, partition) SETTINGS ${DEDUP}`,
+      ...['runs', 'run_requests', 'edit_activity'].map(
+        (t) => `CREATE MATERIALIZED VIEW IF NOT EXISTS ${t}_offsets_mv TO sink_offsets AS
+          SELECT kafka_topic AS topic, kafka_partition AS partition, max(kafka_offset) AS max_offset
+          FROM ${t} GROUP BY topic, partition`,
+      ),
+    ],
+  },
+  {
+    version: 3,
+    name: 'per-minute usage per hardware class and dependency set',
+    statements: [
+      `CREATE TABLE IF NOT EXISTS usage_per_minute (
+        minute DateTime('UTC'),
+        hardware_class LowCardinality(String),
+        dependency_set LowCardinality(String),
+        language LowCardinality(String),
+        runs SimpleAggregateFunction(sum, UInt64),
+        compiles SimpleAggregateFunction(sum, UInt64),
+        executions SimpleAggregateFunction(sum, UInt64),
+        ok_runs SimpleAggregateFunction(sum, UInt64),
+        cache_hits SimpleAggregateFunction(sum, UInt64),
+        cpu_ms SimpleAggregateFunction(sum, UInt64),
+        wall_ms SimpleAggregateFunction(sum, UInt64),
+        queue_wait_ms_sum SimpleAggregateFunction(sum, UInt64),
+        peak_memory_bytes SimpleAggregateFunction(max, UInt64),
+        latency_q AggregateFunction(quantilesTDigest(0.5, 0.9, 0.95, 0.99), UInt32),
+        queue_wait_q AggregateFunction(quantilesTDigest(0.5, 0.9, 0.95, 0.99), UInt32),
+        sessions AggregateFunction(uniq, String),
+        users AggregateFunction(uniq, String)
+      ) ENGINE = AggregatingMergeTree
+      PARTITION BY toYYYYMM(minute)
+      ORDER BY (minute, hardware_class, dependency_set, language)
+      TTL minute + INTERVAL 3 YEAR
+      SETTINGS ${DEDUP}`,
+      `CREATE MATERIALIZED VIEW IF NOT EXISTS usage_per_minute_mv TO usage_per_minute AS
+        SELECT toStartOfMinute(requested_at) AS minute, hardware_class, dependency_set, language,
+          count() AS runs, sum(compiled) AS compiles, sum(executed) AS executions,
+          countIf(status = 'ok') AS ok_runs, sum(cache_hit) AS cache_hits,
+          sum(cpu_ms) AS cpu_ms, sum(compile_ms + run_ms) AS wall_ms, sum(queue_wait_ms) AS queue_wait_ms_sum,
+          max(peak_memory_bytes) AS peak_memory_bytes,
+          quantilesTDigestState(0.5, 0.9, 0.95, 0.99)(latency_ms) AS latency_q,
+          quantilesTDigestState(0.5, 0.9, 0.95, 0.99)(queue_wait_ms) AS queue_wait_q,
+          uniqState(session_id) AS sessions, uniqState(user_id) AS users
+        FROM runs GROUP BY minute, hardware_class, dependency_set, language`,
+      `CREATE TABLE IF NOT EXISTS edits_per_minute (
+        minute DateTime('UTC'),
+        hardware_class LowCardinality(String),
+        dependency_set LowCardinality(String),
+        language LowCardinality(String),
+        edits SimpleAggregateFunction(sum, UInt64),
+        opens SimpleAggregateFunction(sum, UInt64),
+        inserted_chars SimpleAggregateFunction(sum, UInt64),
+        sessions AggregateFunction(uniq, String),
+        users AggregateFunction(uniq, String)
+      ) ENGINE = AggregatingMergeTree
+      PARTITION BY toYYYYMM(minute)
+      ORDER BY (minute, hardware_class, dependency_set, language)
+      TTL minute + INTERVAL 3 YEAR
+      SETTINGS ${DEDUP}`,
+      `CREATE MATERIALIZED VIEW IF NOT EXISTS edits_per_minute_mv TO edits_per_minute AS
+        SELECT toStartOfMinute(at) AS minute, hardware_class, dependency_set, language,
+          count() AS edits, countIf(kind = 'open') AS opens, sum(inserted_chars) AS inserted_chars,
+          uniqState(session_id) AS sessions, uniqState(user_id) AS users
+        FROM edit_activity GROUP BY minute, hardware_class, dependency_set, language`,
+    ],
+  },
+];
+
+export interface MigrationReport { applied: number[]; current: number }
+
+export async function migrate(wh: Warehouse, list: Migration[] = migrations): Promise<MigrationReport> {
+  await wh.command(`CREATE TABLE IF NOT EXISTS schema_migrations (
+    version UInt32, name String, applied_at DateTime64(3, 'UTC') DEFAULT now64(3)
+  ) ENGINE = ReplacingMergeTree ORDER BY version`);
+  const done = new Set((await wh.query<{ version: number }>('SELECT version FROM schema_migrations FINAL')).map((r) => Number(r.version)));
+  const applied: number[] = [];
+  for (const m of [...list].sort((a, b) => a.version - b.version)) {
+    if (done.has(m.version)) continue;
+    for (const sql of m.statements) await wh.command(sql);
+    await wh.insert('schema_migrations', [{ version: m.version, name: m.name }]);
+    applied.push(m.version);
+  }
+  return { applied, current: Math.max(0, ...done, ...applied) };
+}

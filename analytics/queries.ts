@@ -1,0 +1,175 @@
+import type { Warehouse } from './warehouse';
+
+/**
+ * The dashboard's questions as parameterised ClickHouse queries. Values
+ * always travel as {name:Type} parameters; identifiers (group-by column,
+ * metric expression) come only from the whitelists below, never from a request.
+ */
+export const GROUP_BY = { hardware_class: 'hardware_class', dependency_set: 'dependency_set', language: 'language', none: "'all'" } as const;
+export type GroupBy = keyof typeof GROUP_BY;
+
+const Q = '0.5, 0.9, 0.95, 0.99';
+/** Usage metrics over usage_per_minute; `zero` metrics are counts whose missing buckets mean 0. */
+export const METRICS = {
+  runs: { sql: 'sum(runs)', zero: true, unit: 'runs' },
+  compiles: { sql: 'sum(compiles)', zero: true, unit: 'compiles' },
+  executions: { sql: 'sum(executions)', zero: true, unit: 'executions' },
+  cpu_seconds: { sql: 'sum(cpu_ms) / 1000', zero: true, unit: 's' },
+  cpu_cores: { sql: 'sum(cpu_ms) / 1000 / {step:UInt32}', zero: true, unit: 'cores' },
+  error_rate: { sql: 'if(sum(runs) = 0, NULL, 1 - sum(ok_runs) / sum(runs))', zero: false, unit: 'ratio' },
+  cache_hit_ratio: { sql: 'if(sum(runs) = 0, NULL, sum(cache_hits) / sum(runs))', zero: false, unit: 'ratio' },
+  latency_p50: { sql: `quantilesTDigestMerge(${Q})(latency_q)[1]`, zero: false, unit: 'ms' },
+  latency_p90: { sql: `quantilesTDigestMerge(${Q})(latency_q)[2]`, zero: false, unit: 'ms' },
+  latency_p95: { sql: `quantilesTDigestMerge(${Q})(latency_q)[3]`, zero: false, unit: 'ms' },
+  latency_p99: { sql: `quantilesTDigestMerge(${Q})(latency_q)[4]`, zero: false, unit: 'ms' },
+  queue_wait_avg: { sql: 'if(sum(runs) = 0, NULL, sum(queue_wait_ms_sum) / sum(runs))', zero: false, unit: 'ms' },
+  queue_wait_p50: { sql: `quantilesTDigestMerge(${Q})(queue_wait_q)[1]`, zero: false, unit: 'ms' },
+  queue_wait_p95: { sql: `quantilesTDigestMerge(${Q})(queue_wait_q)[3]`, zero: false, unit: 'ms' },
+  peak_memory_mb: { sql: 'max(peak_memory_bytes) / 1048576', zero: false, unit: 'MiB' },
+  sessions: { sql: 'uniqMerge(sessions)', zero: true, unit: 'sessions' },
+  users: { sql: 'uniqMerge(users)', zero: true, unit: 'users' },
+} as const;
+export type Metric = keyof typeof METRICS;
+
+export const STEPS = { '1m': 60, '5m': 300, '15m': 900, '1h': 3600, '6h': 21600, '1d': 86400 } as const;
+export type Step = keyof typeof STEPS;
+
+export interface Range { fromMs: number; toMs: number }
+export interface Filters { hardwareClass?: string; dependencySet?: string; language?: string }
+
+function where(timeColumn: string, range: Range, f: Filters, minuteTable: boolean) {
+  const conds = minuteTable
+    ? [`${timeColumn} >= toDateTime(intDiv({fromMs:Int64}, 1000)) AND ${timeColumn} < toDateTime(intDiv({toMs:Int64}, 1000))`]
+    : [`${timeColumn} >= fromUnixTimestamp64Milli({fromMs:Int64}) AND ${timeColumn} < fromUnixTimestamp64Milli({toMs:Int64})`];
+  const params: Record<string, unknown> = { fromMs: range.fromMs, toMs: range.toMs };
+  if (f.hardwareClass !== undefined) (conds.push('hardware_class = {hardwareClass:String}'), (params.hardwareClass = f.hardwareClass));
+  if (f.dependencySet !== undefined) (conds.push('dependency_set = {dependencySet:String}'), (params.dependencySet = f.dependencySet));
+  if (f.language !== undefined) (conds.push('language = {language:String}'), (params.language = f.language));
+  return { sql: conds.join(' AND '), params };
+}
+
+const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
+
+export interface Series { group: string; points: [number, number | null][] }
+
+export async function usageSeries(
+  wh: Warehouse,
+  q: { metric: Metric; groupBy: GroupBy; step: Step; range: Range; filters: Filters },
+): Promise<Series[]> {
+  const step = STEPS[q.step];
+  const w = where('minute', q.range, q.filters, true);
+  const rows = await wh.query<{ t: string; g: string; v: number | string | null }>(
+    `SELECT toUnixTimestamp(toStartOfInterval(minute, toIntervalSecond({step:UInt32}))) * 1000 AS t,
+            ${GROUP_BY[q.groupBy]} AS g, ${METRICS[q.metric].sql} AS v
+     FROM usage_per_minute WHERE ${w.sql}
+     GROUP BY t, g ORDER BY t, g`,
+    { ...w.params, step },
+  );
+  // Buckets aligned like toStartOfInterval (epoch-aligned), so missing ones can be filled.
+  const stepMs = step * 1000;
+  const first = Math.floor(q.range.fromMs / stepMs) * stepMs;
+  const byGroup = new Map<string, Map<number, number | null>>();
+  for (const r of rows) {
+    let m = byGroup.get(r.g);
+    if (!m) byGroup.set(r.g, (m = new Map()));
+    m.set(Number(r.t), num(r.v));
+  }
+  const fill = METRICS[q.metric].zero ? 0 : null;
+  return [...byGroup.entries()].map(([group, m]) => {
+    const points: [number, number | null][] = [];
+    for (let t = first; t < q.range.toMs; t += stepMs) points.push([t, m.has(t) ? m.get(t)! : fill]);
+    return { group, points };
+  });
+}
+
+export interface WindowStats { runs: number; compiles: number; executions: number; cpuSeconds: number; sessions: number; users: number; edits: number }
+
+/** Compiler Explorer-style totals for the last hour, day and week before `atMs`. */
+export async function summary(wh: Warehouse, atMs: number): Promise<Record<'hour' | 'day' | 'week', WindowStats>> {
+  const windows = { hour: 3600, day: 86400, week: 7 * 86400 } as const;
+  const cols = Object.entries(windows)
+    .map(([name, secs]) => {
+      const c = `minute >= toDateTime(intDiv({at:Int64}, 1000) - ${secs})`;
+      return `sumIf(runs, ${c}) AS ${name}_runs, sumIf(compiles, ${c}) AS ${name}_compiles, sumIf(executions, ${c}) AS ${name}_executions,
+        sumIf(cpu_ms, ${c}) / 1000 AS ${name}_cpu, uniqMergeIf(s, ${c}) AS ${name}_sessions, uniqMergeIf(u, ${c}) AS ${name}_users,
+        sumIf(edits, ${c}) AS ${name}_edits`;
+    })
+    .join(',\n');
+  const [row] = await wh.query<Record<string, string | number>>(
+    `SELECT ${cols} FROM (
+       SELECT minute, runs, compiles, executions, cpu_ms, toUInt64(0) AS edits, sessions AS s, users AS u FROM usage_per_minute
+       WHERE minute >= toDateTime(intDiv({at:Int64}, 1000) - ${windows.week}) AND minute < toDateTime(intDiv({at:Int64}, 1000))
+       UNION ALL
+       SELECT minute, 0, 0, 0, 0, edits, sessions, users FROM edits_per_minute
+       WHERE minute >= toDateTime(intDiv({at:Int64}, 1000) - ${windows.week}) AND minute < toDateTime(intDiv({at:Int64}, 1000))
+     )`,
+    { at: atMs },
+  );
+  const pick = (name: string): WindowStats => ({
+    runs: Number(row?.[`${name}_runs`] ?? 0),
+    compiles: Number(row?.[`${name}_compiles`] ?? 0),
+    executions: Number(row?.[`${name}_executions`] ?? 0),
+    cpuSeconds: Number(row?.[`${name}_cpu`] ?? 0),
+    sessions: Number(row?.[`${name}_sessions`] ?? 0),
+    users: Number(row?.[`${name}_users`] ?? 0),
+    edits: Number(row?.[`${name}_edits`] ?? 0),
+  });
+  return { hour: pick('hour'), day: pick('day'), week: pick('week') };
+}
+
+export interface LatencyRow { group: string; runs: number; latency: Percentiles; queueWait: Percentiles }
+export interface Percentiles { p50: number; p90: number; p95: number; p99: number }
+
+export async function latencyPercentiles(wh: Warehouse, q: { groupBy: GroupBy; range: Range; filters: Filters }): Promise<LatencyRow[]> {
+  const w = where('minute', q.range, q.filters, true);
+  const rows = await wh.query<{ g: string; runs: string; l: number[]; qw: number[] }>(
+    `SELECT ${GROUP_BY[q.groupBy]} AS g, sum(runs) AS runs,
+            quantilesTDigestMerge(${Q})(latency_q) AS l, quantilesTDigestMerge(${Q})(queue_wait_q) AS qw
+     FROM usage_per_minute WHERE ${w.sql} GROUP BY g ORDER BY runs DESC`,
+    w.params,
+  );
+  const pct = (a: number[]): Percentiles => ({ p50: Number(a[0]), p90: Number(a[1]), p95: Number(a[2]), p99: Number(a[3]) });
+  return rows.map((r) => ({ group: r.g, runs: Number(r.runs), latency: pct(r.l), queueWait: pct(r.qw) }));
+}
+
+export interface StatusRow { group: string; status: string; runs: number }
+
+export async function statusBreakdown(wh: Warehouse, q: { groupBy: GroupBy; range: Range; filters: Filters }): Promise<StatusRow[]> {
+  const w = where('requested_at', q.range, q.filters, false);
+  const rows = await wh.query<{ g: string; status: string; runs: string }>(
+    `SELECT ${GROUP_BY[q.groupBy]} AS g, status, count() AS runs FROM runs WHERE ${w.sql} GROUP BY g, status ORDER BY g, runs DESC`,
+    w.params,
+  );
+  return rows.map((r) => ({ group: r.g, status: r.status, runs: Number(r.runs) }));
+}
+
+export interface RatioRow { group: string; runs: number; cacheHits: number; ratio: number | null }
+
+export async function cacheHitRatio(wh: Warehouse, q: { groupBy: GroupBy; range: Range; filters: Filters }): Promise<RatioRow[]> {
+  const w = where('minute', q.range, q.filters, true);
+  const rows = await wh.query<{ g: string; runs: string; hits: string }>(
+    `SELECT ${GROUP_BY[q.groupBy]} AS g, sum(runs) AS runs, sum(cache_hits) AS hits
+     FROM usage_per_minute WHERE ${w.sql} GROUP BY g ORDER BY runs DESC`,
+    w.params,
+  );
+  return rows.map((r) => ({ group: r.g, runs: Number(r.runs), cacheHits: Number(r.hits), ratio: Number(r.runs) ? Number(r.hits) / Number(r.runs) : null }));
+}
+
+export interface QueueWaitRow { group: string; runs: number; avgMs: number | null; p50Ms: number; p95Ms: number; p99Ms: number }
+
+export async function queueWait(wh: Warehouse, q: { groupBy: GroupBy; range: Range; filters: Filters }): Promise<QueueWaitRow[]> {
+  const w = where('minute', q.range, q.filters, true);
+  const rows = await wh.query<{ g: string; runs: string; total: string; qw: number[] }>(
+    `SELECT ${GROUP_BY[q.groupBy]} AS g, sum(runs) AS runs, sum(queue_wait_ms_sum) AS total, quantilesTDigestMerge(${Q})(queue_wait_q) AS qw
+     FROM usage_per_minute WHERE ${w.sql} GROUP BY g ORDER BY runs DESC`,
+    w.params,
+  );
+  return rows.map((r) => ({
+    group: r.g,
+    runs: Number(r.runs),
+    avgMs: Number(r.runs) ? Number(r.total) / Number(r.runs) : null,
+    p50Ms: Number(r.qw[0]),
+    p95Ms: Number(r.qw[2]),
+    p99Ms: Number(r.qw[3]),
+  }));
+}

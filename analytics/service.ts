@@ -1,0 +1,132 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express from 'express';
+import pino from 'pino';
+import { createSink, type Sink, type SinkOptions } from '../consumers/sink/sink';
+import { infraSettings } from '../ops/infra/settings';
+import { createKafka } from '../topics/kafka';
+import { createRegistry } from '../topics/registry';
+import { analyticsSettings } from './config';
+import { createDashboardRouter } from './dashboard-router';
+import { scheduleExport, type ExportSchedule } from './export';
+import { migrate } from './migrations';
+import { createStatsRouter } from './stats-router';
+import { openWarehouse, type Warehouse } from './warehouse';
+
+export interface AnalyticsServiceOptions {
+  port?: number;
+  host?: string;
+  /** An open warehouse; otherwise CLICKHOUSE_URL or the embedded chdb data directory. */
+  warehouse?: Warehouse;
+  clickhouseDataDir?: string;
+  /** false: serve statistics only, without consuming Kafka. */
+  sink?: boolean | Partial<Omit<SinkOptions, 'kafka' | 'registry' | 'warehouse'>>;
+  exportDir?: string;
+  exportCron?: string;
+  exportEnabled?: boolean;
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface AnalyticsService {
+  url: string;
+  port: number;
+  warehouse: Warehouse;
+  sink: Sink | null;
+  exports: ExportSchedule | null;
+  /** Stops HTTP, flushes and commits the sink, stops the export schedule, closes ClickHouse. */
+  close(): Promise<void>;
+}
+
+/**
+ * The analytics service: the one process that owns the embedded ClickHouse
+ * data directory. It migrates the schema, runs the Kafka sink and the Parquet
+ * export schedule, and serves /api/stats/*, /dashboard and /metrics.
+ */
+export async function startAnalyticsService(opts: AnalyticsServiceOptions = {}): Promise<AnalyticsService> {
+  const env = opts.env ?? process.env;
+  const infra = infraSettings(env);
+  const cfg = analyticsSettings(env);
+  const logger = pino({ name: 'analytics', level: env.LOG_LEVEL ?? 'info' });
+  const log = (msg: string, fields?: Record<string, unknown>) => logger.info(fields ?? {}, msg);
+
+  const warehouse =
+    opts.warehouse ??
+    (await openWarehouse(infra.CLICKHOUSE_URL ? { url: infra.CLICKHOUSE_URL } : { dataDir: opts.clickhouseDataDir ?? infra.clickhouseDataDir }));
+  const migrated = await migrate(warehouse);
+  log('schema ready', { ...migrated });
+
+  let sink: Sink | null = null;
+  if (opts.sink !== false) {
+    const kafka = createKafka(infra.brokers, 'conveyor-analytics');
+    sink = createSink({ kafka, registry: createRegistry({ url: infra.registryUrl }), warehouse, log, ...(typeof opts.sink === 'object' ? opts.sink : {}) });
+    await sink.start();
+    log('sink started', { group: sink.status().groupId });
+  }
+
+  const exportEnabled = opts.exportEnabled ?? cfg.exportEnabled;
+  const exports = exportEnabled ? scheduleExport(warehouse, { dir: opts.exportDir ?? cfg.exportDir, cron: opts.exportCron ?? cfg.exportCron, log }) : null;
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(createStatsRouter({ warehouse, sinkStatus: sink ? () => sink!.status() : undefined }));
+  app.use(createDashboardRouter());
+  app.get('/', (_req, res) => res.redirect('/dashboard'));
+  app.get('/healthz', (_req, res) => res.json({ ok: true, schema: migrated.current, sink: sink?.status().state ?? 'off' }));
+  app.get('/metrics', async (_req, res) => {
+    res.type('text/plain').send(sink ? await sink.metrics.registry.metrics() : '');
+  });
+
+  const server = http.createServer(app);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? cfg.port, opts.host ?? cfg.host, () => resolve());
+  });
+  const { port, address } = server.address() as AddressInfo;
+  const url = `http://${address.includes(':') ? `[${address}]` : address}:${port}`;
+  log('analytics service listening', { url });
+  // Catch up on days that finished while the service was down.
+  if (exports) exports.runNow().catch((err: Error) => log('export failed', { error: err.message }));
+
+  let closing: Promise<void> | null = null;
+  return {
+    url,
+    port,
+    warehouse,
+    sink,
+    exports,
+    close() {
+      closing ??= (async () => {
+        exports?.stop();
+        server.closeAllConnections();
+        await new Promise<void>((r) => server.close(() => r()));
+        await sink?.stop();
+        if (!opts.warehouse) await warehouse.close();
+        log('analytics service stopped');
+      })();
+      return closing;
+    },
+  };
+}
+
+if (require.main === module) {
+  startAnalyticsService().then(
+    (svc) => {
+      const stop = (signal: string) => {
+        process.stderr.write(`analytics: ${signal}, flushing and stopping\n`);
+        svc.close().then(
+          () => process.exit(0),
+          (err: Error) => {
+            process.stderr.write(`analytics: stop failed: ${err.message}\n`);
+            process.exit(1);
+          },
+        );
+      };
+      process.once('SIGTERM', () => stop('SIGTERM'));
+      process.once('SIGINT', () => stop('SIGINT'));
+    },
+    (err: Error & { code?: string }) => {
+      process.stderr.write(`analytics: cannot start: ${err.code ? `[${err.code}] ` : ''}${err.message}\n`);
+      process.exit(1);
+    },
+  );
+}

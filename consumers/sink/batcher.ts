@@ -1,0 +1,81 @@
+import { createHash } from 'node:crypto';
+import type { AnalyticsTable } from '../../analytics/rows';
+
+/** The offsets a group of rows came from: one kafkajs batch of one partition. */
+export interface SourceRange { topic: string; partition: number; first: number; last: number }
+
+export type WriteBlock = (table: AnalyticsTable, rows: object[], token: string) => Promise<void>;
+
+export interface BatcherOptions {
+  /** Flush when this many rows are buffered. */
+  flushRows: number;
+  /** Flush this long after the first buffered row at the latest. */
+  flushMs: number;
+  /** Flush at once when this many callers wait: no more rows can arrive until they are released. */
+  maxWaiters: number;
+  write: WriteBlock;
+}
+
+interface Waiter { resolve: () => void; reject: (e: Error) => void }
+
+/**
+ * Collects rows from many partition batches into few large inserts. `add`
+ * resolves only after the rows are stored, so the caller commits offsets
+ * after the insert and never before. The token of a block is derived from the
+ * offset ranges in it: retrying the same block is a no-op in ClickHouse.
+ */
+export function createBatcher(opts: BatcherOptions) {
+  let pending = new Map<AnalyticsTable, { rows: object[]; sources: SourceRange[] }>();
+  let waiters: Waiter[] = [];
+  let buffered = 0;
+  let timer: NodeJS.Timeout | null = null;
+  let chain: Promise<void> = Promise.resolve();
+
+  function flush(): Promise<void> {
+    if (timer) clearTimeout(timer);
+    timer = null;
+    if (buffered === 0) return chain;
+    const blocks = pending;
+    const released = waiters;
+    pending = new Map();
+    waiters = [];
+    buffered = 0;
+    chain = chain.then(async () => {
+      try {
+        for (const [table, { rows, sources }] of blocks) await opts.write(table, rows, tokenOf(table, sources));
+        for (const w of released) w.resolve();
+      } catch (err) {
+        for (const w of released) w.reject(err as Error);
+      }
+    });
+    return chain;
+  }
+
+  return {
+    add(table: AnalyticsTable, rows: object[], source: SourceRange): Promise<void> {
+      return new Promise<void>((resolve, reject) => {
+        let block = pending.get(table);
+        if (!block) pending.set(table, (block = { rows: [], sources: [] }));
+        for (const r of rows) block.rows.push(r);
+        block.sources.push(source);
+        buffered += rows.length;
+        waiters.push({ resolve, reject });
+        if (buffered >= opts.flushRows || waiters.length >= opts.maxWaiters) void flush();
+        else if (!timer) timer = setTimeout(() => void flush(), opts.flushMs);
+      });
+    },
+    flush,
+    get bufferedRows() {
+      return buffered;
+    },
+  };
+}
+export type Batcher = ReturnType<typeof createBatcher>;
+
+export function tokenOf(table: string, sources: SourceRange[]): string {
+  const ranges = sources
+    .map((s) => `${s.topic}/${s.partition}/${s.first}-${s.last}`)
+    .sort()
+    .join(',');
+  return `${table}:${createHash('sha256').update(ranges).digest('hex').slice(0, 32)}`;
+}
