@@ -159,6 +159,7 @@ function v1Factory(mountsByCtl: Map<string, string>, own: Map<string, string>, p
         pids: procs,
         async killAll() {
           const freezer = dirs.get('freezer');
+          if (procs().length === 0) return;
           for (let round = 0; round < 100; round++) {
             if (freezer) {
               write(path.join(freezer, 'freezer.state'), 'FROZEN');

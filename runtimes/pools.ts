@@ -16,6 +16,7 @@ interface Pool {
 export class WarmPools {
   private pools = new Map<string, Pool>();
   private closed = false;
+  private refillDelayMs = 250;
 
   constructor(private deps: SandboxDeps, private size: number, private onError: (e: unknown) => void = () => undefined) {}
 
@@ -27,8 +28,12 @@ export class WarmPools {
     const hit = !!sandbox;
     if (hit) pool.hits++;
     else pool.misses++;
-    this.refill(key);
-    return { sandbox: sandbox ?? new Sandbox(this.deps, pool.plan), hit };
+    // Refill after the taken sandbox is done, or soon: starting an interpreter
+    // would otherwise compete for the CPU with the run it is waiting behind.
+    const chosen = sandbox ?? new Sandbox(this.deps, pool.plan);
+    const timer = setTimeout(() => this.refill(key), this.refillDelayMs);
+    chosen.proc.exited.finally(() => (clearTimeout(timer), this.refill(key))).catch(() => undefined);
+    return { sandbox: chosen, hit };
   }
 
   /** Fills the pool for key and resolves when its sandboxes are ready. */
@@ -60,7 +65,8 @@ export class WarmPools {
   }
 
   private refill(key: string): void {
-    const pool = this.pools.get(key)!;
+    const pool = this.pools.get(key);
+    if (!pool) return;
     while (!this.closed && pool.idle.length < this.size) {
       try {
         const s = new Sandbox(this.deps, pool.plan);

@@ -36,7 +36,7 @@ export function bwrapArgv(plan: SandboxPlan): { argv: string[]; files: Buffer[] 
   const fd = (content: Buffer) => `@FD${files.push(content) - 1}@`;
   const a = ['/usr/bin/bwrap', '--unshare-all', '--die-with-parent', '--new-session', '--uid', String(SANDBOX_UID), '--gid', String(SANDBOX_UID), '--hostname', 'conveyor'];
   a.push('--ro-bind', '/usr', '/usr', '--symlink', 'usr/bin', '/bin', '--symlink', 'usr/sbin', '/sbin', '--symlink', 'usr/lib', '/lib', '--symlink', 'usr/lib64', '/lib64');
-  if (fs.existsSync('/etc/ld.so.cache')) a.push('--ro-bind', '/etc/ld.so.cache', '/etc/ld.so.cache');
+  for (const f of ['/etc/ld.so.cache', '/etc/alternatives']) if (fs.existsSync(f)) a.push('--ro-bind', f, f);
   a.push('--ro-bind-data', fd(Buffer.from(PASSWD)), '/etc/passwd', '--ro-bind-data', fd(Buffer.from(GROUP)), '/etc/group');
   a.push('--proc', '/proc', '--dev', '/dev');
   a.push('--size', String(64 * 1024 * 1024), '--tmpfs', '/tmp');
