@@ -51,7 +51,8 @@ export function bwrapArgv(plan: SandboxPlan): { argv: string[]; files: Buffer[] 
     }
     a.push('--perms', f.mode ?? '0644', '--file', fd(f.content), f.dest);
   }
-  a.push('--clearenv');
+  // The root tmpfs holds bwrap's mount points (/etc, /boot, …): freeze it.
+  a.push('--remount-ro', '/', '--clearenv');
   for (const [k, v] of Object.entries(plan.env)) a.push('--setenv', k, v);
   a.push('--chdir', '/work', '--', ...plan.argv);
   return { argv: a, files };

@@ -47,6 +47,7 @@ export class Spawner {
     const script = path.join(__dirname, 'spawner.py');
     this.child = spawn('/usr/bin/python3', ['-I', '-S', script, JSON.stringify(views), JSON.stringify(writableViews)], {
       stdio: ['pipe', 'pipe', 'inherit'],
+      env: { PATH: '/usr/bin:/bin' },
     });
     let markReady: () => void = () => undefined;
     let failReady: (e: Error) => void = () => undefined;

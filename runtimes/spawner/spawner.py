@@ -155,7 +155,11 @@ def spawn(msg):
                 os.setgroups([])
                 os.setgid(UID)
                 os.setuid(UID)
-            os.execv(argv[0], argv)
+            # bwrap's own processes (the sandbox's pid 1) must not carry the
+            # engine's environment: a program could read it via /proc/1/environ.
+            # bwrap's own processes (the sandbox's pid 1) must not carry the
+            # engine's environment: a program could read it via /proc/1/environ.
+            os.execve(argv[0], argv, {})
         except BaseException as e:  # noqa: BLE001 - report anything, then die
             try:
                 os.write(2, ('conveyor spawner: cannot start sandbox: %s\n' % e).encode())
