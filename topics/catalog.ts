@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { DeadLetter, EditEvent, ProgramSnapshot, RunOutput, RunRequest, RunResultRecord } from './types';
+import type { DeadLetter, EditEvent, ProgramSnapshot, RunControl, RunOutput, RunRequest, RunResultRecord } from './types';
 
 /**
  * Every topic Conveyor uses, declared once: name, partitions, key, retention
@@ -65,8 +65,16 @@ export function requestsTopic(hardwareClass: string): TopicSpec<RunRequest> {
   });
 }
 
+export function controlTopic(hardwareClass: string): TopicSpec<RunControl> {
+  return topic<RunControl>({
+    name: `runs.control.${hardwareClass}`, partitions: ROUTED_PARTITIONS, key: 'sessionId', schemaFile: 'RunControl.avsc',
+    config: { 'cleanup.policy': 'delete', 'retention.ms': String(DAY) },
+    doc: `Stdin, signals and cancellation for runs in flight on ${hardwareClass}, co-partitioned with its run requests.`,
+  });
+}
+
 export function allTopics(): TopicSpec[] {
-  return [...Object.values(topics), ...HARDWARE_CLASSES.map(requestsTopic)];
+  return [...Object.values(topics), ...HARDWARE_CLASSES.map(requestsTopic), ...HARDWARE_CLASSES.map(controlTopic)];
 }
 
 /** The registry subject of a topic's values (Confluent TopicNameStrategy). */

@@ -43,7 +43,7 @@ export interface StageLimitsRecord {
   openFiles: number | null;
 }
 
-export type RunSource = 'websocket' | 'rest' | 'piston' | 'load';
+export type RunSource = 'websocket' | 'rest' | 'piston' | 'load' | 'piston_connect';
 
 export interface RunRequest {
   runId: string;
@@ -116,6 +116,7 @@ export interface RunResultRecord {
   fileCount: number;
   executorId: string;
   attempt: number;
+  outputChunks: number;
 }
 
 export interface DeadLetter {
@@ -130,4 +131,13 @@ export interface DeadLetter {
   reason: string;
   consumer: string;
   payload: Buffer | null;
+}
+
+export interface RunControl {
+  runId: string;
+  sessionId: string;
+  timestampMs: number;
+  kind: 'cancel' | 'stdin' | 'eof' | 'signal';
+  data: string;
+  signal: string;
 }

@@ -1,7 +1,25 @@
 import type { Command } from 'commander';
+import { up } from '../infra/stack';
+import { startStack } from '../services/stack';
 
 /**
  * Commands of the service itself (start, bench, load, …) register here, so
  * main.ts keeps only the infrastructure and topic commands.
  */
-export function registerCommands(_program: Command, _log: (msg: string) => void): void {}
+export function registerCommands(program: Command, log: (msg: string) => void): void {
+  program
+    .command('start')
+    .description('bring up the infrastructure, then run the analytics service, executors and the gateway until Ctrl-C')
+    .option('--executors <classes>', 'hardware classes to run executors for', 'x86_64,arm64')
+    .action(async (o: { executors: string }) => {
+      await up(log);
+      const stack = await startStack({ executors: o.executors.split(','), onProgress: log });
+      console.log(`\nConveyor is running:\n  editor      ${stack.url}/\n  REST API    ${stack.url}/api/v1/runtimes\n  Piston API  ${stack.url}/api/v2/runtimes\n  WebSocket   ${stack.url.replace('http', 'ws')}/ws/editor\n  dashboard   ${stack.url}/dashboard\n  metrics     ${stack.url}/metrics\nCtrl-C stops the services (the infrastructure keeps running; \`npx conveyor down\` stops it).`);
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      });
+      log('stopping services…');
+      await stack.stop();
+    });
+}

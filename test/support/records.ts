@@ -25,7 +25,7 @@ export function sampleRecords(now = Date.now()) {
     hardwareClass: 'x86_64', programVersion: 4, status: 'ok', message: null, requestedAtMs: now, startedAtMs: now + 2, finishedAtMs: now + 30,
     compile: null,
     run: { status: 'ok', stdout: '1\n', stderr: '', exitCode: 0, signal: null, wallMs: 25, cpuMs: 20, peakMemoryBytes: 9_000_000, stdoutTruncated: false, stderrTruncated: false },
-    cacheHit: false, pooled: true, sourceBytes: 9, fileCount: 1, executorId: 'ex-1', attempt: 1,
+    cacheHit: false, pooled: true, sourceBytes: 9, fileCount: 1, executorId: 'ex-1', attempt: 1, outputChunks: 1,
   };
   const dead: DeadLetter = {
     id: randomUUID(), timestampMs: now, sourceTopic: 'runs.requests.x86_64', partition: 3, offset: 17, key: sessionId, runId,

@@ -1,0 +1,18 @@
+import os from 'node:os';
+import { z } from 'zod';
+import { env, readSection } from '../../ops/config/env';
+
+const section = z.object({
+  EXECUTOR_HARDWARE_CLASS: z.enum(['x86_64', 'arm64', 'gpu'], { message: 'must be x86_64, arm64 or gpu' }).default('x86_64'),
+  EXECUTOR_CONCURRENCY: env.int(Math.max(1, os.cpus().length), 1, 256),
+  EXECUTOR_QUEUE: env.int(64, 1, 10000),
+  EXECUTOR_SESSION_TIMEOUT_MS: env.int(10000, 6000, 300000),
+  BUFFER_WAIT_MS: env.int(1500, 0, 60000),
+  SNAPSHOT_INTERVAL_MS: env.int(500, 50, 60000),
+  FINISHED_RUNS_REMEMBERED: env.int(20000, 100, 1000000),
+});
+
+export function executorSettings(e: NodeJS.ProcessEnv = process.env) {
+  return readSection(section, e);
+}
+export type ExecutorSettings = ReturnType<typeof executorSettings>;

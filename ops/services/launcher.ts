@@ -1,0 +1,73 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { repoRoot } from '../config/paths';
+
+/**
+ * Starts Conveyor's own processes (gateway, executors, analytics) as children
+ * running TypeScript through tsx, each logging to a file, and waits until
+ * each says it is ready. The same code serves `conveyor start` and the
+ * end-to-end tests.
+ */
+export interface ServiceSpec {
+  name: string;
+  entry: string;
+  env?: NodeJS.ProcessEnv;
+  /** Resolves when the service answers; default: the child's IPC "ready" message. */
+  ready?: () => Promise<boolean>;
+  timeoutMs?: number;
+}
+
+export interface RunningService { name: string; child: ChildProcess; log: string }
+
+export async function startService(spec: ServiceSpec, logDir: string): Promise<RunningService> {
+  fs.mkdirSync(logDir, { recursive: true });
+  const log = path.join(logDir, `${spec.name}.log`);
+  const out = fs.openSync(log, 'a');
+  const child = fork(path.join(repoRoot, spec.entry), [], {
+    cwd: repoRoot,
+    env: { ...process.env, ...spec.env },
+    execArgv: ['--require', 'tsx/cjs'],
+    stdio: ['ignore', out, out, 'ipc'],
+  });
+  fs.closeSync(out);
+  const timeoutMs = spec.timeoutMs ?? 120000;
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${spec.name} was not ready within ${timeoutMs} ms; see ${log}`)), timeoutMs);
+    const fail = (code: number | null) => {
+      clearTimeout(timer);
+      const tail = fs.readFileSync(log, 'utf8').trimEnd().split('\n').slice(-20).join('\n');
+      reject(new Error(`${spec.name} exited during start-up (code ${code}). Last lines of ${log}:\n${tail}`));
+    };
+    child.once('exit', fail);
+    const done = () => {
+      clearTimeout(timer);
+      child.off('exit', fail);
+      resolve();
+    };
+    if (spec.ready) {
+      const poll = async () => {
+        while (child.exitCode === null) {
+          if (await spec.ready!().catch(() => false)) return done();
+          await new Promise((r) => setTimeout(r, 250));
+        }
+      };
+      void poll();
+    } else {
+      child.on('message', (m: { ready?: boolean }) => m?.ready && done());
+    }
+  });
+  return { name: spec.name, child, log };
+}
+
+/** SIGTERM (drain), then SIGKILL after graceMs. */
+export async function stopService(s: RunningService, graceMs = 20000): Promise<void> {
+  if (s.child.exitCode !== null || s.child.signalCode !== null) return;
+  const exited = new Promise<void>((r) => s.child.once('exit', () => r()));
+  s.child.kill('SIGTERM');
+  const timer = setTimeout(() => s.child.kill('SIGKILL'), graceMs);
+  await exited;
+  clearTimeout(timer);
+}
+
+export const httpReady = (url: string) => async () => (await fetch(url, { signal: AbortSignal.timeout(1000) })).ok;

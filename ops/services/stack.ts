@@ -1,0 +1,47 @@
+import path from 'node:path';
+import { paths } from '../config/paths';
+import { gatewaySettings } from '../../producers/gateway/settings';
+import { httpReady, startService, stopService, type RunningService } from './launcher';
+
+/**
+ * The whole service on one machine: the analytics service (owns ClickHouse),
+ * one executor per hardware class this machine can serve, and a gateway.
+ */
+export async function startStack(opts: { executors?: string[]; analytics?: boolean; env?: NodeJS.ProcessEnv; onProgress?: (m: string) => void } = {}) {
+  const env = { ...process.env, ...opts.env };
+  const logDir = path.join(paths(env).state, 'services');
+  const gw = gatewaySettings(env);
+  const analyticsPort = Number(new URL(gw.ANALYTICS_URL).port || 80);
+  const running: RunningService[] = [];
+  const say = opts.onProgress ?? (() => {});
+  try {
+    const starts: Promise<RunningService>[] = [];
+    if (opts.analytics !== false) {
+      starts.push(startService({ name: 'analytics', entry: 'analytics/service.ts', env: { ...opts.env, ANALYTICS_PORT: String(analyticsPort) }, ready: httpReady(`${gw.ANALYTICS_URL}/metrics`) }, logDir));
+    }
+    for (const hw of opts.executors ?? ['x86_64', 'arm64']) {
+      starts.push(startService({ name: `executor-${hw}`, entry: 'consumers/executor/main.ts', env: { ...opts.env, EXECUTOR_HARDWARE_CLASS: hw } }, logDir));
+    }
+    for (const s of starts) {
+      const r = await s;
+      running.push(r);
+      say(`${r.name} ready (log ${r.log})`);
+    }
+    const gateway = await startService({ name: 'gateway', entry: 'producers/gateway/main.ts', env: opts.env, ready: httpReady(`http://${gw.GATEWAY_HOST}:${gw.GATEWAY_PORT}/healthz`) }, logDir);
+    running.push(gateway);
+    say(`gateway ready (log ${gateway.log})`);
+  } catch (err) {
+    await Promise.all(running.map((r) => stopService(r)));
+    throw err;
+  }
+  return {
+    url: `http://${gw.GATEWAY_HOST}:${gw.GATEWAY_PORT}`,
+    services: running,
+    async stop() {
+      // Gateway first (no new work), then executors drain, then analytics flushes.
+      for (const name of ['gateway', 'executor', 'analytics']) {
+        await Promise.all(running.filter((r) => r.name.startsWith(name)).map((r) => stopService(r)));
+      }
+    },
+  };
+}

@@ -1,0 +1,62 @@
+import type { CompressionTypes } from 'kafkajs';
+import type { TopicSpec } from '../topics/catalog';
+import type { OutgoingRecord, TypedProducer } from '../topics/codec';
+import type { Registry } from '../topics/registry';
+
+/**
+ * Coalesces sends issued in the same turn of the event loop into one produce
+ * request (all topics together), so a burst of edits from many sessions costs
+ * one round trip instead of one each, while a lone edit waits for nothing.
+ * Each caller's promise settles when its own records are acknowledged.
+ */
+export function createBatchingSender(producer: TypedProducer, registry: Registry, opts: { maxBatch?: number; compression?: CompressionTypes } = {}) {
+  const maxBatch = opts.maxBatch ?? 2000;
+  type Pending = { topic: string; messages: { key: string; value: Buffer; partition?: number }[]; resolve: () => void; reject: (e: unknown) => void };
+  let queue: Pending[] = [];
+  let scheduled = false;
+  let inFlight = 0;
+
+  async function flush() {
+    scheduled = false;
+    const batch = queue;
+    queue = [];
+    if (!batch.length) return;
+    const byTopic = new Map<string, { key: string; value: Buffer; partition?: number }[]>();
+    for (const p of batch) byTopic.set(p.topic, [...(byTopic.get(p.topic) ?? []), ...p.messages]);
+    inFlight++;
+    try {
+      await producer.raw.sendBatch({ acks: -1, compression: opts.compression, topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) });
+      for (const p of batch) p.resolve();
+    } catch (err) {
+      for (const p of batch) p.reject(err);
+    } finally {
+      inFlight--;
+    }
+  }
+
+  function schedule() {
+    if (scheduled) return;
+    scheduled = true;
+    if (queue.reduce((n, p) => n + p.messages.length, 0) >= maxBatch) void flush();
+    else setImmediate(() => void flush());
+  }
+
+  return {
+    /** Sends several topics' records together; they are acknowledged as one. */
+    async send(parts: { spec: TopicSpec<any>; records: OutgoingRecord<any>[] }[]): Promise<void> {
+      const encoded = await Promise.all(
+        parts.map(async (p) => ({
+          topic: p.spec.name,
+          messages: await Promise.all(p.records.map(async (r) => ({ key: r.key, value: await registry.encode(p.spec, r.value), partition: r.partition }))),
+        })),
+      );
+      await new Promise<void>((resolve, reject) => {
+        // Keep the order of a caller's parts: they enter the queue together.
+        encoded.forEach((e, i) => queue.push({ ...e, resolve: i === encoded.length - 1 ? resolve : () => {}, reject }));
+        schedule();
+      });
+    },
+    pending: () => queue.length + inFlight,
+  };
+}
+export type BatchingSender = ReturnType<typeof createBatchingSender>;

@@ -1,0 +1,175 @@
+import type { WebSocket } from 'ws';
+import type { Kafka } from 'kafkajs';
+import type { Registry } from '../../topics/registry';
+import type { RunResultRecord } from '../../topics/types';
+import { readSnapshots } from '../../stream-processors/buffers/snapshot-reader';
+import type { BatchingSender } from '../batching-sender';
+import { topics } from '../../topics/catalog';
+import type { Catalog } from './catalog';
+import { ApiError } from './errors';
+import { clientMessage, describeIssue, type ClientMessage, type ServerMessage } from './protocol';
+import type { RateLimiter } from './rate-limiter';
+import type { RunService } from './run-service';
+import type { RunRouter } from './run-router';
+import type { GatewaySession, SessionStore } from './sessions';
+import type { GatewaySettings } from './settings';
+import { toFiles } from '../../stream-processors/buffers/apply-ops';
+
+export interface EditorSocketDeps {
+  kafka: Kafka;
+  registry: Registry;
+  sender: BatchingSender;
+  catalog: Catalog;
+  sessions: SessionStore;
+  runs: RunService;
+  router: RunRouter;
+  limiter: RateLimiter;
+  settings: GatewaySettings;
+  metrics: { edits(n: number): void; editAckMs(ms: number): void };
+}
+
+/** Public shape of a result on the editor protocol and the REST API. */
+export function publicResult(r: RunResultRecord) {
+  return {
+    runId: r.runId, sessionId: r.sessionId, status: r.status, message: r.message, language: r.language, version: r.languageVersion,
+    dependencySet: r.dependencySet, hardwareClass: r.hardwareClass, programVersion: r.programVersion, compile: r.compile, run: r.run,
+    cacheHit: r.cacheHit, pooled: r.pooled, requestedAtMs: r.requestedAtMs, startedAtMs: r.startedAtMs, finishedAtMs: r.finishedAtMs,
+    queueWaitMs: r.startedAtMs - r.requestedAtMs, totalMs: r.finishedAtMs - r.requestedAtMs,
+  };
+}
+
+/**
+ * One editor connection: open or resume a session, stream edits against
+ * versions, run, cancel, and receive live output and results.
+ */
+export function handleEditorSocket(ws: WebSocket, client: string, deps: EditorSocketDeps) {
+  const { sessions, sender, catalog, runs, router, limiter, settings } = deps;
+  let session: GatewaySession | undefined;
+  const offs: (() => void)[] = [];
+  let chain = Promise.resolve();
+
+  const send = (m: ServerMessage) => {
+    if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(m));
+  };
+  const fail = (err: unknown) => {
+    if (err instanceof ApiError) send({ type: 'error', code: err.code, message: err.message });
+    else send({ type: 'error', code: 'internal_error', message: `The gateway could not handle the message: ${(err as Error).message}` });
+  };
+  const opened = (s: GatewaySession, resumed: boolean): ServerMessage => ({
+    type: 'opened', sessionId: s.id, version: s.version, language: s.runtime.language, languageVersion: s.runtime.version,
+    dependencySet: s.runtime.dependencySet, hardwareClass: s.runtime.hardwareClass, files: toFiles(s.files), resumed,
+  });
+  const need = () => {
+    if (!session) throw new ApiError(409, 'no_session', 'Open or resume a session first.');
+    return session;
+  };
+
+  /** A session this gateway does not hold (restart, other gateway): rebuild it from the snapshot changelog. */
+  async function recover(sessionId: string): Promise<GatewaySession | undefined> {
+    let found: import('../../topics/types').ProgramSnapshot | undefined;
+    const all = Array.from({ length: topics.snapshots.partitions }, (_, i) => i);
+    await readSnapshots(deps.kafka, deps.registry, all, (s) => {
+      if (s.sessionId === sessionId && (!found || s.version > found.version)) found = s;
+    });
+    if (!found) return undefined;
+    const runtime = catalog.resolve(found.language, undefined, found.dependencySet, found.hardwareClass);
+    return sessions.open(found.userId, runtime, found.files, found.sessionId, found.version).session;
+  }
+
+  async function handle(m: ClientMessage) {
+    switch (m.type) {
+      case 'ping':
+        return send({ type: 'pong' });
+      case 'open': {
+        const runtime = catalog.resolve(m.language, m.version, m.dependencySet, m.hardwareClass);
+        const files = m.files ?? [{ name: defaultFileName(runtime.language), content: m.text ?? '' }];
+        const { session: s, event } = sessions.open(client, runtime, files);
+        await sender.send([{ spec: topics.edits, records: [{ key: s.id, value: event, partition: s.partition }] }]);
+        session = s;
+        return send(opened(s, false));
+      }
+      case 'resume': {
+        const s = sessions.get(m.sessionId) ?? (await recover(m.sessionId));
+        if (!s) throw new ApiError(404, 'unknown_session', `Session ${m.sessionId} does not exist or has expired; open a new one.`);
+        session = s;
+        // The client's text is what the person sees: if it differs, it becomes the next version.
+        if (m.files) {
+          const mine = JSON.stringify(toFiles(s.files));
+          if (JSON.stringify(m.files) !== mine) {
+            const event = sessions.set(s, m.files);
+            await sender.send([{ spec: topics.edits, records: [{ key: s.id, value: event, partition: s.partition }] }]);
+          }
+        } else if (m.version !== s.version) {
+          send({ type: 'resync', version: s.version, files: toFiles(s.files), reason: `Your version ${m.version} differs from the server's ${s.version}.` });
+        }
+        return send(opened(s, true));
+      }
+      case 'edit': {
+        const s = need();
+        limiter.take(client, 'edit', settings.RATE_EDITS_PER_SECOND, settings.RATE_EDITS_BURST);
+        const t0 = performance.now();
+        const r = sessions.edit(s, m.baseVersion, m.ops);
+        if (!r.ok) return send({ type: 'resync', version: s.version, files: toFiles(s.files), reason: r.reason });
+        await sender.send([{ spec: topics.edits, records: [{ key: s.id, value: r.event, partition: s.partition }] }]);
+        deps.metrics.edits(1);
+        deps.metrics.editAckMs(performance.now() - t0);
+        return send({ type: 'ack', version: r.event.version });
+      }
+      case 'set': {
+        const s = need();
+        limiter.take(client, 'edit', settings.RATE_EDITS_PER_SECOND, settings.RATE_EDITS_BURST);
+        const event = sessions.set(s, m.files);
+        await sender.send([{ spec: topics.edits, records: [{ key: s.id, value: event, partition: s.partition }] }]);
+        return send({ type: 'ack', version: s.version });
+      }
+      case 'sync': {
+        const s = need();
+        return send({ type: 'resync', version: s.version, files: toFiles(s.files), reason: 'Requested by the client.' });
+      }
+      case 'run': {
+        const s = need();
+        limiter.take(client, 'run', settings.RATE_RUNS_PER_MINUTE / 60, settings.RATE_RUNS_BURST);
+        const req = await runs.runSession(s, m, {
+          onOutput: (o) => send({ type: 'output', runId: o.runId, stage: o.stage, stream: o.stream, data: o.data, seq: o.seq }),
+          onResult: (r) => send({ type: 'result', runId: r.runId, result: publicResult(r) }),
+        });
+        return send({ type: 'run_accepted', runId: req.runId, version: req.programVersion });
+      }
+      case 'cancel': {
+        if (!(await router.control(m.runId, 'cancel'))) throw new ApiError(404, 'unknown_run', `Run ${m.runId} was not started from this gateway.`);
+        return;
+      }
+      case 'stdin': {
+        if (!(await router.control(m.runId, 'stdin', m.data))) throw new ApiError(404, 'unknown_run', `Run ${m.runId} was not started from this gateway.`);
+        if (m.eof) await router.control(m.runId, 'eof');
+        return;
+      }
+    }
+  }
+
+  ws.on('message', (raw, isBinary) => {
+    // Messages of one connection are handled in order: an edit is acknowledged before the next is looked at.
+    chain = chain.then(async () => {
+      try {
+        if (isBinary) throw new ApiError(400, 'binary_not_supported', 'Messages are JSON text frames.');
+        let json: unknown;
+        try {
+          json = JSON.parse(raw.toString());
+        } catch {
+          throw new ApiError(400, 'malformed_json', 'The message is not valid JSON.');
+        }
+        const parsed = clientMessage.safeParse(json);
+        if (!parsed.success) throw new ApiError(400, 'invalid_message', `Invalid message: ${describeIssue(parsed.error)}.`);
+        await handle(parsed.data);
+      } catch (err) {
+        fail(err);
+      }
+    });
+  });
+  ws.on('close', () => offs.forEach((off) => off()));
+}
+
+export function defaultFileName(language: string): string {
+  const ext: Record<string, string> = { python: 'main.py', c: 'main.c', 'c++': 'main.cpp', cpp: 'main.cpp', javascript: 'main.js', typescript: 'main.ts', go: 'main.go', rust: 'main.rs', java: 'Main.java' };
+  return ext[language] ?? 'main.txt';
+}

@@ -1,0 +1,92 @@
+import { Router, type Request } from 'express';
+import { z } from 'zod';
+import type { RunResultRecord } from '../../topics/types';
+import type { Catalog } from './catalog';
+import { publicResult, defaultFileName } from './editor-socket';
+import { ApiError } from './errors';
+import { fileSchema, stageLimitsSchema, describeIssue } from './protocol';
+import type { RateLimiter } from './rate-limiter';
+import type { RunRouter } from './run-router';
+import type { RunService } from './run-service';
+import type { GatewaySettings } from './settings';
+
+export const runBody = z
+  .object({
+    language: z.string().min(1).max(64),
+    version: z.string().max(32).optional(),
+    dependencySet: z.string().max(64).optional(),
+    hardwareClass: z.string().max(32).optional(),
+    files: z.array(fileSchema).min(1).optional(),
+    code: z.string().optional(),
+    stdin: z.string().optional(),
+    args: z.array(z.string().max(4096)).optional(),
+    compilerFlags: z.array(z.string().max(256)).optional(),
+    limits: stageLimitsSchema.optional(),
+    wait: z.boolean().default(true),
+    webhook: z.string().url().regex(/^https?:\/\//, 'must be an http(s) URL').optional(),
+  })
+  .strict()
+  .refine((b) => b.files || b.code !== undefined, { message: 'give either "files" or "code"', path: ['files'] });
+
+export function clientOf(req: Request): string {
+  const key = req.header('x-api-key');
+  return key ? `key:${key.slice(0, 64)}` : `ip:${req.ip ?? 'unknown'}`;
+}
+
+/** POSTs the result to a webhook, retrying with exponential backoff. */
+export async function deliverWebhook(url: string, body: unknown, retries: number, baseDelayMs = 250): Promise<boolean> {
+  for (let attempt = 0; attempt <= retries; attempt++) {
+    try {
+      const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal: AbortSignal.timeout(5000) });
+      if (res.ok) return true;
+      if (res.status >= 400 && res.status < 500 && res.status !== 429) return false;
+    } catch {
+      /* retry */
+    }
+    await new Promise((r) => setTimeout(r, baseDelayMs * 2 ** attempt));
+  }
+  return false;
+}
+
+/** The REST API (docs/openapi.yaml): run synchronously or asynchronously, fetch runs, list runtimes. */
+export function restApi(deps: { catalog: Catalog; runs: RunService; router: RunRouter; limiter: RateLimiter; settings: GatewaySettings; liveClasses: () => string[] }) {
+  const { catalog, runs, router, limiter, settings } = deps;
+  const r = Router();
+
+  r.get('/runtimes', (_req, res) => {
+    res.json({ runtimes: catalog.runtimes(), limits: catalog.limits(), hardwareClasses: deps.liveClasses() });
+  });
+
+  r.post('/runs', async (req, res) => {
+    const client = clientOf(req);
+    const parsed = runBody.safeParse(req.body);
+    if (!parsed.success) throw new ApiError(400, 'invalid_request', `Invalid run request: ${describeIssue(parsed.error)}.`);
+    const b = parsed.data;
+    limiter.take(client, 'run', settings.RATE_RUNS_PER_MINUTE / 60, settings.RATE_RUNS_BURST);
+    const runtime = catalog.resolve(b.language, b.version, b.dependencySet, b.hardwareClass);
+    const files = b.files ?? [{ name: defaultFileName(runtime.language), content: b.code ?? '' }];
+    let resolveResult!: (r: RunResultRecord) => void;
+    const done = new Promise<RunResultRecord>((resolve) => (resolveResult = resolve));
+    const request = await runs.runFiles(client, runtime, files, { stdin: b.stdin, args: b.args, compilerFlags: b.compilerFlags, limits: b.limits, streamOutput: false }, 'rest', { onResult: resolveResult });
+    if (b.webhook) {
+      const url = b.webhook;
+      void done.then((result) => deliverWebhook(url, publicResult(result), settings.WEBHOOK_RETRIES));
+    }
+    if (!b.wait) {
+      res.status(202).location(`/api/v1/runs/${request.runId}`).json({ runId: request.runId, status: 'queued', href: `/api/v1/runs/${request.runId}` });
+      return;
+    }
+    const timeout = new Promise<never>((_, reject) =>
+      setTimeout(() => reject(new ApiError(504, 'run_timeout', `The run did not finish within ${settings.SYNC_RUN_TIMEOUT_MS} ms; fetch it later with GET /api/v1/runs/${request.runId}.`)), settings.SYNC_RUN_TIMEOUT_MS).unref(),
+    );
+    res.json(publicResult(await Promise.race([done, timeout])));
+  });
+
+  r.get('/runs/:id', (req, res) => {
+    const result = router.result(req.params.id);
+    if (!result) throw new ApiError(404, 'unknown_run', `No finished run ${req.params.id} is known to this gateway (it may still be running).`);
+    res.json(publicResult(result));
+  });
+
+  return r;
+}

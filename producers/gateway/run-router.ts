@@ -1,0 +1,125 @@
+import type { Consumer, Kafka } from 'kafkajs';
+import { controlTopic, requestsTopic, topics } from '../../topics/catalog';
+import { decodeValue } from '../../topics/codec';
+import type { Registry } from '../../topics/registry';
+import type { EditEvent, RunControl, RunOutput, RunRequest, RunResultRecord } from '../../topics/types';
+import type { BatchingSender } from '../batching-sender';
+
+export interface RunListener {
+  onOutput?(o: RunOutput): void;
+  onResult(r: RunResultRecord): void;
+}
+
+/**
+ * Sends run requests and brings their output and results back to whoever
+ * waits for them in this gateway process. Every gateway reads runs.output and
+ * runs.results in a group of its own and keeps the records addressed to it
+ * (replyTo), so any number of gateways can run side by side. A run's result
+ * is delivered once, after all of its output chunks.
+ */
+export function createRunRouter(deps: { kafka: Kafka; registry: Registry; sender: BatchingSender; gatewayId: string; remember: number; logger: { warn(o: object, m?: string): void } }) {
+  const { kafka, registry, sender, gatewayId } = deps;
+  const listeners = new Map<string, RunListener[]>();
+  const chunksSeen = new Map<string, number>();
+  const heldResults = new Map<string, { result: RunResultRecord; timer: NodeJS.Timeout }>();
+  const results = new Map<string, RunResultRecord>();
+  const runSessions = new Map<string, { sessionId: string; hardwareClass: string; partition: number }>();
+  let consumer: Consumer | undefined;
+
+  function remember(r: RunResultRecord) {
+    results.set(r.runId, r);
+    if (results.size > deps.remember) results.delete(results.keys().next().value!);
+  }
+
+  function deliver(r: RunResultRecord) {
+    const held = heldResults.get(r.runId);
+    if (held) clearTimeout(held.timer);
+    heldResults.delete(r.runId);
+    chunksSeen.delete(r.runId);
+    remember(r);
+    const ls = listeners.get(r.runId) ?? [];
+    listeners.delete(r.runId);
+    for (const l of ls) l.onResult(r);
+  }
+
+  function onResult(r: RunResultRecord) {
+    // Redeliveries after an executor crash may publish a result twice: the first one wins.
+    if (results.has(r.runId) || heldResults.has(r.runId)) return;
+    if ((chunksSeen.get(r.runId) ?? 0) >= r.outputChunks) return deliver(r);
+    heldResults.set(r.runId, { result: r, timer: setTimeout(() => deliver(r), 2000) });
+  }
+
+  function onOutput(o: RunOutput) {
+    if (results.has(o.runId)) return;
+    const n = (chunksSeen.get(o.runId) ?? 0) + 1;
+    chunksSeen.set(o.runId, n);
+    for (const l of listeners.get(o.runId) ?? []) l.onOutput?.(o);
+    const held = heldResults.get(o.runId);
+    if (held && n >= held.result.outputChunks) deliver(held.result);
+  }
+
+  return {
+    async start() {
+      consumer = kafka.consumer({ groupId: `conveyor-gateway-${gatewayId}`, maxWaitTimeInMs: 50, sessionTimeout: 10000, heartbeatInterval: 1000 });
+      await consumer.connect();
+      await consumer.subscribe({ topics: [topics.output.name, topics.results.name], fromBeginning: false });
+      // Results produced before our first fetch would be missed: wait for it.
+      const firstFetch = new Promise<void>((resolve) => consumer!.on(consumer!.events.FETCH_START, () => resolve()));
+      await consumer.run({
+        partitionsConsumedConcurrently: 6,
+        eachMessage: async ({ topic, message }) => {
+          if (topic === topics.output.name) {
+            const d = await decodeValue<RunOutput>(registry, message.value);
+            if (d.ok && d.value.replyTo === gatewayId) onOutput(d.value);
+          } else {
+            const d = await decodeValue<RunResultRecord>(registry, message.value);
+            if (d.ok && d.value.replyTo === gatewayId) onResult(d.value);
+          }
+        },
+      });
+      await firstFetch;
+      await new Promise((r) => setTimeout(r, 300));
+    },
+    async stop() {
+      await consumer?.disconnect();
+      for (const h of heldResults.values()) clearTimeout(h.timer);
+    },
+
+    /** Publishes the request (and the edits it depends on, in one produce) and registers the listener first. */
+    async submit(req: RunRequest, partition: number, listener: RunListener, edits: EditEvent[] = []): Promise<void> {
+      listeners.set(req.runId, [...(listeners.get(req.runId) ?? []), listener]);
+      runSessions.set(req.runId, { sessionId: req.sessionId, hardwareClass: req.hardwareClass, partition });
+      try {
+        await sender.send([
+          ...(edits.length ? [{ spec: topics.edits, records: edits.map((e) => ({ key: e.sessionId, value: e, partition })) }] : []),
+          { spec: requestsTopic(req.hardwareClass), records: [{ key: req.sessionId, value: req, partition }] },
+        ]);
+      } catch (err) {
+        listeners.delete(req.runId);
+        throw err;
+      }
+    },
+
+    listen(runId: string, listener: RunListener): () => void {
+      const done = results.get(runId);
+      if (done) {
+        listener.onResult(done);
+        return () => {};
+      }
+      listeners.set(runId, [...(listeners.get(runId) ?? []), listener]);
+      return () => listeners.set(runId, (listeners.get(runId) ?? []).filter((l) => l !== listener));
+    },
+
+    async control(runId: string, kind: RunControl['kind'], data = '', signal = ''): Promise<boolean> {
+      const where = runSessions.get(runId);
+      if (!where) return false;
+      const c: RunControl = { runId, sessionId: where.sessionId, timestampMs: Date.now(), kind, data, signal };
+      await sender.send([{ spec: controlTopic(where.hardwareClass), records: [{ key: where.sessionId, value: c, partition: where.partition }] }]);
+      return true;
+    },
+
+    result: (runId: string) => results.get(runId),
+    pending: () => listeners.size,
+  };
+}
+export type RunRouter = ReturnType<typeof createRunRouter>;

@@ -1,0 +1,142 @@
+import { randomUUID } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import type { Kafka } from 'kafkajs';
+import { WebSocketServer } from 'ws';
+import { HARDWARE_CLASSES, ROUTED_PARTITIONS } from '../../topics/catalog';
+import { createTypedProducer, type TypedProducer } from '../../topics/codec';
+import type { Registry } from '../../topics/registry';
+import { createRoutingTable } from '../../stream-processors/routing/partitioner';
+import { createBatchingSender } from '../batching-sender';
+import type { Catalog } from './catalog';
+import { handleEditorSocket } from './editor-socket';
+import { ApiError } from './errors';
+import { createGatewayMetrics } from './metrics';
+import { handlePistonConnect, pistonApi } from './piston-api';
+import { createRateLimiter } from './rate-limiter';
+import { clientOf, restApi } from './rest-api';
+import { createRunRouter } from './run-router';
+import { createExecutorPresence, createRunService } from './run-service';
+import { createSessionStore } from './sessions';
+import type { GatewaySettings } from './settings';
+
+export interface GatewayDeps {
+  kafka: Kafka;
+  registry: Registry;
+  catalog: Catalog;
+  settings: GatewaySettings;
+  logger: { info(o: object, m?: string): void; warn(o: object, m?: string): void; error(o: object, m?: string): void };
+  gatewayId?: string;
+  /** Extra routes mounted before the 404 handler (the editor page, …). */
+  mount?: (app: express.Express) => void;
+}
+
+/**
+ * The gateway: one address for the editor WebSocket, the REST and Piston
+ * APIs, health, metrics, and (proxied to the analytics service) the stats API
+ * and dashboard. Handlers only translate; runs go through the run service.
+ */
+export function createGateway(deps: GatewayDeps) {
+  const { kafka, registry, catalog, settings, logger } = deps;
+  const gatewayId = deps.gatewayId ?? `gw-${randomUUID().slice(0, 8)}`;
+  const metrics = createGatewayMetrics();
+  const limiter = createRateLimiter();
+  const routing = createRoutingTable(ROUTED_PARTITIONS, settings.ROUTING_WEIGHTS);
+  const sessions = createSessionStore({ routing, settings });
+  const presence = createExecutorPresence(kafka, [...HARDWARE_CLASSES]);
+  let producer: TypedProducer;
+  let server: http.Server;
+  let wss: WebSocketServer;
+
+  return {
+    gatewayId,
+    routing,
+    sessions,
+    async start(): Promise<{ url: string; port: number }> {
+      producer = await createTypedProducer(kafka, registry);
+      const sender = createBatchingSender(producer, registry);
+      const router = createRunRouter({ kafka, registry, sender, gatewayId, remember: settings.RESULTS_REMEMBERED, logger });
+      await Promise.all([router.start(), presence.start()]);
+      const runs = createRunService({ catalog, sessions, router, settings, gatewayId, presence });
+
+      const app = express();
+      app.disable('x-powered-by');
+      app.set('trust proxy', 'loopback');
+      app.use(express.json({ limit: settings.MAX_MESSAGE_BYTES }));
+      app.use((req, res, next) => {
+        res.on('finish', () => metrics.http.inc({ route: req.route?.path ?? req.path.split('/').slice(0, 4).join('/'), status: String(res.statusCode) }));
+        next();
+      });
+      app.get('/healthz', (_req, res) => {
+        res.json({ status: 'ok', gatewayId, sessions: sessions.size(), pendingRuns: router.pending(), executors: presence.classes() });
+      });
+      app.get('/metrics', async (_req, res) => {
+        res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+      });
+      app.use('/api/v1', restApi({ catalog, runs, router, limiter, settings, liveClasses: presence.classes }));
+      app.use('/api/v2', pistonApi({ catalog, runs, limiter, settings }));
+      // The analytics service owns ClickHouse; the gateway forwards its pages.
+      app.use(['/api/stats', '/dashboard'], async (req, res) => {
+        const target = `${settings.ANALYTICS_URL}${req.originalUrl}`;
+        try {
+          const upstream = await fetch(target, { signal: AbortSignal.timeout(15000) });
+          res.status(upstream.status);
+          upstream.headers.forEach((v, k) => {
+            if (!['content-encoding', 'transfer-encoding', 'connection', 'content-length'].includes(k)) res.setHeader(k, v);
+          });
+          res.send(Buffer.from(await upstream.arrayBuffer()));
+        } catch {
+          throw new ApiError(503, 'analytics_unavailable', 'The analytics service is not reachable; start it with `npm start` or check ANALYTICS_URL.');
+        }
+      });
+      deps.mount?.(app);
+      app.use((_req, _res, next) => next(new ApiError(404, 'not_found', 'No such endpoint; see docs/openapi.yaml.')));
+      app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
+        const e = err as ApiError & { type?: string; status?: number };
+        let api: ApiError;
+        if (err instanceof ApiError) api = err;
+        else if (e.type === 'entity.too.large') api = new ApiError(413, 'request_too_large', `The request body is larger than ${settings.MAX_MESSAGE_BYTES} bytes.`);
+        else if (e.type === 'entity.parse.failed') api = new ApiError(400, 'malformed_json', 'The request body is not valid JSON.');
+        else {
+          logger.error({ err: (err as Error).stack, path: req.path }, 'unhandled gateway error');
+          api = new ApiError(500, 'internal_error', 'The gateway failed to handle the request.');
+        }
+        if (api.retryAfterS) res.setHeader('Retry-After', String(api.retryAfterS));
+        // Piston clients read a top-level message.
+        if (req.originalUrl.startsWith('/api/v2/')) res.status(api.status).json({ message: api.message });
+        else res.status(api.status).json(api.toJSON());
+      });
+
+      server = http.createServer(app);
+      wss = new WebSocketServer({ noServer: true, maxPayload: settings.MAX_MESSAGE_BYTES });
+      server.on('upgrade', (req, socket, head) => {
+        const path = (req.url ?? '').split('?')[0];
+        if (path !== '/ws/editor' && path !== '/api/v2/connect') {
+          socket.end('HTTP/1.1 404 Not Found\r\n\r\n');
+          return;
+        }
+        wss.handleUpgrade(req, socket, head, (ws) => {
+          const client = clientOf({ header: (n: string) => req.headers[n.toLowerCase()] as string | undefined, ip: req.socket.remoteAddress } as unknown as Request);
+          const kind = path === '/ws/editor' ? 'editor' : 'piston';
+          metrics.sockets.inc({ kind });
+          ws.on('close', () => metrics.sockets.dec({ kind }));
+          if (kind === 'editor') handleEditorSocket(ws, client, { kafka, registry, sender, catalog, sessions, runs, router, limiter, settings, metrics });
+          else handlePistonConnect(ws, client, { catalog, runs, router, settings });
+        });
+      });
+      await new Promise<void>((resolve) => server.listen(settings.GATEWAY_PORT, settings.GATEWAY_HOST, resolve));
+      const port = (server.address() as AddressInfo).port;
+      this.stop = async () => {
+        presence.stop();
+        for (const c of wss.clients) c.terminate();
+        await new Promise<void>((r) => server.close(() => r()));
+        await router.stop();
+        await producer.disconnect();
+      };
+      return { url: `http://${settings.GATEWAY_HOST}:${port}`, port };
+    },
+    stop: async () => {},
+  };
+}
+export type Gateway = ReturnType<typeof createGateway>;

@@ -1,0 +1,39 @@
+import { z } from 'zod';
+import { env, readSection } from '../../ops/config/env';
+import { DEFAULT_WEIGHTS, parseWeights } from '../../stream-processors/routing/partitioner';
+
+const section = z.object({
+  GATEWAY_HOST: env.str('127.0.0.1'),
+  GATEWAY_PORT: env.port(8080),
+  ANALYTICS_URL: z.string().url().default('http://127.0.0.1:8090'),
+  MAX_PROGRAM_BYTES: env.int(256 * 1024, 1024, 16 * 1024 * 1024),
+  MAX_FILES: env.int(32, 1, 1000),
+  MAX_STDIN_BYTES: env.int(64 * 1024, 0, 16 * 1024 * 1024),
+  MAX_ARGS: env.int(64, 0, 4096),
+  MAX_MESSAGE_BYTES: env.int(512 * 1024, 4096, 64 * 1024 * 1024),
+  MAX_OPS_PER_EDIT: env.int(1000, 1, 100000),
+  RATE_RUNS_PER_MINUTE: env.int(120, 1, 1000000),
+  RATE_RUNS_BURST: env.int(20, 1, 100000),
+  RATE_EDITS_PER_SECOND: env.int(100, 1, 1000000),
+  RATE_EDITS_BURST: env.int(400, 1, 1000000),
+  SYNC_RUN_TIMEOUT_MS: env.int(60000, 1000, 600000),
+  WEBHOOK_RETRIES: env.int(5, 0, 20),
+  RESULTS_REMEMBERED: env.int(50000, 100, 10000000),
+  ROUTING_WEIGHTS: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (!v) return DEFAULT_WEIGHTS;
+      try {
+        return { ...parseWeights(v), default: parseWeights(v).default ?? DEFAULT_WEIGHTS.default! };
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+        return z.NEVER;
+      }
+    }),
+});
+
+export function gatewaySettings(e: NodeJS.ProcessEnv = process.env) {
+  return readSection(section, e);
+}
+export type GatewaySettings = ReturnType<typeof gatewaySettings>;
