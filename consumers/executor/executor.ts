@@ -45,6 +45,8 @@ export function createExecutor(deps: ExecutorDeps) {
   const finished = new Map<string, RunResultRecord>();
   const running = new Map<string, { handle: RunHandle | null; cancelled: boolean; done: Promise<void> }>();
   const restores: { records: number; ms: number }[] = [];
+  // Control records can overtake their run request (separate topics): keep them until the run starts.
+  const pendingControls = new Map<string, RunControl[]>();
   const editOffsets = new Map<number, number>();
   let owned = new Set<number>();
   let active = 0;
@@ -127,7 +129,7 @@ export function createExecutor(deps: ExecutorDeps) {
 
   async function publishOutput(req: RunRequest, chunk: OutputChunk) {
     const out: RunOutput = { runId: req.runId, sessionId: req.sessionId, replyTo: req.replyTo, seq: chunk.seq, stage: chunk.stage, stream: chunk.stream, data: chunk.data, timestampMs: Date.now() };
-    await producer.send(topics.output, [{ key: req.runId, value: out }], { acks: 1 });
+    await producer.send(topics.output, [{ key: req.runId, value: out }]);
   }
 
   async function execute(req: RunRequest, partition: number, m: KafkaMessage): Promise<RunResultRecord> {
@@ -145,7 +147,10 @@ export function createExecutor(deps: ExecutorDeps) {
     queued--;
     const startedAtMs = Date.now();
     try {
-      if (state.cancelled) return failedResult(req, 'cancelled', 'The run was cancelled before it started.', executorId);
+      if (state.cancelled || pendingControls.get(req.runId)?.some((c) => c.kind === 'cancel')) {
+        pendingControls.delete(req.runId);
+        return failedResult(req, 'cancelled', 'The run was cancelled before it started.', executorId);
+      }
       const chunks: Promise<void>[] = [];
       const handle = engine.start(
         {
@@ -153,9 +158,11 @@ export function createExecutor(deps: ExecutorDeps) {
           hardwareClass: req.hardwareClass, files, stdin: req.stdin, args: req.args, compilerFlags: req.compilerFlags,
           limits: { compile: limitsFromRecord(req.compileLimits), run: limitsFromRecord(req.runLimits) },
         },
-        { onChunk: req.streamOutput ? (c) => void chunks.push(publishOutput(req, c).catch(() => {})) : undefined, interactiveStdin: req.source === 'piston_connect' },
+        { onChunk: req.streamOutput ? (c) => void chunks.push(publishOutput(req, c).catch((err) => logger.warn({ runId: req.runId, err: (err as Error).message }, 'output chunk lost'))) : undefined, interactiveStdin: req.source === 'piston_connect' },
       );
       state.handle = handle;
+      for (const c of pendingControls.get(req.runId) ?? []) applyControl(state, c);
+      pendingControls.delete(req.runId);
       const r = await handle.result;
       await Promise.all(chunks);
       return resultRecord(req, r, {
@@ -233,7 +240,15 @@ export function createExecutor(deps: ExecutorDeps) {
     if (!d.ok) return deadLetter(ctlTopic, partition, m, 'undecodable', d.reason);
     const c = d.value;
     const state = running.get(c.runId);
-    if (!state) return;
+    if (state?.handle) return applyControl(state, c);
+    if (state && c.kind === 'cancel') state.cancelled = true;
+    if (!finished.has(c.runId)) {
+      pendingControls.set(c.runId, [...(pendingControls.get(c.runId) ?? []), c]);
+      if (pendingControls.size > 10000) pendingControls.delete(pendingControls.keys().next().value!);
+    }
+  }
+
+  function applyControl(state: { handle: RunHandle | null; cancelled: boolean }, c: RunControl) {
     if (c.kind === 'cancel') {
       state.cancelled = true;
       state.handle?.kill('SIGKILL');

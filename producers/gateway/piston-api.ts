@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Router } from 'express';
 import type { WebSocket } from 'ws';
 import { z } from 'zod';
@@ -64,6 +65,8 @@ export function pistonStage(s: StageResultRecord) {
 export function pistonResult(r: RunResultRecord) {
   const out: Record<string, unknown> = { language: r.language, version: r.languageVersion };
   if (r.compile) out.compile = pistonStage(r.compile);
+  // A compile-cache hit skipped the compiler; Piston clients still expect a compile stage.
+  else if (r.cacheHit) out.compile = { stdout: '', stderr: '', output: '', code: 0, signal: null, message: null, status: null, cpu_time: 0, wall_time: 0, memory: 0 };
   if (r.run) out.run = pistonStage(r.run);
   else if (!r.compile || r.compile.status === 'ok') {
     out.run = { stdout: '', stderr: r.message ?? '', output: r.message ?? '', code: null, signal: null, message: r.message, status: 'XX', cpu_time: 0, wall_time: 0, memory: 0 };
@@ -103,6 +106,7 @@ export function pistonApi(deps: { catalog: Catalog; runs: RunService; limiter: R
 /** Piston's interactive WebSocket: init, stdin data, signals; stage/data/exit events; its close codes. */
 export function handlePistonConnect(ws: WebSocket, client: string, deps: { catalog: Catalog; runs: RunService; router: RunRouter; settings: GatewaySettings }) {
   let runId: string | null = null;
+  let submitted: Promise<unknown> = Promise.resolve();
   const stages = new Set<string>();
   const send = (m: object) => ws.readyState === ws.OPEN && ws.send(JSON.stringify(m));
   const initTimer = setTimeout(() => ws.close(4001, 'Initialization Timeout'), 1000);
@@ -128,8 +132,10 @@ export function handlePistonConnect(ws: WebSocket, client: string, deps: { catal
         const parsed = pistonJob.safeParse(msg);
         if (!parsed.success) throw new ApiError(400, 'invalid_request', parsed.error.issues[0]!.message);
         const runtime = resolveJob(deps.catalog, parsed.data);
+        // The id is known before the request is sent, so stdin that follows "runtime" at once finds the run.
+        runId = `r-${randomUUID()}`;
         send({ type: 'runtime', language: runtime.language, version: runtime.version });
-        const req = await deps.runs.runFiles(client, runtime, jobFiles(parsed.data, runtime.language), jobParams(parsed.data), 'piston_connect', {
+        submitted = deps.runs.runFiles(client, runtime, jobFiles(parsed.data, runtime.language), { ...jobParams(parsed.data), runId }, 'piston_connect', {
           onOutput: (o) => {
             stage(o.stage);
             send({ type: 'data', stream: o.stream, data: o.data });
@@ -143,14 +149,16 @@ export function handlePistonConnect(ws: WebSocket, client: string, deps: { catal
             ws.close(4999, 'Job Completed');
           },
         });
-        runId = req.runId;
+        await submitted;
       } else if (msg.type === 'data') {
         if (!runId) return ws.close(4003, 'Not yet Initialized');
         if (msg.stream !== 'stdin') return ws.close(4004, 'Can only write to stdin');
+        await submitted;
         await deps.router.control(runId, 'stdin', String(msg.data ?? ''));
       } else if (msg.type === 'signal') {
         if (!runId) return ws.close(4003, 'Not yet Initialized');
         if (!/^SIG[A-Z0-9]+$/.test(String(msg.signal))) return ws.close(4005, 'Invalid signal');
+        await submitted;
         await deps.router.control(runId, 'signal', '', String(msg.signal));
       } else {
         send({ type: 'error', message: `Unknown message type ${JSON.stringify(msg.type)}` });
