@@ -193,6 +193,11 @@ export function createExecutor(deps: ExecutorDeps) {
     }
     if (running.has(req.runId)) return;
     const offset = Number(m.offset);
+    if (Date.now() - req.requestedAtMs > settings.REQUEST_TTL_MS) {
+      // Nobody waits for a request this old (a new group reading history): answer it without running it.
+      await producer.send(topics.results, [{ key: req.runId, value: failedResult(req, 'internal_error', 'The request expired before an executor took it.', executorId) }]);
+      return;
+    }
     tracker.begin(reqTopic, partition, offset);
     const state: { handle: RunHandle | null; cancelled: boolean; done: Promise<void> } = { handle: null, cancelled: false, done: Promise.resolve() };
     running.set(req.runId, state);
@@ -295,7 +300,8 @@ export function createExecutor(deps: ExecutorDeps) {
         }
       });
       await consumer.connect();
-      await consumer.subscribe({ topics: [editsTopic, reqTopic, ctlTopic], fromBeginning: false });
+      // A partition without a committed offset is read from its start: nothing sent before the group existed is skipped.
+      await consumer.subscribe({ topics: [editsTopic, reqTopic, ctlTopic], fromBeginning: true });
       await consumer.run({
         autoCommit: false,
         partitionsConsumedConcurrently: 6,

@@ -10,6 +10,7 @@ const section = z.object({
   BUFFER_WAIT_MS: env.int(1500, 0, 60000),
   SNAPSHOT_INTERVAL_MS: env.int(500, 50, 60000),
   FINISHED_RUNS_REMEMBERED: env.int(20000, 100, 1000000),
+  REQUEST_TTL_MS: env.int(300000, 1000, 7 * 24 * 3600 * 1000),
 });
 
 export function executorSettings(e: NodeJS.ProcessEnv = process.env) {

@@ -1,0 +1,63 @@
+import { EditorClient } from '../../producers/client/editor-client';
+import { gatewayUrl, postJson, startExecutor, startGateway, stopService, wsUrl } from '../support/stack';
+
+type Svc = Awaited<ReturnType<typeof startExecutor>>;
+const started: Svc[] = [];
+const track = (s: Svc) => (started.push(s), s);
+
+afterAll(async () => {
+  for (const s of started.reverse()) await stopService(s, 5000);
+});
+
+const SLOW = 'import time\nprint("started", flush=True)\ntime.sleep(3)\nprint("done", flush=True)\n';
+
+describe('executor failures', () => {
+  let gateway: Svc;
+  beforeAll(async () => {
+    gateway = track(await startGateway());
+  }, 120000);
+
+  it('loses no run when the executor is killed with SIGKILL mid-run: the request is redelivered and exactly one result arrives', async () => {
+    const first = track(await startExecutor('executor-a'));
+    const c = await EditorClient.connect(wsUrl);
+    await c.open('python', SLOW);
+    const mark = c.messages.length;
+    c.send({ type: 'run' });
+    const accepted = await c.next((m) => m.type === 'run_accepted', 30000, mark);
+    await c.next((m) => m.type === 'output' && m.runId === accepted.runId && String(m.data).includes('started'), 30000, mark);
+    first.child.kill('SIGKILL');
+    await new Promise((r) => first.child.once('exit', r));
+
+    track(await startExecutor('executor-b'));
+    const result = await c.next((m) => m.type === 'result' && m.runId === accepted.runId, 90000, mark);
+    expect(result.result).toMatchObject({ status: 'ok', run: { stdout: 'started\ndone\n' } });
+    await new Promise((r) => setTimeout(r, 3000));
+    expect(c.messages.filter((m) => m.type === 'result' && m.runId === accepted.runId)).toHaveLength(1);
+    c.close();
+  }, 150000);
+
+  it('drains in-flight runs on SIGTERM: the run finishes and the executor exits cleanly', async () => {
+    const c = await EditorClient.connect(wsUrl);
+    await c.open('python', SLOW);
+    const mark = c.messages.length;
+    c.send({ type: 'run' });
+    const accepted = await c.next((m) => m.type === 'run_accepted', 30000, mark);
+    await c.next((m) => m.type === 'output' && m.runId === accepted.runId, 30000, mark);
+    const executor = started.find((s) => s.name === 'executor-b')!;
+    const exit = new Promise<number | null>((r) => executor.child.once('exit', (code) => r(code)));
+    executor.child.kill('SIGTERM');
+    const result = await c.next((m) => m.type === 'result' && m.runId === accepted.runId, 30000, mark);
+    expect(result.result).toMatchObject({ status: 'ok', run: { stdout: 'started\ndone\n' } });
+    expect(await exit).toBe(0);
+    c.close();
+  }, 60000);
+
+  it('refuses a run for a hardware class whose executors are all gone with 503 hardware_class_unavailable', async () => {
+    const t0 = Date.now();
+    const res = await postJson(`${gatewayUrl}/api/v1/runs`, { language: 'c', hardwareClass: 'arm64', code: 'int main(){return 0;}' });
+    expect(res.status).toBe(503);
+    expect(res.json.error.code).toBe('hardware_class_unavailable');
+    expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(Date.now() - t0).toBeLessThan(10000);
+  });
+});
