@@ -1,0 +1,211 @@
+import { randomUUID } from 'node:crypto';
+import type { Kafka, Producer } from 'kafkajs';
+import { migrate } from '../../analytics/migrations';
+import { openWarehouse, type Warehouse } from '../../analytics/warehouse';
+import { createSink, sinkTopics, type Sink } from '../../consumers/sink/sink';
+import { infraSettings } from '../../ops/infra/settings';
+import { requestsTopic, topics } from '../../topics/catalog';
+import { createKafka } from '../../topics/kafka';
+import { createRegistry, type Registry } from '../../topics/registry';
+import type { DeadLetter } from '../../topics/types';
+import { editEvent, runRequest, runResult, seekGroupToEnd, setGroupOffsets, tmpDir, waitFor } from './fixtures';
+
+const infra = infraSettings();
+let kafka: Kafka;
+let registry: Registry;
+let producer: Producer;
+let wh: Warehouse;
+const sinks: Sink[] = [];
+
+beforeAll(async () => {
+  kafka = createKafka(infra.brokers, 'analytics-sink-test');
+  registry = createRegistry({ url: infra.registryUrl });
+  producer = kafka.producer();
+  await producer.connect();
+  wh = await openWarehouse({ dataDir: tmpDir('sink-ch') });
+  await migrate(wh);
+});
+
+afterAll(async () => {
+  await Promise.allSettled(sinks.map((s) => s.stop()));
+  await producer?.disconnect();
+  await wh?.close();
+});
+
+async function startSink(groupId: string, warehouse: Warehouse, extra: Partial<Parameters<typeof createSink>[0]> = {}): Promise<Sink> {
+  const sink = createSink({ kafka, registry, warehouse, groupId, flushMs: 200, backoff: { initialMs: 50, maxMs: 500 }, lagIntervalMs: 500, ...extra });
+  sinks.push(sink);
+  await sink.start();
+  return sink;
+}
+
+async function produceResults(prefix: string, from: number, to: number): Promise<void> {
+  const messages = [];
+  for (let i = from; i < to; i++) {
+    const r = runResult(prefix, i);
+    messages.push({ key: r.runId, value: await registry.encode(topics.results, r) });
+  }
+  await producer.send({ topic: topics.results.name, messages });
+}
+
+async function count(table: string, idColumn: string, prefix: string): Promise<{ n: number; distinct: number }> {
+  const [row] = await wh.query<{ n: string; d: string }>(
+    `SELECT count() AS n, uniqExact(${idColumn}) AS d FROM ${table} WHERE startsWith(${idColumn}, {p:String})`,
+    { p: `${prefix}-` },
+  );
+  return { n: Number(row!.n), distinct: Number(row!.d) };
+}
+
+/** The per-minute view must agree with the raw table: redelivery must not double-count there either. */
+async function usageVsRaw(): Promise<{ usage: number; raw: number }> {
+  const [row] = await wh.query<{ u: string; r: string }>('SELECT (SELECT sum(runs) FROM usage_per_minute) AS u, (SELECT count() FROM runs) AS r');
+  return { usage: Number(row!.u), raw: Number(row!.r) };
+}
+
+describe('ClickHouse sink on the real topics', () => {
+  it('loads run results, run requests and edit metadata with exact counts, without program text', async () => {
+    const group = `sink-test-${randomUUID()}`;
+    const prefix = `load${Date.now()}`;
+    await seekGroupToEnd(kafka, group, sinkTopics());
+    const sink = await startSink(group, wh);
+    await produceResults(prefix, 0, 500);
+    for (let i = 0; i < 90; i++) {
+      const r = runRequest(prefix, i);
+      await producer.send({ topic: requestsTopic(r.hardwareClass).name, messages: [{ key: r.sessionId, value: await registry.encode(requestsTopic(r.hardwareClass), r) }] });
+    }
+    const edits = [];
+    for (let i = 0; i < 70; i++) edits.push({ key: `${prefix}-session-${i % 7}`, value: await registry.encode(topics.edits, editEvent(prefix, i)) });
+    await producer.send({ topic: topics.edits.name, messages: edits });
+
+    await waitFor('all rows', async () => [await count('runs', 'run_id', prefix), await count('run_requests', 'run_id', prefix), await count('edit_activity', 'event_id', prefix)], (v) =>
+      v[0]!.n >= 500 && v[1]!.n >= 90 && v[2]!.n >= 70,
+    );
+    await new Promise((r) => setTimeout(r, 500));
+    expect(await count('runs', 'run_id', prefix)).toEqual({ n: 500, distinct: 500 });
+    expect(await count('run_requests', 'run_id', prefix)).toEqual({ n: 90, distinct: 90 });
+    expect(await count('edit_activity', 'event_id', prefix)).toEqual({ n: 70, distinct: 70 });
+    const [edit] = await wh.query<Record<string, unknown>>(`SELECT * FROM edit_activity WHERE event_id = {id:String}`, { id: `${prefix}-edit-0` });
+    expect(edit).toMatchObject({ kind: 'open', inserted_chars: 6, deleted_chars: 1, file_count: 1, text_bytes: 1000 });
+    expect(JSON.stringify(edit)).not.toContain('SECRET');
+    const [run] = await wh.query<Record<string, unknown>>(`SELECT * FROM runs WHERE run_id = {id:String}`, { id: `${prefix}-run-2` });
+    expect(run).toMatchObject({ language: 'cpp', queue_wait_ms: 10, latency_ms: 110, compile_ms: 40, run_ms: 50, cpu_ms: 80, cache_hit: 1, status: 'ok' });
+    await waitFor('lag 0', () => sink.refreshLag(), (l) => l.every((t) => t.lag === 0), 20_000);
+    await sink.stop();
+  });
+
+  it('sends an undecodable record to runs.dlq with a reason and keeps going', async () => {
+    const group = `sink-test-${randomUUID()}`;
+    const prefix = `dlq${Date.now()}`;
+    await seekGroupToEnd(kafka, group, [...sinkTopics(), topics.dlq.name]);
+    const dlqOffsets = await kafka.admin();
+    await dlqOffsets.connect();
+    const dlqStart = (await dlqOffsets.fetchTopicOffsets(topics.dlq.name)).map((p) => ({ partition: p.partition, offset: p.high }));
+    await dlqOffsets.disconnect();
+    const sink = await startSink(group, wh);
+    await producer.send({ topic: topics.results.name, messages: [{ key: `${prefix}-garbage`, value: Buffer.from('not avro at all') }] });
+    await produceResults(prefix, 0, 20);
+    await waitFor('good rows', () => count('runs', 'run_id', prefix), (c) => c.n === 20);
+    expect(sink.status().deadLetters).toBe(1);
+
+    const reader = kafka.consumer({ groupId: `dlq-reader-${randomUUID()}` });
+    await reader.connect();
+    const letters: DeadLetter[] = [];
+    await reader.subscribe({ topic: topics.dlq.name });
+    await reader.run({ eachMessage: async ({ message }) => void letters.push(await registry.decode<DeadLetter>(message.value!)) });
+    for (const p of dlqStart) reader.seek({ topic: topics.dlq.name, partition: p.partition, offset: p.offset });
+    const mine = await waitFor('dead letter', async () => letters.filter((l) => l.key === `${prefix}-garbage`), (l) => l.length > 0, 20_000);
+    await reader.disconnect();
+    expect(mine[0]).toMatchObject({ sourceTopic: 'runs.results', code: 'undecodable', consumer: group });
+    expect(mine[0]!.reason).toMatch(/cannot be decoded/);
+    expect(mine[0]!.payload?.toString()).toBe('not avro at all');
+    await sink.stop();
+  });
+
+  it('does not double-count a replayed batch after the group is rewound', async () => {
+    const group = `sink-test-${randomUUID()}`;
+    const prefix = `replay${Date.now()}`;
+    const start = await seekGroupToEnd(kafka, group, sinkTopics());
+    const first = await startSink(group, wh);
+    await produceResults(prefix, 0, 300);
+    await waitFor('first load', () => count('runs', 'run_id', prefix), (c) => c.n >= 300);
+    await first.stop();
+
+    // Rewind: the whole batch is delivered again, plus new records after it.
+    await setGroupOffsets(kafka, group, start);
+    const second = await startSink(group, wh);
+    await produceResults(prefix, 300, 350);
+    await waitFor('new records', () => count('runs', 'run_id', prefix), (c) => c.n >= 350);
+    await waitFor('replay seen', async () => second.status().skippedRedeliveries, (n) => n >= 300, 20_000);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(await count('runs', 'run_id', prefix)).toEqual({ n: 350, distinct: 350 });
+    expect(second.status().skippedRedeliveries).toBe(300);
+    const agg = await usageVsRaw();
+    expect(agg.usage).toBe(agg.raw);
+    await second.stop();
+  });
+
+  it('retries an insert whose acknowledgement was lost without duplicating it (dedup token)', async () => {
+    const group = `sink-test-${randomUUID()}`;
+    const prefix = `token${Date.now()}`;
+    await seekGroupToEnd(kafka, group, sinkTopics());
+    let lostAcks = 0;
+    const flaky: Warehouse = {
+      ...wh,
+      query: wh.query.bind(wh),
+      command: wh.command.bind(wh),
+      async insert(table, rows, opts) {
+        await wh.insert(table, rows, opts);
+        if (lostAcks < 2) {
+          lostAcks++;
+          throw new Error('connection reset after insert (injected)');
+        }
+      },
+    };
+    const sink = await startSink(group, flaky);
+    await produceResults(prefix, 0, 200);
+    await waitFor('rows', () => count('runs', 'run_id', prefix), (c) => c.n >= 200);
+    await waitFor('commit', () => sink.refreshLag(), (l) => l.every((t) => t.lag === 0), 20_000);
+    expect(lostAcks).toBe(2);
+    expect(await count('runs', 'run_id', prefix)).toEqual({ n: 200, distinct: 200 });
+    const agg = await usageVsRaw();
+    expect(agg.usage).toBe(agg.raw);
+    await sink.stop();
+  });
+
+  it('waits out a ClickHouse outage with visible lag, then loads every event exactly once', async () => {
+    const group = `sink-test-${randomUUID()}`;
+    const prefix = `outage${Date.now()}`;
+    await seekGroupToEnd(kafka, group, sinkTopics());
+    let down = true;
+    let refused = 0;
+    const outage: Warehouse = {
+      ...wh,
+      query: wh.query.bind(wh),
+      command: wh.command.bind(wh),
+      async insert(table, rows, opts) {
+        if (down) {
+          refused++;
+          throw new Error('ClickHouse unavailable (injected)');
+        }
+        await wh.insert(table, rows, opts);
+      },
+    };
+    const sink = await startSink(group, outage);
+    await produceResults(prefix, 0, 400);
+    await waitFor('outage noticed', async () => sink.status(), (s) => !s.clickhouse.up && s.clickhouse.failedAttempts >= 3, 20_000);
+    const lag = await sink.refreshLag();
+    expect(lag.find((l) => l.topic === 'runs.results')!.lag).toBeGreaterThanOrEqual(400);
+    expect((await sink.metrics.registry.getSingleMetricAsString('conveyor_sink_lag_records'))).toMatch(/topic="runs.results"} [1-9]/);
+    expect(await count('runs', 'run_id', prefix)).toEqual({ n: 0, distinct: 0 });
+
+    down = false;
+    await waitFor('recovery', () => count('runs', 'run_id', prefix), (c) => c.n >= 400, 30_000);
+    await waitFor('lag drained', () => sink.refreshLag(), (l) => l.every((t) => t.lag === 0), 20_000);
+    expect(await count('runs', 'run_id', prefix)).toEqual({ n: 400, distinct: 400 });
+    expect(sink.status().clickhouse.up).toBe(true);
+    const agg = await usageVsRaw();
+    expect(agg.usage).toBe(agg.raw);
+    expect(refused).toBeGreaterThanOrEqual(3);
+    await sink.stop();
+  });
+});
