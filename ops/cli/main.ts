@@ -7,6 +7,10 @@ import { applyTopics, listTopics } from '../../topics/admin';
 import { createRegistry } from '../../topics/registry';
 import { formatTable } from './table';
 import { registerCommands } from './commands';
+import { gatewaySettings } from '../../producers/gateway/settings';
+import { createRoutingTable } from '../../stream-processors/routing/partitioner';
+import { bar, skewReport } from '../../stream-processors/routing/skew';
+import { ROUTED_PARTITIONS } from '../../topics/catalog';
 
 const program = new Command('conveyor').description('Conveyor: compute-on-demand REPL service').showHelpAfterError();
 const log = (msg: string) => process.stderr.write(`${msg}\n`);
@@ -53,6 +57,27 @@ topicsCmd
     const s = infraSettings();
     const rows = await listTopics(createKafka(s.brokers, 'conveyor-cli'));
     console.log(formatTable(['topic', 'partitions', 'end offsets', 'config', 'declared'], rows.map((r) => [r.name, r.partitions, r.endOffsets, r.config, r.declared ? 'yes' : 'no'])));
+  });
+
+topicsCmd
+  .command('skew')
+  .description('how records spread over the dependency-set partition ranges of editor.edits and runs.requests.<class>')
+  .option('--topic <name>', 'topic to report', 'editor.edits')
+  .action(async (o: { topic: string }) => {
+    const s = infraSettings();
+    const weights = gatewaySettings().ROUTING_WEIGHTS;
+    const table = createRoutingTable(ROUTED_PARTITIONS, weights);
+    const admin = createKafka(s.brokers, 'conveyor-cli').admin();
+    await admin.connect();
+    const offsets = await admin.fetchTopicOffsets(o.topic);
+    await admin.disconnect();
+    const counts = Array.from({ length: ROUTED_PARTITIONS }, (_, p) => {
+      const off = offsets.find((x) => x.partition === p);
+      return off ? Number(off.high) - Number(off.low) : 0;
+    });
+    const { rows, total, maxOverMean } = skewReport(table, weights, counts);
+    console.log(`${o.topic}: ${total} records over ${ROUTED_PARTITIONS} partitions; hottest partition holds ${maxOverMean.toFixed(2)}x the mean\n`);
+    console.log(formatTable(['dependency set', 'partitions', 'weight', 'records', 'share', 'per partition', 'max partition', ''], rows.map((r) => [r.set, r.partitions, r.weight, r.records, `${(r.share * 100).toFixed(1)}%`, Math.round(r.perPartition), r.maxPartition, bar(r.share)])));
   });
 
 registerCommands(program, log);

@@ -29,6 +29,8 @@ async function main() {
   };
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
+  // Started by `conveyor start` or a test: when that parent dies, stop too.
+  process.once('disconnect', stop);
 }
 
 main().catch((err) => {
