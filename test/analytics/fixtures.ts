@@ -19,7 +19,7 @@ export function tmpDir(name: string): string {
 export function runResult(prefix: string, i: number, { at = Date.now(), ...o }: Partial<RunResultRecord> & { at?: number } = {}): RunResultRecord {
   const dep = DEP_SETS[i % DEP_SETS.length]!;
   const status: RunStatusValue = o.status ?? (i % 10 === 9 ? 'runtime_error' : 'ok');
-  const compiled = dep.language === 'cpp';
+  const compiled = (o.language ?? dep.language) === 'cpp';
   return {
     runId: `${prefix}-run-${i}`,
     sessionId: `${prefix}-session-${i % 7}`,
