@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { up } from '../infra/stack';
 import { startStack } from '../services/stack';
+import { validateAll } from '../config/all';
 
 /**
  * Commands of the service itself (start, bench, load, …) register here, so
@@ -8,10 +9,18 @@ import { startStack } from '../services/stack';
  */
 export function registerCommands(program: Command, log: (msg: string) => void): void {
   program
+    .command('config')
+    .description('validate every setting and print the effective configuration')
+    .action(() => {
+      console.log(JSON.stringify(validateAll(), (_k, v: unknown) => (v instanceof RegExp ? String(v) : v), 2));
+    });
+
+  program
     .command('start')
     .description('bring up the infrastructure, then run the analytics service, executors and the gateway until Ctrl-C')
     .option('--executors <classes>', 'hardware classes to run executors for', 'x86_64,arm64')
     .action(async (o: { executors: string }) => {
+      validateAll();
       await up(log);
       const stack = await startStack({ executors: o.executors.split(','), onProgress: log });
       console.log(`\nConveyor is running:\n  editor      ${stack.url}/\n  REST API    ${stack.url}/api/v1/runtimes\n  Piston API  ${stack.url}/api/v2/runtimes\n  WebSocket   ${stack.url.replace('http', 'ws')}/ws/editor\n  dashboard   ${stack.url}/dashboard\n  metrics     ${stack.url}/metrics\nCtrl-C stops the services (the infrastructure keeps running; \`npx conveyor down\` stops it).`);

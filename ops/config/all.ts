@@ -1,0 +1,19 @@
+import { analyticsSettings } from '../../analytics/config';
+import { executorSettings } from '../../consumers/executor/settings';
+import { gatewaySettings } from '../../producers/gateway/settings';
+import { readRuntimesConfig } from '../../runtimes/config';
+import { infraSettings } from '../infra/settings';
+
+/**
+ * Every section of configuration, validated together: `conveyor start` calls
+ * this first so a bad value stops start-up before any process is launched.
+ */
+export function validateAll(e: NodeJS.ProcessEnv = process.env) {
+  return {
+    infrastructure: infraSettings(e),
+    gateway: gatewaySettings(e),
+    executor: executorSettings(e),
+    runtimes: readRuntimesConfig(e),
+    analytics: analyticsSettings(e),
+  };
+}
