@@ -10,7 +10,9 @@ import { registerCommands } from './commands';
 import { gatewaySettings } from '../../producers/gateway/settings';
 import { createRoutingTable } from '../../stream-processors/routing/partitioner';
 import { bar, skewReport } from '../../stream-processors/routing/skew';
-import { ROUTED_PARTITIONS } from '../../topics/catalog';
+import { HARDWARE_CLASSES, ROUTED_PARTITIONS, requestsTopic, topics } from '../../topics/catalog';
+import { groupLag } from '../../consumers/sink/lag';
+import { formatSinkStatus, sinkStatus } from '../../consumers/sink/status';
 
 const program = new Command('conveyor').description('Conveyor: compute-on-demand REPL service').showHelpAfterError();
 const log = (msg: string) => process.stderr.write(`${msg}\n`);
@@ -39,6 +41,23 @@ program
   .action(async () => {
     const states = await status();
     console.log(formatTable(['component', 'running', 'healthy', 'pid', 'log'], states.map((s) => [s.name, s.running ? 'yes' : 'no', s.healthy ? 'yes' : 'no', s.pid ?? '-', s.log])));
+    if (!states.every((s) => s.healthy)) return;
+    const inf = infraSettings();
+    const admin = createKafka(inf.brokers, 'conveyor-status').admin();
+    await admin.connect();
+    try {
+      const rows: (string | number)[][] = [];
+      for (const hw of HARDWARE_CLASSES) {
+        const groupId = `conveyor-executors-${hw}`;
+        const { groups } = await admin.describeGroups([groupId]);
+        const lag = await groupLag(admin, groupId, [requestsTopic(hw).name, topics.edits.name], true);
+        rows.push([groupId, groups[0]?.members.length ?? 0, ...lag.map((l) => l.lag)]);
+      }
+      console.log(`\n${formatTable(['executor group', 'members', 'requests lag', 'edits lag'], rows)}`);
+    } finally {
+      await admin.disconnect();
+    }
+    console.log(`\n${formatSinkStatus(await sinkStatus())}`);
   });
 
 const topicsCmd = program.command('topics').description('topics as code: apply and list');
