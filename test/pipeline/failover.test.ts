@@ -36,6 +36,29 @@ describe('executor failures', () => {
     c.close();
   }, 150000);
 
+  it('restores session buffers from programs.snapshots when partitions move to a new executor', async () => {
+    const c = await EditorClient.connect(wsUrl);
+    await c.open('python', '');
+    await c.type('print("restored", 6 * 7)\n', 5);
+    const before = await c.run();
+    expect((before.result.result as any).run.stdout).toBe('restored 42\n');
+    // Stop the owner cleanly (it checkpoints and commits), then let a fresh executor take over.
+    const owner = started.find((s) => s.name === 'executor-b')!;
+    await stopService(owner);
+    started.splice(started.indexOf(owner), 1);
+    const fs = require('node:fs') as typeof import('node:fs');
+    const logFile = owner.log;
+    const offset = fs.existsSync(logFile) ? fs.statSync(logFile).size : 0;
+    track(await startExecutor('executor-b', { LOG_LEVEL: 'info' }));
+    const after = await c.run();
+    expect((after.result.result as any).run.stdout).toBe('restored 42\n');
+    const log = fs.readFileSync(logFile).subarray(offset).toString('utf8');
+    const restored = log.split('\n').filter((l) => l.includes('buffers restored')).map((l) => JSON.parse(l));
+    expect(restored.length).toBeGreaterThan(0);
+    expect(Math.max(...restored.map((r) => r.records))).toBeGreaterThan(0);
+    c.close();
+  }, 120000);
+
   it('drains in-flight runs on SIGTERM: the run finishes and the executor exits cleanly', async () => {
     const c = await EditorClient.connect(wsUrl);
     await c.open('python', SLOW);

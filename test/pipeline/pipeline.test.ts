@@ -112,6 +112,24 @@ describe('editor sessions over WebSocket', () => {
   });
 });
 
+describe('several gateways', () => {
+  it('brings each run’s output and result back to the gateway that sent it', async () => {
+    const second = await startGateway({ GATEWAY_PORT: '18081' });
+    services.push(second);
+    const clients = await Promise.all([EditorClient.connect(wsUrl), EditorClient.connect('ws://127.0.0.1:18081/ws/editor')]);
+    await Promise.all(clients.map((c, i) => c.open('python', `print("from gateway ${i}")\n`)));
+    // Runs of one client go one after the other; the two gateways work at the same time.
+    const runs = (await Promise.all(clients.map(async (c) => [await c.run(), await c.run()]))).flat();
+    runs.forEach((r, i) => {
+      const gw = Math.floor(i / 2);
+      expect((r.result.result as any).run.stdout).toBe(`from gateway ${gw}\n`);
+    });
+    // Nobody received another gateway's results.
+    for (const c of clients) expect(c.messages.filter((m) => m.type === 'result')).toHaveLength(2);
+    clients.forEach((c) => c.close());
+  });
+});
+
 describe('routing by dependency set', () => {
   it('puts a session’s edits and runs on the same partition, and different sets on different ranges', async () => {
     const { kafka, registry } = realInfra();
