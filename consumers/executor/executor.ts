@@ -8,6 +8,7 @@ import type { OutputChunk, RunHandle, RuntimeEngine } from '../../runtimes/types
 import { createSessionBuffers, type SessionBuffer } from '../../stream-processors/buffers/session-buffers';
 import { readSnapshots } from '../../stream-processors/buffers/snapshot-reader';
 import { toFiles, textBytes } from '../../stream-processors/buffers/apply-ops';
+import { createBatchingSender, type BatchingSender } from '../../producers/batching-sender';
 import { CoPartitionAssigner } from './co-partition-assigner';
 import { createOffsetTracker } from './offset-tracker';
 import { failedResult, limitsFromRecord, resultRecord } from './results';
@@ -53,6 +54,8 @@ export function createExecutor(deps: ExecutorDeps) {
   let queued = 0;
   const slotWaiters: (() => void)[] = [];
   let producer: TypedProducer;
+  // Output chunks of all runs share produce requests: a flood costs few round trips.
+  let outputs: BatchingSender;
   let consumer: Consumer;
   let snapshotTimer: NodeJS.Timeout | undefined;
   let stopping = false;
@@ -129,7 +132,7 @@ export function createExecutor(deps: ExecutorDeps) {
 
   async function publishOutput(req: RunRequest, chunk: OutputChunk) {
     const out: RunOutput = { runId: req.runId, sessionId: req.sessionId, replyTo: req.replyTo, seq: chunk.seq, stage: chunk.stage, stream: chunk.stream, data: chunk.data, timestampMs: Date.now() };
-    await producer.send(topics.output, [{ key: req.runId, value: out }]);
+    await outputs.send([{ spec: topics.output, records: [{ key: req.runId, value: out }] }]);
   }
 
   async function execute(req: RunRequest, partition: number, m: KafkaMessage): Promise<RunResultRecord> {
@@ -269,6 +272,7 @@ export function createExecutor(deps: ExecutorDeps) {
     },
     async start() {
       producer = await createTypedProducer(kafka, registry);
+      outputs = createBatchingSender(producer, registry);
       consumer = kafka.consumer({
         groupId: `conveyor-executors-${hw}`,
         partitionAssigners: [CoPartitionAssigner],
