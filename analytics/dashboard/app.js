@@ -43,7 +43,7 @@
         interaction: { mode: 'nearest', axis: 'x', intersect: false },
         elements: { point: { radius: 0 }, line: { borderWidth: 2, tension: 0.2 } },
         scales: {
-          x: { type: 'linear', ticks: { maxTicksLimit: 8, callback: (v) => fmtTime(v, charts[id].$range) } },
+          x: { type: 'linear', ticks: { maxTicksLimit: 8, callback(v) { return fmtTime(v, this.chart.$range || rangeMs); } } },
           y: { beginAtZero: true, title: { display: !!yTitle, text: yTitle } },
         },
         plugins: { legend: { position: 'bottom', labels: { boxWidth: 12 } }, tooltip: { callbacks: { title: (items) => items.length ? new Date(items[0].parsed.x).toLocaleString() : '' } } },

@@ -1,0 +1,93 @@
+import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import express from 'express';
+import { chromium, type BrowserContext } from 'playwright-core';
+import { createDashboardRouter } from '../../analytics/dashboard-router';
+import { generateRuns } from '../../analytics/generate';
+import { migrate } from '../../analytics/migrations';
+import { createStatsRouter } from '../../analytics/stats-router';
+import { openWarehouse, type Warehouse } from '../../analytics/warehouse';
+import { paths } from '../../ops/config/paths';
+import { tmpDir } from './fixtures';
+
+let wh: Warehouse;
+let server: http.Server;
+let base: string;
+let browser: BrowserContext;
+
+beforeAll(async () => {
+  wh = await openWarehouse({ dataDir: tmpDir('dashboard-ch') });
+  await migrate(wh);
+  await generateRuns(wh, { rows: 60_000, endMs: Date.now(), spanMs: 86400_000 });
+  const app = express();
+  app.use(createStatsRouter({
+    warehouse: wh,
+    sinkStatus: () => ({
+      groupId: 'conveyor-sink', state: 'running', clickhouse: { up: true, since: Date.now(), lastError: null, failedAttempts: 0 },
+      lag: [], totalLag: 42, lagCheckedAt: Date.now(), bufferedRows: 0, insertedRows: {}, skippedRedeliveries: 0, deadLetters: 0, lastFlushAt: null,
+    }),
+  }));
+  app.use(createDashboardRouter());
+  server = app.listen(0, '127.0.0.1');
+  await new Promise((r) => server.once('listening', r));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  // A fresh profile per run (launchPersistentContext is how Playwright takes --user-data-dir).
+  browser = await chromium.launchPersistentContext(tmpDir('chromium'), {
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    viewport: { width: 1400, height: 1100 },
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await new Promise((r) => server?.close(r));
+  await wh?.close();
+});
+
+describe('usage dashboard', () => {
+  it('renders every chart with data from the statistics API in Chromium', async () => {
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+    const outside: string[] = [];
+    page.on('request', (r) => !r.url().startsWith(base) && outside.push(r.url()));
+
+    await page.goto(`${base}/dashboard`);
+    await page.waitForSelector('body[data-refreshes="1"]', { timeout: 30_000 });
+    const charts = await page.evaluate(() => {
+      const all = (window as unknown as { conveyorCharts: Record<string, { canvas: HTMLCanvasElement; data: { datasets: { data: unknown[] }[] } }> }).conveyorCharts;
+      return Object.fromEntries(Object.entries(all).map(([id, c]) => [id, {
+        canvas: c.canvas.width > 0 && c.canvas.height > 0,
+        datasets: c.data.datasets.length,
+        points: c.data.datasets.reduce((n, d) => n + d.data.filter((p) => p !== null && (typeof p !== 'object' || (p as { y: unknown }).y !== null)).length, 0),
+      }]));
+    });
+    for (const id of ['chart-runs', 'chart-cpu', 'chart-latency', 'chart-queue', 'chart-status', 'chart-cache']) {
+      expect(charts[id]).toMatchObject({ canvas: true });
+      expect(charts[id]!.points).toBeGreaterThan(0);
+    }
+    expect(charts['chart-runs']!.datasets).toBe(3); // x86_64, arm64, gpu
+    expect(await page.textContent('#summary')).toMatch(/Runs\s*\d/);
+    expect(await page.textContent('#lag')).toContain('lag 42 records');
+    expect(await page.textContent('#updated')).toMatch(/^Updated/);
+
+    // Regrouping redraws the same charts with one series per dependency set.
+    await page.selectOption('select[name=groupBy]', 'dependency_set');
+    await page.waitForSelector('body[data-refreshes="2"]', { timeout: 30_000 });
+    const deps = await page.evaluate(() => (window as unknown as { conveyorCharts: Record<string, { data: { datasets: unknown[] } }> }).conveyorCharts['chart-runs']!.data.datasets.length);
+    expect(deps).toBe(8);
+    await page.selectOption('select[name=groupBy]', 'hardware_class');
+    await page.waitForSelector('body[data-refreshes="3"]', { timeout: 30_000 });
+
+    const shot = path.join(paths().state, 'dashboard.png');
+    fs.mkdirSync(path.dirname(shot), { recursive: true });
+    await page.screenshot({ path: shot, fullPage: true });
+    expect(errors).toEqual([]);
+    expect(outside).toEqual([]);
+  });
+});
