@@ -27,6 +27,8 @@ export interface RunCgroup {
 export interface CgroupFactory {
   readonly version: 1 | 2;
   create(name: string): RunCgroup;
+  /** Names of existing run cgroups under the parent. */
+  children(): string[];
   close(): void;
 }
 
@@ -57,6 +59,31 @@ async function rmdirRetry(dir: string): Promise<void> {
       if (code === 'ENOENT') return;
       await sleep(i < 10 ? 2 : 20);
     }
+  }
+}
+
+function subdirs(dir: string): string[] {
+  try {
+    return fs.readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
+  } catch {
+    return [];
+  }
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Run cgroups are named after the engine's pid; an engine that died without close() leaves them behind. */
+async function sweepStale(f: CgroupFactory): Promise<void> {
+  for (const name of f.children()) {
+    const owner = /^(?:s|spare)(\d+)-\d+$/.exec(name);
+    if (owner && Number(owner[1]) !== process.pid && !pidAlive(Number(owner[1]))) await f.create(name).destroy();
   }
 }
 
@@ -93,9 +120,39 @@ function ownPaths(): { v1: Map<string, string>; v2: string } {
 export function createCgroupFactory(parentName = 'conveyor-runtimes'): CgroupFactory {
   const m = mounts();
   const own = ownPaths();
-  if (m.v1.has('memory') && m.v1.has('pids')) return v1Factory(m.v1, own.v1, parentName);
-  if (m.v2) return v2Factory(m.v2, own.v2, parentName);
+  if (m.v1.has('memory') && m.v1.has('pids')) return withSpares(v1Factory(m.v1, own.v1, parentName));
+  if (m.v2) return withSpares(v2Factory(m.v2, own.v2, parentName));
   throw new Error('no usable cgroup hierarchy: need cgroup v1 memory+pids controllers or cgroup v2');
+}
+
+/**
+ * Keeps a few empty cgroups made ahead: mkdir of a memory cgroup costs
+ * milliseconds, which would otherwise sit on every stage's critical path.
+ */
+function withSpares(inner: CgroupFactory, spares = 4): CgroupFactory {
+  const ready: RunCgroup[] = [];
+  let n = 0;
+  let scheduled = false;
+  let closed = false;
+  const refill = () => {
+    scheduled = false;
+    while (!closed && ready.length < spares) ready.push(inner.create(`spare${process.pid}-${++n}`));
+  };
+  setTimeout(() => void sweepStale(inner).catch(() => undefined), 200).unref();
+  return {
+    version: inner.version,
+    children: () => inner.children(),
+    create(name) {
+      const cg = ready.shift() ?? inner.create(name);
+      if (!scheduled) (scheduled = true), setTimeout(refill, 30);
+      return cg;
+    },
+    close() {
+      closed = true;
+      const left = ready.splice(0);
+      void Promise.all(left.map((c) => c.destroy())).then(() => inner.close());
+    },
+  };
 }
 
 function v1Factory(mountsByCtl: Map<string, string>, own: Map<string, string>, parentName: string): CgroupFactory {
@@ -109,6 +166,7 @@ function v1Factory(mountsByCtl: Map<string, string>, own: Map<string, string>, p
   const hasMemsw = fs.existsSync(path.join(parents.get('memory')!, 'memory.memsw.limit_in_bytes'));
   return {
     version: 1,
+    children: () => [...new Set([...parents.values()].flatMap(subdirs))],
     create(name) {
       const dirs = new Map<string, string>();
       for (const [c, p] of parents) {
@@ -205,6 +263,7 @@ function v2Factory(root: string, own: string, parentName: string): CgroupFactory
   write(path.join(parent, 'cgroup.subtree_control'), '+memory +pids +cpu');
   return {
     version: 2,
+    children: () => subdirs(parent),
     create(name) {
       const d = path.join(parent, name);
       fs.mkdirSync(d, { recursive: true });

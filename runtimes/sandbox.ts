@@ -180,7 +180,8 @@ export class Sandbox {
       const usage = this.cg.usage();
       const oom = this.cg.oomKilled();
       await this.cg.killAll();
-      void this.cg.destroy();
+      // rmdir of a memory cgroup can block for milliseconds: let the next stage start first.
+      setTimeout(() => void this.cg.destroy(), 20);
       for (const s of ['stdout', 'stderr'] as const) {
         const rest = decoders[s].end();
         if (rest && o.onChunk) o.onChunk({ stage: o.stage, stream: s, data: rest, seq: o.seq.n++ });
