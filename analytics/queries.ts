@@ -26,8 +26,6 @@ export const METRICS = {
   queue_wait_p50: { sql: `quantilesTDigestMerge(${Q})(queue_wait_q)[1]`, zero: false, unit: 'ms' },
   queue_wait_p95: { sql: `quantilesTDigestMerge(${Q})(queue_wait_q)[3]`, zero: false, unit: 'ms' },
   peak_memory_mb: { sql: 'max(peak_memory_bytes) / 1048576', zero: false, unit: 'MiB' },
-  sessions: { sql: 'uniqMerge(sessions)', zero: true, unit: 'sessions' },
-  users: { sql: 'uniqMerge(users)', zero: true, unit: 'users' },
 } as const;
 export type Metric = keyof typeof METRICS;
 
@@ -36,6 +34,12 @@ export type Step = keyof typeof STEPS;
 
 export interface Range { fromMs: number; toMs: number }
 export interface Filters { hardwareClass?: string; dependencySet?: string; language?: string }
+
+/** Ranges of two days or more read the hourly rollup (bounds rounded to the hour), shorter ones the per-minute table. */
+export function usageTable(range: Range, stepSeconds?: number): 'usage_per_minute' | 'usage_per_hour' {
+  const long = range.toMs - range.fromMs >= 2 * 86400_000;
+  return long && (stepSeconds === undefined || stepSeconds >= 3600) ? 'usage_per_hour' : 'usage_per_minute';
+}
 
 function where(timeColumn: string, range: Range, f: Filters, minuteTable: boolean) {
   const conds = minuteTable
@@ -61,7 +65,7 @@ export async function usageSeries(
   const rows = await wh.query<{ t: string; g: string; v: number | string | null }>(
     `SELECT toUnixTimestamp(toStartOfInterval(minute, toIntervalSecond({step:UInt32}))) * 1000 AS t,
             ${GROUP_BY[q.groupBy]} AS g, ${METRICS[q.metric].sql} AS v
-     FROM usage_per_minute WHERE ${w.sql}
+     FROM ${usageTable(q.range, step)} WHERE ${w.sql}
      GROUP BY t, g ORDER BY t, g`,
     { ...w.params, step },
   );
@@ -87,24 +91,29 @@ export interface WindowStats { runs: number; compiles: number; executions: numbe
 /** Compiler Explorer-style totals for the last hour, day and week before `atMs`. */
 export async function summary(wh: Warehouse, atMs: number): Promise<Record<'hour' | 'day' | 'week', WindowStats>> {
   const windows = { hour: 3600, day: 86400, week: 7 * 86400 } as const;
-  const cols = Object.entries(windows)
+  const sums = Object.entries(windows)
     .map(([name, secs]) => {
       const c = `minute >= toDateTime(intDiv({at:Int64}, 1000) - ${secs})`;
       return `sumIf(runs, ${c}) AS ${name}_runs, sumIf(compiles, ${c}) AS ${name}_compiles, sumIf(executions, ${c}) AS ${name}_executions,
-        sumIf(cpu_ms, ${c}) / 1000 AS ${name}_cpu, uniqMergeIf(s, ${c}) AS ${name}_sessions, uniqMergeIf(u, ${c}) AS ${name}_users,
-        sumIf(edits, ${c}) AS ${name}_edits`;
+        sumIf(cpu_ms, ${c}) / 1000 AS ${name}_cpu`;
     })
     .join(',\n');
-  const [row] = await wh.query<Record<string, string | number>>(
-    `SELECT ${cols} FROM (
-       SELECT minute, runs, compiles, executions, cpu_ms, toUInt64(0) AS edits, sessions AS s, users AS u FROM usage_per_minute
-       WHERE minute >= toDateTime(intDiv({at:Int64}, 1000) - ${windows.week}) AND minute < toDateTime(intDiv({at:Int64}, 1000))
-       UNION ALL
-       SELECT minute, 0, 0, 0, 0, edits, sessions, users FROM edits_per_minute
-       WHERE minute >= toDateTime(intDiv({at:Int64}, 1000) - ${windows.week}) AND minute < toDateTime(intDiv({at:Int64}, 1000))
-     )`,
-    { at: atMs },
-  );
+  const uniques = Object.entries(windows)
+    .map(([name, secs]) => {
+      const c = `minute >= toDateTime(intDiv({at:Int64}, 1000) - ${secs})`;
+      return `uniqCombinedMergeIf(12)(sessions, ${c}) AS ${name}_sessions, uniqCombinedMergeIf(12)(users, ${c}) AS ${name}_users`;
+    })
+    .join(',\n');
+  const edits = Object.entries(windows)
+    .map(([name, secs]) => `sumIf(edits, minute >= toDateTime(intDiv({at:Int64}, 1000) - ${secs})) AS ${name}_edits`)
+    .join(', ');
+  const inWeek = `minute >= toDateTime(intDiv({at:Int64}, 1000) - ${windows.week}) AND minute < toDateTime(intDiv({at:Int64}, 1000))`;
+  const [a, b, c] = await Promise.all([
+    wh.query<Record<string, string | number>>(`SELECT ${sums} FROM usage_per_minute WHERE ${inWeek}`, { at: atMs }),
+    wh.query<Record<string, string | number>>(`SELECT ${uniques} FROM activity_per_minute WHERE ${inWeek}`, { at: atMs }),
+    wh.query<Record<string, string | number>>(`SELECT ${edits} FROM edits_per_minute WHERE ${inWeek}`, { at: atMs }),
+  ]);
+  const row = { ...a[0], ...b[0], ...c[0] };
   const pick = (name: string): WindowStats => ({
     runs: Number(row?.[`${name}_runs`] ?? 0),
     compiles: Number(row?.[`${name}_compiles`] ?? 0),
@@ -125,7 +134,7 @@ export async function latencyPercentiles(wh: Warehouse, q: { groupBy: GroupBy; r
   const rows = await wh.query<{ g: string; runs: string; l: number[]; qw: number[] }>(
     `SELECT ${GROUP_BY[q.groupBy]} AS g, sum(runs) AS runs,
             quantilesTDigestMerge(${Q})(latency_q) AS l, quantilesTDigestMerge(${Q})(queue_wait_q) AS qw
-     FROM usage_per_minute WHERE ${w.sql} GROUP BY g ORDER BY runs DESC`,
+     FROM ${usageTable(q.range)} WHERE ${w.sql} GROUP BY g ORDER BY runs DESC`,
     w.params,
   );
   const pct = (a: number[]): Percentiles => ({ p50: Number(a[0]), p90: Number(a[1]), p95: Number(a[2]), p99: Number(a[3]) });
@@ -149,7 +158,7 @@ export async function cacheHitRatio(wh: Warehouse, q: { groupBy: GroupBy; range:
   const w = where('minute', q.range, q.filters, true);
   const rows = await wh.query<{ g: string; runs: string; hits: string }>(
     `SELECT ${GROUP_BY[q.groupBy]} AS g, sum(runs) AS runs, sum(cache_hits) AS hits
-     FROM usage_per_minute WHERE ${w.sql} GROUP BY g ORDER BY runs DESC`,
+     FROM ${usageTable(q.range)} WHERE ${w.sql} GROUP BY g ORDER BY runs DESC`,
     w.params,
   );
   return rows.map((r) => ({ group: r.g, runs: Number(r.runs), cacheHits: Number(r.hits), ratio: Number(r.runs) ? Number(r.hits) / Number(r.runs) : null }));
@@ -161,7 +170,7 @@ export async function queueWait(wh: Warehouse, q: { groupBy: GroupBy; range: Ran
   const w = where('minute', q.range, q.filters, true);
   const rows = await wh.query<{ g: string; runs: string; total: string; qw: number[] }>(
     `SELECT ${GROUP_BY[q.groupBy]} AS g, sum(runs) AS runs, sum(queue_wait_ms_sum) AS total, quantilesTDigestMerge(${Q})(queue_wait_q) AS qw
-     FROM usage_per_minute WHERE ${w.sql} GROUP BY g ORDER BY runs DESC`,
+     FROM ${usageTable(q.range)} WHERE ${w.sql} GROUP BY g ORDER BY runs DESC`,
     w.params,
   );
   return rows.map((r) => ({

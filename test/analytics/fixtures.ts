@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Kafka } from 'kafkajs';
+import { commitGroupOffsets, endOffsets, type GroupOffsets } from '../../consumers/sink/offsets';
 import type { EditEvent, RunRequest, RunResultRecord, RunStatusValue } from '../../topics/types';
 
 export const DEP_SETS = [
@@ -91,37 +92,14 @@ export function editEvent(prefix: string, i: number, at = Date.now()): EditEvent
   };
 }
 
-/**
- * Points a fresh consumer group at the current end of its topics, so a test
- * sees only what it produces. One short-lived member joins and commits for
- * every topic at once (admin.setOffsets joins the group once per topic: slow).
- */
-export async function seekGroupToEnd(kafka: Kafka, groupId: string, topicNames: string[]): Promise<Map<string, { partition: number; offset: string }[]>> {
-  const admin = kafka.admin();
-  await admin.connect();
-  const ends = new Map<string, { partition: number; offset: string }[]>();
-  try {
-    for (const topic of topicNames) ends.set(topic, (await admin.fetchTopicOffsets(topic)).map((p) => ({ partition: p.partition, offset: p.high })));
-  } finally {
-    await admin.disconnect();
-  }
-  await setGroupOffsets(kafka, groupId, ends);
+/** Points a fresh consumer group at the current end of its topics, so a test sees only what it produces. */
+export async function seekGroupToEnd(kafka: Kafka, groupId: string, topicNames: string[]): Promise<GroupOffsets> {
+  const ends = await endOffsets(kafka, topicNames);
+  await commitGroupOffsets(kafka, groupId, ends);
   return ends;
 }
 
-export async function setGroupOffsets(kafka: Kafka, groupId: string, offsets: Map<string, { partition: number; offset: string }[]>): Promise<void> {
-  const member = kafka.consumer({ groupId, sessionTimeout: 10_000 });
-  await member.connect();
-  try {
-    const joined = new Promise<void>((resolve) => member.on(member.events.GROUP_JOIN, () => resolve()));
-    await member.subscribe({ topics: [...offsets.keys()], fromBeginning: false });
-    await member.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch: async () => {} });
-    await joined;
-    await member.commitOffsets([...offsets].flatMap(([topic, parts]) => parts.map((p) => ({ topic, partition: p.partition, offset: p.offset }))));
-  } finally {
-    await member.disconnect();
-  }
-}
+export const setGroupOffsets = commitGroupOffsets;
 
 export async function waitFor<T>(what: string, probe: () => Promise<T>, done: (v: T) => boolean, timeoutMs = 60_000): Promise<T> {
   const until = Date.now() + timeoutMs;

@@ -1,0 +1,168 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { commitGroupOffsets, endOffsets } from '../consumers/sink/offsets';
+import { createSink } from '../consumers/sink/sink';
+import { paths } from '../ops/config/paths';
+import { infraSettings } from '../ops/infra/settings';
+import { topics } from '../topics/catalog';
+import { createKafka } from '../topics/kafka';
+import { createRegistry } from '../topics/registry';
+import type { RunResultRecord } from '../topics/types';
+import { generateRuns } from './generate';
+import { migrate } from './migrations';
+import { cacheHitRatio, latencyPercentiles, queueWait, statusBreakdown, summary, usageSeries } from './queries';
+import { openWarehouse, type Warehouse } from './warehouse';
+
+export interface BenchSection {
+  name: string;
+  tables: { title: string; columns: string[]; rows: (string | number)[][] }[];
+  samples?: Record<string, number[]>;
+}
+
+const pct = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
+};
+const r1 = (n: number) => Math.round(n * 10) / 10;
+
+function result(i: number, at: number): RunResultRecord {
+  const stage = { status: 'ok' as const, stdout: 'ok\n', stderr: '', exitCode: 0, signal: null, wallMs: 40 + (i % 300), cpuMs: 30 + (i % 250), peakMemoryBytes: 12 << 20, stdoutTruncated: false, stderrTruncated: false };
+  return {
+    runId: `bench-${at}-${i}`, sessionId: `s-${i % 5000}`, userId: `u-${i % 3000}`, replyTo: 'gw', source: 'load',
+    language: 'python', languageVersion: '3.11', dependencySet: i % 3 ? 'python-3.11-std' : 'python-3.11-sci', hardwareClass: i % 4 ? 'x86_64' : 'arm64',
+    programVersion: 1, status: 'ok', message: null, requestedAtMs: at + (i % 1000), startedAtMs: at + (i % 1000) + 12, finishedAtMs: at + (i % 1000) + 400,
+    compile: null, run: stage, cacheHit: false, pooled: true, sourceBytes: 300, fileCount: 1, executorId: 'e', attempt: 1, outputChunks: 1,
+  };
+}
+
+/** Sink throughput: N run results already on runs.results, drained by a fresh group into ClickHouse. */
+async function benchSink(wh: Warehouse, rows: number, log: (m: string) => void) {
+  const infra = infraSettings();
+  const kafka = createKafka(infra.brokers, 'analytics-bench');
+  const registry = createRegistry({ url: infra.registryUrl });
+  const group = `analytics-bench-${randomUUID()}`;
+  const start = await endOffsets(kafka, [topics.results.name]);
+  const producer = kafka.producer();
+  await producer.connect();
+  const at = Date.now();
+  const t0 = performance.now();
+  for (let i = 0; i < rows; i += 10_000) {
+    const messages = [];
+    for (let j = i; j < Math.min(rows, i + 10_000); j++) messages.push({ key: `bench-${j}`, value: await registry.encode(topics.results, result(j, at)) });
+    await producer.send({ topic: topics.results.name, messages, acks: 1 });
+    if ((i / 10_000) % 10 === 0) log(`produced ${i + messages.length}/${rows}`);
+  }
+  const produceMs = performance.now() - t0;
+  await producer.disconnect();
+  await commitGroupOffsets(kafka, group, start);
+  const before = await countRuns(wh);
+  const sink = createSink({ kafka, registry, warehouse: wh, groupId: group, topics: [topics.results.name], flushRows: 200_000, flushMs: 1000, concurrency: 6 });
+  const s0 = performance.now();
+  await sink.start();
+  let first = 0;
+  for (;;) {
+    const inserted = sink.status().insertedRows.runs ?? 0;
+    if (inserted > 0 && !first) first = performance.now();
+    if (inserted >= rows) break;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  const s1 = performance.now();
+  await sink.stop();
+  const loaded = (await countRuns(wh)) - before;
+  const totalS = (s1 - s0) / 1000;
+  log(`sink loaded ${loaded} rows in ${totalS.toFixed(2)} s`);
+  return {
+    title: `Sink: ${rows.toLocaleString('en')} run results from Kafka into ClickHouse (chdb)`,
+    columns: ['measure', 'value'],
+    rows: [
+      ['rows produced', rows],
+      ['produce rate (rows/s, encode + send, acks=1)', Math.round(rows / (produceMs / 1000))],
+      ['rows in table after drain', loaded],
+      ['end to end incl. group join (s)', r1(totalS)],
+      ['sink throughput incl. group join (rows/s)', Math.round(rows / totalS)],
+      ['sink throughput from first insert (rows/s)', Math.round(rows / ((s1 - (first || s0)) / 1000))],
+    ] as (string | number)[][],
+  };
+}
+
+async function countRuns(wh: Warehouse): Promise<number> {
+  const [r] = await wh.query<{ n: string }>('SELECT count() AS n FROM runs');
+  return Number(r!.n);
+}
+
+/** Dashboard queries over generated runs: p50/p95 of repeated runs of each. */
+async function benchQueries(wh: Warehouse, rows: number, log: (m: string) => void) {
+  const end = Date.now();
+  const span = 7 * 86400_000;
+  const g0 = performance.now();
+  await generateRuns(wh, { rows, endMs: end, spanMs: span, firstId: 1e12, onProgress: (d) => log(`generated ${d.toLocaleString('en')}/${rows.toLocaleString('en')} runs (${((performance.now() - g0) / 1000).toFixed(0)} s)`) });
+  await wh.command('OPTIMIZE TABLE usage_per_minute FINAL');
+  const day = { fromMs: end - 86400_000, toMs: end };
+  const week = { fromMs: end - span, toMs: end };
+  const f = {};
+  const queries: [string, () => Promise<unknown>][] = [
+    ['summary (hour/day/week)', () => summary(wh, end)],
+    ['series runs by hardware class, 24 h / 15 min', () => usageSeries(wh, { metric: 'runs', groupBy: 'hardware_class', step: '15m', range: day, filters: f })],
+    ['series CPU cores by dependency set, 7 d / 1 h', () => usageSeries(wh, { metric: 'cpu_cores', groupBy: 'dependency_set', step: '1h', range: week, filters: f })],
+    ['series latency p95, 24 h / 15 min', () => usageSeries(wh, { metric: 'latency_p95', groupBy: 'none', step: '15m', range: day, filters: f })],
+    ['series queue wait p95 by hw class, 7 d / 1 h', () => usageSeries(wh, { metric: 'queue_wait_p95', groupBy: 'hardware_class', step: '1h', range: week, filters: f })],
+    ['latency percentiles by dependency set, 7 d', () => latencyPercentiles(wh, { groupBy: 'dependency_set', range: week, filters: f })],
+    ['status breakdown (raw runs), 24 h', () => statusBreakdown(wh, { groupBy: 'none', range: day, filters: f })],
+    ['status breakdown by language (raw runs), 7 d', () => statusBreakdown(wh, { groupBy: 'language', range: week, filters: f })],
+    ['cache hit ratio by hw class, 24 h', () => cacheHitRatio(wh, { groupBy: 'hardware_class', range: day, filters: f })],
+    ['queue wait by hw class, 24 h', () => queueWait(wh, { groupBy: 'hardware_class', range: day, filters: f })],
+  ];
+  const samples: Record<string, number[]> = {};
+  const table: (string | number)[][] = [];
+  for (const [name, q] of queries) {
+    await q();
+    const ts: number[] = [];
+    for (let i = 0; i < 20; i++) {
+      const t = performance.now();
+      await q();
+      ts.push(performance.now() - t);
+    }
+    samples[name] = ts;
+    table.push([name, r1(pct(ts, 50)), r1(pct(ts, 95)), pct(ts, 95) < 150 ? 'yes' : 'NO']);
+    log(`${name}: p50 ${r1(pct(ts, 50))} ms, p95 ${r1(pct(ts, 95))} ms`);
+  }
+  const total = await countRuns(wh);
+  return {
+    table: { title: `Dashboard queries over ${total.toLocaleString('en')} runs (7 days), 20 runs each`, columns: ['query', 'p50 ms', 'p95 ms', '< 150 ms'], rows: table },
+    samples,
+  };
+}
+
+export async function benchAnalytics(opts: { rows?: number; sinkRows?: number; onProgress?: (msg: string) => void } = {}): Promise<BenchSection> {
+  const log = opts.onProgress ?? (() => {});
+  const dir = path.join(paths().state, 'bench', `analytics-${process.pid}-${Date.now()}`);
+  fs.mkdirSync(dir, { recursive: true });
+  const wh = await openWarehouse({ dataDir: dir });
+  try {
+    await migrate(wh);
+    const sink = await benchSink(wh, opts.sinkRows ?? 500_000, log);
+    const q = await benchQueries(wh, opts.rows ?? 10_000_000, log);
+    return { name: 'analytics', tables: [sink, q.table], samples: q.samples };
+  } finally {
+    await wh.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (require.main === module) {
+  const rows = Number(process.env.BENCH_ROWS ?? 10_000_000);
+  benchAnalytics({ rows, sinkRows: Number(process.env.BENCH_SINK_ROWS ?? 500_000), onProgress: (m) => process.stderr.write(`analytics bench: ${m}\n`) }).then(
+    (section) => {
+      for (const t of section.tables) {
+        process.stdout.write(`\n${t.title}\n${t.columns.join(' | ')}\n`);
+        for (const r of t.rows) process.stdout.write(`${r.join(' | ')}\n`);
+      }
+      process.exit(0);
+    },
+    (err: Error) => {
+      process.stderr.write(`analytics bench failed: ${err.stack ?? err.message}\n`);
+      process.exit(1);
+    },
+  );
+}
