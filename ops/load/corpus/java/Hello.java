@@ -1,0 +1,6 @@
+public class Main {
+    public static void main(String[] args) {
+        String name = "world";
+        System.out.println("hello, " + name + "!");
+    }
+}
