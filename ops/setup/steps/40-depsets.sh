@@ -14,15 +14,8 @@ sci_want="numpy==1.26.4 pandas==2.2.3"
 if [ ! -f "$sci/.complete" ] || [ "$(cat "$sci/.complete")" != "$sci_want" ]; then
   echo "setup: building dependency set python-3.11-sci ($sci_want), first time only"
   rm -rf "$sci"; mkdir -p "$sci"
-  /usr/bin/python3 -m venv --without-pip "$sci/venv" 2>/dev/null || /usr/bin/python3 -m venv "$sci/venv"
-  # venv's ensurepip may be missing on Debian; install into the venv with the host pip instead.
-  pip_cache="$cache/pip"
-  if "$sci/venv/bin/python3" -m pip --version >/dev/null 2>&1; then
-    "$sci/venv/bin/python3" -m pip install -q --cache-dir "$pip_cache" $sci_want
-  else
-    site=$("$sci/venv/bin/python3" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
-    python3 -m pip install -q --cache-dir "$pip_cache" --target "$site" --python-version 3.11 --only-binary=:all: $sci_want
-  fi
+  /usr/bin/python3 -m venv "$sci/venv"
+  "$sci/venv/bin/python3" -m pip install -q --disable-pip-version-check --cache-dir "$cache/pip" $sci_want
   "$sci/venv/bin/python3" -c 'import numpy, pandas' 
   "$sci/venv/bin/python3" -m compileall -q "$sci/venv" >/dev/null || true
   chmod -R a+rX "$sci"
