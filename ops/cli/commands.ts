@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { up } from '../infra/stack';
 import { startStack } from '../services/stack';
+import { registerLoadAndBench } from '../bench/cli';
 import { validateAll } from '../config/all';
 
 /**
@@ -31,4 +32,5 @@ export function registerCommands(program: Command, log: (msg: string) => void): 
       log('stopping services…');
       await stack.stop();
     });
+  registerLoadAndBench(program, log);
 }

@@ -1,0 +1,153 @@
+import { EditorSession, type RunOutcome } from '../load/editor-session';
+import { r1, summarize } from '../load/stats';
+import { measureBaseline, type Baseline } from './baseline';
+import type { ReportSection } from './section';
+
+/**
+ * End to end over the real pipeline: browser protocol → gateway → Kafka →
+ * executor sandbox → Kafka → gateway → browser. Latency of hello world in
+ * Python, JavaScript and C++ (compile-cache miss and hit) against bare cold
+ * starts measured in the same run; the hops from the result's timestamps;
+ * sustained runs per second with many concurrent sessions.
+ */
+const PROGRAMS = {
+  python: { language: 'python', text: 'print("hello")\n' },
+  javascript: { language: 'javascript', text: 'console.log("hello")\n' },
+  cpp: { language: 'c++', text: '#include <iostream>\nint main(){ std::cout << "hello\\n"; }\n' },
+};
+
+interface Case { label: string; program: keyof typeof PROGRAMS; changeEachRun: boolean; baseline: Baseline }
+
+const hooks = (sink?: { errors: string[] }) => ({
+  editAcked: () => undefined,
+  rateLimited: () => sink?.errors.push('rate_limited'),
+  protocolError: (code: string, message: string) => sink?.errors.push(`${code}: ${message}`),
+});
+
+async function session(url: string, key: string, p: keyof typeof PROGRAMS, sink?: { errors: string[] }) {
+  const s = await EditorSession.connect(`${url.replace(/^http/, 'ws')}/ws/editor`, key, hooks(sink));
+  await s.open(PROGRAMS[p].language, undefined, PROGRAMS[p].text);
+  return s;
+}
+
+/** Appends a comment with a fresh nonce, so the compile cache cannot answer. */
+function touch(s: EditorSession, program: keyof typeof PROGRAMS, nonce: string) {
+  const prefix = program === 'python' ? '#' : '//';
+  const at = s.text.length;
+  const lastLine = s.text.lastIndexOf('\n', at - 2) + 1;
+  const old = s.text.slice(lastLine);
+  if (old.startsWith(prefix)) s.edit([{ offset: lastLine, deleteCount: old.length, insert: `${prefix} ${nonce}\n` }]);
+  else s.edit([{ offset: at, deleteCount: 0, insert: `${prefix} ${nonce}\n` }]);
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function check(o: RunOutcome, what: string) {
+  if (o.status !== 'ok') throw new Error(`${what}: run ended ${o.status}${o.message ? `: ${o.message}` : ''}${o.result?.message ? `: ${o.result.message}` : ''}`);
+  return o;
+}
+
+export async function benchPipeline(opts: { url: string; iterations: number; seconds: number; sessions: number; onProgress?: (m: string) => void }): Promise<ReportSection> {
+  const say = opts.onProgress ?? (() => undefined);
+  const n = opts.iterations;
+  say(`baselines: ${n} bare cold starts each of python3, node and g++ -O0`);
+  const base = { python: measureBaseline('python', n), node: measureBaseline('node', n), cpp: measureBaseline('cpp', Math.max(5, Math.ceil(n / 2))) };
+  const cases: Case[] = [
+    { label: 'python hello', program: 'python', changeEachRun: false, baseline: base.python },
+    { label: 'javascript hello', program: 'javascript', changeEachRun: false, baseline: base.node },
+    { label: 'c++ hello, compile each run', program: 'cpp', changeEachRun: true, baseline: base.cpp },
+    { label: 'c++ hello, compile cache hit', program: 'cpp', changeEachRun: false, baseline: base.cpp },
+  ];
+  const samples: Record<string, number[]> = {};
+  for (const b of Object.values(base)) samples[b.label] = b.samples;
+  const latencyRows: (string | number)[][] = [];
+  const hopRows: (string | number)[][] = [];
+  const hopChart = { labels: [] as string[], gateway: [] as number[], queue: [] as number[], exec: [] as number[], back: [] as number[] };
+
+  for (const c of cases) {
+    say(`${c.label}: ${n} sequential runs over the editor WebSocket`);
+    const s = await session(opts.url, `bench-latency-${c.program}-${Date.now()}`, c.program);
+    try {
+      check(await s.run({}, { resultTimeoutMs: 60000 }), `${c.label} warm-up`);
+      const outs: RunOutcome[] = [];
+      for (let i = 0; i < n; i++) {
+        if (c.changeEachRun) touch(s, c.program, `${Date.now()}-${i}`);
+        outs.push(check(await s.run({}, { resultTimeoutMs: 60000 }), c.label));
+        await sleep(50); // independent people, not a tight loop: lets warm pools refill
+      }
+      const lat = summarize(outs.map((o) => o.latencyMs));
+      const b = summarize(c.baseline.samples);
+      samples[`${c.label} (WebSocket end to end)`] = outs.map((o) => o.latencyMs);
+      latencyRows.push([c.label, n, r1(lat.p50), r1(lat.p99), r1(lat.max), c.baseline.label, r1(b.p50), r1(b.p99), r1(lat.p50 / b.p50), r1(lat.p99 / b.p99)]);
+      const hop = (f: (o: RunOutcome) => number) => summarize(outs.map(f));
+      const gw = hop((o) => o.result!.requestedAtMs - o.sentAtMs);
+      const q = hop((o) => o.result!.startedAtMs - o.result!.requestedAtMs);
+      const ex = hop((o) => o.result!.finishedAtMs - o.result!.startedAtMs);
+      const back = hop((o) => o.receivedAtMs - o.result!.finishedAtMs);
+      const inSandbox = hop((o) => (o.result!.compile?.wallMs ?? 0) + (o.result!.run?.wallMs ?? 0));
+      hopRows.push([c.label, r1(gw.p50), r1(q.p50), r1(q.p99), r1(ex.p50), r1(ex.p99), r1(inSandbox.p50), r1(back.p50), r1(back.p99), `${Math.round((100 * outs.filter((o) => o.result!.cacheHit || o.result!.pooled).length) / n)}%`]);
+      hopChart.labels.push(c.label);
+      hopChart.gateway.push(r1(gw.p50));
+      hopChart.queue.push(r1(q.p50));
+      hopChart.exec.push(r1(ex.p50));
+      hopChart.back.push(r1(back.p50));
+    } finally {
+      s.close();
+    }
+  }
+
+  const throughputRows: (string | number)[][] = [];
+  const throughputChart = { labels: [] as string[], data: [] as number[] };
+  const timeline: { label: string; perSecond: number[] }[] = [];
+  for (const [label, program] of [['python hello', 'python'], ['javascript hello', 'javascript'], ['c++ hello (cache hit)', 'cpp']] as const) {
+    say(`${label}: ${opts.sessions} concurrent sessions running back to back for ${opts.seconds} s`);
+    const sink = { errors: [] as string[] };
+    const sessions = await Promise.all(Array.from({ length: opts.sessions }, (_, i) => session(opts.url, `bench-tp-${program}-${i}-${Date.now()}`, program, sink)));
+    const lat: number[] = [];
+    const statuses = new Map<string, number>();
+    const t0 = performance.now();
+    const end = t0 + opts.seconds * 1000;
+    const perSecond: number[] = [];
+    try {
+      await Promise.all(
+        sessions.map(async (s) => {
+          while (performance.now() < end) {
+            const o = await s.run({}, { resultTimeoutMs: 120000 });
+            statuses.set(o.status, (statuses.get(o.status) ?? 0) + 1);
+            if (o.status !== 'ok') continue;
+            lat.push(o.latencyMs);
+            const sec = Math.floor((performance.now() - t0) / 1000);
+            perSecond[sec] = (perSecond[sec] ?? 0) + 1;
+          }
+        }),
+      );
+    } finally {
+      sessions.forEach((s) => s.close());
+    }
+    const secs = (performance.now() - t0) / 1000;
+    const l = summarize(lat);
+    const rate = r1(lat.length / secs);
+    samples[`${label} × ${opts.sessions} sessions`] = lat;
+    timeline.push({ label, perSecond: Array.from({ length: Math.ceil(secs) }, (_, i) => perSecond[i] ?? 0) });
+    throughputRows.push([label, opts.sessions, lat.length, r1(secs), rate, r1(l.p50), r1(l.p99), [...statuses].map(([k, v]) => `${k} ${v}`).join(', ') + (sink.errors.length ? `; errors: ${sink.errors.slice(0, 3).join('; ')}` : '')]);
+    throughputChart.labels.push(label);
+    throughputChart.data.push(rate);
+    say(`${label}: ${rate} runs/s, p50 ${r1(l.p50)} ms, p99 ${r1(l.p99)} ms`);
+  }
+
+  const longest = Math.max(...timeline.map((t) => t.perSecond.length));
+  return {
+    name: 'pipeline',
+    tables: [
+      { title: 'Hello world end to end over the editor WebSocket (run message → result message, ms) vs bare cold start', columns: ['case', 'n', 'median', 'p99', 'max', 'baseline', 'baseline median', 'baseline p99', 'ratio median', 'ratio p99'], rows: latencyRows },
+      { title: 'Per-hop breakdown (ms): gateway = client send → request stamped; queue = → executor starts (Kafka + executor queue); execution = executor start → finish; return = finish → client receives', columns: ['case', 'gateway p50', 'queue p50', 'queue p99', 'execution p50', 'execution p99', 'in sandbox p50', 'return p50', 'return p99', 'pooled or cached'], rows: hopRows },
+      { title: 'Sustained throughput, concurrent sessions each running back to back', columns: ['program', 'sessions', 'runs', 'seconds', 'runs/s', 'latency median', 'latency p99', 'statuses'], rows: throughputRows },
+    ],
+    samples,
+    charts: [
+      { title: 'Where a hello world spends its time (median ms per hop)', kind: 'bar', labels: hopChart.labels, datasets: [{ label: 'client → gateway', data: hopChart.gateway }, { label: 'queue (Kafka + executor)', data: hopChart.queue }, { label: 'execution', data: hopChart.exec }, { label: 'return path', data: hopChart.back }], yTitle: 'ms' },
+      { title: `Sustained runs per second (${opts.sessions} concurrent sessions)`, kind: 'bar', labels: throughputChart.labels, datasets: [{ label: 'runs/s', data: throughputChart.data }], yTitle: 'runs/s' },
+      { title: 'Completed runs per second over each throughput measurement', kind: 'line', labels: Array.from({ length: longest }, (_, i) => i + 1), datasets: timeline.map((t) => ({ label: t.label, data: t.perSecond })), xTitle: 'second', yTitle: 'runs completed' },
+    ],
+  };
+}
