@@ -15,6 +15,9 @@ const esc = (s: unknown) => String(s).replace(/[&<>"]/g, (c) => ({ '&': '&amp;',
 
 interface Drawn { id: string; config: unknown; height: number }
 
+const PALETTE = ['#3b7dd8', '#e4572e', '#29a35a', '#f2a541', '#8e5bd0', '#17a2b8', '#d63384', '#6c757d', '#a0522d', '#20c997', '#343a40', '#ffc107'];
+const colour = (i: number) => PALETTE[i % PALETTE.length]!;
+
 function cdf(samples: number[]): { x: number; y: number }[] {
   const s = [...samples].sort((a, b) => a - b);
   const pts: { x: number; y: number }[] = [];
@@ -34,8 +37,8 @@ function chartsFor(section: ReportSection, n: { i: number }): Drawn[] {
     height: 320,
     config: {
       type: c.kind,
-      data: { labels: c.labels, datasets: c.datasets.map((d) => ({ label: d.label, data: d.data, borderWidth: c.kind === 'line' ? 2 : 1, pointRadius: c.kind === 'line' ? 1 : undefined })) },
-      options: { plugins: { title: { display: true, text: c.title } }, scales: { x: { title: { display: !!c.xTitle, text: c.xTitle } }, y: { beginAtZero: true, title: { display: !!c.yTitle, text: c.yTitle } } } },
+      data: { labels: c.labels, datasets: c.datasets.map((d, i) => ({ label: d.label, data: d.data, backgroundColor: colour(i), borderColor: colour(i), borderWidth: c.kind === 'line' ? 2 : 1, pointRadius: c.kind === 'line' ? 1 : undefined })) },
+      options: { plugins: { title: { display: true, text: c.title } }, scales: { x: { stacked: !!c.stacked, title: { display: !!c.xTitle, text: c.xTitle } }, y: { stacked: !!c.stacked, beginAtZero: true, title: { display: !!c.yTitle, text: c.yTitle } } } },
     },
   });
   for (const c of section.charts ?? []) out.push(own(c));
@@ -58,8 +61,8 @@ function chartsFor(section: ReportSection, n: { i: number }): Drawn[] {
         data: {
           labels: sorted.map(([k]) => k),
           datasets: [
-            { label: 'median', data: sorted.map(([, s]) => r1(Math.max(0.1, quantile(s, 0.5)))) },
-            { label: 'p99', data: sorted.map(([, s]) => r1(Math.max(0.1, quantile(s, 0.99)))) },
+            { label: 'median', backgroundColor: colour(0), data: sorted.map(([, s]) => r1(Math.max(0.1, quantile(s, 0.5)))) },
+            { label: 'p99', backgroundColor: colour(1), data: sorted.map(([, s]) => r1(Math.max(0.1, quantile(s, 0.99)))) },
           ],
         },
         options: { indexAxis: 'y', plugins: { title: { display: true, text: `${section.name}: latency median and p99 (ms, log scale)` } }, scales: { x: { type: 'logarithmic', title: { display: true, text: 'ms' } } } },
@@ -72,7 +75,7 @@ function chartsFor(section: ReportSection, n: { i: number }): Drawn[] {
         height: 380,
         config: {
           type: 'line',
-          data: { datasets: forCdf.map(([k, xs]) => ({ label: k, data: cdf(xs), borderWidth: 2, pointRadius: 0, stepped: true })) },
+          data: { datasets: forCdf.map(([k, xs], i) => ({ label: k, data: cdf(xs), borderColor: colour(i), backgroundColor: colour(i), borderWidth: 2, pointRadius: 0, stepped: true })) },
           options: {
             parsing: true,
             plugins: { title: { display: true, text: `${section.name}: latency distribution (share of samples at or below, log scale)` } },

@@ -40,6 +40,7 @@ function touch(s: EditorSession, program: keyof typeof PROGRAMS, nonce: string) 
   else s.edit([{ offset: at, deleteCount: 0, insert: `${prefix} ${nonce}\n` }]);
 }
 
+const r2 = (x: number) => Math.round(x * 100) / 100;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function check(o: RunOutcome, what: string) {
@@ -78,7 +79,7 @@ export async function benchPipeline(opts: { url: string; iterations: number; sec
       const lat = summarize(outs.map((o) => o.latencyMs));
       const b = summarize(c.baseline.samples);
       samples[`${c.label} (WebSocket end to end)`] = outs.map((o) => o.latencyMs);
-      latencyRows.push([c.label, n, r1(lat.p50), r1(lat.p99), r1(lat.max), c.baseline.label, r1(b.p50), r1(b.p99), r1(lat.p50 / b.p50), r1(lat.p99 / b.p99)]);
+      latencyRows.push([c.label, n, r1(lat.p50), r1(lat.p99), r1(lat.max), c.baseline.label, r1(b.p50), r1(b.p99), r2(lat.p50 / b.p50), r2(lat.p99 / b.p99)]);
       const hop = (f: (o: RunOutcome) => number) => summarize(outs.map(f));
       const gw = hop((o) => o.result!.requestedAtMs - o.sentAtMs);
       const q = hop((o) => o.result!.startedAtMs - o.result!.requestedAtMs);
@@ -145,7 +146,7 @@ export async function benchPipeline(opts: { url: string; iterations: number; sec
     ],
     samples,
     charts: [
-      { title: 'Where a hello world spends its time (median ms per hop)', kind: 'bar', labels: hopChart.labels, datasets: [{ label: 'client → gateway', data: hopChart.gateway }, { label: 'queue (Kafka + executor)', data: hopChart.queue }, { label: 'execution', data: hopChart.exec }, { label: 'return path', data: hopChart.back }], yTitle: 'ms' },
+      { title: 'Where a hello world spends its time (median ms per hop)', kind: 'bar', labels: hopChart.labels, datasets: [{ label: 'client → gateway', data: hopChart.gateway }, { label: 'queue (Kafka + executor)', data: hopChart.queue }, { label: 'execution', data: hopChart.exec }, { label: 'return path', data: hopChart.back }], yTitle: 'ms', stacked: true },
       { title: `Sustained runs per second (${opts.sessions} concurrent sessions)`, kind: 'bar', labels: throughputChart.labels, datasets: [{ label: 'runs/s', data: throughputChart.data }], yTitle: 'runs/s' },
       { title: 'Completed runs per second over each throughput measurement', kind: 'line', labels: Array.from({ length: longest }, (_, i) => i + 1), datasets: timeline.map((t) => ({ label: t.label, data: t.perSecond })), xTitle: 'second', yTitle: 'runs completed' },
     ],

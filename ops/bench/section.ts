@@ -8,6 +8,7 @@ export interface ChartSpec {
   datasets: { label: string; data: number[] }[];
   xTitle?: string;
   yTitle?: string;
+  stacked?: boolean;
 }
 
 export interface ReportSection extends BenchSection {
