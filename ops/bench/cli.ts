@@ -23,7 +23,7 @@ export function registerLoadAndBench(program: Command, log: (msg: string) => voi
     .option('--curve <kind>', 'flat, or day: one day compressed into --duration, 80% of user-time in 20% of it', 'flat')
     .option('--mix <weights>', 'languages and dependency sets with weights', DEFAULT_MIX)
     .option('--protocols <weights>', 'ws, rest, piston with weights', DEFAULT_PROTOCOLS)
-    .option('--speed <x>', 'time compression of human typing and thinking', num('--speed', 0.1, 1000), 10)
+    .option('--speed <x>', 'time compression of human typing and thinking (1 = real time)', num('--speed', 0.1, 1000), 3)
     .option('--think <s>', 'human seconds of reading and thinking between runs, MIN-MAX', '60-180')
     .option('--runs <n>', 'runs per sitting, MIN-MAX', '10-20')
     .option('--seed <n>', 'random seed (programs, edits, timing)', num('--seed', 0, 2 ** 31), 1)

@@ -7,7 +7,7 @@ import { LANGUAGES } from '../../runtimes/languages';
  */
 export interface MixEntry { key: string; language: string; dependencySet?: string; weight: number }
 
-export const DEFAULT_MIX = 'python=48,javascript=20,c++=12,typescript=5,c=5,go=4,python-3.11-sci=3,java=2,rust=1';
+export const DEFAULT_MIX = 'python=50,javascript=20,c++=10,typescript=5,c=5,go=4,python-3.11-sci=3,java=2,rust=1';
 export const DEFAULT_PROTOCOLS = 'ws=100';
 
 export class MixError extends Error {

@@ -10,5 +10,5 @@ def collatz_length(n, cache={1: 1}):
     return length
 
 
-best = max(range(1, 300000), key=collatz_length)
-print("longest chain under 300000 starts at", best, "with", collatz_length(best), "steps")
+best = max(range(1, 120000), key=collatz_length)
+print("longest chain under 120000 starts at", best, "with", collatz_length(best), "steps")
