@@ -57,13 +57,24 @@ async function benchSink(wh: Warehouse, rows: number, log: (m: string) => void) 
   await producer.disconnect();
   await commitGroupOffsets(kafka, group, start);
   const before = await countRuns(wh);
-  const sink = createSink({ kafka, registry, warehouse: wh, groupId: group, topics: [topics.results.name], flushRows: 200_000, flushMs: 1000, concurrency: 6 });
   const s0 = performance.now();
+  let insertMs = 0;
+  const timed: Warehouse = {
+    ...wh, query: wh.query.bind(wh), command: wh.command.bind(wh),
+    async insert(table, rows, o) {
+      const t = performance.now();
+      await wh.insert(table, rows, o);
+      insertMs += performance.now() - t;
+      if (process.env.BENCH_VERBOSE) log(`insert ${rows.length} rows into ${table}: ${(performance.now() - t).toFixed(0)} ms (t=${((t - s0) / 1000).toFixed(2)} s)`);
+    },
+  };
+  const sink = createSink({ kafka, registry, warehouse: timed, groupId: group, topics: [topics.results.name], flushRows: 200_000, flushMs: 1000, concurrency: 6 });
   await sink.start();
   let first = 0;
+  let firstRows = 0;
   for (;;) {
     const inserted = sink.status().insertedRows.runs ?? 0;
-    if (inserted > 0 && !first) first = performance.now();
+    if (inserted > 0 && !first) (first = performance.now()), (firstRows = inserted);
     if (inserted >= rows) break;
     await new Promise((r) => setTimeout(r, 20));
   }
@@ -81,7 +92,9 @@ async function benchSink(wh: Warehouse, rows: number, log: (m: string) => void) 
       ['rows in table after drain', loaded],
       ['end to end incl. group join (s)', r1(totalS)],
       ['sink throughput incl. group join (rows/s)', Math.round(rows / totalS)],
-      ['sink throughput from first insert (rows/s)', Math.round(rows / ((s1 - (first || s0)) / 1000))],
+      ['sink throughput after the first flush (rows/s)', first ? Math.round((rows - firstRows) / ((s1 - first) / 1000)) : 'n/a'],
+      ['time inside ClickHouse inserts (s)', r1(insertMs / 1000)],
+      ['insert-bound rate: rows / insert time (rows/s)', Math.round(loaded / (insertMs / 1000))],
     ] as (string | number)[][],
   };
 }
@@ -108,8 +121,8 @@ async function benchQueries(wh: Warehouse, rows: number, log: (m: string) => voi
     ['series latency p95, 24 h / 15 min', () => usageSeries(wh, { metric: 'latency_p95', groupBy: 'none', step: '15m', range: day, filters: f })],
     ['series queue wait p95 by hw class, 7 d / 1 h', () => usageSeries(wh, { metric: 'queue_wait_p95', groupBy: 'hardware_class', step: '1h', range: week, filters: f })],
     ['latency percentiles by dependency set, 7 d', () => latencyPercentiles(wh, { groupBy: 'dependency_set', range: week, filters: f })],
-    ['status breakdown (raw runs), 24 h', () => statusBreakdown(wh, { groupBy: 'none', range: day, filters: f })],
-    ['status breakdown by language (raw runs), 7 d', () => statusBreakdown(wh, { groupBy: 'language', range: week, filters: f })],
+    ['status breakdown, 24 h', () => statusBreakdown(wh, { groupBy: 'none', range: day, filters: f })],
+    ['status breakdown by language, 7 d', () => statusBreakdown(wh, { groupBy: 'language', range: week, filters: f })],
     ['cache hit ratio by hw class, 24 h', () => cacheHitRatio(wh, { groupBy: 'hardware_class', range: day, filters: f })],
     ['queue wait by hw class, 24 h', () => queueWait(wh, { groupBy: 'hardware_class', range: day, filters: f })],
   ];

@@ -197,6 +197,25 @@ export const migrations: Migration[] = [
       ),
     ],
   },
+  {
+    version: 4,
+    name: 'per-minute run outcomes',
+    statements: [
+      `CREATE TABLE IF NOT EXISTS status_per_minute (
+        minute DateTime('UTC'),
+        hardware_class LowCardinality(String),
+        dependency_set LowCardinality(String),
+        language LowCardinality(String),
+        status LowCardinality(String),
+        runs SimpleAggregateFunction(sum, UInt64)
+      ) ENGINE = AggregatingMergeTree PARTITION BY toYYYYMM(minute)
+      ORDER BY (minute, hardware_class, dependency_set, language, status)
+      TTL minute + INTERVAL 3 YEAR SETTINGS ${DEDUP}`,
+      `CREATE MATERIALIZED VIEW IF NOT EXISTS status_per_minute_mv TO status_per_minute AS
+        SELECT toStartOfMinute(requested_at) AS minute, hardware_class, dependency_set, language, status, count() AS runs
+        FROM runs GROUP BY minute, hardware_class, dependency_set, language, status`,
+    ],
+  },
 ];
 
 export interface MigrationReport { applied: number[]; current: number }

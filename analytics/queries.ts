@@ -144,9 +144,9 @@ export async function latencyPercentiles(wh: Warehouse, q: { groupBy: GroupBy; r
 export interface StatusRow { group: string; status: string; runs: number }
 
 export async function statusBreakdown(wh: Warehouse, q: { groupBy: GroupBy; range: Range; filters: Filters }): Promise<StatusRow[]> {
-  const w = where('requested_at', q.range, q.filters, false);
+  const w = where('minute', q.range, q.filters, true);
   const rows = await wh.query<{ g: string; status: string; runs: string }>(
-    `SELECT ${GROUP_BY[q.groupBy]} AS g, status, count() AS runs FROM runs WHERE ${w.sql} GROUP BY g, status ORDER BY g, runs DESC`,
+    `SELECT ${GROUP_BY[q.groupBy]} AS g, status, sum(runs) AS runs FROM status_per_minute WHERE ${w.sql} GROUP BY g, status ORDER BY g, runs DESC`,
     w.params,
   );
   return rows.map((r) => ({ group: r.g, status: r.status, runs: Number(r.runs) }));
