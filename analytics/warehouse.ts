@@ -1,4 +1,5 @@
-import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import type { ClickHouseClient } from '@clickhouse/client';
+import { openClickHouse } from '../ops/infra/clickhouse';
 
 /**
  * The analytics store as the rest of Conveyor sees it: parameterised queries,
@@ -17,11 +18,16 @@ export interface Warehouse {
 export type WarehouseTarget = { url: string } | { dataDir: string };
 
 export async function openWarehouse(target: WarehouseTarget): Promise<Warehouse> {
-  if ('url' in target) return wrapClient(createClient({ url: target.url, request_timeout: 120_000 }), 'server');
-  const { createChdbConnection } = await import('chdb/connection');
-  const client = createClient({ connection: createChdbConnection({ path: target.dataDir }) } as Parameters<typeof createClient>[0]);
-  return wrapClient(client, 'chdb');
+  if ('url' in target) return wrapClient(await openClickHouse({ url: target.url, path: '' }), 'server');
+  return wrapClient(await openClickHouse({ path: target.dataDir }), 'chdb');
 }
+
+/**
+ * chdb keeps every per-query setting for the rest of its session: a dedup
+ * token given to one insert would silently drop later inserts that give none.
+ * Every statement therefore names the token it means, empty when none.
+ */
+const NO_TOKEN = { insert_deduplication_token: '' };
 
 export function wrapClient(client: ClickHouseClient, kind: Warehouse['kind']): Warehouse {
   return {
@@ -31,7 +37,7 @@ export function wrapClient(client: ClickHouseClient, kind: Warehouse['kind']): W
       return rs.json<T>();
     },
     async command(sql, params) {
-      await client.command({ query: sql, query_params: params });
+      await client.command({ query: sql, query_params: params, clickhouse_settings: NO_TOKEN });
     },
     async insert(table, rows, opts = {}) {
       if (rows.length === 0) return;
@@ -41,7 +47,7 @@ export function wrapClient(client: ClickHouseClient, kind: Warehouse['kind']): W
         format: 'JSONEachRow',
         clickhouse_settings: opts.token
           ? { insert_deduplication_token: opts.token, insert_deduplicate: 1, deduplicate_blocks_in_dependent_materialized_views: 1 }
-          : {},
+          : NO_TOKEN,
       });
     },
     close: () => client.close(),

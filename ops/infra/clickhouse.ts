@@ -7,7 +7,7 @@ import type { InfraSettings } from './settings';
  * throwaway engine). Only one process may own an embedded data directory.
  */
 export async function openClickHouse(opts: { url?: string; path: string }): Promise<ClickHouseClient> {
-  if (opts.url) return createClient({ url: opts.url, request_timeout: 60000 });
+  if (opts.url) return createClient({ url: opts.url, request_timeout: 120000 });
   const { createChdbConnection } = await import('chdb/connection');
   return createClient({ connection: createChdbConnection({ path: opts.path }) } as Parameters<typeof createClient>[0]);
 }

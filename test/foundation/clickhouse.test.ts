@@ -33,3 +33,23 @@ describe('ClickHouse through @clickhouse/client', () => {
     expect(await rs.json()).toEqual([{ lang: 'cpp', runs: 1, total: 40 }, { lang: 'python', runs: 2, total: 20 }]);
   });
 });
+
+describe('the analytics warehouse on the embedded engine', () => {
+  it('does not let one insert’s dedup token swallow later inserts (chdb keeps settings per session)', async () => {
+    const { openWarehouse } = await import('../../analytics/warehouse');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'conveyor-wh-'));
+    const wh = await openWarehouse({ dataDir: dir });
+    try {
+      await wh.command('CREATE TABLE t (x UInt64) ENGINE = MergeTree ORDER BY x SETTINGS non_replicated_deduplication_window = 1000');
+      await wh.insert('t', [{ x: 1 }], { token: 'batch-1' });
+      await wh.insert('t', [{ x: 1 }], { token: 'batch-1' });
+      await wh.command('INSERT INTO t SELECT number + 10 FROM numbers(5)');
+      await wh.insert('t', [{ x: 2 }]);
+      const [row] = await wh.query<{ c: number }>('SELECT toUInt32(count()) AS c FROM t');
+      expect(row!.c).toBe(7);
+    } finally {
+      await wh.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
