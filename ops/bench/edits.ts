@@ -48,7 +48,7 @@ export async function benchEdits(opts: { url: string; seconds: number; sessions:
     const rate = Math.round(acks.length / secs);
     samples[`edit ack, ${n} sessions`] = acks;
     rows.push([n, acks.length, r1(secs), rate, r1(l.p50), r1(l.p95), r1(l.p99), r1(l.max), errors.length ? `${errors.length}: ${errors.slice(0, 2).join('; ')}` : 'none']);
-    chart.labels.push(`${n} sessions`);
+    chart.labels.push(`${n} session${n === 1 ? "" : "s"}`);
     chart.rate.push(rate);
     chart.p50.push(r1(l.p50));
     chart.p99.push(r1(l.p99));
