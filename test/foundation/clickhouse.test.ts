@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { openClickHouse } from '../../ops/infra/clickhouse';
+import { openWarehouse } from '../../analytics/warehouse';
 
 describe('ClickHouse through @clickhouse/client', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'conveyor-ch-'));
@@ -36,7 +37,6 @@ describe('ClickHouse through @clickhouse/client', () => {
 
 describe('the analytics warehouse on the embedded engine', () => {
   it('does not let one insert’s dedup token swallow later inserts (chdb keeps settings per session)', async () => {
-    const { openWarehouse } = await import('../../analytics/warehouse');
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'conveyor-wh-'));
     const wh = await openWarehouse({ dataDir: dir });
     try {
