@@ -5,7 +5,7 @@ const MiB = 1024 * 1024;
 
 export const LIMITS: EngineLimits = {
   defaults: {
-    compile: { wallMs: 15_000, cpuMs: 15_000, memoryBytes: 1024 * MiB, pids: 64, outputBytes: 64 * 1024, fileBytes: 64 * MiB, openFiles: 256 },
+    compile: { wallMs: 30_000, cpuMs: 15_000, memoryBytes: 1024 * MiB, pids: 64, outputBytes: 64 * 1024, fileBytes: 64 * MiB, openFiles: 256 },
     run: { wallMs: 5_000, cpuMs: 5_000, memoryBytes: 256 * MiB, pids: 64, outputBytes: 1 * MiB, fileBytes: 16 * MiB, openFiles: 64 },
   },
   maximums: {

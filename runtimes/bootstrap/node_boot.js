@@ -7,7 +7,7 @@ const path = require('path');
 const Module = require('module');
 const ts = process.env.CONVEYOR_TS ? require(process.env.CONVEYOR_TS) : null;
 delete process.env.CONVEYOR_TS;
-const tsOptions = { compilerOptions: { module: 1 /* CommonJS */, target: 9 /* ES2022 */, esModuleInterop: true, sourceMap: false }, reportDiagnostics: false };
+const tsOptions = { compilerOptions: { module: 1 /* CommonJS */, target: 9 /* ES2022 */, esModuleInterop: true, sourceMap: false }, reportDiagnostics: true };
 if (ts) ts.transpileModule('const warm: number = 1; export default warm;', tsOptions);
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
 function readExact(n) {
@@ -35,7 +35,18 @@ for (const f of spec.files) {
   fs.writeFileSync(p, f.content);
   if (ts && /\.tsx?$/.test(f.name) && !f.name.endsWith('.d.ts')) {
     const js = p.replace(/\.tsx?$/, '.js');
-    fs.writeFileSync(js, ts.transpileModule(f.content, { ...tsOptions, fileName: f.name }).outputText);
+    const out = ts.transpileModule(f.content, { ...tsOptions, fileName: f.name });
+    // transpileModule repairs syntax errors silently; a person wants tsc's message instead.
+    const errors = (out.diagnostics || []).filter((d) => d.category === 1);
+    if (errors.length) {
+      for (const d of errors) {
+        const where = d.file && d.start !== undefined ? d.file.getLineAndCharacterOfPosition(d.start) : null;
+        const msg = ts.flattenDiagnosticMessageText(d.messageText, '\n');
+        fs.writeSync(2, `${f.name}${where ? `(${where.line + 1},${where.character + 1})` : ''}: error TS${d.code}: ${msg}\n`);
+      }
+      process.exit(1);
+    }
+    fs.writeFileSync(js, out.outputText);
     if (p === main) main = js;
   }
 }

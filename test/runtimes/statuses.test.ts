@@ -42,6 +42,13 @@ describe('run statuses', () => {
     expect(r.run!.stderr).not.toMatch(/boot/);
   });
 
+  it('refuses TypeScript with a syntax error with tsc’s message instead of running a repaired program', async () => {
+    const r = await engine.execute(spec('typescript', 'main.ts', 'const p = Math.hypot(3, 4;\nconsole.log(p);'));
+    expect(r.status).toBe('runtime_error');
+    expect(r.run!.stdout).toBe('');
+    expect(r.run!.stderr).toMatch(/^main\.ts\(1,\d+\): error TS1005: '\)' expected\./);
+  });
+
   it('stops an infinite loop at its CPU limit with time_limit', async () => {
     const r = await engine.execute(spec('c', 'main.c', 'int main(void){ volatile unsigned long x = 0; for(;;) x++; }', { limits: { run: { cpuMs: 500, wallMs: 5000 } } }));
     expect(r.status).toBe('time_limit');
