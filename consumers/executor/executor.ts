@@ -60,6 +60,8 @@ export function createExecutor(deps: ExecutorDeps) {
   let snapshotTimer: NodeJS.Timeout | undefined;
   let stopping = false;
   let restoring: Promise<void> = Promise.resolve();
+  // Partitions whose buffers are being rebuilt: their edits wait, even one fetched before the pause took effect.
+  const restoringParts = new Map<number, Promise<void>>();
 
   async function acquire() {
     if (active < settings.EXECUTOR_CONCURRENCY) {
@@ -140,7 +142,7 @@ export function createExecutor(deps: ExecutorDeps) {
     if (!buffer) {
       const reason = `The text of session ${req.sessionId} at version ${req.programVersion} is not available to this executor.`;
       await deadLetter(reqTopic, partition, m, 'program_unavailable', reason, req.runId);
-      return failedResult(req, 'internal_error', reason, executorId);
+      return failedResult(req, 'internal_error', `program_unavailable: ${reason}`, executorId);
     }
     // The buffer keeps changing while the program runs; run the text as of now.
     const files = toFiles(buffer.files);
@@ -233,6 +235,8 @@ export function createExecutor(deps: ExecutorDeps) {
   }
 
   async function onEdit(partition: number, m: KafkaMessage) {
+    const pending = restoringParts.get(partition);
+    if (pending) await pending;
     const d = await decodeValue<EditEvent>(registry, m.value);
     if (!d.ok) {
       await deadLetter(editsTopic, partition, m, 'undecodable', d.reason);
@@ -300,7 +304,11 @@ export function createExecutor(deps: ExecutorDeps) {
               logger.info({ executorId, ...r, partitions: gained }, 'buffers restored from programs.snapshots');
             })
             .catch((err) => logger.error({ err: (err as Error).message }, 'restore failed'))
-            .finally(() => consumer.resume([{ topic: editsTopic, partitions: gained }]));
+            .finally(() => {
+              for (const p of gained) restoringParts.delete(p);
+              consumer.resume([{ topic: editsTopic, partitions: gained }]);
+            });
+          for (const p of gained) restoringParts.set(p, restoring);
         }
       });
       await consumer.connect();

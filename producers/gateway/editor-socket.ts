@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { WebSocket } from 'ws';
 import type { Kafka } from 'kafkajs';
 import type { Registry } from '../../topics/registry';
@@ -10,7 +11,7 @@ import { ApiError } from './errors';
 import { clientMessage, describeIssue, type ClientMessage, type ServerMessage } from './protocol';
 import type { RateLimiter } from './rate-limiter';
 import type { RunService } from './run-service';
-import type { RunRouter } from './run-router';
+import type { RunListener, RunRouter } from './run-router';
 import type { GatewaySession, SessionStore } from './sessions';
 import type { GatewaySettings } from './settings';
 import { toFiles } from '../../stream-processors/buffers/apply-ops';
@@ -129,10 +130,24 @@ export function handleEditorSocket(ws: WebSocket, client: string, deps: EditorSo
       case 'run': {
         const s = need();
         limiter.take(client, 'run', settings.RATE_RUNS_PER_MINUTE / 60, settings.RATE_RUNS_BURST);
-        const req = await runs.runSession(s, m, {
-          onOutput: (o) => send({ type: 'output', runId: o.runId, stage: o.stage, stream: o.stream, data: o.data, seq: o.seq }),
-          onResult: (r) => send({ type: 'result', runId: r.runId, result: publicResult(r) }),
+        const listener = (runId: string, retried: boolean): RunListener => ({
+          onOutput: (o) => send({ type: 'output', runId, stage: o.stage, stream: o.stream, data: o.data, seq: o.seq }),
+          onResult: (r) => {
+            // The executor lost this session's text (its snapshot was behind after a failure):
+            // the gateway still has it, so it sends the text again and runs once more.
+            if (!retried && r.status === 'internal_error' && r.message?.startsWith('program_unavailable') && r.programVersion === s.version) {
+              const event = sessions.restate(s);
+              void sender
+                .send([{ spec: topics.edits, records: [{ key: s.id, value: event, partition: s.partition }] }])
+                .then(() => runs.runSession(s, { ...m, runId: `${runId}-again`, version: s.version }, listener(runId, true)))
+                .catch((err) => fail(err));
+              return;
+            }
+            send({ type: 'result', runId, result: { ...publicResult(r), runId } });
+          },
         });
+        const runId = m.runId ?? `r-${randomUUID()}`;
+        const req = await runs.runSession(s, { ...m, runId }, listener(runId, false));
         return send({ type: 'run_accepted', runId: req.runId, version: req.programVersion });
       }
       case 'cancel': {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { EditEvent, SourceFile } from '../../topics/types';
-import { applyOps, textBytes } from '../../stream-processors/buffers/apply-ops';
+import { applyOps, textBytes, toFiles } from '../../stream-processors/buffers/apply-ops';
 import type { RoutingTable } from '../../stream-processors/routing/partitioner';
 import type { ResolvedRuntime } from './catalog';
 import { ApiError, badRequest } from './errors';
@@ -97,6 +97,11 @@ export function createSessionStore(deps: { routing: RoutingTable; settings: Gate
       s.version += 1;
       s.lastFile = files[0]!.name;
       return event(s, 'open', s.version - 1, { files });
+    },
+
+    /** The whole text at the current version, without a new version: repairs an executor that lost it. */
+    restate(s: GatewaySession): EditEvent {
+      return event(s, 'open', s.version - 1, { files: toFiles(s.files) });
     },
 
     close(id: string) {

@@ -1,4 +1,10 @@
+import { randomUUID } from 'node:crypto';
 import { EditorClient } from '../../producers/client/editor-client';
+import { createRoutingTable, DEFAULT_WEIGHTS } from '../../stream-processors/routing/partitioner';
+import { ROUTED_PARTITIONS, topics } from '../../topics/catalog';
+import { createTypedProducer } from '../../topics/codec';
+import type { EditEvent } from '../../topics/types';
+import { realInfra } from '../support/infra';
 import { gatewayUrl, postJson, startExecutor, startGateway, stopService, wsUrl } from '../support/stack';
 
 type Svc = Awaited<ReturnType<typeof startExecutor>>;
@@ -74,6 +80,28 @@ describe('executor failures', () => {
     expect(await exit).toBe(0);
     c.close();
   }, 60000);
+
+  it('repairs an executor that lost a session’s text: the gateway restates it and the run succeeds', async () => {
+    // No checkpoints in this executor, so once its buffer is gone no snapshot can help.
+    track(await startExecutor('executor-c', { SNAPSHOT_INTERVAL_MS: '60000', BUFFER_WAIT_MS: '300' }));
+    const c = await EditorClient.connect(wsUrl);
+    await c.open('python', 'print("healed")\n');
+    expect(((await c.run()).result.result as any).run.stdout).toBe('healed\n');
+    // Make the executor forget the session, as a crash between checkpoints would.
+    const { kafka, registry } = realInfra();
+    const producer = await createTypedProducer(kafka, registry);
+    const table = createRoutingTable(ROUTED_PARTITIONS, DEFAULT_WEIGHTS);
+    const close: EditEvent = {
+      eventId: randomUUID(), sessionId: c.sessionId!, userId: 'test', timestampMs: Date.now(), kind: 'close', language: 'python',
+      dependencySet: 'python-3.11-std', hardwareClass: 'x86_64', baseVersion: c.version, version: c.version, files: null, ops: [], textBytes: 0,
+    };
+    await producer.send(topics.edits, [{ key: c.sessionId!, value: close, partition: table.partitionOf('python-3.11-std', c.sessionId!) }]);
+    await producer.disconnect();
+    await new Promise((r) => setTimeout(r, 500));
+    const again = await c.run();
+    expect(again.result.result).toMatchObject({ status: 'ok', runId: again.accepted.runId, run: { stdout: 'healed\n' } });
+    c.close();
+  }, 120000);
 
   it('refuses a run for a hardware class whose executors are all gone with 503 hardware_class_unavailable', async () => {
     const t0 = Date.now();
