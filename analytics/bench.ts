@@ -3,6 +3,7 @@ import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { commitGroupOffsets, endOffsets } from '../consumers/sink/offsets';
 import { createSink } from '../consumers/sink/sink';
+import { applyTopics } from '../topics/admin';
 import { paths } from '../ops/config/paths';
 import { infraSettings } from '../ops/infra/settings';
 import { topics } from '../topics/catalog';
@@ -42,15 +43,18 @@ async function benchSink(wh: Warehouse, rows: number, log: (m: string) => void) 
   const kafka = createKafka(infra.brokers, 'analytics-bench');
   const registry = createRegistry({ url: infra.registryUrl });
   const group = `analytics-bench-${randomUUID()}`;
-  const start = await endOffsets(kafka, [topics.results.name]);
+  // A topic of its own: the synthetic results must never reach a running service's warehouse.
+  const benchTopic = { ...topics.results, name: 'bench.runs.results', config: { ...topics.results.config, 'retention.ms': String(3600 * 1000) } };
+  await applyTopics(kafka, registry, [benchTopic]);
+  const start = await endOffsets(kafka, [benchTopic.name]);
   const producer = kafka.producer();
   await producer.connect();
   const at = Date.now();
   const t0 = performance.now();
   for (let i = 0; i < rows; i += 10_000) {
     const messages = [];
-    for (let j = i; j < Math.min(rows, i + 10_000); j++) messages.push({ key: `bench-${j}`, value: await registry.encode(topics.results, result(j, at)) });
-    await producer.send({ topic: topics.results.name, messages, acks: 1 });
+    for (let j = i; j < Math.min(rows, i + 10_000); j++) messages.push({ key: `bench-${j}`, value: await registry.encode(benchTopic, result(j, at)) });
+    await producer.send({ topic: benchTopic.name, messages, acks: 1 });
     if ((i / 10_000) % 10 === 0) log(`produced ${i + messages.length}/${rows}`);
   }
   const produceMs = performance.now() - t0;
@@ -68,7 +72,7 @@ async function benchSink(wh: Warehouse, rows: number, log: (m: string) => void) 
       if (process.env.BENCH_VERBOSE) log(`insert ${rows.length} rows into ${table}: ${(performance.now() - t).toFixed(0)} ms (t=${((t - s0) / 1000).toFixed(2)} s)`);
     },
   };
-  const sink = createSink({ kafka, registry, warehouse: timed, groupId: group, topics: [topics.results.name], flushRows: 200_000, flushMs: 1000, concurrency: 6 });
+  const sink = createSink({ kafka, registry, warehouse: timed, groupId: group, topics: [benchTopic.name], flushRows: 200_000, flushMs: 1000, concurrency: 6 });
   await sink.start();
   let first = 0;
   let firstRows = 0;

@@ -114,7 +114,9 @@ export function editRow(e: EditEvent, o: Origin) {
 }
 
 /** Which table a topic loads into, and how a record becomes a row. */
-export function tableOf(topic: string): AnalyticsTable | null {
+export function tableOf(name: string): AnalyticsTable | null {
+  // Benchmarks load copies of the real topics ("bench.runs.results") so they never touch live data.
+  const topic = name.replace(/^bench\./, '');
   if (topic === 'runs.results') return 'runs';
   if (topic.startsWith('runs.requests.')) return 'run_requests';
   if (topic === 'editor.edits') return 'edit_activity';
