@@ -42,6 +42,14 @@ describe('run statuses', () => {
     expect(r.run!.stderr).not.toMatch(/boot/);
   });
 
+  it('keeps Python’s observable shutdown in the warm pool: threads joined, atexit run, exit codes kept', async () => {
+    const code = 'import atexit, sys, threading, time\natexit.register(lambda: print("bye"))\ndef late():\n    time.sleep(0.2)\n    print("thread done", flush=True)\nthreading.Thread(target=late).start()\nprint("main done")\nsys.exit(3)\n';
+    const r = await engine.execute(spec('python', 'main.py', code));
+    expect(r.run).toMatchObject({ status: 'runtime_error', exitCode: 3, stdout: 'main done\nthread done\nbye\n' });
+    const ok = await engine.execute(spec('python', 'main.py', 'import sys\nsys.stdout.write("no newline")'));
+    expect(ok.run).toMatchObject({ status: 'ok', exitCode: 0, stdout: 'no newline' });
+  });
+
   it('refuses TypeScript with a syntax error with tsc’s message instead of running a repaired program', async () => {
     const r = await engine.execute(spec('typescript', 'main.ts', 'const p = Math.hypot(3, 4;\nconsole.log(p);'));
     expect(r.status).toBe('runtime_error');
