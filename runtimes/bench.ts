@@ -112,7 +112,7 @@ export async function benchRuntimes(opts: { iterations?: number; onProgress?: (m
       const e = stats(eng);
       const b = cold.length ? stats(cold) : null;
       progress(`${label}: engine median ${r1(e.median)} ms, bare median ${b ? r1(b.median) : '-'} ms`);
-      latency.push([label, compiled ? 'compile+run' : 'warm pool', iters, r1(e.median), r1(e.p99), b ? c.bare! : '', b ? r1(b.median) : '', b ? r1(b.p99) : '', b ? r1(e.median / b.median) : '']);
+      latency.push([label, compiled ? 'compile+run' : 'warm pool', iters, r1(e.median), r1(e.p99), b ? c.bare! : '', b ? r1(b.median) : '', b ? r1(b.p99) : '', b ? Math.round((e.median / b.median) * 1000) / 1000 : '']);
       if (compiled) {
         const fixed = specFor(c, 'cache-bench');
         await timed(engine, fixed);

@@ -1,13 +1,14 @@
 import { createLogger } from '../../ops/config/logger';
 import { infraSettings } from '../../ops/infra/settings';
+import { runProcess } from '../../ops/services/process-main';
+import { createRuntimeEngine } from '../../runtimes';
 import { createKafka } from '../../topics/kafka';
 import { createRegistry } from '../../topics/registry';
-import { createRuntimeEngine } from '../../runtimes';
 import { createExecutor } from './executor';
 import { executorSettings } from './settings';
 
 /** An executor process of one hardware class: `EXECUTOR_HARDWARE_CLASS=arm64 tsx consumers/executor/main.ts`. */
-async function main() {
+runProcess('executor', async () => {
   const logger = createLogger('executor');
   const infra = infraSettings();
   const settings = executorSettings();
@@ -16,20 +17,12 @@ async function main() {
   await engine.warm();
   await executor.start();
   logger.info({ executorId: executor.executorId, hardwareClass: settings.EXECUTOR_HARDWARE_CLASS }, 'executor running');
-  process.send?.({ ready: true, executorId: executor.executorId });
-  const stop = async () => {
-    logger.info({}, 'draining in-flight runs');
-    await executor.stop();
-    await engine.close();
-    process.exit(0);
+  return {
+    ready: { executorId: executor.executorId },
+    async stop() {
+      logger.info({}, 'draining in-flight runs');
+      await executor.stop();
+      await engine.close();
+    },
   };
-  process.once('SIGTERM', stop);
-  process.once('SIGINT', stop);
-  // Started by `conveyor start` or a test: when that parent dies, stop too.
-  process.once('disconnect', stop);
-}
-
-main().catch((err) => {
-  process.stderr.write(`executor: ${(err as Error).stack ?? err}\n`);
-  process.exit(1);
 });

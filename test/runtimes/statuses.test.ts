@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { createRuntimeEngine, type RuntimeEngine } from '../../runtimes';
-import { spec } from './helpers';
+import { hostProcessesWith, spec } from './helpers';
 
 // Each status produced by a real program. One engine, tests in order.
 let engine: RuntimeEngine;
@@ -12,21 +12,6 @@ afterAll(() => engine.close());
 const MiB = 1024 * 1024;
 /** Makes a source unique so the persistent compile cache cannot answer. */
 const NONCE = `${process.pid}-${Date.now()}`;
-
-/** Host pids whose command line contains marker (the test runs as root and sees every process). */
-function hostProcessesWith(marker: string): number[] {
-  return fs
-    .readdirSync('/proc')
-    .filter((p) => /^\d+$/.test(p))
-    .filter((p) => {
-      try {
-        return fs.readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(marker);
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
-}
 
 describe('run statuses', () => {
   it('reports a segfault as runtime_error with signal SIGSEGV', async () => {
