@@ -14,6 +14,8 @@ import { createOffsetTracker } from './offset-tracker';
 import { failedResult, limitsFromRecord, resultRecord } from './results';
 import type { ExecutorSettings } from './settings';
 
+const COMMIT_INTERVAL_MS = 50;
+
 export interface ExecutorLogger { info(o: object, m?: string): void; warn(o: object, m?: string): void; error(o: object, m?: string): void }
 
 export interface ExecutorDeps {
@@ -85,15 +87,28 @@ export function createExecutor(deps: ExecutorDeps) {
     logger.warn({ topic, partition, offset: m.offset, code }, reason);
   }
 
-  async function commit(topic: string, partition: number) {
-    const offset = tracker.committable(topic, partition);
-    if (offset === null) return;
+  // Commits of finished runs are gathered for COMMIT_INTERVAL_MS: one request for many runs
+  // (the broker's CPU per run mattered more than the slightly wider redelivery window).
+  const commitDue = new Set<number>();
+  let commitTimer: NodeJS.Timeout | undefined;
+  async function flushCommits() {
+    commitTimer = undefined;
+    const offsets = [...commitDue].flatMap((partition) => {
+      const offset = tracker.committable(reqTopic, partition);
+      return offset === null ? [] : [{ topic: reqTopic, partition, offset: String(offset) }];
+    });
+    commitDue.clear();
+    if (!offsets.length) return;
     try {
-      await consumer.commitOffsets([{ topic, partition, offset: String(offset) }]);
+      await consumer.commitOffsets(offsets);
     } catch (err) {
       // After a rebalance the partition may belong to someone else: its new owner redelivers.
-      logger.warn({ topic, partition, err: (err as Error).message }, 'offset commit failed');
+      logger.warn({ err: (err as Error).message }, 'offset commit failed');
     }
+  }
+  function commit(partition: number) {
+    commitDue.add(partition);
+    commitTimer ??= setTimeout(() => void flushCommits(), COMMIT_INTERVAL_MS);
   }
 
   /** Checkpoints changed sessions, then commits the edits those snapshots cover. */
@@ -226,7 +241,7 @@ export function createExecutor(deps: ExecutorDeps) {
       if (finished.size > settings.FINISHED_RUNS_REMEMBERED) finished.delete(finished.keys().next().value!);
       running.delete(req.runId);
       tracker.end(reqTopic, partition, offset);
-      await commit(reqTopic, partition);
+      commit(partition);
     })().catch((err) => logger.error({ runId: req.runId, err: (err as Error).message }, 'result could not be published'));
     // Backpressure: stop taking requests while the local queue is full.
     while (running.size >= settings.EXECUTOR_CONCURRENCY + settings.EXECUTOR_QUEUE && !stopping) {
@@ -331,6 +346,8 @@ export function createExecutor(deps: ExecutorDeps) {
       if (snapshotTimer) clearInterval(snapshotTimer);
       consumer.pause([{ topic: editsTopic }, { topic: reqTopic }, { topic: ctlTopic }]);
       await Promise.all([...running.values()].map((r) => r.done));
+      if (commitTimer) clearTimeout(commitTimer);
+      await flushCommits();
       await checkpoint();
       await consumer.disconnect();
       await producer.disconnect();
