@@ -98,19 +98,28 @@ export async function summary(wh: Warehouse, atMs: number): Promise<Record<'hour
         sumIf(cpu_ms, ${c}) / 1000 AS ${name}_cpu`;
     })
     .join(',\n');
+  // Distinct counts merge sketches: whole hours from the hourly rollup, the partial hours at both
+  // ends of each window from the minute table, so the windows stay exact to the minute.
+  const now = 'toDateTime(intDiv({at:Int64}, 1000))';
   const uniques = Object.entries(windows)
     .map(([name, secs]) => {
-      const c = `minute >= toDateTime(intDiv({at:Int64}, 1000) - ${secs})`;
-      return `uniqCombinedMergeIf(12)(sessions, ${c}) AS ${name}_sessions, uniqCombinedMergeIf(12)(users, ${c}) AS ${name}_users`;
+      const from = `(${now} - ${secs})`;
+      const firstHour = `toStartOfHour(${from} + 3599)`;
+      const lastHour = `toStartOfHour(${now})`;
+      return `(SELECT uniqCombinedMerge(12)(sessions) AS ${name}_sessions, uniqCombinedMerge(12)(users) AS ${name}_users FROM (
+          SELECT sessions, users FROM activity_per_hour WHERE minute >= ${firstHour} AND minute < ${lastHour}
+          UNION ALL
+          SELECT sessions, users FROM activity_per_minute
+          WHERE (minute >= ${from} AND minute < least(${firstHour}, ${now})) OR (minute >= greatest(${lastHour}, ${from}) AND minute < ${now}))) AS ${name}_u`;
     })
-    .join(',\n');
+    .join('\nCROSS JOIN ');
   const edits = Object.entries(windows)
     .map(([name, secs]) => `sumIf(edits, minute >= toDateTime(intDiv({at:Int64}, 1000) - ${secs})) AS ${name}_edits`)
     .join(', ');
   const inWeek = `minute >= toDateTime(intDiv({at:Int64}, 1000) - ${windows.week}) AND minute < toDateTime(intDiv({at:Int64}, 1000))`;
   const [a, b, c] = await Promise.all([
     wh.query<Record<string, string | number>>(`SELECT ${sums} FROM usage_per_minute WHERE ${inWeek}`, { at: atMs }),
-    wh.query<Record<string, string | number>>(`SELECT ${uniques} FROM activity_per_minute WHERE ${inWeek}`, { at: atMs }),
+    wh.query<Record<string, string | number>>(`SELECT * FROM ${uniques}`, { at: atMs }),
     wh.query<Record<string, string | number>>(`SELECT ${edits} FROM edits_per_minute WHERE ${inWeek}`, { at: atMs }),
   ]);
   const row = { ...a[0], ...b[0], ...c[0] };
