@@ -4,9 +4,10 @@ import type { OutgoingRecord, TypedProducer } from '../topics/codec';
 import type { Registry } from '../topics/registry';
 
 /**
- * Coalesces sends issued in the same turn of the event loop into one produce
- * request (all topics together), so a burst of edits from many sessions costs
- * one round trip instead of one each, while a lone edit waits for nothing.
+ * Coalesces sends into one produce request (all topics together): those issued
+ * in the same turn of the event loop, and everything that arrives while the
+ * previous batch is on the wire. A burst of edits from many sessions costs one
+ * round trip instead of one each, while a lone edit waits for nothing.
  * Each caller's promise settles when its own records are acknowledged.
  */
 export function createBatchingSender(producer: TypedProducer, registry: Registry, opts: { maxBatch?: number; compression?: CompressionTypes } = {}) {
@@ -31,14 +32,17 @@ export function createBatchingSender(producer: TypedProducer, registry: Registry
       for (const p of batch) p.reject(err);
     } finally {
       inFlight--;
+      // What arrived while this batch was on the wire goes out now, as one request.
+      if (queue.length) schedule();
     }
   }
 
   function schedule() {
     if (scheduled) return;
+    // One batch on the wire at a time: under load, batches grow instead of queueing as many small requests.
+    if (inFlight > 0 && queue.reduce((n, p) => n + p.messages.length, 0) < maxBatch) return;
     scheduled = true;
-    if (queue.reduce((n, p) => n + p.messages.length, 0) >= maxBatch) void flush();
-    else setImmediate(() => void flush());
+    setImmediate(() => void flush());
   }
 
   return {

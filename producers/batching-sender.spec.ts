@@ -1,0 +1,51 @@
+import type { TypedProducer } from '../topics/codec';
+import type { Registry } from '../topics/registry';
+import { topics } from '../topics/catalog';
+import { createBatchingSender } from './batching-sender';
+
+/** A fake producer whose requests complete when the test says so. */
+function fakeProducer() {
+  const requests: { topic: string; count: number }[][] = [];
+  const release: (() => void)[] = [];
+  const producer = {
+    raw: {
+      sendBatch: ({ topicMessages }: { topicMessages: { topic: string; messages: unknown[] }[] }) => {
+        requests.push(topicMessages.map((t) => ({ topic: t.topic, count: t.messages.length })));
+        return new Promise<void>((r) => release.push(r));
+      },
+    },
+  } as unknown as TypedProducer;
+  const registry = { encode: async (_s: unknown, v: unknown) => Buffer.from(JSON.stringify(v)) } as unknown as Registry;
+  return { producer, registry, requests, release };
+}
+
+const tick = () => new Promise((r) => setImmediate(r));
+
+describe('batching sender', () => {
+  it('sends a lone record at once and gathers what arrives meanwhile into the next request', async () => {
+    const { producer, registry, requests, release } = fakeProducer();
+    const sender = createBatchingSender(producer, registry);
+    const first = sender.send([{ spec: topics.dlq, records: [{ key: 'a', value: {} }] }]);
+    await tick();
+    await tick();
+    expect(requests).toEqual([[{ topic: 'runs.dlq', count: 1 }]]);
+    const more = [1, 2, 3].map((i) => sender.send([{ spec: topics.dlq, records: [{ key: `k${i}`, value: {} }] }, { spec: topics.output, records: [{ key: `k${i}`, value: {} }] }]));
+    await tick();
+    await tick();
+    expect(requests).toHaveLength(1);
+    release[0]!();
+    await first;
+    await tick();
+    await tick();
+    expect(requests[1]).toEqual([{ topic: 'runs.dlq', count: 3 }, { topic: 'runs.output', count: 3 }]);
+    release[1]!();
+    await Promise.all(more);
+  });
+
+  it('rejects every caller of a failed request', async () => {
+    const { producer, registry } = fakeProducer();
+    (producer.raw as unknown as { sendBatch: () => Promise<void> }).sendBatch = () => Promise.reject(new Error('broker down'));
+    const sender = createBatchingSender(producer, registry);
+    await expect(sender.send([{ spec: topics.dlq, records: [{ key: 'a', value: {} }] }])).rejects.toThrow('broker down');
+  });
+});
