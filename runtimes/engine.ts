@@ -26,6 +26,9 @@ import {
 } from './types';
 import { resolveSpec, type ResolvedSpec } from './validate';
 
+/** Exit code of bootstrap/node_boot.js when TypeScript does not parse. */
+const TS_COMPILE_ERROR_EXIT = 97;
+
 const SANDBOX_UID = 65534;
 const noopLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
@@ -112,6 +115,11 @@ export function createRuntimeEngine(opts: EngineOptions = {}): RuntimeEngine {
     const dispatched = sandbox.dispatch({ stage: 'run', limits: r.limits.run, input, closeStdin: !ctl.interactive, onChunk, seq: { n: 0 } });
     attach(ctl, dispatched);
     const run = await dispatched.result;
+    // The warm TypeScript runtime transpiles in the sandbox; a refusal there is a compile error.
+    if (r.lang.pool === 'typescript' && run.exitCode === TS_COMPILE_ERROR_EXIT && /error TS\d+/.test(run.stderr)) {
+      const compile = { ...run, status: 'compile_error' as const };
+      return { ...base(r), status: 'compile_error', message: 'Compilation failed.', compile, pooled: hit };
+    }
     return { ...base(r), status: run.status, run, pooled: hit };
   }
 

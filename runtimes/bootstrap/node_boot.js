@@ -9,6 +9,7 @@ const ts = process.env.CONVEYOR_TS ? require(process.env.CONVEYOR_TS) : null;
 delete process.env.CONVEYOR_TS;
 const tsOptions = { compilerOptions: { module: 1 /* CommonJS */, target: 9 /* ES2022 */, esModuleInterop: true, sourceMap: false }, reportDiagnostics: true };
 if (ts) ts.transpileModule('const warm: number = 1; export default warm;', tsOptions);
+const TS_COMPILE_ERROR_EXIT = 97;
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
 function readExact(n) {
   const buf = Buffer.alloc(n);
@@ -44,7 +45,8 @@ for (const f of spec.files) {
         const msg = ts.flattenDiagnosticMessageText(d.messageText, '\n');
         fs.writeSync(2, `${f.name}${where ? `(${where.line + 1},${where.character + 1})` : ''}: error TS${d.code}: ${msg}\n`);
       }
-      process.exit(1);
+      // The engine reads this exit code as "the transpiler refused the program": a compile error.
+      process.exit(TS_COMPILE_ERROR_EXIT);
     }
     fs.writeFileSync(js, out.outputText);
     if (p === main) main = js;

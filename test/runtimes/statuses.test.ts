@@ -35,11 +35,12 @@ describe('run statuses', () => {
     expect(ok.run).toMatchObject({ status: 'ok', exitCode: 0, stdout: 'no newline' });
   });
 
-  it('refuses TypeScript with a syntax error with tsc’s message instead of running a repaired program', async () => {
+  it('reports TypeScript that does not parse as compile_error with tsc’s message, never running a repaired program', async () => {
     const r = await engine.execute(spec('typescript', 'main.ts', 'const p = Math.hypot(3, 4;\nconsole.log(p);'));
-    expect(r.status).toBe('runtime_error');
-    expect(r.run!.stdout).toBe('');
-    expect(r.run!.stderr).toMatch(/^main\.ts\(1,\d+\): error TS1005: '\)' expected\./);
+    expect(r.status).toBe('compile_error');
+    expect(r.run).toBeUndefined();
+    expect(r.compile!.stdout).toBe('');
+    expect(r.compile!.stderr).toMatch(/^main\.ts\(1,\d+\): error TS1005: '\)' expected\./);
   });
 
   it('stops an infinite loop at its CPU limit with time_limit', async () => {
