@@ -87,10 +87,11 @@ async function sweepStale(f: CgroupFactory): Promise<void> {
   }
 }
 
-function mounts(): { v1: Map<string, string>; v2: string | null } {
+/** Where the cgroup hierarchies are mounted, from /proc/self/mountinfo text. */
+export function parseMounts(mountinfo: string): { v1: Map<string, string>; v2: string | null } {
   const v1 = new Map<string, string>();
   let v2: string | null = null;
-  for (const line of read('/proc/self/mountinfo').split('\n')) {
+  for (const line of mountinfo.split('\n')) {
     const [pre, post] = line.split(' - ');
     if (!pre || !post) continue;
     const mountPoint = pre.split(' ')[4]!;
@@ -118,7 +119,7 @@ function ownPaths(): { v1: Map<string, string>; v2: string } {
  * so sandboxes stay accounted inside whatever contains the engine.
  */
 export function createCgroupFactory(parentName = 'conveyor-runtimes'): CgroupFactory {
-  const m = mounts();
+  const m = parseMounts(read('/proc/self/mountinfo'));
   const own = ownPaths();
   if (m.v1.has('memory') && m.v1.has('pids')) return withSpares(v1Factory(m.v1, own.v1, parentName));
   if (m.v2) return withSpares(v2Factory(m.v2, own.v2, parentName));
@@ -254,7 +255,8 @@ function v1Factory(mountsByCtl: Map<string, string>, own: Map<string, string>, p
   };
 }
 
-function v2Factory(root: string, own: string, parentName: string): CgroupFactory {
+/** cgroup v2 (unified). Exported for its unit spec, which runs it on a fake tree: this host is v1. */
+export function v2Factory(root: string, own: string, parentName: string): CgroupFactory {
   const parent = path.join(root, own, parentName);
   fs.mkdirSync(parent, { recursive: true });
   const available = read(path.join(parent, 'cgroup.controllers'));
