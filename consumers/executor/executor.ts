@@ -25,6 +25,8 @@ export interface ExecutorDeps {
   settings: ExecutorSettings;
   logger: ExecutorLogger;
   executorId?: string;
+  /** Told how long rebuilding buffers took whenever partitions arrive (the benchmark listens). */
+  onRestore?: (r: { partitions: number[]; records: number; ms: number }) => void;
 }
 
 export interface ExecutorStats { executorId: string; hardwareClass: string; partitions: number[]; sessions: number; running: number; queued: number; finished: number; restores: { records: number; ms: number }[] }
@@ -316,6 +318,7 @@ export function createExecutor(deps: ExecutorDeps) {
           restoring = readSnapshots(kafka, registry, gained, (s, p) => buffers.restore(s, p))
             .then((r) => {
               restores.push(r);
+              deps.onRestore?.({ partitions: gained, ...r });
               logger.info({ executorId, ...r, partitions: gained }, 'buffers restored from programs.snapshots');
             })
             .catch((err) => logger.error({ err: (err as Error).message }, 'restore failed'))

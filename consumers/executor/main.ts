@@ -13,7 +13,7 @@ runProcess('executor', async () => {
   const infra = infraSettings();
   const settings = executorSettings();
   const engine = createRuntimeEngine({ hardwareClasses: [settings.EXECUTOR_HARDWARE_CLASS], logger });
-  const executor = createExecutor({ kafka: createKafka(infra.brokers, 'conveyor-executor'), registry: createRegistry({ url: infra.registryUrl }), engine, settings, logger });
+  const executor = createExecutor({ kafka: createKafka(infra.brokers, 'conveyor-executor'), registry: createRegistry({ url: infra.registryUrl }), engine, settings, logger, onRestore: (r) => process.send?.({ restore: r }) });
   await engine.warm();
   await executor.start();
   logger.info({ executorId: executor.executorId, hardwareClass: settings.EXECUTOR_HARDWARE_CLASS }, 'executor running');

@@ -2,6 +2,9 @@ import { EditorSession, type RunOutcome } from '../load/editor-session';
 import { r1, summarize } from '../load/stats';
 import { measureBaseline, type Baseline } from './baseline';
 import type { ReportSection } from './section';
+import path from 'node:path';
+import { paths } from '../config/paths';
+import { startService, stopService } from '../services/launcher';
 
 /**
  * End to end over the real pipeline: browser protocol → gateway → Kafka →
@@ -136,6 +139,8 @@ export async function benchPipeline(opts: { url: string; iterations: number; sec
     say(`${label}: ${rate} runs/s, p50 ${r1(l.p50)} ms, p99 ${r1(l.p99)} ms`);
   }
 
+  const restoreRows = await benchRestore(say);
+
   const longest = Math.max(...timeline.map((t) => t.perSecond.length));
   return {
     name: 'pipeline',
@@ -143,6 +148,7 @@ export async function benchPipeline(opts: { url: string; iterations: number; sec
       { title: 'Hello world end to end over the editor WebSocket (run message → result message, ms) vs bare cold start', columns: ['case', 'n', 'median', 'p99', 'max', 'baseline', 'baseline median', 'baseline p99', 'ratio median', 'ratio p99'], rows: latencyRows },
       { title: 'Per-hop breakdown (ms): gateway = client send → request stamped; queue = → executor starts (Kafka + executor queue); execution = executor start → finish; return = finish → client receives', columns: ['case', 'gateway p50', 'queue p50', 'queue p99', 'execution p50', 'execution p99', 'in sandbox p50', 'return p50', 'return p99', 'pooled or cached'], rows: hopRows },
       { title: 'Sustained throughput, concurrent sessions each running back to back', columns: ['program', 'sessions', 'runs', 'seconds', 'runs/s', 'latency median', 'latency p99', 'statuses'], rows: throughputRows },
+      { title: 'Buffer restore when partitions move: a second executor joins the group and rebuilds the sessions of the partitions it gains from programs.snapshots', columns: ['executor', 'partitions gained', 'snapshot records read', 'restore ms'], rows: restoreRows },
     ],
     samples,
     charts: [
@@ -151,4 +157,33 @@ export async function benchPipeline(opts: { url: string; iterations: number; sec
       { title: 'Completed runs per second over each throughput measurement', kind: 'line', labels: Array.from({ length: longest }, (_, i) => i + 1), datasets: timeline.map((t) => ({ label: t.label, data: t.perSecond })), xTitle: 'second', yTitle: 'runs completed' },
     ],
   };
+}
+
+/**
+ * A second executor joins the group: the partitions it gains bring their
+ * sessions along, rebuilt from the compacted snapshot changelog. It reports
+ * each restore over IPC; the time is what a rebalance costs before runs flow.
+ */
+async function benchRestore(say: (m: string) => void): Promise<(string | number)[][]> {
+  say('buffer restore: a second executor joins the group');
+  const restores: { partitions: number[]; records: number; ms: number }[] = [];
+  const extra = await startService(
+    {
+      name: 'executor-x86_64-restore',
+      entry: 'consumers/executor/main.ts',
+      env: { EXECUTOR_HARDWARE_CLASS: 'x86_64', LOG_LEVEL: 'warn' },
+      onMessage: (m) => {
+        const r = (m as { restore?: { partitions: number[]; records: number; ms: number } }).restore;
+        if (r && r.partitions.length) restores.push(r);
+      },
+    },
+    path.join(paths().state, 'bench-services'),
+  );
+  try {
+    const until = Date.now() + 60000;
+    while (!restores.length && Date.now() < until) await sleep(100);
+  } finally {
+    await stopService(extra);
+  }
+  return restores.map((r) => ['joining executor', r.partitions.length, r.records, r.ms]);
 }

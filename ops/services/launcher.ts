@@ -16,6 +16,8 @@ export interface ServiceSpec {
   /** Resolves when the service answers; default: the child's IPC "ready" message. */
   ready?: () => Promise<boolean>;
   timeoutMs?: number;
+  /** Every IPC message the child sends, from its first moment (ready or not). */
+  onMessage?: (m: unknown) => void;
 }
 
 export interface RunningService { name: string; child: ChildProcess; log: string }
@@ -31,6 +33,7 @@ export async function startService(spec: ServiceSpec, logDir: string): Promise<R
     stdio: ['ignore', out, out, 'ipc'],
   });
   fs.closeSync(out);
+  if (spec.onMessage) child.on('message', spec.onMessage);
   const timeoutMs = spec.timeoutMs ?? 120000;
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${spec.name} was not ready within ${timeoutMs} ms; see ${log}`)), timeoutMs);

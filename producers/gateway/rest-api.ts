@@ -4,6 +4,7 @@ import type { RunResultRecord } from '../../topics/types';
 import type { Catalog } from './catalog';
 import { publicResult, defaultFileName } from './editor-socket';
 import { ApiError } from './errors';
+import { checkWebhookTarget } from './webhook-target';
 import { fileSchema, stageLimitsSchema, describeIssue } from './protocol';
 import type { RateLimiter } from './rate-limiter';
 import type { RunRouter } from './run-router';
@@ -64,6 +65,7 @@ export function restApi(deps: { catalog: Catalog; runs: RunService; router: RunR
     const b = parsed.data;
     limiter.take(client, 'run', settings.RATE_RUNS_PER_MINUTE / 60, settings.RATE_RUNS_BURST);
     const runtime = catalog.resolve(b.language, b.version, b.dependencySet, b.hardwareClass);
+    if (b.webhook) await checkWebhookTarget(b.webhook, settings.WEBHOOK_ALLOW_PRIVATE);
     const files = b.files ?? [{ name: defaultFileName(runtime.language), content: b.code ?? '' }];
     let resolveResult!: (r: RunResultRecord) => void;
     const done = new Promise<RunResultRecord>((resolve) => (resolveResult = resolve));

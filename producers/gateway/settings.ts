@@ -18,6 +18,7 @@ const section = z.object({
   RATE_EDITS_BURST: env.int(400, 1, 1000000),
   SYNC_RUN_TIMEOUT_MS: env.int(60000, 1000, 600000),
   WEBHOOK_RETRIES: env.int(5, 0, 20),
+  WEBHOOK_ALLOW_PRIVATE: env.bool(false),
   RESULTS_REMEMBERED: env.int(50000, 100, 10000000),
   ROUTING_WEIGHTS: z
     .string()

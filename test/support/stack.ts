@@ -15,6 +15,8 @@ export const testEnv: NodeJS.ProcessEnv = {
   LOG_LEVEL: 'warn',
   RATE_RUNS_PER_MINUTE: '6000',
   RATE_RUNS_BURST: '200',
+  // The webhook test listens on loopback.
+  WEBHOOK_ALLOW_PRIVATE: 'true',
 };
 
 export function startExecutor(name = 'executor-x86_64', env: NodeJS.ProcessEnv = {}): Promise<RunningService> {
