@@ -60,6 +60,11 @@ describe('statistics API over known data', () => {
     const later = await get(`/api/stats/summary?at=${T0 + 2 * 3600_000}`);
     expect(later.body.windows.hour.runs).toBe(0);
     expect(later.body.windows.day.runs).toBe(10);
+    // Windows are exact to the minute although whole hours come from the hourly rollup:
+    // a day ending 24 h 2 min after T0 starts after the 6 runs at T0 and includes the 4 at T0 + 2 min.
+    const edge = await get(`/api/stats/summary?at=${T0 + 24 * 3600_000 + 2 * MIN}`);
+    expect(edge.body.windows.day.runs).toBe(4);
+    expect(edge.body.windows.week.runs).toBe(10);
   });
 
   it('returns a per-minute series grouped by hardware class with empty minutes as zero', async () => {
