@@ -52,15 +52,44 @@ export const clientMessage = z.discriminatedUnion('type', [
 ]);
 export type ClientMessage = z.infer<typeof clientMessage>;
 
-export type ServerMessage =
-  | { type: 'opened'; sessionId: string; version: number; language: string; languageVersion: string; dependencySet: string; hardwareClass: string; files: { name: string; content: string }[]; resumed: boolean }
-  | { type: 'ack'; version: number }
-  | { type: 'resync'; version: number; files: { name: string; content: string }[]; reason: string }
-  | { type: 'run_accepted'; runId: string; version: number }
-  | { type: 'output'; runId: string; stage: 'compile' | 'run'; stream: 'stdout' | 'stderr'; data: string; seq: number }
-  | { type: 'result'; runId: string; result: unknown }
-  | { type: 'error'; code: string; message: string }
-  | { type: 'pong' };
+const stageResult = z.object({
+  status: z.string(), stdout: z.string(), stderr: z.string(), exitCode: z.number().int().nullable(), signal: z.string().nullable(),
+  wallMs: z.number(), cpuMs: z.number(), peakMemoryBytes: z.number(), stdoutTruncated: z.boolean(), stderrTruncated: z.boolean(),
+});
+export const runResultSchema = z.object({
+  runId: z.string(), sessionId: z.string(),
+  status: z.enum(['ok', 'compile_error', 'runtime_error', 'time_limit', 'memory_limit', 'output_limit', 'internal_error', 'cancelled']),
+  message: z.string().nullable(), language: z.string(), version: z.string(), dependencySet: z.string(), hardwareClass: z.string(),
+  programVersion: z.number().int(), compile: stageResult.nullable(), run: stageResult.nullable(), cacheHit: z.boolean(), pooled: z.boolean(),
+  requestedAtMs: z.number(), startedAtMs: z.number(), finishedAtMs: z.number(), queueWaitMs: z.number(), totalMs: z.number(),
+});
+
+/** Every message the server sends on /ws/editor. */
+export const serverMessage = z.discriminatedUnion('type', [
+  z.object({
+    type: z.literal('opened'), sessionId: z.string(), version: z.number().int(), language: z.string(), languageVersion: z.string(),
+    dependencySet: z.string(), hardwareClass: z.string(), files: z.array(fileSchema), resumed: z.boolean(),
+  }),
+  z.object({ type: z.literal('ack'), version: z.number().int() }),
+  z.object({ type: z.literal('resync'), version: z.number().int(), files: z.array(fileSchema), reason: z.string() }),
+  z.object({ type: z.literal('run_accepted'), runId: z.string(), version: z.number().int() }),
+  z.object({ type: z.literal('output'), runId: z.string(), stage: z.enum(['compile', 'run']), stream: z.enum(['stdout', 'stderr']), data: z.string(), seq: z.number().int() }),
+  z.object({ type: z.literal('result'), runId: z.string(), result: runResultSchema }),
+  z.object({ type: z.literal('error'), code: z.string(), message: z.string() }),
+  z.object({ type: z.literal('pong') }),
+]);
+export type ServerMessage = z.infer<typeof serverMessage>;
+
+/** The protocol as JSON Schema (docs/editor-protocol.schema.json is this, kept true by a spec). */
+export function protocolJsonSchema() {
+  return {
+    $comment: 'Generated from producers/gateway/protocol.ts: npx tsx producers/gateway/protocol.ts > docs/editor-protocol.schema.json',
+    clientMessage: z.toJSONSchema(clientMessage),
+    serverMessage: z.toJSONSchema(serverMessage),
+  };
+}
+
+if (require.main === module) process.stdout.write(`${JSON.stringify(protocolJsonSchema(), null, 2)}\n`);
 
 /** First zod issue as one sentence, naming the field. */
 export function describeIssue(err: z.ZodError): string {

@@ -3,6 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import WebSocket from 'ws';
 import { EditorClient } from '../../producers/client/editor-client';
+import { serverMessage } from '../../producers/gateway/protocol';
 import { createRoutingTable, DEFAULT_WEIGHTS } from '../../stream-processors/routing/partitioner';
 import { ROUTED_PARTITIONS, requestsTopic, topics } from '../../topics/catalog';
 import { decodeValue } from '../../topics/codec';
@@ -38,6 +39,8 @@ describe('editor sessions over WebSocket', () => {
     // Live chunks arrive before the result message.
     const idx = (m: object) => c.messages.indexOf(m as any);
     expect(Math.max(...output.map(idx))).toBeLessThan(idx(result));
+    // Every message the server sent matches the published protocol schema.
+    for (const m of c.messages) expect(serverMessage.safeParse(m).error).toBeUndefined();
     c.close();
   });
 
