@@ -1,3 +1,4 @@
+import { compactRows } from './warehouse';
 import { editRow, runRow, RowError, tableOf } from './rows';
 
 const o = { topic: 'runs.results', partition: 2, offset: 41 };
@@ -28,5 +29,13 @@ describe('analytics rows', () => {
 
   it('maps topics to tables', () => {
     expect([tableOf('runs.results'), tableOf('runs.requests.gpu'), tableOf('editor.edits'), tableOf('runs.output')]).toEqual(['runs', 'run_requests', 'edit_activity', null]);
+  });
+});
+
+describe('compact rows for embedded inserts', () => {
+  it('lists every column once, in first-seen order, with null for a missing field', () => {
+    const { columns, body } = compactRows([{ a: 1, b: 'x' }, { b: 'y\n"z"', c: [1, 2] }]);
+    expect(columns).toEqual(['a', 'b', 'c']);
+    expect(body.toString().split('\n').map((l) => JSON.parse(l))).toEqual([[1, 'x', null], [null, 'y\n"z"', [1, 2]]]);
   });
 });
