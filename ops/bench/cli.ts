@@ -51,7 +51,7 @@ export function registerLoadAndBench(program: Command, log: (msg: string) => voi
     .option('--iterations <n>', 'samples per latency measurement', num('--iterations', 3, 100000), 30)
     .option('--seconds <s>', 'seconds per throughput measurement', num('--seconds', 3, 3600), 15)
     .option('--sessions <n>', 'concurrent sessions for throughput measurements', num('--sessions', 1, 10000), 32)
-    .option('--rows <n>', 'rows for the analytics section', num('--rows', 1000, 1e9), 2_000_000)
+    .option('--rows <n>', 'generated runs the dashboard queries are timed over', num('--rows', 1000, 1e9), 10_000_000)
     .option('--runtime-iterations <n>', 'iterations for the runtimes section', num('--runtime-iterations', 3, 1000), 10)
     .option('--out <dir>', 'report directory', 'bench-results')
     .option('--no-store', 'do not load the results into ClickHouse')
