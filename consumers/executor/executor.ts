@@ -29,8 +29,6 @@ export interface ExecutorDeps {
   onRestore?: (r: { partitions: number[]; records: number; ms: number }) => void;
 }
 
-export interface ExecutorStats { executorId: string; hardwareClass: string; partitions: number[]; sessions: number; running: number; queued: number; finished: number; restores: { records: number; ms: number }[] }
-
 /**
  * An executor of one hardware class: a member of the group that consumes
  * editor.edits, runs.requests.<class> and runs.control.<class> co-partitioned.
@@ -49,13 +47,11 @@ export function createExecutor(deps: ExecutorDeps) {
   const tracker = createOffsetTracker();
   const finished = new Map<string, RunResultRecord>();
   const running = new Map<string, { handle: RunHandle | null; cancelled: boolean; done: Promise<void> }>();
-  const restores: { records: number; ms: number }[] = [];
   // Control records can overtake their run request (separate topics): keep them until the run starts.
   const pendingControls = new Map<string, RunControl[]>();
   const editOffsets = new Map<number, number>();
   let owned = new Set<number>();
   let active = 0;
-  let queued = 0;
   const slotWaiters: (() => void)[] = [];
   let producer: TypedProducer;
   // Output chunks of all runs share produce requests: a flood costs few round trips.
@@ -141,10 +137,9 @@ export function createExecutor(deps: ExecutorDeps) {
     let b = await buffers.waitFor(req.sessionId, req.programVersion, settings.BUFFER_WAIT_MS);
     if (b) return b;
     // The edits have not arrived: fall back to the snapshot changelog.
-    const r = await readSnapshots(kafka, registry, [partition], (s, p) => {
+    await readSnapshots(kafka, registry, [partition], (s, p) => {
       if (s.sessionId === req.sessionId) buffers.restore(s, p);
     });
-    restores.push(r);
     b = buffers.get(req.sessionId) ?? null;
     return b && b.version >= req.programVersion ? b : null;
   }
@@ -164,9 +159,7 @@ export function createExecutor(deps: ExecutorDeps) {
     // The buffer keeps changing while the program runs; run the text as of now.
     const files = toFiles(buffer.files);
     const state = running.get(req.runId)!;
-    queued++;
     await acquire();
-    queued--;
     const startedAtMs = Date.now();
     try {
       if (state.cancelled || pendingControls.get(req.runId)?.some((c) => c.kind === 'cancel')) {
@@ -288,9 +281,6 @@ export function createExecutor(deps: ExecutorDeps) {
 
   return {
     executorId,
-    stats(): ExecutorStats {
-      return { executorId, hardwareClass: hw, partitions: [...owned].sort((a, b) => a - b), sessions: buffers.size(), running: active, queued, finished: finished.size, restores };
-    },
     async start() {
       producer = await createTypedProducer(kafka, registry);
       outputs = createBatchingSender(producer, registry);
@@ -317,8 +307,7 @@ export function createExecutor(deps: ExecutorDeps) {
           consumer.pause([{ topic: editsTopic, partitions: gained }]);
           restoring = readSnapshots(kafka, registry, gained, (s, p) => buffers.restore(s, p))
             .then((r) => {
-              restores.push(r);
-              deps.onRestore?.({ partitions: gained, ...r });
+                        deps.onRestore?.({ partitions: gained, ...r });
               logger.info({ executorId, ...r, partitions: gained }, 'buffers restored from programs.snapshots');
             })
             .catch((err) => logger.error({ err: (err as Error).message }, 'restore failed'))

@@ -46,7 +46,6 @@ export function publicResult(r: RunResultRecord) {
 export function handleEditorSocket(ws: WebSocket, client: string, deps: EditorSocketDeps) {
   const { sessions, sender, catalog, runs, router, limiter, settings } = deps;
   let session: GatewaySession | undefined;
-  const offs: (() => void)[] = [];
   let chain = Promise.resolve();
 
   const send = (m: ServerMessage) => {
@@ -181,7 +180,6 @@ export function handleEditorSocket(ws: WebSocket, client: string, deps: EditorSo
       }
     });
   });
-  ws.on('close', () => offs.forEach((off) => off()));
 }
 
 export function defaultFileName(language: string): string {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Kafka } from 'kafkajs';
 import type { StageLimits } from '../../runtimes/types';
-import type { RunRequest, RunResultRecord, RunSource, SourceFile, StageLimitsRecord } from '../../topics/types';
+import type { RunRequest, RunSource, SourceFile, StageLimitsRecord } from '../../topics/types';
 import type { Catalog, ResolvedRuntime } from './catalog';
 import { ApiError, badRequest } from './errors';
 import type { RunListener, RunRouter } from './run-router';
@@ -105,23 +105,6 @@ export function createRunService(deps: { catalog: Catalog; sessions: SessionStor
       const req = request(session, session.version, { ...p, runId }, source);
       await router.submit(req, session.partition, listener, [event]);
       return req;
-    },
-
-    /** Resolves with the result, or rejects with run_timeout after timeoutMs (the run goes on). */
-    wait(runId: string, timeoutMs: number, onOutput?: RunListener['onOutput']): Promise<RunResultRecord> {
-      return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => {
-          off();
-          reject(new ApiError(504, 'run_timeout', `The run ${runId} did not finish within ${timeoutMs} ms; fetch it later with GET /api/v1/runs/${runId}.`));
-        }, timeoutMs);
-        const off = router.listen(runId, {
-          onOutput,
-          onResult: (r) => {
-            clearTimeout(timer);
-            resolve(r);
-          },
-        });
-      });
     },
   };
 }

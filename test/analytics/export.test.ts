@@ -6,7 +6,6 @@ import { runRow } from '../../analytics/rows';
 import { openWarehouse, type Warehouse } from '../../analytics/warehouse';
 import { runResult, tmpDir } from './fixtures';
 
-const DAY = 86400_000;
 const NOW = Date.UTC(2026, 2, 15, 9, 30);
 const D1 = Date.UTC(2026, 2, 12, 10);
 const D2 = Date.UTC(2026, 2, 14, 23, 59);

@@ -18,9 +18,8 @@ afterAll(async () => {
 const SLOW = 'import time\nprint("started", flush=True)\ntime.sleep(3)\nprint("done", flush=True)\n';
 
 describe('executor failures', () => {
-  let gateway: Svc;
   beforeAll(async () => {
-    gateway = track(await startGateway());
+    track(await startGateway());
   }, 120000);
 
   it('loses no run when the executor is killed with SIGKILL mid-run: the request is redelivered and exactly one result arrives', async () => {

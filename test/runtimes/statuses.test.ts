@@ -1,4 +1,3 @@
-import fs from 'node:fs';
 import { createRuntimeEngine, type RuntimeEngine } from '../../runtimes';
 import { hostProcessesWith, spec } from './helpers';
 
