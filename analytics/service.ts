@@ -9,6 +9,7 @@ import { createRegistry } from '../topics/registry';
 import { analyticsSettings } from './config';
 import { createDashboardRouter } from './dashboard-router';
 import { scheduleExport, type ExportSchedule } from './export';
+import { runProcess } from '../ops/services/process-main';
 import { migrate } from './migrations';
 import { createStatsRouter } from './stats-router';
 import { openWarehouse, type Warehouse } from './warehouse';
@@ -108,25 +109,11 @@ export async function startAnalyticsService(opts: AnalyticsServiceOptions = {}):
   };
 }
 
+// Started by `conveyor start` (or `npx tsx analytics/service.ts`): the shared process life cycle,
+// so SIGTERM, SIGINT or the parent's death flush the sink, commit and close ClickHouse.
 if (require.main === module) {
-  startAnalyticsService().then(
-    (svc) => {
-      const stop = (signal: string) => {
-        process.stderr.write(`analytics: ${signal}, flushing and stopping\n`);
-        svc.close().then(
-          () => process.exit(0),
-          (err: Error) => {
-            process.stderr.write(`analytics: stop failed: ${err.message}\n`);
-            process.exit(1);
-          },
-        );
-      };
-      process.once('SIGTERM', () => stop('SIGTERM'));
-      process.once('SIGINT', () => stop('SIGINT'));
-    },
-    (err: Error & { code?: string }) => {
-      process.stderr.write(`analytics: cannot start: ${err.code ? `[${err.code}] ` : ''}${err.message}\n`);
-      process.exit(1);
-    },
-  );
+  runProcess('analytics', async () => {
+    const svc = await startAnalyticsService();
+    return { ready: {}, stop: () => svc.close() };
+  });
 }

@@ -4,7 +4,8 @@ import { measureBaseline, type Baseline } from './baseline';
 import type { ReportSection } from './section';
 import path from 'node:path';
 import { paths } from '../config/paths';
-import { startService, stopService } from '../services/launcher';
+import { stopService } from '../services/launcher';
+import { startExecutorProcess } from '../services/processes';
 
 /**
  * End to end over the real pipeline: browser protocol → gateway → Kafka →
@@ -167,18 +168,15 @@ export async function benchPipeline(opts: { url: string; iterations: number; sec
 async function benchRestore(say: (m: string) => void): Promise<(string | number)[][]> {
   say('buffer restore: a second executor joins the group');
   const restores: { partitions: number[]; records: number; ms: number }[] = [];
-  const extra = await startService(
-    {
-      name: 'executor-x86_64-restore',
-      entry: 'consumers/executor/main.ts',
-      env: { EXECUTOR_HARDWARE_CLASS: 'x86_64', LOG_LEVEL: 'warn' },
-      onMessage: (m) => {
-        const r = (m as { restore?: { partitions: number[]; records: number; ms: number } }).restore;
-        if (r && r.partitions.length) restores.push(r);
-      },
+  const extra = await startExecutorProcess({
+    logDir: path.join(paths().state, 'bench-services'),
+    name: 'executor-x86_64-restore',
+    env: { LOG_LEVEL: 'warn' },
+    onMessage: (m) => {
+      const r = (m as { restore?: { partitions: number[]; records: number; ms: number } }).restore;
+      if (r && r.partitions.length) restores.push(r);
     },
-    path.join(paths().state, 'bench-services'),
-  );
+  });
   try {
     const until = Date.now() + 60000;
     while (!restores.length && Date.now() < until) await sleep(100);

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { paths } from '../config/paths';
-import { httpReady, startService, stopService, type RunningService } from '../services/launcher';
+import { stopService, type RunningService } from '../services/launcher';
+import { startExecutorProcess, startGatewayProcess } from '../services/processes';
 
 /**
  * An executor and a gateway of the current tree on their own ports, so a
@@ -25,9 +26,9 @@ export async function startBenchServices(opts: { port?: number; env?: NodeJS.Pro
   const running: RunningService[] = [];
   try {
     say(`starting executor-x86_64 (log ${logDir}/executor-x86_64-${port}.log)`);
-    running.push(await startService({ name: `executor-x86_64-${port}`, entry: 'consumers/executor/main.ts', env: { ...env, EXECUTOR_HARDWARE_CLASS: 'x86_64' } }, logDir));
+    running.push(await startExecutorProcess({ logDir, name: `executor-x86_64-${port}`, hardwareClass: 'x86_64', env }));
     say(`starting gateway on 127.0.0.1:${port}`);
-    running.push(await startService({ name: `gateway-${port}`, entry: 'producers/gateway/main.ts', env, ready: httpReady(`http://127.0.0.1:${port}/healthz`) }, logDir));
+    running.push(await startGatewayProcess({ logDir, port, name: `gateway-${port}`, env }));
   } catch (err) {
     await Promise.all(running.map((r) => stopService(r)));
     throw err;

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { paths } from '../config/paths';
 import { gatewaySettings } from '../../producers/gateway/settings';
 import { httpReady, startService, stopService, type RunningService } from './launcher';
+import { startExecutorProcess, startGatewayProcess } from './processes';
 
 /**
  * The whole service on one machine: the analytics service (owns ClickHouse),
@@ -20,14 +21,14 @@ export async function startStack(opts: { executors?: string[]; analytics?: boole
       starts.push(startService({ name: 'analytics', entry: 'analytics/service.ts', env: { ...opts.env, ANALYTICS_PORT: String(analyticsPort) }, ready: httpReady(`${gw.ANALYTICS_URL}/metrics`) }, logDir));
     }
     for (const hw of opts.executors ?? ['x86_64', 'arm64']) {
-      starts.push(startService({ name: `executor-${hw}`, entry: 'consumers/executor/main.ts', env: { ...opts.env, EXECUTOR_HARDWARE_CLASS: hw } }, logDir));
+      starts.push(startExecutorProcess({ logDir, hardwareClass: hw, env: opts.env }));
     }
     for (const s of starts) {
       const r = await s;
       running.push(r);
       say(`${r.name} ready (log ${r.log})`);
     }
-    const gateway = await startService({ name: 'gateway', entry: 'producers/gateway/main.ts', env: opts.env, ready: httpReady(`http://${gw.GATEWAY_HOST}:${gw.GATEWAY_PORT}/healthz`) }, logDir);
+    const gateway = await startGatewayProcess({ logDir, host: gw.GATEWAY_HOST, port: gw.GATEWAY_PORT, env: opts.env });
     running.push(gateway);
     say(`gateway ready (log ${gateway.log})`);
   } catch (err) {

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { paths } from '../../ops/config/paths';
-import { httpReady, startService, stopService, type RunningService } from '../../ops/services/launcher';
+import { stopService, type RunningService } from '../../ops/services/launcher';
+import { startExecutorProcess, startGatewayProcess } from '../../ops/services/processes';
 
 /** Real executor and gateway processes for end-to-end tests, on test ports. */
 export const TEST_GATEWAY_PORT = 18080;
@@ -20,12 +21,12 @@ export const testEnv: NodeJS.ProcessEnv = {
 };
 
 export function startExecutor(name = 'executor-x86_64', env: NodeJS.ProcessEnv = {}): Promise<RunningService> {
-  return startService({ name, entry: 'consumers/executor/main.ts', env: { ...testEnv, ...env } }, logDir);
+  return startExecutorProcess({ logDir, name, env: { ...testEnv, ...env } });
 }
 
 export function startGateway(env: NodeJS.ProcessEnv = {}): Promise<RunningService> {
-  const port = env.GATEWAY_PORT ?? String(TEST_GATEWAY_PORT);
-  return startService({ name: `gateway-${port}`, entry: 'producers/gateway/main.ts', env: { ...testEnv, ...env }, ready: httpReady(`http://127.0.0.1:${port}/healthz`) }, logDir);
+  const port = Number(env.GATEWAY_PORT ?? TEST_GATEWAY_PORT);
+  return startGatewayProcess({ logDir, port, name: `gateway-${port}`, env: { ...testEnv, ...env } });
 }
 
 export { stopService };
