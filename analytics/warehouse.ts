@@ -1,5 +1,5 @@
-import { createClient, type ClickHouseClient } from '@clickhouse/client';
-import { openClickHouse } from '../ops/infra/clickhouse';
+import type { ClickHouseClient } from '@clickhouse/client';
+import { openChdb, openClickHouse } from '../ops/infra/clickhouse';
 
 /**
  * The analytics store as the rest of Conveyor sees it: parameterised queries,
@@ -19,9 +19,7 @@ export type WarehouseTarget = { url: string } | { dataDir: string };
 
 export async function openWarehouse(target: WarehouseTarget): Promise<Warehouse> {
   if ('url' in target) return wrapClient(await openClickHouse({ url: target.url, path: '' }), 'server');
-  const { createChdbConnection } = await import('chdb/connection');
-  const connection = createChdbConnection({ path: target.dataDir });
-  const client = createClient({ connection } as Parameters<typeof createClient>[0]);
+  const { client, connection } = await openChdb(target.dataDir);
   return wrapClient(client, 'chdb', (table, columns, body, settings) =>
     connection.chdb.rawInsert({ table, columns, values: body, format: 'JSONCompactEachRow', settings }).then(() => {}),
   );

@@ -1,9 +1,10 @@
 import os from 'node:os';
 import { z } from 'zod';
 import { env, readSection } from '../../ops/config/env';
+import { HARDWARE_CLASSES } from '../../topics/catalog';
 
 const section = z.object({
-  EXECUTOR_HARDWARE_CLASS: z.enum(['x86_64', 'arm64', 'gpu'], { message: 'must be x86_64, arm64 or gpu' }).default('x86_64'),
+  EXECUTOR_HARDWARE_CLASS: z.enum(HARDWARE_CLASSES, { message: `must be one of ${HARDWARE_CLASSES.join(', ')}` }).default('x86_64'),
   EXECUTOR_CONCURRENCY: env.int(Math.max(1, os.cpus().length), 1, 256),
   EXECUTOR_QUEUE: env.int(64, 1, 10000),
   EXECUTOR_SESSION_TIMEOUT_MS: env.int(10000, 6000, 300000),

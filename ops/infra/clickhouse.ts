@@ -8,8 +8,14 @@ import type { InfraSettings } from './settings';
  */
 export async function openClickHouse(opts: { url?: string; path: string }): Promise<ClickHouseClient> {
   if (opts.url) return createClient({ url: opts.url, request_timeout: 120000 });
+  return (await openChdb(opts.path)).client;
+}
+
+/** The embedded engine: the client, and the connection for chdb's own fast paths (rawInsert). */
+export async function openChdb(path: string) {
   const { createChdbConnection } = await import('chdb/connection');
-  return createClient({ connection: createChdbConnection({ path: opts.path }) } as Parameters<typeof createClient>[0]);
+  const connection = createChdbConnection({ path });
+  return { connection, client: createClient({ connection } as Parameters<typeof createClient>[0]) };
 }
 
 /** `up` checks that the engine loads and answers, without taking the data dir. */

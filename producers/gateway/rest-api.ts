@@ -29,10 +29,12 @@ export const runBody = z
   .strict()
   .refine((b) => b.files || b.code !== undefined, { message: 'give either "files" or "code"', path: ['files'] });
 
-export function clientOf(req: Request): string {
-  const key = req.header('x-api-key');
-  return key ? `key:${key.slice(0, 64)}` : `ip:${req.ip ?? 'unknown'}`;
+/** Who a request or connection counts as for rate limits: its API key, else its address. */
+export function clientKey(apiKey: string | undefined, address: string | undefined): string {
+  return apiKey ? `key:${apiKey.slice(0, 64)}` : `ip:${address ?? 'unknown'}`;
 }
+
+export const clientOf = (req: Request): string => clientKey(req.header('x-api-key'), req.ip);
 
 /** POSTs the result to a webhook, retrying with exponential backoff. */
 export async function deliverWebhook(url: string, body: unknown, retries: number, baseDelayMs = 250): Promise<boolean> {

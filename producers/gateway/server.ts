@@ -15,7 +15,7 @@ import { ApiError } from './errors';
 import { createGatewayMetrics } from './metrics';
 import { handlePistonConnect, pistonApi } from './piston-api';
 import { createRateLimiter } from './rate-limiter';
-import { clientOf, restApi } from './rest-api';
+import { clientKey, restApi } from './rest-api';
 import { createRunRouter } from './run-router';
 import { createExecutorPresence, createRunService } from './run-service';
 import { createSessionStore } from './sessions';
@@ -51,8 +51,6 @@ export function createGateway(deps: GatewayDeps) {
 
   return {
     gatewayId,
-    routing,
-    sessions,
     async start(): Promise<{ url: string; port: number }> {
       producer = await createTypedProducer(kafka, registry);
       const sender = createBatchingSender(producer, registry);
@@ -117,7 +115,8 @@ export function createGateway(deps: GatewayDeps) {
           return;
         }
         wss.handleUpgrade(req, socket, head, (ws) => {
-          const client = clientOf({ header: (n: string) => req.headers[n.toLowerCase()] as string | undefined, ip: req.socket.remoteAddress } as unknown as Request);
+          const apiKey = req.headers['x-api-key'];
+          const client = clientKey(Array.isArray(apiKey) ? apiKey[0] : apiKey, req.socket.remoteAddress);
           const kind = path === '/ws/editor' ? 'editor' : 'piston';
           metrics.sockets.inc({ kind });
           ws.on('close', () => metrics.sockets.dec({ kind }));

@@ -6,16 +6,9 @@ import { applyOps, toFiles } from './apply-ops';
  * rebuilt from editor.edits and checkpointed to programs.snapshots. A run
  * request names a session and a version; `waitFor` hands back that text.
  */
-export interface SessionBuffer {
-  sessionId: string;
-  userId: string;
-  language: string;
-  dependencySet: string;
-  hardwareClass: string;
-  version: number;
+export interface SessionBuffer extends Omit<ProgramSnapshot, 'files'> {
   files: Map<string, string>;
   partition: number;
-  updatedAtMs: number;
 }
 
 export type ApplyOutcome = 'applied' | 'duplicate' | 'gap' | 'closed' | 'invalid';
