@@ -1,4 +1,4 @@
-import type { CompressionTypes } from 'kafkajs';
+import type { CompressionTypes, IHeaders } from 'kafkajs';
 import type { TopicSpec } from '../topics/catalog';
 import type { OutgoingRecord, TypedProducer } from '../topics/codec';
 import type { Registry } from '../topics/registry';
@@ -12,8 +12,10 @@ import type { Registry } from '../topics/registry';
  */
 export function createBatchingSender(producer: TypedProducer, registry: Registry, opts: { maxBatch?: number; compression?: CompressionTypes } = {}) {
   const maxBatch = opts.maxBatch ?? 2000;
-  type Pending = { topic: string; messages: { key: string; value: Buffer; partition?: number }[]; resolve: () => void; reject: (e: unknown) => void };
+  type Message = { key: string; value: Buffer; partition?: number; headers?: IHeaders };
+  type Pending = { topic: string; messages: Message[]; resolve: () => void; reject: (e: unknown) => void };
   let queue: Pending[] = [];
+  let queuedMessages = 0;
   let scheduled = false;
   let inFlight = 0;
 
@@ -21,9 +23,14 @@ export function createBatchingSender(producer: TypedProducer, registry: Registry
     scheduled = false;
     const batch = queue;
     queue = [];
+    queuedMessages = 0;
     if (!batch.length) return;
-    const byTopic = new Map<string, { key: string; value: Buffer; partition?: number }[]>();
-    for (const p of batch) byTopic.set(p.topic, [...(byTopic.get(p.topic) ?? []), ...p.messages]);
+    const byTopic = new Map<string, Message[]>();
+    for (const p of batch) {
+      const list = byTopic.get(p.topic);
+      if (list) list.push(...p.messages);
+      else byTopic.set(p.topic, [...p.messages]);
+    }
     inFlight++;
     try {
       await producer.raw.sendBatch({ acks: -1, compression: opts.compression, topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) });
@@ -40,7 +47,7 @@ export function createBatchingSender(producer: TypedProducer, registry: Registry
   function schedule() {
     if (scheduled) return;
     // One batch on the wire at a time: under load, batches grow instead of queueing as many small requests.
-    if (inFlight > 0 && queue.reduce((n, p) => n + p.messages.length, 0) < maxBatch) return;
+    if (inFlight > 0 && queuedMessages < maxBatch) return;
     scheduled = true;
     setImmediate(() => void flush());
   }
@@ -51,12 +58,15 @@ export function createBatchingSender(producer: TypedProducer, registry: Registry
       const encoded = await Promise.all(
         parts.map(async (p) => ({
           topic: p.spec.name,
-          messages: await Promise.all(p.records.map(async (r) => ({ key: r.key, value: await registry.encode(p.spec, r.value), partition: r.partition }))),
+          messages: await Promise.all(p.records.map(async (r) => ({ key: r.key, value: await registry.encode(p.spec, r.value), partition: r.partition, headers: r.headers }))),
         })),
       );
       await new Promise<void>((resolve, reject) => {
         // Keep the order of a caller's parts: they enter the queue together.
-        encoded.forEach((e, i) => queue.push({ ...e, resolve: i === encoded.length - 1 ? resolve : () => {}, reject }));
+        encoded.forEach((e, i) => {
+          queue.push({ ...e, resolve: i === encoded.length - 1 ? resolve : () => {}, reject });
+          queuedMessages += e.messages.length;
+        });
         schedule();
       });
     },

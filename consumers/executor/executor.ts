@@ -16,6 +16,9 @@ import type { ExecutorSettings } from './settings';
 
 const COMMIT_INTERVAL_MS = 50;
 
+/** The gateway that waits, also as a header: other gateways skip the record without decoding it. */
+const replyHeaders = (req: RunRequest) => ({ replyTo: req.replyTo });
+
 export interface ExecutorLogger { info(o: object, m?: string): void; warn(o: object, m?: string): void; error(o: object, m?: string): void }
 
 export interface ExecutorDeps {
@@ -146,7 +149,7 @@ export function createExecutor(deps: ExecutorDeps) {
 
   async function publishOutput(req: RunRequest, chunk: OutputChunk) {
     const out: RunOutput = { runId: req.runId, sessionId: req.sessionId, replyTo: req.replyTo, seq: chunk.seq, stage: chunk.stage, stream: chunk.stream, data: chunk.data, timestampMs: Date.now() };
-    await outputs.send([{ spec: topics.output, records: [{ key: req.runId, value: out }] }]);
+    await outputs.send([{ spec: topics.output, records: [{ key: req.runId, value: out, headers: replyHeaders(req) }] }]);
   }
 
   async function execute(req: RunRequest, partition: number, m: KafkaMessage): Promise<RunResultRecord> {
@@ -203,14 +206,14 @@ export function createExecutor(deps: ExecutorDeps) {
     const done = finished.get(req.runId);
     if (done) {
       // A redelivered finished run: republish, never run twice.
-      await producer.send(topics.results, [{ key: req.runId, value: done }]);
+      await producer.send(topics.results, [{ key: req.runId, value: done, headers: replyHeaders(req) }]);
       return;
     }
     if (running.has(req.runId)) return;
     const offset = Number(m.offset);
     if (Date.now() - req.requestedAtMs > settings.REQUEST_TTL_MS) {
       // Nobody waits for a request this old (a new group reading history): answer it without running it.
-      await producer.send(topics.results, [{ key: req.runId, value: failedResult(req, 'internal_error', 'The request expired before an executor took it.', executorId) }]);
+      await producer.send(topics.results, [{ key: req.runId, value: failedResult(req, 'internal_error', 'The request expired before an executor took it.', executorId), headers: replyHeaders(req) }]);
       return;
     }
     tracker.begin(reqTopic, partition, offset);
@@ -225,7 +228,7 @@ export function createExecutor(deps: ExecutorDeps) {
       }
       for (let attempt = 0; ; attempt++) {
         try {
-          await producer.send(topics.results, [{ key: req.runId, value: result }]);
+          await producer.send(topics.results, [{ key: req.runId, value: result, headers: replyHeaders(req) }]);
           break;
         } catch (err) {
           if (attempt > 20) throw err;

@@ -68,6 +68,8 @@ export function createRunRouter(deps: { kafka: Kafka; registry: Registry; sender
       await consumer.run({
         partitionsConsumedConcurrently: 6,
         eachMessage: async ({ topic, message }) => {
+          const replyTo = message.headers?.replyTo?.toString();
+          if (replyTo !== undefined && replyTo !== gatewayId) return;
           if (topic === topics.output.name) {
             const d = await decodeValue<RunOutput>(registry, message.value);
             if (d.ok && d.value.replyTo === gatewayId) onOutput(d.value);
