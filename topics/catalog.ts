@@ -77,6 +77,11 @@ export function allTopics(): TopicSpec[] {
   return [...Object.values(topics), ...HARDWARE_CLASSES.map(requestsTopic), ...HARDWARE_CLASSES.map(controlTopic)];
 }
 
+/** The consumer group of the executors of one hardware class. */
+export function executorGroupId(hardwareClass: string): string {
+  return `conveyor-executors-${hardwareClass}`;
+}
+
 /** The registry subject of a topic's values (Confluent TopicNameStrategy). */
 export function subjectOf(spec: TopicSpec): string {
   return `${spec.name}-value`;

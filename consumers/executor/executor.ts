@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
-import { controlTopic, requestsTopic, topics } from '../../topics/catalog';
+import { controlTopic, executorGroupId, requestsTopic, topics } from '../../topics/catalog';
 import { createTypedProducer, decodeValue, type TypedProducer } from '../../topics/codec';
 import type { Registry } from '../../topics/registry';
 import type { DeadLetter, EditEvent, RunControl, RunOutput, RunRequest, RunResultRecord } from '../../topics/types';
@@ -288,7 +288,7 @@ export function createExecutor(deps: ExecutorDeps) {
       producer = await createTypedProducer(kafka, registry);
       outputs = createBatchingSender(producer, registry);
       consumer = kafka.consumer({
-        groupId: `conveyor-executors-${hw}`,
+        groupId: executorGroupId(hw),
         partitionAssigners: [CoPartitionAssigner],
         sessionTimeout: settings.EXECUTOR_SESSION_TIMEOUT_MS,
         heartbeatInterval: Math.min(1000, Math.floor(settings.EXECUTOR_SESSION_TIMEOUT_MS / 4)),

@@ -10,7 +10,7 @@ import { registerCommands } from './commands';
 import { gatewaySettings } from '../../producers/gateway/settings';
 import { createRoutingTable } from '../../stream-processors/routing/partitioner';
 import { bar, skewReport } from '../../stream-processors/routing/skew';
-import { HARDWARE_CLASSES, ROUTED_PARTITIONS, requestsTopic, topics } from '../../topics/catalog';
+import { HARDWARE_CLASSES, ROUTED_PARTITIONS, executorGroupId, requestsTopic, topics } from '../../topics/catalog';
 import { groupLag } from '../../consumers/sink/lag';
 import { formatSinkStatus, sinkStatus } from '../../consumers/sink/status';
 
@@ -48,7 +48,7 @@ program
     try {
       const rows: (string | number)[][] = [];
       for (const hw of HARDWARE_CLASSES) {
-        const groupId = `conveyor-executors-${hw}`;
+        const groupId = executorGroupId(hw);
         const { groups } = await admin.describeGroups([groupId]);
         const lag = await groupLag(admin, groupId, [requestsTopic(hw).name, topics.edits.name], true);
         rows.push([groupId, groups[0]?.members.length ?? 0, ...lag.map((l) => l.lag)]);

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Kafka } from 'kafkajs';
+import { executorGroupId } from '../../topics/catalog';
 import type { StageLimits } from '../../runtimes/types';
 import type { RunRequest, RunSource, SourceFile, StageLimitsRecord } from '../../topics/types';
 import type { Catalog, ResolvedRuntime } from './catalog';
@@ -29,26 +30,28 @@ function toRecord(l: Partial<StageLimits> | undefined): StageLimitsRecord | null
 export function createExecutorPresence(kafka: Kafka, classes: string[], refreshMs = 3000) {
   const live = new Set<string>();
   let timer: NodeJS.Timeout | undefined;
+  // One admin connection for the life of the gateway, not one per refresh.
+  const admin = kafka.admin();
   async function refresh() {
-    const admin = kafka.admin();
     try {
-      await admin.connect();
-      const { groups } = await admin.describeGroups(classes.map((c) => `conveyor-executors-${c}`));
+      const { groups } = await admin.describeGroups(classes.map(executorGroupId));
       live.clear();
-      for (const g of groups) if (g.members.length > 0) live.add(g.groupId.replace('conveyor-executors-', ''));
+      for (const c of classes) if (groups.find((g) => g.groupId === executorGroupId(c))?.members.length) live.add(c);
     } catch {
       /* keep the last known state */
-    } finally {
-      await admin.disconnect().catch(() => {});
     }
   }
   return {
     async start() {
+      await admin.connect();
       await refresh();
       timer = setInterval(() => void refresh(), refreshMs);
       timer.unref();
     },
-    stop: () => timer && clearInterval(timer),
+    async stop() {
+      if (timer) clearInterval(timer);
+      await admin.disconnect().catch(() => {});
+    },
     refresh,
     has: (c: string) => live.has(c),
     classes: () => [...live],

@@ -127,7 +127,7 @@ export function createGateway(deps: GatewayDeps) {
       await new Promise<void>((resolve) => server.listen(settings.GATEWAY_PORT, settings.GATEWAY_HOST, resolve));
       const port = (server.address() as AddressInfo).port;
       this.stop = async () => {
-        presence.stop();
+        await presence.stop();
         for (const c of wss.clients) c.terminate();
         await new Promise<void>((r) => server.close(() => r()));
         await router.stop();
