@@ -25,6 +25,7 @@ function str(v: unknown, field: string): string {
 }
 
 const u32 = (n: number) => Math.max(0, Math.min(0xffffffff, Math.round(n)));
+const u16 = (n: number) => Math.max(0, Math.min(0xffff, Math.round(n)));
 const origin = (o: Origin) => ({ kafka_topic: o.topic, kafka_partition: o.partition, kafka_offset: o.offset });
 
 export function runRow(r: RunResultRecord, o: Origin) {
@@ -53,14 +54,14 @@ export function runRow(r: RunResultRecord, o: Origin) {
     compile_ms: u32(r.compile?.wallMs ?? 0),
     run_ms: u32(r.run?.wallMs ?? 0),
     cpu_ms: u32((r.compile?.cpuMs ?? 0) + (r.run?.cpuMs ?? 0)),
-    peak_memory_bytes: Math.max(r.compile?.peakMemoryBytes ?? 0, r.run?.peakMemoryBytes ?? 0),
+    peak_memory_bytes: Math.max(0, r.compile?.peakMemoryBytes ?? 0, r.run?.peakMemoryBytes ?? 0),
     cache_hit: r.cacheHit ? 1 : 0,
     pooled: r.pooled ? 1 : 0,
     source_bytes: u32(r.sourceBytes ?? 0),
-    file_count: Math.min(65535, r.fileCount ?? 0),
+    file_count: u16(r.fileCount ?? 0),
     stdout_bytes: u32(Buffer.byteLength(r.run?.stdout ?? '')),
     stderr_bytes: u32(Buffer.byteLength(r.run?.stderr ?? '') + Buffer.byteLength(r.compile?.stderr ?? '')),
-    attempt: Math.min(65535, r.attempt ?? 1),
+    attempt: u16(r.attempt ?? 1),
     ...origin(o),
   };
 }
@@ -78,7 +79,7 @@ export function requestRow(r: RunRequest, o: Origin) {
     hardware_class: str(r.hardwareClass, 'hardwareClass'),
     program_version: u32(r.programVersion ?? 0),
     stdin_bytes: u32(Buffer.byteLength(r.stdin ?? '')),
-    arg_count: Math.min(65535, r.args?.length ?? 0),
+    arg_count: u16(r.args?.length ?? 0),
     compiler_flags: r.compilerFlags ?? [],
     stream_output: r.streamOutput ? 1 : 0,
     ...origin(o),
@@ -107,7 +108,7 @@ export function editRow(e: EditEvent, o: Origin) {
     op_count: u32(e.ops?.length ?? 0),
     inserted_chars: u32(inserted),
     deleted_chars: u32(deleted),
-    file_count: Math.min(65535, e.files?.length ?? 0),
+    file_count: u16(e.files?.length ?? 0),
     text_bytes: u32(e.textBytes ?? 0),
     ...origin(o),
   };

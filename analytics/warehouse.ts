@@ -1,3 +1,6 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { openChdb, openClickHouse } from '../ops/infra/clickhouse';
 
@@ -12,6 +15,12 @@ export interface Warehouse {
   command(sql: string, params?: Record<string, unknown>): Promise<void>;
   /** Inserts rows as one block; a repeated token makes the repeat a no-op (also in dependent views). */
   insert(table: string, rows: readonly object[], opts?: { token?: string }): Promise<void>;
+  /**
+   * Runs an INSERT ... SELECT FROM file({file<i>:String}, ...) over the given
+   * files (analytics/avro-rows.ts builds it), with the same token semantics as
+   * insert. Embedded engine only: a server cannot read this process's files.
+   */
+  insertFiles?(sql: string, params: Record<string, string>, files: readonly Buffer[], opts: { token: string }): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -20,10 +29,42 @@ export type WarehouseTarget = { url: string } | { dataDir: string };
 export async function openWarehouse(target: WarehouseTarget): Promise<Warehouse> {
   if ('url' in target) return wrapClient(await openClickHouse({ url: target.url, path: '' }), 'server');
   const { client, connection } = await openChdb(target.dataDir);
-  return wrapClient(client, 'chdb', (table, columns, body, settings) =>
+  const wh = wrapClient(client, 'chdb', (table, columns, body, settings) =>
     connection.chdb.rawInsert({ table, columns, values: body, format: 'JSONCompactEachRow', settings }).then(() => {}),
   );
+  const spool = spoolDir();
+  let seq = 0;
+  return {
+    ...wh,
+    async insertFiles(sql, params, files, opts) {
+      const names = files.map((_, i) => path.join(spool, `${process.pid}-${++seq}-${i}.avro`));
+      try {
+        files.forEach((f, i) => fs.writeFileSync(names[i]!, f));
+        const fileParams = Object.fromEntries(names.map((n, i) => [`file${i}`, n]));
+        await client.command({ query: sql, query_params: { ...params, ...fileParams }, clickhouse_settings: { ...tokenSettings(opts.token), ...FILE_LOAD } });
+      } finally {
+        for (const n of names) fs.rmSync(n, { force: true });
+      }
+    },
+    async close() {
+      await wh.close();
+      fs.rmSync(spool, { recursive: true, force: true });
+    },
+  };
 }
+
+/** Where files for insertFiles wait for ClickHouse to read them: memory-backed when the host has /dev/shm. */
+function spoolDir(): string {
+  const base = fs.existsSync('/dev/shm') ? '/dev/shm' : os.tmpdir();
+  return fs.mkdtempSync(path.join(base, 'conveyor-spool-'));
+}
+
+/**
+ * Reading Avro unions of null and a record needs Nullable(Tuple); merging
+ * duplicate keys of a ReplacingMergeTree at insert time (optimize_on_insert)
+ * cost ~30% of the insert and is done anyway by merges and FINAL.
+ */
+const FILE_LOAD = { enable_nullable_tuple_type: 1, optimize_on_insert: 0 } as Record<string, number>;
 
 /**
  * Embedded inserts bypass the client's row-by-row path: the rows go to chdb as
@@ -49,6 +90,8 @@ export function compactRows(rows: readonly object[]): { columns: string[]; body:
  * Every statement therefore names the token it means, empty when none.
  */
 const NO_TOKEN = { insert_deduplication_token: '' };
+const tokenSettings = (token?: string) =>
+  token ? { insert_deduplication_token: token, insert_deduplicate: 1 as const, deduplicate_blocks_in_dependent_materialized_views: 1 as const } : NO_TOKEN;
 
 export function wrapClient(client: ClickHouseClient, kind: Warehouse['kind'], rawInsert?: RawInsert): Warehouse {
   return {
@@ -63,20 +106,15 @@ export function wrapClient(client: ClickHouseClient, kind: Warehouse['kind'], ra
     async insert(table, rows, opts = {}) {
       if (rows.length === 0) return;
       if (rawInsert) {
-        const settings = opts.token
-          ? { insert_deduplication_token: opts.token, insert_deduplicate: 1, deduplicate_blocks_in_dependent_materialized_views: 1 }
-          : NO_TOKEN;
         const { columns, body } = compactRows(rows);
-        await rawInsert(table, columns, body, settings);
+        await rawInsert(table, columns, body, tokenSettings(opts.token));
         return;
       }
       await client.insert({
         table,
         values: rows as object[],
         format: 'JSONEachRow',
-        clickhouse_settings: opts.token
-          ? { insert_deduplication_token: opts.token, insert_deduplicate: 1, deduplicate_blocks_in_dependent_materialized_views: 1 }
-          : NO_TOKEN,
+        clickhouse_settings: tokenSettings(opts.token),
       });
     },
     close: () => client.close(),

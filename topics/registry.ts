@@ -19,6 +19,8 @@ export interface Registry {
   register(spec: TopicSpec, schema?: Record<string, unknown>): Promise<number>;
   encode<T>(spec: TopicSpec<T>, value: T): Promise<Buffer>;
   decode<T = unknown>(buffer: Buffer): Promise<T>;
+  /** The writer schema behind a schema id (cached; ids never change meaning). */
+  schemaById(id: number): Promise<Record<string, unknown>>;
   compatibility(subject: string): Promise<Compatibility | null>;
   readonly url: string;
 }
@@ -26,6 +28,7 @@ export interface Registry {
 export function createRegistry({ url, compatibility = 'BACKWARD' }: { url: string; compatibility?: Compatibility }): Registry {
   const client = new SchemaRegistry({ host: url });
   const ids = new Map<string, number>();
+  const byId = new Map<number, Promise<Record<string, unknown>>>();
 
   async function http(method: string, path: string, body?: unknown): Promise<{ status: number; json: unknown }> {
     let res: Response;
@@ -89,6 +92,22 @@ export function createRegistry({ url, compatibility = 'BACKWARD' }: { url: strin
     },
     async decode<T>(buffer: Buffer) {
       return (await client.decode(buffer)) as T;
+    },
+    schemaById(id) {
+      let known = byId.get(id);
+      if (!known) {
+        known = http('GET', `/schemas/ids/${id}`).then(({ status, json }) => {
+          if (status === 404) throw new RegistryError('schema_unknown', `The schema registry has no schema with id ${id}.`);
+          const text = (json as { schema?: string } | null)?.schema;
+          if (status !== 200 || typeof text !== 'string') {
+            throw new RegistryError('registry_unavailable', `The schema registry answered ${status} for schema id ${id}.`);
+          }
+          return JSON.parse(text) as Record<string, unknown>;
+        });
+        byId.set(id, known);
+        known.catch(() => byId.delete(id));
+      }
+      return known;
     },
   };
 }

@@ -4,16 +4,16 @@ import type { AnalyticsTable } from '../../analytics/rows';
 /** The offsets a group of rows came from: one kafkajs batch of one partition. */
 export interface SourceRange { topic: string; partition: number; first: number; last: number }
 
-export type WriteBlock = (table: AnalyticsTable, rows: object[], token: string) => Promise<void>;
+export type WriteBlock<T> = (table: AnalyticsTable, rows: T[], token: string) => Promise<void>;
 
-export interface BatcherOptions {
+export interface BatcherOptions<T> {
   /** Flush when this many rows are buffered. */
   flushRows: number;
   /** Flush this long after the first buffered row at the latest. */
   flushMs: number;
   /** Flush at once when this many callers wait: no more rows can arrive until they are released. */
   maxWaiters: number;
-  write: WriteBlock;
+  write: WriteBlock<T>;
 }
 
 interface Waiter { resolve: () => void; reject: (e: Error) => void }
@@ -24,8 +24,8 @@ interface Waiter { resolve: () => void; reject: (e: Error) => void }
  * after the insert and never before. The token of a block is derived from the
  * offset ranges in it: retrying the same block is a no-op in ClickHouse.
  */
-export function createBatcher(opts: BatcherOptions) {
-  let pending = new Map<AnalyticsTable, { rows: object[]; sources: SourceRange[] }>();
+export function createBatcher<T = object>(opts: BatcherOptions<T>) {
+  let pending = new Map<AnalyticsTable, { rows: T[]; sources: SourceRange[] }>();
   let waiters: Waiter[] = [];
   let buffered = 0;
   let timer: NodeJS.Timeout | null = null;
@@ -52,7 +52,7 @@ export function createBatcher(opts: BatcherOptions) {
   }
 
   return {
-    add(table: AnalyticsTable, rows: object[], source: SourceRange): Promise<void> {
+    add(table: AnalyticsTable, rows: T[], source: SourceRange): Promise<void> {
       return new Promise<void>((resolve, reject) => {
         let block = pending.get(table);
         if (!block) pending.set(table, (block = { rows: [], sources: [] }));
@@ -70,7 +70,7 @@ export function createBatcher(opts: BatcherOptions) {
     },
   };
 }
-export type Batcher = ReturnType<typeof createBatcher>;
+export type Batcher<T = object> = ReturnType<typeof createBatcher<T>>;
 
 export function tokenOf(table: string, sources: SourceRange[]): string {
   const ranges = sources

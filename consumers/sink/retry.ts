@@ -12,7 +12,7 @@ export class AbortedError extends Error {
 export async function retryUntilDone<T>(
   op: () => Promise<T>,
   { initialMs, maxMs }: Backoff,
-  hooks: { signal?: AbortSignal; onRetry?: (err: Error, attempt: number, delayMs: number) => void } = {},
+  hooks: { signal?: AbortSignal; onRetry?: (err: Error, attempt: number, delayMs: number) => void; retryable?: (err: unknown) => boolean } = {},
 ): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     if (hooks.signal?.aborted) throw new AbortedError('Stopped while retrying');
@@ -20,6 +20,7 @@ export async function retryUntilDone<T>(
       return await op();
     } catch (err) {
       if (hooks.signal?.aborted) throw new AbortedError(`Stopped while retrying: ${(err as Error).message}`);
+      if (hooks.retryable && !hooks.retryable(err)) throw err;
       const delay = Math.min(maxMs, initialMs * 2 ** Math.min(attempt - 1, 20)) * (0.75 + Math.random() * 0.5);
       hooks.onRetry?.(err as Error, attempt, delay);
       await sleep(delay, hooks.signal);

@@ -1,10 +1,13 @@
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
-import { HARDWARE_CLASSES, requestsTopic, topics } from '../../topics/catalog';
-import type { Registry } from '../../topics/registry';
+import { HARDWARE_CLASSES, loadSchema, requestsTopic, topics, type TopicSpec } from '../../topics/catalog';
+import { RegistryError, type Registry } from '../../topics/registry';
+import type { DeadLetter } from '../../topics/types';
+import { AvroContainer } from './avro-container';
+import { avroInsert, envelopeSchema, fullName, recordOf, UnsupportedSchema, type AvroRecord } from '../../analytics/avro-rows';
 import { tableOf, toRow, type AnalyticsTable } from '../../analytics/rows';
 import type { Warehouse } from '../../analytics/warehouse';
 import { createBatcher } from './batcher';
-import { deadLetterOf, isPermanentDecodeError, type DeadLetterCode } from './dead-letter';
+import { deadLetterOf, isDataError, isPermanentDecodeError, type DeadLetterCode } from './dead-letter';
 import { groupLag, type TopicLag } from './lag';
 import { createSinkMetrics, type SinkMetrics } from './metrics';
 import { AbortedError, retryUntilDone, type Backoff } from './retry';
@@ -13,6 +16,17 @@ export const SINK_GROUP = 'conveyor-sink';
 
 export function sinkTopics(): string[] {
   return [topics.results.name, ...HARDWARE_CLASSES.map((h) => requestsTopic(h).name), topics.edits.name];
+}
+
+/** Conveyor's current schema of the record a table loads: defaults for fields older writers lack. */
+const readers = new Map<AnalyticsTable, AvroRecord>();
+function readerSchema(table: AnalyticsTable): AvroRecord {
+  let r = readers.get(table);
+  if (!r) {
+    const spec: TopicSpec = table === 'runs' ? topics.results : table === 'edit_activity' ? topics.edits : requestsTopic(HARDWARE_CLASSES[0]!);
+    readers.set(table, (r = loadSchema(spec) as unknown as AvroRecord));
+  }
+  return r;
 }
 
 export interface SinkOptions {
@@ -40,6 +54,8 @@ export interface SinkStatus {
   totalLag: number;
   lagCheckedAt: number | null;
   bufferedRows: number;
+  /** Records fetched and handed to ClickHouse whose insert has not completed yet (pipelined mode). */
+  inFlightRows: number;
   insertedRows: Record<string, number>;
   skippedRedeliveries: number;
   deadLetters: number;
@@ -85,7 +101,23 @@ export function createSink(o: SinkOptions): Sink {
   });
   const producer: Producer = o.kafka.producer({ allowAutoTopicCreation: false, idempotent: true, maxInFlightRequests: 1 });
   const admin = o.kafka.admin();
+  /** Per partition: the last offset known loaded (from sink_offsets; cleared when the group re-forms). */
   const highWater = new Map<string, number>();
+  /** Per partition: the last offset this process handed to the batcher; it is loaded, or will be while we live. */
+  const handedOver = new Map<string, number>();
+  /**
+   * Whether the next records are fetched while earlier ones are still being
+   * inserted (their offsets are committed when their insert completes). Only
+   * with the embedded engine: it belongs to this one process, so no other
+   * sink can take over a partition and load what is still in flight here.
+   * With a server, several sinks may share the group, so each batch waits.
+   */
+  const pipelined = o.warehouse.kind === 'chdb';
+  const flushRows = o.flushRows ?? 100_000;
+  /** Rows fetched but not yet inserted, bounded so a slow ClickHouse holds back the fetching. */
+  let unsettled = 0;
+  const settling = new Set<Promise<void>>();
+  const lastCommit = new Map<string, Promise<void>>();
   let lagTimer: NodeJS.Timeout | null = null;
 
   const st: SinkStatus = {
@@ -96,6 +128,7 @@ export function createSink(o: SinkOptions): Sink {
     totalLag: 0,
     lagCheckedAt: null,
     bufferedRows: 0,
+    inFlightRows: 0,
     insertedRows: {},
     skippedRedeliveries: 0,
     deadLetters: 0,
@@ -117,23 +150,107 @@ export function createSink(o: SinkOptions): Sink {
     }
     metrics.clickhouseUp.set(1);
   }
-  const withClickHouse = async <T>(op: () => Promise<T>): Promise<T> => {
-    const out = await retryUntilDone(op, backoff, { signal: abort.signal, onRetry: clickhouseFailed });
+  /** Retries while ClickHouse is unavailable; an error `permanent` recognises is thrown at once. */
+  const withClickHouse = async <T>(op: () => Promise<T>, permanent: (err: unknown) => boolean = () => false): Promise<T> => {
+    const out = await retryUntilDone(op, backoff, { signal: abort.signal, onRetry: clickhouseFailed, retryable: (err) => !permanent(err) });
     clickhouseOk();
     return out;
   };
 
-  const batcher = createBatcher({
-    flushRows: o.flushRows ?? 100_000,
+  /** A record waiting in the batcher: its Kafka value stays encoded until ClickHouse (or the slow path) reads it. */
+  interface Pending { topic: string; partition: number; message: KafkaMessage; schemaId: number }
+
+  const batcher = createBatcher<Pending>({
+    flushRows,
     flushMs: o.flushMs ?? 1_000,
-    maxWaiters: concurrency,
-    async write(table, rows, token) {
-      await withClickHouse(() => o.warehouse.insert(table, rows, { token }));
-      st.insertedRows[table] = (st.insertedRows[table] ?? 0) + rows.length;
+    // Waiting callers block the fetching only when not pipelined.
+    maxWaiters: pipelined ? Number.POSITIVE_INFINITY : concurrency,
+    async write(table, items, token) {
+      const loaded = (await loadAvro(table, items, token)) ?? (await loadDecoded(table, items, `${token}:rows`));
+      st.insertedRows[table] = (st.insertedRows[table] ?? 0) + loaded;
       st.lastFlushAt = Date.now();
-      metrics.inserted.inc({ table }, rows.length);
+      metrics.inserted.inc({ table }, loaded);
     },
   });
+
+  /**
+   * The fast path: the values go to ClickHouse as Avro container files and
+   * it decodes them (analytics/avro-rows.ts). Returns null when this block
+   * must take the slow path: no embedded engine, a writer schema the SQL
+   * cannot read, or data ClickHouse refused (a corrupt value, a bad timestamp).
+   */
+  async function loadAvro(table: AnalyticsTable, items: Pending[], token: string): Promise<number | null> {
+    const insertFiles = o.warehouse.insertFiles?.bind(o.warehouse);
+    if (!insertFiles) return null;
+    const groups = new Map<string, { topic: string; schemaId: number; container: AvroContainer }>();
+    for (const it of items) {
+      const key = `${it.topic}\0${it.schemaId}`;
+      let g = groups.get(key);
+      if (!g) groups.set(key, (g = { topic: it.topic, schemaId: it.schemaId, container: new AvroContainer() }));
+      g.container.add(Number(it.message.offset), it.partition, it.message.value!.subarray(5));
+    }
+    let statement: { sql: string; params: Record<string, string> };
+    const files: Buffer[] = [];
+    try {
+      const sources = [];
+      for (const g of groups.values()) {
+        const writer = (await writerSchema(g.schemaId)) as unknown as AvroRecord;
+        sources.push({ writer, topic: g.topic });
+        files.push(g.container.toBuffer(envelopeSchema(writer)));
+      }
+      statement = avroInsert(table, sources, readerSchema(table));
+    } catch (err) {
+      if (!(err instanceof UnsupportedSchema)) throw err;
+      log('block takes the decoding path', { table, reason: err.message });
+      return null;
+    }
+    try {
+      await withClickHouse(() => insertFiles(statement.sql, statement.params, files, { token }), isDataError);
+      return items.length;
+    } catch (err) {
+      if (!isDataError(err)) throw err;
+      log('ClickHouse refused a block; decoding it record by record', { table, rows: items.length, error: (err as Error).message.slice(0, 300) });
+      return null;
+    }
+  }
+
+  /** The slow path: decode every value here, dead-letter what cannot be loaded, insert the rest as rows. */
+  async function loadDecoded(table: AnalyticsTable, items: Pending[], token: string): Promise<number> {
+    const rows: object[] = [];
+    const dead: DeadLetter[] = [];
+    for (const { topic, partition, message } of items) {
+      const d = await decode(message);
+      if (!d.ok) {
+        dead.push(deadLetterOf(message, { topic, partition }, d.code, d.reason, groupId));
+        continue;
+      }
+      try {
+        rows.push(toRow(table, d.value, { topic, partition, offset: Number(message.offset) }));
+      } catch (err) {
+        dead.push(deadLetterOf(message, { topic, partition }, 'invalid_record', `The record cannot be loaded: ${(err as Error).message}`, groupId));
+      }
+    }
+    await sendDeadLetters(dead);
+    await withClickHouse(() => o.warehouse.insert(table, rows, { token }));
+    return rows.length;
+  }
+
+  async function sendDeadLetters(dead: DeadLetter[]): Promise<void> {
+    if (dead.length === 0) return;
+    const encoded = await Promise.all(dead.map(async (d) => ({ key: d.id, value: await o.registry.encode(topics.dlq, d) })));
+    await retryUntilDone(() => producer.send({ topic: topics.dlq.name, messages: encoded }), backoff, { signal: abort.signal });
+    st.deadLetters += dead.length;
+    for (const d of dead) metrics.deadLetters.inc({ code: d.code });
+    log('dead-lettered records', { topic: dead[0]!.sourceTopic, count: dead.length, reason: dead[0]!.reason });
+  }
+
+  /** The writer schema of a schema id; registry outages are retried, an unknown id is permanent. */
+  async function writerSchema(id: number): Promise<Record<string, unknown>> {
+    return retryUntilDone(() => o.registry.schemaById(id), backoff, {
+      signal: abort.signal,
+      retryable: (err) => !(err instanceof RegistryError && err.code === 'schema_unknown'),
+    });
+  }
 
   /** The last offset of a partition already in ClickHouse (-1: none). */
   async function loadedUpTo(topic: string, partition: number): Promise<number> {
@@ -146,7 +263,7 @@ export function createSink(o: SinkOptions): Sink {
         { topic, partition },
       ),
     );
-    const hw = rows[0]?.m == null ? -1 : Number(rows[0].m);
+    const hw = Math.max(rows[0]?.m == null ? -1 : Number(rows[0].m), handedOver.get(key) ?? -1);
     highWater.set(key, hw);
     return hw;
   }
@@ -167,64 +284,103 @@ export function createSink(o: SinkOptions): Sink {
     }
   }
 
+  /**
+   * Checks only what can be checked without decoding: the Confluent framing
+   * and that the writer schema is the record type this topic carries. The
+   * Avro body itself is read by ClickHouse, or by the slow path if it refuses.
+   * Verdicts are kept per table and schema id: a record costs a map lookup.
+   */
+  type Admission = { ok: true; schemaId: number } | { ok: false; code: DeadLetterCode; reason: string };
+  const verdicts = new Map<AnalyticsTable, Map<number, Admission>>();
+  const NOT_FRAMED: Admission = {
+    ok: false,
+    code: 'undecodable',
+    reason: 'The value cannot be decoded: it is not in the Confluent wire format (magic byte 0, 4-byte schema id, Avro body).',
+  };
+
+  async function judge(table: AnalyticsTable, schemaId: number): Promise<Admission> {
+    let schema: Record<string, unknown>;
+    try {
+      schema = await writerSchema(schemaId);
+    } catch (err) {
+      // Not remembered: the id may be registered later (another registry replica catching up).
+      if (err instanceof RegistryError) return { ok: false, code: 'undecodable', reason: `The value cannot be decoded with the registry: ${err.message}` };
+      throw err;
+    }
+    const name = typeof schema.name === 'string' ? fullName(schema as { name: string; namespace?: string }) : String(schema.type);
+    const verdict: Admission =
+      name === recordOf(table) ? { ok: true, schemaId } : { ok: false, code: 'invalid_record', reason: `The value's schema is ${name}, but this topic carries ${recordOf(table)}.` };
+    let perTable = verdicts.get(table);
+    if (!perTable) verdicts.set(table, (perTable = new Map()));
+    perTable.set(schemaId, verdict);
+    return verdict;
+  }
+
   async function eachBatch({ batch, resolveOffset, heartbeat }: EachBatchPayload): Promise<void> {
     const { topic, partition, messages } = batch;
     if (messages.length === 0) return;
     const table: AnalyticsTable | null = tableOf(topic);
     const loaded = await loadedUpTo(topic, partition);
-    const rows: object[] = [];
-    const dead = [];
+    const items: Pending[] = [];
+    const dead: DeadLetter[] = [];
     let skipped = 0;
     for (const m of messages) {
-      const offset = Number(m.offset);
-      if (offset <= loaded) {
+      if (Number(m.offset) <= loaded) {
         skipped++;
-        continue;
-      }
-      const d = await decode(m);
-      if (!d.ok) {
-        dead.push(deadLetterOf(m, { topic, partition }, d.code, d.reason, groupId));
         continue;
       }
       if (!table) {
         dead.push(deadLetterOf(m, { topic, partition }, 'invalid_record', `The sink has no table for topic ${topic}.`, groupId));
         continue;
       }
-      try {
-        rows.push(toRow(table, d.value, { topic, partition, offset }));
-      } catch (err) {
-        dead.push(deadLetterOf(m, { topic, partition }, 'invalid_record', `The record cannot be loaded: ${(err as Error).message}`, groupId));
-      }
+      const v = m.value;
+      const schemaId = v && v.length >= 5 && v[0] === 0 ? v.readInt32BE(1) : -1;
+      const a = schemaId < 0 ? NOT_FRAMED : (verdicts.get(table)?.get(schemaId) ?? (await judge(table, schemaId)));
+      if (a.ok) items.push({ topic, partition, message: m, schemaId: a.schemaId });
+      else dead.push(deadLetterOf(m, { topic, partition }, a.code, a.reason, groupId));
     }
     if (skipped) {
       st.skippedRedeliveries += skipped;
       metrics.skipped.inc({ topic }, skipped);
     }
-    if (dead.length) {
-      const encoded = await Promise.all(dead.map(async (d) => ({ key: d.id, value: await o.registry.encode(topics.dlq, d) })));
-      await retryUntilDone(() => producer.send({ topic: topics.dlq.name, messages: encoded }), backoff, { signal: abort.signal });
-      st.deadLetters += dead.length;
-      for (const d of dead) metrics.deadLetters.inc({ code: d.code });
-      log('dead-lettered records', { topic, partition, count: dead.length, reason: dead[0]!.reason });
-    }
-    const last = messages[messages.length - 1]!.offset;
-    if (rows.length && table) {
-      const first = Number(messages[0]!.offset);
+    await sendDeadLetters(dead);
+    const last = Number(messages[messages.length - 1]!.offset);
+    const key = `${topic}/${partition}`;
+    highWater.set(key, Math.max(loaded, last));
+    handedOver.set(key, Math.max(handedOver.get(key) ?? -1, last));
+    resolveOffset(String(last));
+    const stored = items.length && table ? batcher.add(table, items, { topic, partition, first: Number(messages[0]!.offset), last }) : Promise.resolve();
+    // Commits of a partition go in order: never past records of an earlier batch still being inserted.
+    const before = lastCommit.get(key);
+    const committed = (before ? Promise.all([before, stored]) : stored).then(() =>
+      consumer.commitOffsets([{ topic, partition, offset: String(last + 1) }]).catch((err: Error) => {
+        // A rebalance took the partition: its next owner skips what we loaded via sink_offsets.
+        log('offset commit failed', { topic, partition, error: err.message });
+      }),
+    );
+    const tail = committed.catch(() => {});
+    lastCommit.set(key, tail);
+    void tail.then(() => lastCommit.get(key) === tail && lastCommit.delete(key));
+    if (!pipelined || st.state !== 'running' || unsettled + items.length > 2 * flushRows) {
       const beat = setInterval(() => heartbeat().catch(() => {}), 2_000);
       try {
-        await batcher.add(table, rows, { topic, partition, first, last: Number(last) });
+        await committed;
       } finally {
         clearInterval(beat);
       }
+      return;
     }
-    highWater.set(`${topic}/${partition}`, Math.max(loaded, Number(last)));
-    resolveOffset(last);
-    try {
-      await consumer.commitOffsets([{ topic, partition, offset: String(Number(last) + 1) }]);
-    } catch (err) {
-      // A rebalance took the partition: its next owner skips what we loaded via sink_offsets.
-      log('offset commit failed', { topic, partition, error: (err as Error).message });
-    }
+    unsettled += items.length;
+    const settled: Promise<void> = committed.then(
+      () => {},
+      (err: Error) => {
+        if (!(err instanceof AbortedError)) log('insert failed; the records will be delivered again', { topic, partition, error: err.message });
+      },
+    ).finally(() => {
+      unsettled -= items.length;
+      settling.delete(settled);
+    });
+    settling.add(settled);
   }
 
   async function refreshLag(): Promise<TopicLag[]> {
@@ -260,8 +416,11 @@ export function createSink(o: SinkOptions): Sink {
       // uncommitted records are simply redelivered at the next start.
       const giveUp = setTimeout(() => abort.abort(), 15_000);
       try {
+        // Batches arriving from now on wait for their own insert (state is no longer running).
         await batcher.flush();
+        await Promise.all(settling);
         await consumer.stop();
+        await batcher.flush();
         await consumer.disconnect();
       } catch (err) {
         if (!(err instanceof AbortedError)) log('sink stop failed', { error: (err as Error).message });
@@ -272,7 +431,7 @@ export function createSink(o: SinkOptions): Sink {
         st.state = 'stopped';
       }
     },
-    status: () => ({ ...st, bufferedRows: batcher.bufferedRows, lag: [...st.lag], insertedRows: { ...st.insertedRows } }),
+    status: () => ({ ...st, bufferedRows: batcher.bufferedRows, inFlightRows: unsettled, lag: [...st.lag], insertedRows: { ...st.insertedRows } }),
     refreshLag,
   };
 }

@@ -26,7 +26,8 @@ beforeAll(async () => {
     warehouse: wh,
     sinkStatus: () => ({
       groupId: 'conveyor-sink', state: 'running', clickhouse: { up: true, since: Date.now(), lastError: null, failedAttempts: 0 },
-      lag: [], totalLag: 42, lagCheckedAt: Date.now(), bufferedRows: 0, insertedRows: {}, skippedRedeliveries: 0, deadLetters: 0, lastFlushAt: null,
+      lag: [], totalLag: 42, lagCheckedAt: Date.now(), bufferedRows: 0,
+      inFlightRows: 0, insertedRows: {}, skippedRedeliveries: 0, deadLetters: 0, lastFlushAt: null,
     }),
   }));
   app.use(createDashboardRouter());

@@ -39,6 +39,19 @@ async function startSink(groupId: string, warehouse: Warehouse, extra: Partial<P
   return sink;
 }
 
+/**
+ * The warehouse with a fault around every write. The sink writes through
+ * insertFiles (Avro straight into the embedded engine) or, where that is
+ * missing as on a server, through insert (decoded rows): both are covered.
+ */
+type Path = 'avro files' | 'decoded rows';
+function faulty(path: Path, around: (write: () => Promise<void>) => Promise<void>): Warehouse {
+  const base: Warehouse = { kind: wh.kind, query: wh.query.bind(wh), command: wh.command.bind(wh), close: async () => {}, insert: (t, r, o) => around(() => wh.insert(t, r, o)) };
+  if (path === 'avro files') base.insertFiles = (sql, params, files, o) => around(() => wh.insertFiles!(sql, params, files, o));
+  return base;
+}
+const PATHS: Path[] = ['avro files', 'decoded rows'];
+
 async function produceResults(prefix: string, from: number, to: number): Promise<void> {
   const messages = [];
   for (let i = from; i < to; i++) {
@@ -107,9 +120,24 @@ describe('ClickHouse sink on the real topics', () => {
     await dlqOffsets.disconnect();
     const sink = await startSink(group, wh);
     await producer.send({ topic: topics.results.name, messages: [{ key: `${prefix}-garbage`, value: Buffer.from('not avro at all') }] });
+    // Framing and schema id are fine, the Avro body is cut short: only ClickHouse (or a decoder) can tell.
+    const valid = await registry.encode(topics.results, runResult(prefix, 999));
+    // A well-formed record the sink must still refuse: a finish time before 1970.
+    const negative = await registry.encode(topics.results, runResult(prefix, 998, { at: 0, requestedAtMs: -5000 }));
+    // A well-formed record of the wrong type for this topic.
+    const wrongType = await registry.encode(requestsTopic('x86_64'), runRequest(prefix, 997));
+    await producer.send({
+      topic: topics.results.name,
+      messages: [
+        ...(await Promise.all([0, 1, 2].map(async (i) => ({ key: `${prefix}-ok-${i}`, value: await registry.encode(topics.results, runResult(prefix, 100 + i)) })))),
+        { key: `${prefix}-truncated`, value: valid.subarray(0, valid.length - 12) },
+        { key: `${prefix}-negative`, value: negative },
+        { key: `${prefix}-wrong-type`, value: wrongType },
+      ],
+    });
     await produceResults(prefix, 0, 20);
-    await waitFor('good rows', () => count('runs', 'run_id', prefix), (c) => c.n === 20);
-    expect(sink.status().deadLetters).toBe(1);
+    await waitFor('good rows', () => count('runs', 'run_id', prefix), (c) => c.n === 23);
+    expect(sink.status().deadLetters).toBe(4);
 
     const reader = kafka.consumer({ groupId: `dlq-reader-${randomUUID()}` });
     await reader.connect();
@@ -117,11 +145,18 @@ describe('ClickHouse sink on the real topics', () => {
     await reader.subscribe({ topic: topics.dlq.name });
     await reader.run({ eachMessage: async ({ message }) => void letters.push(await registry.decode<DeadLetter>(message.value!)) });
     for (const p of dlqStart) reader.seek({ topic: topics.dlq.name, partition: p.partition, offset: p.offset });
-    const mine = await waitFor('dead letter', async () => letters.filter((l) => l.key === `${prefix}-garbage`), (l) => l.length > 0, 20_000);
+    const mine = await waitFor('dead letters', async () => letters.filter((l) => l.key?.startsWith(prefix)), (l) => l.length >= 4, 20_000);
     await reader.disconnect();
-    expect(mine[0]).toMatchObject({ sourceTopic: 'runs.results', code: 'undecodable', consumer: group });
-    expect(mine[0]!.reason).toMatch(/cannot be decoded/);
-    expect(mine[0]!.payload?.toString()).toBe('not avro at all');
+    const byKey = Object.fromEntries(mine.map((l) => [l.key!.slice(prefix.length + 1), l]));
+    expect(Object.keys(byKey).sort()).toEqual(['garbage', 'negative', 'truncated', 'wrong-type']);
+    expect(byKey.garbage).toMatchObject({ sourceTopic: 'runs.results', code: 'undecodable', consumer: group });
+    expect(byKey.garbage!.reason).toMatch(/cannot be decoded/);
+    expect(byKey.garbage!.payload?.toString()).toBe('not avro at all');
+    expect(byKey.truncated).toMatchObject({ code: 'undecodable' });
+    expect(byKey.negative).toMatchObject({ code: 'invalid_record' });
+    expect(byKey.negative!.reason).toMatch(/requestedAtMs is not a timestamp/);
+    expect(byKey['wrong-type']).toMatchObject({ code: 'invalid_record' });
+    expect(byKey['wrong-type']!.reason).toMatch(/RunRequest/);
     await sink.stop();
   });
 
@@ -149,23 +184,18 @@ describe('ClickHouse sink on the real topics', () => {
     await second.stop();
   });
 
-  it('retries an insert whose acknowledgement was lost without duplicating it (dedup token)', async () => {
+  it.each(PATHS)('retries an insert whose acknowledgement was lost without duplicating it (dedup token; %s)', async (path) => {
     const group = `sink-test-${randomUUID()}`;
     const prefix = `token${Date.now()}`;
     await seekGroupToEnd(kafka, group, sinkTopics());
     let lostAcks = 0;
-    const flaky: Warehouse = {
-      ...wh,
-      query: wh.query.bind(wh),
-      command: wh.command.bind(wh),
-      async insert(table, rows, opts) {
-        await wh.insert(table, rows, opts);
-        if (lostAcks < 2) {
-          lostAcks++;
-          throw new Error('connection reset after insert (injected)');
-        }
-      },
-    };
+    const flaky = faulty(path, async (write) => {
+      await write();
+      if (lostAcks < 2) {
+        lostAcks++;
+        throw new Error('connection reset after insert (injected)');
+      }
+    });
     const sink = await startSink(group, flaky);
     await produceResults(prefix, 0, 200);
     await waitFor('rows', () => count('runs', 'run_id', prefix), (c) => c.n >= 200);
@@ -177,24 +207,19 @@ describe('ClickHouse sink on the real topics', () => {
     await sink.stop();
   });
 
-  it('waits out a ClickHouse outage with visible lag, then loads every event exactly once', async () => {
+  it.each(PATHS)('waits out a ClickHouse outage with visible lag, then loads every event exactly once (%s)', async (path) => {
     const group = `sink-test-${randomUUID()}`;
     const prefix = `outage${Date.now()}`;
     await seekGroupToEnd(kafka, group, sinkTopics());
     let down = true;
     let refused = 0;
-    const outage: Warehouse = {
-      ...wh,
-      query: wh.query.bind(wh),
-      command: wh.command.bind(wh),
-      async insert(table, rows, opts) {
-        if (down) {
-          refused++;
-          throw new Error('ClickHouse unavailable (injected)');
-        }
-        await wh.insert(table, rows, opts);
-      },
-    };
+    const outage = faulty(path, async (write) => {
+      if (down) {
+        refused++;
+        throw new Error('ClickHouse unavailable (injected)');
+      }
+      await write();
+    });
     const sink = await startSink(group, outage);
     await produceResults(prefix, 0, 400);
     await waitFor('outage noticed', async () => sink.status(), (s) => !s.clickhouse.up && s.clickhouse.failedAttempts >= 3, 20_000);
@@ -212,5 +237,47 @@ describe('ClickHouse sink on the real topics', () => {
     expect(agg.usage).toBe(agg.raw);
     expect(refused).toBeGreaterThanOrEqual(3);
     await sink.stop();
+  });
+
+  it('keeps fetching while inserts are in flight, commits only what is stored, and a restart loads the rest exactly once', async () => {
+    const group = `sink-test-${randomUUID()}`;
+    const prefix = `pipe${Date.now()}`;
+    await seekGroupToEnd(kafka, group, sinkTopics());
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let writes = 0;
+    // The first insert hangs until released; later ones are slow. The sink must go on fetching meanwhile.
+    const slow = faulty('avro files', async (write) => {
+      if (writes++ === 0) await gate;
+      else await new Promise((r) => setTimeout(r, 300));
+      await write();
+    });
+    // In flight at most twice flushRows: then fetching waits for ClickHouse.
+    const first = await startSink(group, slow, { flushRows: 100, flushMs: 100 });
+    try {
+      await produceResults(prefix, 0, 100);
+      await waitFor('first insert started', async () => writes, (n) => n >= 1, 20_000);
+      await produceResults(prefix, 100, 400);
+      // Records produced after the insert began are fetched and handed over while it still hangs.
+      await waitFor('fetched during the insert', async () => first.status().inFlightRows, (n) => n >= 150, 20_000);
+      expect(await count('runs', 'run_id', prefix)).toEqual({ n: 0, distinct: 0 });
+      expect(first.status().inFlightRows).toBeLessThanOrEqual(200);
+      expect((await first.refreshLag()).find((l) => l.topic === 'runs.results')!.lag).toBeGreaterThanOrEqual(400);
+    } finally {
+      release();
+    }
+    await produceResults(prefix, 400, 600);
+    await waitFor('some rows stored', () => count('runs', 'run_id', prefix), (c) => c.n >= 100, 20_000);
+    await first.stop();
+    const afterStop = await count('runs', 'run_id', prefix);
+    expect(afterStop.n).toBe(afterStop.distinct);
+
+    const second = await startSink(group, wh);
+    await waitFor('all rows', () => count('runs', 'run_id', prefix), (c) => c.n >= 600, 30_000);
+    await waitFor('lag drained', () => second.refreshLag(), (l) => l.every((t) => t.lag === 0), 20_000);
+    expect(await count('runs', 'run_id', prefix)).toEqual({ n: 600, distinct: 600 });
+    const agg = await usageVsRaw(prefix);
+    expect(agg.usage).toBe(agg.raw);
+    await second.stop();
   });
 });
