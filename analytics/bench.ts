@@ -1,12 +1,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
+import avro from 'avsc';
 import { commitGroupOffsets, endOffsets } from '../consumers/sink/offsets';
 import { createSink } from '../consumers/sink/sink';
 import { applyTopics } from '../topics/admin';
 import { paths } from '../ops/config/paths';
 import { infraSettings } from '../ops/infra/settings';
-import { topics } from '../topics/catalog';
+import { loadSchema, topics } from '../topics/catalog';
 import { createKafka } from '../topics/kafka';
 import { createRegistry } from '../topics/registry';
 import type { RunResultRecord } from '../topics/types';
@@ -37,12 +38,19 @@ function result(i: number, at: number): RunResultRecord {
   };
 }
 
-/** Sink throughput: N run results already on runs.results, drained by a fresh group into ClickHouse. */
+/** The tables one load of run results writes (the raw table, the sink's marks, the views' targets). */
+const SINK_TABLES = ['runs', 'sink_offsets', 'usage_per_minute', 'usage_per_hour', 'status_per_minute', 'activity_per_minute', 'activity_per_hour'];
+
+/**
+ * Sink throughput: N run results on a bench topic, drained by a fresh group
+ * into ClickHouse twice: by the fast path (ClickHouse reads the Avro bytes)
+ * and, as the baseline in the same run, by the decoding path (JavaScript
+ * decodes each record and inserts JSON rows: what a ClickHouse server gets).
+ */
 async function benchSink(wh: Warehouse, rows: number, log: (m: string) => void) {
   const infra = infraSettings();
   const kafka = createKafka(infra.brokers, 'analytics-bench');
   const registry = createRegistry({ url: infra.registryUrl });
-  const group = `analytics-bench-${randomUUID()}`;
   // A topic of its own: the synthetic results must never reach a running service's warehouse.
   const benchTopic = { ...topics.results, name: 'bench.runs.results', config: { ...topics.results.config, 'retention.ms': String(3600 * 1000) } };
   await applyTopics(kafka, registry, [benchTopic]);
@@ -51,54 +59,76 @@ async function benchSink(wh: Warehouse, rows: number, log: (m: string) => void) 
   await producer.connect();
   const at = Date.now();
   const t0 = performance.now();
-  for (let i = 0; i < rows; i += 10_000) {
+  // The registry encodes one record for its 5-byte prefix; avsc encodes the bodies (the registry client is ~8x slower per record).
+  const prefix = (await registry.encode(benchTopic, result(0, at))).subarray(0, 5);
+  const type = avro.Type.forSchema(loadSchema(benchTopic) as avro.Schema);
+  for (let i = 0; i < rows; i += 20_000) {
     const messages = [];
-    for (let j = i; j < Math.min(rows, i + 10_000); j++) messages.push({ key: `bench-${j}`, value: await registry.encode(benchTopic, result(j, at)) });
+    for (let j = i; j < Math.min(rows, i + 20_000); j++) messages.push({ key: `bench-${j}`, value: Buffer.concat([prefix, type.toBuffer(result(j, at))]) });
     await producer.send({ topic: benchTopic.name, messages, acks: 1 });
-    if ((i / 10_000) % 10 === 0) log(`produced ${i + messages.length}/${rows}`);
+    if ((i / 20_000) % 10 === 0) log(`produced ${i + messages.length}/${rows}`);
   }
   const produceMs = performance.now() - t0;
   await producer.disconnect();
-  await commitGroupOffsets(kafka, group, start);
-  const before = await countRuns(wh);
-  const s0 = performance.now();
-  let insertMs = 0;
-  const timed: Warehouse = {
-    ...wh, query: wh.query.bind(wh), command: wh.command.bind(wh),
-    async insert(table, rows, o) {
+
+  async function drain(path: 'avro files' | 'decoded rows') {
+    for (const t of SINK_TABLES) await wh.command(`TRUNCATE TABLE ${t}`);
+    const group = `analytics-bench-${randomUUID()}`;
+    await commitGroupOffsets(kafka, group, start);
+    const s0 = performance.now();
+    let insertMs = 0;
+    const timeIt = async (what: string, n: number, write: () => Promise<void>) => {
       const t = performance.now();
-      await wh.insert(table, rows, o);
+      await write();
       insertMs += performance.now() - t;
-      if (process.env.BENCH_VERBOSE) log(`insert ${rows.length} rows into ${table}: ${(performance.now() - t).toFixed(0)} ms (t=${((t - s0) / 1000).toFixed(2)} s)`);
-    },
-  };
-  const sink = createSink({ kafka, registry, warehouse: timed, groupId: group, topics: [benchTopic.name], flushRows: 200_000, flushMs: 1000, concurrency: 6 });
-  await sink.start();
-  let first = 0;
-  let firstRows = 0;
-  for (;;) {
-    const inserted = sink.status().insertedRows.runs ?? 0;
-    if (inserted > 0 && !first) (first = performance.now()), (firstRows = inserted);
-    if (inserted >= rows) break;
-    await new Promise((r) => setTimeout(r, 20));
+      if (process.env.BENCH_VERBOSE) log(`${path}: ${what} ${n}: ${(performance.now() - t).toFixed(0)} ms (t=${((t - s0) / 1000).toFixed(2)} s)`);
+    };
+    const timed: Warehouse = {
+      ...wh,
+      query: wh.query.bind(wh),
+      command: wh.command.bind(wh),
+      insert: (table, r, o) => timeIt(`insert rows into ${table}`, r.length, () => wh.insert(table, r, o)),
+      insertFiles:
+        path === 'avro files' && wh.insertFiles
+          ? (sql, params, files, o) => timeIt('load Avro bytes', files.reduce((a, f) => a + f.length, 0), () => wh.insertFiles!(sql, params, files, o))
+          : undefined,
+    };
+    const sink = createSink({ kafka, registry, warehouse: timed, groupId: group, topics: [benchTopic.name], flushRows: 200_000, flushMs: 1000, concurrency: 6 });
+    await sink.start();
+    let first = 0;
+    let firstRows = 0;
+    for (;;) {
+      const inserted = sink.status().insertedRows.runs ?? 0;
+      if (inserted > 0 && !first) (first = performance.now()), (firstRows = inserted);
+      if (inserted >= rows) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const s1 = performance.now();
+    await sink.stop();
+    const loaded = await countRuns(wh);
+    log(`${path}: loaded ${loaded} rows in ${((s1 - s0) / 1000).toFixed(2)} s`);
+    return {
+      loaded,
+      totalS: (s1 - s0) / 1000,
+      steady: first && s1 > first ? (rows - firstRows) / ((s1 - first) / 1000) : NaN,
+      insertBound: loaded / (insertMs / 1000),
+      insertS: insertMs / 1000,
+    };
   }
-  const s1 = performance.now();
-  await sink.stop();
-  const loaded = (await countRuns(wh)) - before;
-  const totalS = (s1 - s0) / 1000;
-  log(`sink loaded ${loaded} rows in ${totalS.toFixed(2)} s`);
+  const fast = await drain('avro files');
+  const base = await drain('decoded rows');
+  const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}x`;
   return {
-    title: `Sink: ${rows.toLocaleString('en')} run results from Kafka into ClickHouse (chdb)`,
-    columns: ['measure', 'value'],
+    title: `Sink: ${rows.toLocaleString('en')} run results from Kafka into ClickHouse (chdb); baseline: the decoding path in the same run`,
+    columns: ['measure', 'Avro to ClickHouse', 'decoded in JS (baseline)', 'ratio'],
     rows: [
-      ['rows produced', rows],
-      ['produce rate (rows/s, encode + send, acks=1)', Math.round(rows / (produceMs / 1000))],
-      ['rows in table after drain', loaded],
-      ['end to end incl. group join (s)', r1(totalS)],
-      ['sink throughput incl. group join (rows/s)', Math.round(rows / totalS)],
-      ['sink throughput after the first flush (rows/s)', first ? Math.round((rows - firstRows) / ((s1 - first) / 1000)) : 'n/a'],
-      ['time inside ClickHouse inserts (s)', r1(insertMs / 1000)],
-      ['insert-bound rate: rows / insert time (rows/s)', Math.round(loaded / (insertMs / 1000))],
+      ['rows in table after drain', fast.loaded, base.loaded, ''],
+      ['end to end incl. group join (s)', r1(fast.totalS), r1(base.totalS), ''],
+      ['sink throughput incl. group join (rows/s)', Math.round(rows / fast.totalS), Math.round(rows / base.totalS), ratio(base.totalS, fast.totalS)],
+      ['sink throughput after the first flush (rows/s)', Math.round(fast.steady), Math.round(base.steady), ratio(fast.steady, base.steady)],
+      ['time inside ClickHouse inserts (s)', r1(fast.insertS), r1(base.insertS), ''],
+      ['insert-bound rate: rows / insert time (rows/s)', Math.round(fast.insertBound), Math.round(base.insertBound), ratio(fast.insertBound, base.insertBound)],
+      ['produce rate for the test data (rows/s, acks=1)', Math.round(rows / (produceMs / 1000)), '', ''],
     ] as (string | number)[][],
   };
 }
@@ -158,7 +188,7 @@ export async function benchAnalytics(opts: { rows?: number; sinkRows?: number; o
   const wh = await openWarehouse({ dataDir: dir });
   try {
     await migrate(wh);
-    const sink = await benchSink(wh, opts.sinkRows ?? 500_000, log);
+    const sink = await benchSink(wh, opts.sinkRows ?? 1_000_000, log);
     const q = await benchQueries(wh, opts.rows ?? 10_000_000, log);
     return { name: 'analytics', tables: [sink, q.table], samples: q.samples };
   } finally {
@@ -169,7 +199,7 @@ export async function benchAnalytics(opts: { rows?: number; sinkRows?: number; o
 
 if (require.main === module) {
   const rows = Number(process.env.BENCH_ROWS ?? 10_000_000);
-  benchAnalytics({ rows, sinkRows: Number(process.env.BENCH_SINK_ROWS ?? 500_000), onProgress: (m) => process.stderr.write(`analytics bench: ${m}\n`) }).then(
+  benchAnalytics({ rows, sinkRows: Number(process.env.BENCH_SINK_ROWS ?? 1_000_000), onProgress: (m) => process.stderr.write(`analytics bench: ${m}\n`) }).then(
     (section) => {
       for (const t of section.tables) {
         process.stdout.write(`\n${t.title}\n${t.columns.join(' | ')}\n`);
