@@ -91,46 +91,48 @@ export interface WindowStats { runs: number; compiles: number; executions: numbe
 /** Compiler Explorer-style totals for the last hour, day and week before `atMs`. */
 export async function summary(wh: Warehouse, atMs: number): Promise<Record<'hour' | 'day' | 'week', WindowStats>> {
   const windows = { hour: 3600, day: 86400, week: 7 * 86400 } as const;
-  // Each window reads whole hours from the hourly rollups and only the partial hours at its two
-  // ends from the per-minute tables, so it stays exact to the minute while a week costs
-  // 168 hourly rows instead of 10,080 minutes.
-  const now = 'toDateTime(intDiv({at:Int64}, 1000))';
-  const windowed = (name: string, secs: number, select: string, columns: string, hourTable: string, minuteTable: string) => {
-    const from = `(${now} - ${secs})`;
-    const firstHour = `toStartOfHour(${from} + 3599)`;
-    const lastHour = `toStartOfHour(${now})`;
-    return `(SELECT ${select} FROM (
-        SELECT ${columns} FROM ${hourTable} WHERE minute >= ${firstHour} AND minute < ${lastHour}
-        UNION ALL
-        SELECT ${columns} FROM ${minuteTable}
-        WHERE (minute >= ${from} AND minute < least(${firstHour}, ${now})) OR (minute >= greatest(${lastHour}, ${from}) AND minute < ${now}))) AS ${name}_w`;
-  };
-  const sums = Object.entries(windows)
-    .map(([name, secs]) =>
-      windowed(
-        `${name}_s`, secs,
-        `sum(runs) AS ${name}_runs, sum(compiles) AS ${name}_compiles, sum(executions) AS ${name}_executions, sum(cpu_ms) / 1000 AS ${name}_cpu`,
-        'runs, compiles, executions, cpu_ms', 'usage_per_hour', 'usage_per_minute',
-      ),
-    )
-    .join('\nCROSS JOIN ');
-  const uniques = Object.entries(windows)
-    .map(([name, secs]) =>
-      windowed(
-        `${name}_u`, secs,
-        `uniqCombinedMerge(12)(sessions) AS ${name}_sessions, uniqCombinedMerge(12)(users) AS ${name}_users`,
-        'sessions, users', 'activity_per_hour', 'activity_per_minute',
-      ),
-    )
-    .join('\nCROSS JOIN ');
-  const edits = Object.entries(windows)
-    .map(([name, secs]) => `sumIf(edits, minute >= toDateTime(intDiv({at:Int64}, 1000) - ${secs})) AS ${name}_edits`)
+  // Whole hours come from the hourly rollups and only the partial hours at a window's two ends
+  // from the per-minute tables, so each window stays exact to the minute while a week costs
+  // 168 hourly rows instead of 10,080 minutes. All three windows end now, so one scan of each
+  // table serves them all: a row counts for a window by condition (-If), not by subquery. The
+  // boundaries are computed here and passed as parameters: spelled out as SQL expressions, the
+  // statement grew to 12 KB and planning it cost more than running it.
+  const now = Math.floor(atMs / 1000);
+  const hour = (s: number) => Math.floor(s / 3600) * 3600;
+  const params: Record<string, number> = { now, lastHour: hour(now) };
+  const t = (k: string) => `toDateTime({${k}:UInt32})`;
+  const names = Object.keys(windows) as (keyof typeof windows)[];
+  for (const name of names) {
+    const from = now - windows[name];
+    const firstHour = hour(from + 3599);
+    Object.assign(params, { [`${name}From`]: from, [`${name}FirstHour`]: firstHour, [`${name}HeadEnd`]: Math.min(firstHour, now), [`${name}TailStart`]: Math.max(hour(now), from) });
+  }
+  params.weekStart = now - windows.week;
+  // Which windows a row counts for, as columns computed once per row (planning many -If
+  // conditions cost more than scanning these small tables).
+  const inHours = names.map((n) => `minute >= ${t(`${n}FirstHour`)} AS in_${n}`).join(', ');
+  const inMinutes = names
+    .map((n) => `(minute >= ${t(`${n}From`)} AND minute < ${t(`${n}HeadEnd`)}) OR (minute >= ${t(`${n}TailStart`)}) AS in_${n}`)
     .join(', ');
-  const inWeek = `minute >= toDateTime(intDiv({at:Int64}, 1000) - ${windows.week}) AND minute < toDateTime(intDiv({at:Int64}, 1000))`;
+  const edgeHours = names.map((n) => `toDateTime(${hour(now - windows[n])})`).join(', ');
+  const rows = (columns: string, hourTable: string, minuteTable: string) => `(
+      SELECT ${inHours}, ${columns} FROM ${hourTable} WHERE minute >= ${t('weekFirstHour')} AND minute < ${t('lastHour')}
+      UNION ALL
+      SELECT ${inMinutes}, ${columns} FROM ${minuteTable}
+      WHERE minute >= ${t('weekStart')} AND minute < ${t('now')} AND (minute >= ${t('lastHour')} OR toStartOfHour(minute) IN (${edgeHours})))`;
+  const each = (f: (name: string) => string) => names.map(f).join(',\n    ');
+  const sums = `(SELECT ${each(
+    (n) => `sumIf(runs, in_${n}) AS ${n}_runs, sumIf(compiles, in_${n}) AS ${n}_compiles, sumIf(executions, in_${n}) AS ${n}_executions, sumIf(cpu_ms, in_${n}) / 1000 AS ${n}_cpu`,
+  )} FROM ${rows('runs, compiles, executions, cpu_ms', 'usage_per_hour', 'usage_per_minute')}) AS s`;
+  const uniques = `(SELECT ${each(
+    (n) => `uniqCombinedMergeIf(12)(sessions, in_${n}) AS ${n}_sessions, uniqCombinedMergeIf(12)(users, in_${n}) AS ${n}_users`,
+  )} FROM ${rows('sessions, users', 'activity_per_hour', 'activity_per_minute')}) AS u`;
+  const edits = names.map((n) => `sumIf(edits, minute >= ${t(`${n}From`)}) AS ${n}_edits`).join(', ');
   // One statement: the engine plans the three parts together and the per-query overhead is paid once.
   const [row] = await wh.query<Record<string, string | number>>(
-    `SELECT * FROM ${sums}\nCROSS JOIN ${uniques}\nCROSS JOIN (SELECT ${edits} FROM edits_per_minute WHERE ${inWeek}) AS e`,
-    { at: atMs },
+    `SELECT * FROM ${sums}\nCROSS JOIN ${uniques}
+CROSS JOIN (SELECT ${edits} FROM edits_per_minute WHERE minute >= ${t('weekStart')} AND minute < ${t('now')}) AS e`,
+    params,
   );
   const pick = (name: string): WindowStats => ({
     runs: Number(row?.[`${name}_runs`] ?? 0),
