@@ -5,5 +5,6 @@ export { createDashboardRouter } from './dashboard-router';
 export { openWarehouse, wrapClient, type Warehouse, type WarehouseTarget } from './warehouse';
 export { migrate, migrations } from './migrations';
 export { exportDay, exportFinishedDays, scheduleExport } from './export';
+export { ExportError, type ExportTarget } from './export-target';
 export { analyticsSettings } from './config';
 export { sinkStatus, formatSinkStatus } from '../consumers/sink/status';

@@ -9,6 +9,7 @@ import { createRegistry } from '../topics/registry';
 import { analyticsSettings } from './config';
 import { createDashboardRouter } from './dashboard-router';
 import { scheduleExport, type ExportSchedule } from './export';
+import type { ExportTarget } from './export-target';
 import { runProcess } from '../ops/services/process-main';
 import { migrate } from './migrations';
 import { createStatsRouter } from './stats-router';
@@ -22,7 +23,8 @@ export interface AnalyticsServiceOptions {
   clickhouseDataDir?: string;
   /** false: serve statistics only, without consuming Kafka. */
   sink?: boolean | Partial<Omit<SinkOptions, 'kafka' | 'registry' | 'warehouse'>>;
-  exportDir?: string;
+  /** Where the daily Parquet goes; otherwise EXPORT_DIR or EXPORT_S3_URL. */
+  exportTarget?: ExportTarget;
   exportCron?: string;
   exportEnabled?: boolean;
   env?: NodeJS.ProcessEnv;
@@ -65,7 +67,7 @@ export async function startAnalyticsService(opts: AnalyticsServiceOptions = {}):
   }
 
   const exportEnabled = opts.exportEnabled ?? cfg.exportEnabled;
-  const exports = exportEnabled ? scheduleExport(warehouse, { dir: opts.exportDir ?? cfg.exportDir, cron: opts.exportCron ?? cfg.exportCron, log }) : null;
+  const exports = exportEnabled ? scheduleExport(warehouse, { target: opts.exportTarget ?? cfg.exportTarget, cron: opts.exportCron ?? cfg.exportCron, log }) : null;
 
   const app = express();
   app.disable('x-powered-by');
@@ -86,7 +88,7 @@ export async function startAnalyticsService(opts: AnalyticsServiceOptions = {}):
   const url = `http://${address.includes(':') ? `[${address}]` : address}:${port}`;
   log('analytics service listening', { url });
   // Catch up on days that finished while the service was down.
-  if (exports) exports.runNow().catch((err: Error) => log('export failed', { error: err.message }));
+  if (exports) exports.runNow().catch((err: Error & { code?: string }) => log('export failed', { code: err.code, error: err.message }));
 
   let closing: Promise<void> | null = null;
   return {

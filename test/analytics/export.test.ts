@@ -40,7 +40,7 @@ afterAll(async () => {
 
 describe('Parquet export of finished days', () => {
   it('writes each finished day to year=/month=/day= Parquet that reads back with the same rows', async () => {
-    const days = await exportFinishedDays(wh, dir, { now: NOW, lookbackDays: 7 });
+    const days = await exportFinishedDays(wh, { kind: 'directory', dir }, { now: NOW, lookbackDays: 7 });
     expect(days.map((d) => [d.day, d.rows])).toEqual([['2026-03-12', 120], ['2026-03-14', 80]]);
     expect(parquetFiles()).toEqual(['year=2026/month=03/day=12/runs.parquet', 'year=2026/month=03/day=14/runs.parquet']);
 
@@ -61,7 +61,7 @@ describe('Parquet export of finished days', () => {
 
   it('overwrites a day when it is exported again', async () => {
     await addRuns(D1 + 5000, 5);
-    const again = await exportDay(wh, dir, '2026-03-12');
+    const again = await exportDay(wh, { kind: 'directory', dir }, '2026-03-12');
     expect(again.rows).toBe(125);
     expect(fs.readdirSync(path.dirname(again.file)).sort()).toEqual(['_SUCCESS', 'runs.parquet']);
     const [row] = await wh.query<{ n: string }>(`SELECT count() AS n FROM file('${again.file}', 'Parquet')`);
@@ -70,6 +70,6 @@ describe('Parquet export of finished days', () => {
   });
 
   it('refuses a schedule that is not a cron expression', () => {
-    expect(() => scheduleExport(wh, { dir, cron: 'every day' })).toThrow(/EXPORT_CRON/);
+    expect(() => scheduleExport(wh, { target: { kind: 'directory', dir }, cron: 'every day' })).toThrow(/EXPORT_CRON/);
   });
 });
