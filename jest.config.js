@@ -1,11 +1,14 @@
 // Unit specs live beside their code (*.spec.ts); integration and end-to-end
 // tests live in test/ and use the real broker, registry, ClickHouse and sandbox.
-const transform = { '^.+\\.tsx?$': ['@swc/jest', { jsc: { target: 'es2022' } }] };
+const swc = ['@swc/jest', { jsc: { target: 'es2022' } }];
+// hyparquet (the independent Parquet reader of the S3 export test) ships ES modules only.
+const transform = { '^.+\\.tsx?$': swc, '/node_modules/hyparquet/.+\\.js$': swc };
+const transformIgnorePatterns = ['/node_modules/(?!hyparquet/)'];
 const roots = ['topics', 'producers', 'consumers', 'stream-processors', 'runtimes', 'analytics', 'ops', 'test'];
 module.exports = {
   projects: [
-    { displayName: 'unit', transform, testEnvironment: 'node', roots: roots.map((r) => `<rootDir>/${r}`), testMatch: ['**/*.spec.ts'] },
-    { displayName: 'integration', transform, testEnvironment: 'node', roots: ['<rootDir>/test'], testMatch: ['**/*.test.ts'], slowTestThreshold: 30 },
+    { displayName: 'unit', transform, transformIgnorePatterns, testEnvironment: 'node', roots: roots.map((r) => `<rootDir>/${r}`), testMatch: ['**/*.spec.ts'] },
+    { displayName: 'integration', transform, transformIgnorePatterns, testEnvironment: 'node', roots: ['<rootDir>/test'], testMatch: ['**/*.test.ts'], slowTestThreshold: 30 },
   ],
   testTimeout: 120000,
 };

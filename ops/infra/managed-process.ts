@@ -17,6 +17,8 @@ export interface ManagedProcessSpec {
   healthy: () => Promise<boolean>;
   startTimeoutMs: number;
   prepare?: () => Promise<void>;
+  /** false: stays in our process group, so a Ctrl-C of a test run stops it too. Default true (outlives `conveyor up`). */
+  detached?: boolean;
 }
 
 export class InfraError extends Error {
@@ -96,7 +98,7 @@ export function managedProcess(spec: ManagedProcessSpec) {
       }
       await spec.prepare?.();
       const out = fs.openSync(logFile, 'a');
-      const child = spawn(spec.command, spec.args, { cwd: spec.dir, env: spec.env ?? process.env, detached: true, stdio: ['ignore', out, out] });
+      const child = spawn(spec.command, spec.args, { cwd: spec.dir, env: spec.env ?? process.env, detached: spec.detached ?? true, stdio: ['ignore', out, out] });
       fs.closeSync(out);
       let exit: { code: number | null; signal: string | null } | null = null;
       child.once('exit', (code, signal) => (exit = { code, signal }));
