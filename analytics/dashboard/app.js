@@ -111,7 +111,7 @@
     const el = document.getElementById('lag');
     if (s.state === 'not_running') { el.textContent = 'Sink: not running in this service.'; return; }
     const ch = s.clickhouse && s.clickhouse.up ? 'ClickHouse up' : `ClickHouse unavailable since ${new Date(s.clickhouse.since).toLocaleTimeString()} (${s.clickhouse.lastError})`;
-    el.textContent = `Sink ${s.state}: lag ${fmtNum(s.totalLag)} records · ${ch} · ${fmtNum(s.bufferedRows)} rows buffered`;
+    el.textContent = `Sink ${s.state}: lag ${fmtNum(s.totalLag)} records · ${ch} · ${fmtNum(s.bufferedRows)} rows buffered · ${fmtNum(s.inFlightRows ?? 0)} in flight`;
   }
 
   async function refresh() {

@@ -26,6 +26,23 @@ describe('batcher', () => {
     expect(sizes).toEqual([1, 1, 2]);
   });
 
+  it('when eager, writes the first rows after a quiet spell at once and lets the next block grow meanwhile', async () => {
+    const sizes: number[] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const b = createBatcher({ flushRows: 1000, flushMs: 50, maxWaiters: 100, eagerWhenIdle: true, write: async (_t, rows) => { sizes.push(rows.length); await gate; } });
+    const first = b.add('runs', [{}], src(0, 0, 0));
+    await new Promise((r) => setTimeout(r, 5));
+    expect(sizes).toEqual([1]);
+    const more = [b.add('runs', [{}, {}], src(0, 1, 2)), b.add('runs', [{}], src(1, 0, 0))];
+    await new Promise((r) => setTimeout(r, 5));
+    expect(sizes).toEqual([1]);
+    expect(b.bufferedRows).toBe(3);
+    release();
+    await Promise.all([first, ...more]);
+    expect(sizes).toEqual([1, 3]);
+  });
+
   it('rejects the callers when the write fails, so their offsets are not committed', async () => {
     const b = createBatcher({ flushRows: 1, flushMs: 10, maxWaiters: 1, write: async () => { throw new Error('down'); } });
     await expect(b.add('runs', [{}], src(0, 0, 0))).rejects.toThrow('down');

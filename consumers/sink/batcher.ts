@@ -14,6 +14,12 @@ export interface BatcherOptions<T> {
   /** Flush at once when this many callers wait: no more rows can arrive until they are released. */
   maxWaiters: number;
   write: WriteBlock<T>;
+  /**
+   * Flush at once when nothing has been written for flushMs: the first rows
+   * after a quiet spell (or at start) go out without waiting for a full block,
+   * and later blocks grow while that insert runs. For a pipelined caller.
+   */
+  eagerWhenIdle?: boolean;
 }
 
 interface Waiter { resolve: () => void; reject: (e: Error) => void }
@@ -30,6 +36,8 @@ export function createBatcher<T = object>(opts: BatcherOptions<T>) {
   let buffered = 0;
   let timer: NodeJS.Timeout | null = null;
   let chain: Promise<void> = Promise.resolve();
+  let writing = 0;
+  let lastWriteDone = Number.NEGATIVE_INFINITY;
 
   function flush(): Promise<void> {
     if (timer) clearTimeout(timer);
@@ -40,12 +48,16 @@ export function createBatcher<T = object>(opts: BatcherOptions<T>) {
     pending = new Map();
     waiters = [];
     buffered = 0;
+    writing++;
     chain = chain.then(async () => {
       try {
         for (const [table, { rows, sources }] of blocks) await opts.write(table, rows, tokenOf(table, sources));
         for (const w of released) w.resolve();
       } catch (err) {
         for (const w of released) w.reject(err as Error);
+      } finally {
+        writing--;
+        lastWriteDone = Date.now();
       }
     });
     return chain;
@@ -60,7 +72,8 @@ export function createBatcher<T = object>(opts: BatcherOptions<T>) {
         block.sources.push(source);
         buffered += rows.length;
         waiters.push({ resolve, reject });
-        if (buffered >= opts.flushRows || waiters.length >= opts.maxWaiters) void flush();
+        const idle = opts.eagerWhenIdle && writing === 0 && Date.now() - lastWriteDone >= opts.flushMs;
+        if (idle || buffered >= opts.flushRows || waiters.length >= opts.maxWaiters) void flush();
         else if (!timer) timer = setTimeout(() => void flush(), opts.flushMs);
       });
     },

@@ -165,6 +165,7 @@ export function createSink(o: SinkOptions): Sink {
     flushMs: o.flushMs ?? 1_000,
     // Waiting callers block the fetching only when not pipelined.
     maxWaiters: pipelined ? Number.POSITIVE_INFINITY : concurrency,
+    eagerWhenIdle: pipelined,
     async write(table, items, token) {
       const loaded = (await loadAvro(table, items, token)) ?? (await loadDecoded(table, items, `${token}:rows`));
       st.insertedRows[table] = (st.insertedRows[table] ?? 0) + loaded;
