@@ -8,7 +8,7 @@ import { managedProcess } from './managed-process';
 
 /**
  * A throwaway MinIO (an S3-compatible store, built from source by
- * ops/setup/steps/50-minio.sh) for tests and development: a free loopback
+ * ops/setup/steps/50-test-minio.sh) for tests and development: a free loopback
  * port, a temporary data directory, known root credentials, and the few S3
  * calls a test needs to set up and read back, signed independently of
  * ClickHouse. Never part of `npm start`.

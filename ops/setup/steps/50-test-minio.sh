@@ -10,7 +10,8 @@ dir="$cache/minio-$version"
 if [ ! -f "$dir/.complete" ] || [ "$(cat "$dir/.complete")" != "$version" ]; then
   echo "setup: building MinIO $version from source with go install (first time only, ~6 min on 2 cores)"
   rm -rf "$dir"; mkdir -p "$dir/bin"
-  GOBIN="$dir/bin" GOTOOLCHAIN=local /usr/local/go/bin/go install "github.com/minio/minio@$version"
+  go=$(command -v go || echo /usr/local/go/bin/go)
+  GOBIN="$dir/bin" GOTOOLCHAIN=local "$go" install "github.com/minio/minio@$version"
   "$dir/bin/minio" --version >/dev/null
   echo "$version" > "$dir/.complete"
 fi
