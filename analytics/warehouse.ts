@@ -53,10 +53,28 @@ export async function openWarehouse(target: WarehouseTarget): Promise<Warehouse>
   };
 }
 
-/** Where files for insertFiles wait for ClickHouse to read them: memory-backed when the host has /dev/shm. */
+/**
+ * Where files for insertFiles wait for ClickHouse to read them: memory-backed
+ * when the host has /dev/shm. One directory per process, named by its pid;
+ * those of processes that died without closing are removed here, since files
+ * left in /dev/shm hold memory.
+ */
 function spoolDir(): string {
   const base = fs.existsSync('/dev/shm') ? '/dev/shm' : os.tmpdir();
-  return fs.mkdtempSync(path.join(base, 'conveyor-spool-'));
+  for (const name of fs.readdirSync(base)) {
+    const pid = /^conveyor-spool-(\d+)-/.exec(name)?.[1];
+    if (pid && Number(pid) !== process.pid && !alive(Number(pid))) fs.rmSync(path.join(base, name), { recursive: true, force: true });
+  }
+  return fs.mkdtempSync(path.join(base, `conveyor-spool-${process.pid}-`));
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /**

@@ -23,9 +23,16 @@ export function readSection<S extends Section>(section: S, env: NodeJS.ProcessEn
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const variable = String(issue.path[0] ?? 'environment');
-    throw new ConfigError(variable, `${issue.message} (got ${JSON.stringify(raw[variable])})`);
+    throw new ConfigError(variable, `${issue.message} (got ${shown(variable, raw[variable])})`);
   }
   return parsed.data;
+}
+
+/** The rejected value as an error may show it: never a secret, never credentials inside a URL. */
+export function shown(variable: string, value: string | undefined): string {
+  if (value === undefined) return 'nothing';
+  if (/SECRET|PASSWORD|TOKEN/i.test(variable)) return '[hidden]';
+  return JSON.stringify(value.replace(/(\/\/)[^/@\s]*@/g, '$1[hidden]@'));
 }
 
 /** Helpers that turn an environment string into a typed, bounded value. */

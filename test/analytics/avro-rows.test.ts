@@ -1,4 +1,7 @@
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import avro from 'avsc';
 import { avroInsert, envelopeSchema, type AvroRecord } from '../../analytics/avro-rows';
 import { migrate } from '../../analytics/migrations';
@@ -15,7 +18,13 @@ import { editEvent, runRequest, runResult, tmpDir } from './fixtures';
  */
 let wh: Warehouse;
 let dir: string;
+let staleSpool: string;
 beforeAll(async () => {
+  // Spool files left in /dev/shm by a process that died hold memory: the next warehouse removes them.
+  const dead = spawnSync('true').pid!;
+  staleSpool = path.join(fs.existsSync('/dev/shm') ? '/dev/shm' : os.tmpdir(), `conveyor-spool-${dead}-test`);
+  fs.mkdirSync(staleSpool, { recursive: true });
+  fs.writeFileSync(path.join(staleSpool, 'left-behind.avro'), 'x');
   dir = tmpDir('avro-rows');
   wh = await openWarehouse({ dataDir: dir });
   await migrate(wh);
@@ -53,6 +62,10 @@ async function loadBothWays(table: AnalyticsTable, spec: TopicSpec, records: unk
 }
 
 describe('Avro loaded by ClickHouse equals Avro decoded by the sink', () => {
+  it('the embedded warehouse removed the spool files of a dead process when it opened', () => {
+    expect(fs.existsSync(staleSpool)).toBe(false);
+  });
+
   it('run results: compile and run present or absent, odd strings, clamped values', async () => {
     const records = [
       runResult('res', 0),
