@@ -1,7 +1,13 @@
 import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
 import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import WebSocket from 'ws';
+import { startAnalyticsService } from '../../analytics/service';
+import { commitGroupOffsets, endOffsets } from '../../consumers/sink/offsets';
+import { sinkTopics } from '../../consumers/sink/sink';
 import { EditorClient } from '../../producers/client/editor-client';
 import { serverMessage } from '../../producers/gateway/protocol';
 import { createRoutingTable, DEFAULT_WEIGHTS } from '../../stream-processors/routing/partitioner';
@@ -9,7 +15,7 @@ import { ROUTED_PARTITIONS, requestsTopic, topics } from '../../topics/catalog';
 import { decodeValue } from '../../topics/codec';
 import type { EditEvent, RunRequest } from '../../topics/types';
 import { realInfra } from '../support/infra';
-import { gatewayUrl, postJson, startExecutor, startGateway, stopService, wsUrl } from '../support/stack';
+import { gatewayUrl, postJson, startExecutor, startGateway, stopService, testEnv, wsUrl } from '../support/stack';
 
 let services: Awaited<ReturnType<typeof startExecutor>>[] = [];
 
@@ -329,3 +335,46 @@ describe('Piston-compatible API', () => {
     expect(await closed).toBe(4003);
   });
 });
+
+describe('analytics end to end', () => {
+  it('a run through the gateway reaches ClickHouse via Kafka and the sink, and its statistics answer on the gateway’s address', async () => {
+    const { kafka } = realInfra('pipeline-analytics-test');
+    const group = `e2e-sink-${randomUUID()}`;
+    await commitGroupOffsets(kafka, group, await endOffsets(kafka, sinkTopics()));
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'conveyor-e2e-ch-'));
+    const analytics = await startAnalyticsService({
+      port: Number(new URL(testEnv.ANALYTICS_URL!).port), host: '127.0.0.1', clickhouseDataDir: dir,
+      sink: { groupId: group, flushMs: 200 }, exportEnabled: false, env: { ...process.env, LOG_LEVEL: 'warn' },
+    });
+    try {
+      const from = Date.now() - 60_000;
+      expect((await postJson(`${gatewayUrl}/api/v1/runs`, { language: 'py', code: 'print(6 * 7)' })).json.status).toBe('ok');
+      expect((await postJson(`${gatewayUrl}/api/v1/runs`, { language: 'py', code: 'raise SystemExit(3)' })).json.status).toBe('runtime_error');
+      const counts = async () => {
+        const res = await fetch(`${gatewayUrl}/api/stats/status?groupBy=language&from=${from}&to=${Date.now() + 60_000}`);
+        const body = (await res.json()) as { rows: { group: string; status: string; runs: number }[] };
+        return Object.fromEntries(body.rows.filter((r) => r.group === 'python').map((r) => [r.status, r.runs]));
+      };
+      const seen = await waitUntil(counts, (c) => (c.ok ?? 0) >= 1 && (c.runtime_error ?? 0) >= 1, 30_000);
+      expect(seen.ok).toBeGreaterThanOrEqual(1);
+      const lag = (await (await fetch(`${gatewayUrl}/api/stats/lag`)).json()) as { state: string; insertedRows: Record<string, number>; deadLetters: number };
+      expect(lag).toMatchObject({ state: 'running', deadLetters: 0 });
+      expect(lag.insertedRows.runs).toBeGreaterThanOrEqual(2);
+      expect(lag.insertedRows.run_requests).toBeGreaterThanOrEqual(2);
+    } finally {
+      await analytics.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+async function waitUntil<T>(probe: () => Promise<T>, done: (v: T) => boolean, timeoutMs: number): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  let last: T = await probe();
+  while (!done(last)) {
+    if (Date.now() > end) throw new Error(`timed out; last value ${JSON.stringify(last)}`);
+    await new Promise((r) => setTimeout(r, 250));
+    last = await probe();
+  }
+  return last;
+}
