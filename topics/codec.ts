@@ -30,12 +30,15 @@ export async function createTypedProducer(kafka: Kafka, registry: Registry, conf
   };
 }
 
-/** Decodes a consumed value; returns an error instead of throwing so callers can dead-letter it. */
-export async function decodeValue<T>(registry: Registry, value: Buffer | null): Promise<{ ok: true; value: T } | { ok: false; reason: string }> {
+/**
+ * Decodes a consumed value, into the topic's current schema when given its
+ * spec; returns an error instead of throwing so callers can dead-letter it.
+ */
+export async function decodeValue<T>(registry: Registry, value: Buffer | null, spec?: TopicSpec<T>): Promise<{ ok: true; value: T } | { ok: false; reason: string }> {
   if (!value) return { ok: false, reason: 'The record has no value.' };
   if (value.length < 5 || value[0] !== 0) return { ok: false, reason: 'The value is not in the Confluent wire format (magic byte 0 and a schema id).' };
   try {
-    return { ok: true, value: await registry.decode<T>(value) };
+    return { ok: true, value: await registry.decode<T>(value, spec) };
   } catch (err) {
     return { ok: false, reason: `The value could not be decoded with schema id ${value.readInt32BE(1)}: ${(err as Error).message}` };
   }

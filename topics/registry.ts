@@ -1,4 +1,5 @@
 import { COMPATIBILITY, SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
+import avro from 'avsc';
 import { loadSchema, subjectOf, type TopicSpec } from './catalog';
 
 export type Compatibility = 'BACKWARD' | 'FORWARD' | 'FULL' | 'NONE';
@@ -18,7 +19,14 @@ export class RegistryError extends Error {
 export interface Registry {
   register(spec: TopicSpec, schema?: Record<string, unknown>): Promise<number>;
   encode<T>(spec: TopicSpec<T>, value: T): Promise<Buffer>;
-  decode<T = unknown>(buffer: Buffer): Promise<T>;
+  /**
+   * Decodes a value in the Confluent wire format. With the topic's spec, the
+   * writer's schema is resolved into Conveyor's current one (a field an older
+   * writer lacks takes its default, one a newer writer added is dropped), as
+   * Avro schema resolution prescribes; without it, the value keeps the
+   * writer's shape.
+   */
+  decode<T = unknown>(buffer: Buffer, spec?: TopicSpec<T>): Promise<T>;
   /** The writer schema behind a schema id (cached; ids never change meaning). */
   schemaById(id: number): Promise<Record<string, unknown>>;
   compatibility(subject: string): Promise<Compatibility | null>;
@@ -29,6 +37,26 @@ export function createRegistry({ url, compatibility = 'BACKWARD' }: { url: strin
   const client = new SchemaRegistry({ host: url });
   const ids = new Map<string, number>();
   const byId = new Map<number, Promise<Record<string, unknown>>>();
+  const writers = new Map<number, Promise<avro.Type>>();
+  const readers = new Map<string, avro.Type>();
+  /** Per writer id and reader schema file: the resolver, or null when the two schemas are the same. */
+  const resolvers = new Map<string, avro.Resolver | null>();
+
+  function writerType(id: number): Promise<avro.Type> {
+    let t = writers.get(id);
+    if (!t) {
+      t = registry.schemaById(id).then((schema) => avro.Type.forSchema(schema as avro.Schema));
+      writers.set(id, t);
+      t.catch(() => writers.delete(id));
+    }
+    return t;
+  }
+
+  function readerType(spec: TopicSpec): avro.Type {
+    let t = readers.get(spec.schemaFile);
+    if (!t) readers.set(spec.schemaFile, (t = avro.Type.forSchema(loadSchema(spec) as avro.Schema)));
+    return t;
+  }
 
   async function http(method: string, path: string, body?: unknown): Promise<{ status: number; json: unknown }> {
     let res: Response;
@@ -63,7 +91,7 @@ export function createRegistry({ url, compatibility = 'BACKWARD' }: { url: strin
     }
   }
 
-  return {
+  const registry: Registry = {
     url,
     compatibility: current,
     async register(spec, schema = loadSchema(spec)) {
@@ -90,8 +118,19 @@ export function createRegistry({ url, compatibility = 'BACKWARD' }: { url: strin
       }
       return client.encode(id, value);
     },
-    async decode<T>(buffer: Buffer) {
-      return (await client.decode(buffer)) as T;
+    async decode<T>(buffer: Buffer, spec?: TopicSpec<T>) {
+      if (buffer.length < 5 || buffer[0] !== 0) {
+        throw new RegistryError('schema_unknown', `Message encoded with magic byte ${buffer[0]}, expected 0 and a 4-byte schema id.`);
+      }
+      const id = buffer.readInt32BE(1);
+      const writer = await writerType(id);
+      const payload = buffer.subarray(5);
+      if (!spec) return writer.fromBuffer(payload) as T;
+      const reader = readerType(spec);
+      const key = `${id}/${spec.schemaFile}`;
+      let resolver = resolvers.get(key);
+      if (resolver === undefined) resolvers.set(key, (resolver = reader.equals(writer) ? null : reader.createResolver(writer)));
+      return (resolver ? reader.fromBuffer(payload, resolver) : reader.fromBuffer(payload)) as T;
     },
     schemaById(id) {
       let known = byId.get(id);
@@ -110,4 +149,5 @@ export function createRegistry({ url, compatibility = 'BACKWARD' }: { url: strin
       return known;
     },
   };
+  return registry;
 }

@@ -3,7 +3,7 @@ import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
 import { controlTopic, executorGroupId, requestsTopic, topics } from '../../topics/catalog';
 import { createTypedProducer, decodeValue, type TypedProducer } from '../../topics/codec';
 import type { Registry } from '../../topics/registry';
-import type { DeadLetter, EditEvent, RunControl, RunOutput, RunRequest, RunResultRecord } from '../../topics/types';
+import type { DeadLetter, RunControl, RunOutput, RunRequest, RunResultRecord } from '../../topics/types';
 import type { OutputChunk, RunHandle, RuntimeEngine } from '../../runtimes/types';
 import { createSessionBuffers, type SessionBuffer } from '../../stream-processors/buffers/session-buffers';
 import { readSnapshots } from '../../stream-processors/buffers/snapshot-reader';
@@ -200,7 +200,7 @@ export function createExecutor(deps: ExecutorDeps) {
   }
 
   async function onRequest(partition: number, m: KafkaMessage) {
-    const d = await decodeValue<RunRequest>(registry, m.value);
+    const d = await decodeValue(registry, m.value, requestsTopic(hw));
     if (!d.ok) return deadLetter(reqTopic, partition, m, 'undecodable', d.reason);
     const req = d.value;
     const done = finished.get(req.runId);
@@ -250,7 +250,7 @@ export function createExecutor(deps: ExecutorDeps) {
   async function onEdit(partition: number, m: KafkaMessage) {
     const pending = restoringParts.get(partition);
     if (pending) await pending;
-    const d = await decodeValue<EditEvent>(registry, m.value);
+    const d = await decodeValue(registry, m.value, topics.edits);
     if (!d.ok) {
       await deadLetter(editsTopic, partition, m, 'undecodable', d.reason);
     } else {
@@ -261,7 +261,7 @@ export function createExecutor(deps: ExecutorDeps) {
   }
 
   async function onControl(partition: number, m: KafkaMessage) {
-    const d = await decodeValue<RunControl>(registry, m.value);
+    const d = await decodeValue(registry, m.value, controlTopic(hw));
     if (!d.ok) return deadLetter(ctlTopic, partition, m, 'undecodable', d.reason);
     const c = d.value;
     const state = running.get(c.runId);

@@ -18,14 +18,14 @@ export function sinkTopics(): string[] {
   return [topics.results.name, ...HARDWARE_CLASSES.map((h) => requestsTopic(h).name), topics.edits.name];
 }
 
-/** Conveyor's current schema of the record a table loads: defaults for fields older writers lack. */
+/** The topic whose current schema a table's records are read with (defaults for fields older writers lack). */
+function readerSpec(table: AnalyticsTable): TopicSpec {
+  return table === 'runs' ? topics.results : table === 'edit_activity' ? topics.edits : requestsTopic(HARDWARE_CLASSES[0]!);
+}
 const readers = new Map<AnalyticsTable, AvroRecord>();
 function readerSchema(table: AnalyticsTable): AvroRecord {
   let r = readers.get(table);
-  if (!r) {
-    const spec: TopicSpec = table === 'runs' ? topics.results : table === 'edit_activity' ? topics.edits : requestsTopic(HARDWARE_CLASSES[0]!);
-    readers.set(table, (r = loadSchema(spec) as unknown as AvroRecord));
-  }
+  if (!r) readers.set(table, (r = loadSchema(readerSpec(table)) as unknown as AvroRecord));
   return r;
 }
 
@@ -220,7 +220,7 @@ export function createSink(o: SinkOptions): Sink {
     const rows: object[] = [];
     const dead: DeadLetter[] = [];
     for (const { topic, partition, message } of items) {
-      const d = await decode(message);
+      const d = await decode(message, table);
       if (!d.ok) {
         dead.push(deadLetterOf(message, { topic, partition }, d.code, d.reason, groupId));
         continue;
@@ -269,12 +269,12 @@ export function createSink(o: SinkOptions): Sink {
     return hw;
   }
 
-  async function decode(m: KafkaMessage): Promise<{ ok: true; value: unknown } | { ok: false; code: DeadLetterCode; reason: string }> {
+  async function decode(m: KafkaMessage, table: AnalyticsTable): Promise<{ ok: true; value: unknown } | { ok: false; code: DeadLetterCode; reason: string }> {
     if (!m.value || m.value.length === 0) return { ok: false, code: 'undecodable', reason: 'The record has no value.' };
     let transientFailures = 0;
     for (;;) {
       try {
-        return { ok: true, value: await o.registry.decode(m.value) };
+        return { ok: true, value: await o.registry.decode(m.value, readerSpec(table)) };
       } catch (err) {
         const message = (err as Error).message;
         if (isPermanentDecodeError(err) || ++transientFailures > 5) {

@@ -71,10 +71,10 @@ export function createRunRouter(deps: { kafka: Kafka; registry: Registry; sender
           const replyTo = message.headers?.replyTo?.toString();
           if (replyTo !== undefined && replyTo !== gatewayId) return;
           if (topic === topics.output.name) {
-            const d = await decodeValue<RunOutput>(registry, message.value);
+            const d = await decodeValue(registry, message.value, topics.output);
             if (d.ok && d.value.replyTo === gatewayId) onOutput(d.value);
           } else {
-            const d = await decodeValue<RunResultRecord>(registry, message.value);
+            const d = await decodeValue(registry, message.value, topics.results);
             if (d.ok && d.value.replyTo === gatewayId) onResult(d.value);
           }
         },

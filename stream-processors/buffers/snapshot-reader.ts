@@ -56,7 +56,7 @@ export async function readSnapshots(
           if (!w) return;
           for (const m of batch.messages) {
             if (m.value) {
-              const d = await decodeValue<ProgramSnapshot>(registry, m.value);
+              const d = await decodeValue(registry, m.value, topics.snapshots);
               if (d.ok) {
                 onSnapshot(d.value, batch.partition);
                 records++;

@@ -105,6 +105,21 @@ describe('schema evolution', () => {
     const old = reader.fromBuffer(wire.subarray(5), reader.createResolver(writer)) as Record<string, unknown>;
     expect(old.data).toBe(record.data);
     expect(old).not.toHaveProperty('exitHint');
+    // Conveyor's own consumers do the same when they name the topic.
+    const { exitHint: _hint, ...current } = record;
+    expect(await decodeValue(registry, wire, spec)).toEqual({ ok: true, value: current });
+  });
+
+  it('gives a record written with an older schema the current defaults', async () => {
+    const older = { ...base, fields: base.fields.filter((f) => f.name !== 'replyTo') };
+    const olderId = await registry.register(spec, older);
+    const { replyTo: _dropped, ...record } = sampleRecords().output;
+    const wire = await registry.encode(spec, record as typeof sampleRecords extends () => { output: infer O } ? O : never);
+    expect(wire.readInt32BE(1)).toBe(olderId);
+    expect(await decodeValue(registry, wire, spec)).toEqual({ ok: true, value: { ...record, replyTo: '' } });
+    // Without the topic, the value keeps the writer's shape.
+    const raw = await decodeValue(registry, wire);
+    expect(raw.ok && raw.value).not.toHaveProperty('replyTo');
   });
 
   it('rejects an incompatible change in the registry', async () => {
