@@ -1,9 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { WebSocket } from 'ws';
-import type { Kafka } from 'kafkajs';
-import type { Registry } from '../../topics/registry';
 import type { RunResultRecord } from '../../topics/types';
-import { readSnapshots } from '../../stream-processors/buffers/snapshot-reader';
 import type { BatchingSender } from '../batching-sender';
 import { topics } from '../../topics/catalog';
 import type { Catalog } from './catalog';
@@ -12,16 +9,16 @@ import { clientMessage, describeIssue, type ClientMessage, type ServerMessage } 
 import type { RateLimiter } from './rate-limiter';
 import type { RunService } from './run-service';
 import type { RunListener, RunRouter } from './run-router';
+import type { SessionRecovery } from './session-recovery';
 import type { GatewaySession, SessionStore } from './sessions';
 import type { GatewaySettings } from './settings';
 import { toFiles } from '../../stream-processors/buffers/apply-ops';
 
 export interface EditorSocketDeps {
-  kafka: Kafka;
-  registry: Registry;
   sender: BatchingSender;
   catalog: Catalog;
   sessions: SessionStore;
+  recovery: SessionRecovery;
   runs: RunService;
   router: RunRouter;
   limiter: RateLimiter;
@@ -66,12 +63,11 @@ export function handleEditorSocket(ws: WebSocket, client: string, deps: EditorSo
 
   /** A session this gateway does not hold (restart, other gateway): rebuild it from the snapshot changelog. */
   async function recover(sessionId: string): Promise<GatewaySession | undefined> {
-    let found: import('../../topics/types').ProgramSnapshot | undefined;
-    const all = Array.from({ length: topics.snapshots.partitions }, (_, i) => i);
-    await readSnapshots(deps.kafka, deps.registry, all, (s) => {
-      if (s.sessionId === sessionId && (!found || s.version > found.version)) found = s;
-    });
+    const found = await deps.recovery.find(sessionId);
     if (!found) return undefined;
+    // Another lookup of the same session may have rebuilt it meanwhile.
+    const held = sessions.get(sessionId);
+    if (held) return held;
     const runtime = catalog.resolve(found.language, undefined, found.dependencySet, found.hardwareClass);
     return sessions.open(found.userId, runtime, found.files, found.sessionId, found.version).session;
   }

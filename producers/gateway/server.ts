@@ -11,6 +11,7 @@ import { createRoutingTable } from '../../stream-processors/routing/partitioner'
 import { createBatchingSender } from '../batching-sender';
 import type { Catalog } from './catalog';
 import { handleEditorSocket } from './editor-socket';
+import { createSessionRecovery, scanAllPartitions } from './session-recovery';
 import { ApiError } from './errors';
 import { createGatewayMetrics } from './metrics';
 import { handlePistonConnect, pistonApi } from './piston-api';
@@ -44,6 +45,7 @@ export function createGateway(deps: GatewayDeps) {
   const limiter = createRateLimiter();
   const routing = createRoutingTable(ROUTED_PARTITIONS, settings.ROUTING_WEIGHTS);
   const sessions = createSessionStore({ routing, settings });
+  const recovery = createSessionRecovery(scanAllPartitions(kafka, registry), { onScan: (n) => metrics.snapshotScan(n) });
   const presence = createExecutorPresence(kafka, [...HARDWARE_CLASSES]);
   let producer: TypedProducer;
   let server: http.Server;
@@ -120,7 +122,7 @@ export function createGateway(deps: GatewayDeps) {
           const kind = path === '/ws/editor' ? 'editor' : 'piston';
           metrics.sockets.inc({ kind });
           ws.on('close', () => metrics.sockets.dec({ kind }));
-          if (kind === 'editor') handleEditorSocket(ws, client, { kafka, registry, sender, catalog, sessions, runs, router, limiter, settings, metrics });
+          if (kind === 'editor') handleEditorSocket(ws, client, { sender, catalog, sessions, recovery, runs, router, limiter, settings, metrics });
           else handlePistonConnect(ws, client, { catalog, runs, router, settings });
         });
       });

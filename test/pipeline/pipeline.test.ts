@@ -122,9 +122,11 @@ describe('editor sessions over WebSocket', () => {
 });
 
 describe('several gateways', () => {
+  beforeAll(async () => {
+    services.push(await startGateway({ GATEWAY_PORT: '18081' }));
+  }, 60_000);
+
   it('brings each run’s output and result back to the gateway that sent it', async () => {
-    const second = await startGateway({ GATEWAY_PORT: '18081' });
-    services.push(second);
     const clients = await Promise.all([EditorClient.connect(wsUrl), EditorClient.connect('ws://127.0.0.1:18081/ws/editor')]);
     await Promise.all(clients.map((c, i) => c.open('python', `print("from gateway ${i}")\n`)));
     // Runs of one client go one after the other; the two gateways work at the same time.
@@ -136,6 +138,39 @@ describe('several gateways', () => {
     // Nobody received another gateway's results.
     for (const c of clients) expect(c.messages.filter((m) => m.type === 'result')).toHaveLength(2);
     clients.forEach((c) => c.close());
+  });
+
+  it('resumes sessions opened on another gateway from the snapshot changelog, a burst of them with one or two scans', async () => {
+    const texts = Array.from({ length: 6 }, (_, i) => `print("moved ${i} ${randomUUID()}")\n`);
+    const owners = await Promise.all(texts.map(() => EditorClient.connect(wsUrl)));
+    const ids = (await Promise.all(owners.map((c, i) => c.open('python', texts[i]!)))).map((m) => m.sessionId as string);
+    owners.forEach((c) => c.close());
+    const other = 'ws://127.0.0.1:18081/ws/editor';
+    const resume = async (sessionId: string) => {
+      const c = await EditorClient.connect(other);
+      c.send({ type: 'resume', sessionId, version: 1 });
+      const m = await c.next((x) => x.type === 'opened' || x.type === 'error');
+      c.close();
+      return m;
+    };
+    // The executors checkpoint every SNAPSHOT_INTERVAL_MS: wait until the last session is in the changelog.
+    const deadline = Date.now() + 20_000;
+    let probe = await resume(ids[5]!);
+    while (probe.type !== 'opened' && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 500));
+      probe = await resume(ids[5]!);
+    }
+    expect(probe).toMatchObject({ type: 'opened', sessionId: ids[5], resumed: true });
+    const scans = async () => Number(/conveyor_snapshot_scans_total (\d+)/.exec(await (await fetch('http://127.0.0.1:18081/metrics')).text())?.[1]);
+    const before = await scans();
+    const burst = await Promise.all(ids.slice(0, 5).map(resume));
+    burst.forEach((m, i) => {
+      expect(m).toMatchObject({ type: 'opened', sessionId: ids[i], resumed: true, language: 'python' });
+      expect((m.files as { content: string }[])[0]!.content).toBe(texts[i]);
+    });
+    expect((await scans()) - before).toBeLessThanOrEqual(2);
+    // A session nobody opened is refused with a code, not hung.
+    expect(await resume(`s-${randomUUID()}`)).toMatchObject({ type: 'error', code: 'unknown_session' });
   });
 });
 
