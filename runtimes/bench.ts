@@ -80,10 +80,11 @@ function bare(c: Case, dir: string): number | null {
   return res.status === 0 ? ms : null;
 }
 
-export async function benchRuntimes(opts: { iterations?: number; onProgress?: (msg: string) => void } = {}): Promise<BenchSection> {
+export async function benchRuntimes(opts: { iterations?: number; only?: string[]; onProgress?: (msg: string) => void } = {}): Promise<BenchSection> {
   const n = opts.iterations ?? 20;
   const progress = opts.onProgress ?? (() => undefined);
   const engine = createRuntimeEngine({ poolSize: 2 });
+  const chosen = (c: (typeof CASES)[number]) => !opts.only || opts.only.includes(c.label ?? c.language) || opts.only.includes(c.language);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'conveyor-bench-'));
   const samples: Record<string, number[]> = {};
   const latency: (string | number)[][] = [];
@@ -93,6 +94,7 @@ export async function benchRuntimes(opts: { iterations?: number; onProgress?: (m
     await engine.warm();
     for (const c of CASES) {
       const label = c.label ?? c.language;
+      if (!chosen(c)) continue;
       const iters = c.slow ? Math.max(3, Math.ceil(n / 5)) : n;
       const compiled = !['python', 'javascript', 'typescript'].includes(c.language);
       progress(`${label}: ${iters} runs through the engine and ${iters} bare`);
@@ -129,7 +131,7 @@ export async function benchRuntimes(opts: { iterations?: number; onProgress?: (m
     }
 
     const throughput: (string | number)[][] = [];
-    for (const c of [CASES[0]!, CASES[2]!, CASES[5]!]) {
+    for (const c of [CASES[0]!, CASES[2]!, CASES[5]!].filter(chosen)) {
       const label = c.label ?? c.language;
       const fixed = specFor(c, 'throughput');
       const total = Math.max(20, n * 3);
@@ -178,8 +180,10 @@ function printTable(t: BenchSection['tables'][number]): void {
 }
 
 if (require.main === module) {
+  // npx tsx runtimes/bench.ts [iterations] [language,language…]
   const iterations = Number(process.argv[2] ?? 20);
-  benchRuntimes({ iterations, onProgress: (m) => console.error(`bench: ${m}`) })
+  const only = process.argv[3]?.split(',');
+  benchRuntimes({ iterations, only, onProgress: (m) => console.error(`bench: ${m}`) })
     .then((s) => s.tables.forEach(printTable))
     .catch((e) => {
       console.error(e);

@@ -187,13 +187,14 @@ export const LANGUAGES: LanguageDef[] = [
     toolchains: {
       x86_64: {
         id: 'openjdk-17',
-        compile: ['/usr/lib/jvm/java-17-openjdk-amd64/bin/javac', '-J-XX:+UseSerialGC', '-J-XX:TieredStopAtLevel=1', '-J-Xshare:auto', '-J-Xss4m', '-encoding', 'UTF-8', '{flags}', '-d', '{out}', '{sources}'],
+        compile: ['/usr/lib/jvm/java-17-openjdk-amd64/bin/javac', '-J-XX:+UseSerialGC', '-J-XX:TieredStopAtLevel=1', '-J-Xshare:auto', '-J-XX:SharedArchiveFile=/deps/javac.jsa', '-J-Xss4m', '-encoding', 'UTF-8', '{flags}', '-d', '{out}', '{sources}'],
         run: ['/usr/lib/jvm/java-17-openjdk-amd64/bin/java', '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1', '-Xshare:auto', '-Xss64m', '-cp', '{prog}', '{mainClass}', '{args}'],
       },
     },
     defaultFlags: [],
     flagAllow: ['-g', '-nowarn', '-Xlint', /^-Xlint:[a-z,-]+$/, '-deprecation'],
-    dependencySets: [{ name: 'java-17-std' }],
+    // The set holds javac's class data archive (ops/setup/steps/40-depsets.sh).
+    dependencySets: [{ name: 'java-17-std', depsDir: 'java-17-std' }],
     binds: [
       ['/usr/lib/jvm', '/usr/lib/jvm'],
       ['/etc/java-17-openjdk', '/etc/java-17-openjdk'],
