@@ -23,9 +23,14 @@ const hello: [string, string, string, string, string][] = [
 
 describe('hello world', () => {
   it.each(hello)('runs %s with %s', async (language, dependencySet, file, code, expected) => {
-    const r = await engine.execute(spec(language, file, code, { dependencySet }));
+    // A comment unique to this run: a real compile, never a compile-cache hit.
+    const nonce = `${language === 'python' ? '#' : '//'} ${process.pid}-${Date.now()}`;
+    const r = await engine.execute(spec(language, file, `${code}\n${nonce}\n`, { dependencySet }));
     expect({ status: r.status, stdout: r.run?.stdout, stderr: r.run?.stderr }).toEqual({ status: 'ok', stdout: expected, stderr: '' });
     expect(r.dependencySet).toBe(dependencySet);
+    // A correct program compiles silently: toolchain notices would reach every user's output.
+    expect(r.cacheHit).toBe(false);
+    expect(r.compile?.stderr ?? '').toBe('');
     expect(r.run!.exitCode).toBe(0);
     expect(r.run!.wallMs).toBeGreaterThan(0);
     expect(r.run!.peakMemoryBytes).toBeGreaterThan(0);
