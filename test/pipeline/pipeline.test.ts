@@ -163,7 +163,11 @@ describe('several gateways', () => {
     expect(probe).toMatchObject({ type: 'opened', sessionId: ids[5], resumed: true });
     const scans = async () => Number(/conveyor_snapshot_scans_total (\d+)/.exec(await (await fetch('http://127.0.0.1:18081/metrics')).text())?.[1]);
     const before = await scans();
-    const burst = await Promise.all(ids.slice(0, 5).map(resume));
+    // Connected first, then all resumes sent at once: a burst like reconnects after a gateway restart.
+    const conns = await Promise.all(ids.slice(0, 5).map(() => EditorClient.connect(other)));
+    conns.forEach((c, i) => c.send({ type: 'resume', sessionId: ids[i], version: 1 }));
+    const burst = await Promise.all(conns.map((c) => c.next((x) => x.type === 'opened' || x.type === 'error')));
+    conns.forEach((c) => c.close());
     burst.forEach((m, i) => {
       expect(m).toMatchObject({ type: 'opened', sessionId: ids[i], resumed: true, language: 'python' });
       expect((m.files as { content: string }[])[0]!.content).toBe(texts[i]);
