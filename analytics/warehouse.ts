@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { openChdb, openClickHouse } from '../ops/infra/clickhouse';
+import { pidAlive } from '../ops/infra/managed-process';
 
 /**
  * The analytics store as the rest of Conveyor sees it: parameterised queries,
@@ -63,18 +64,9 @@ function spoolDir(): string {
   const base = fs.existsSync('/dev/shm') ? '/dev/shm' : os.tmpdir();
   for (const name of fs.readdirSync(base)) {
     const pid = /^conveyor-spool-(\d+)-/.exec(name)?.[1];
-    if (pid && Number(pid) !== process.pid && !alive(Number(pid))) fs.rmSync(path.join(base, name), { recursive: true, force: true });
+    if (pid && Number(pid) !== process.pid && !pidAlive(Number(pid))) fs.rmSync(path.join(base, name), { recursive: true, force: true });
   }
   return fs.mkdtempSync(path.join(base, `conveyor-spool-${process.pid}-`));
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /**

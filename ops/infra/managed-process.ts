@@ -38,12 +38,13 @@ export function logTail(file: string, lines = 30): string {
   }
 }
 
-function alive(pid: number): boolean {
+/** Whether a process exists (one we may not signal still counts). */
+export function pidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
-  } catch {
-    return false;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
@@ -61,7 +62,7 @@ export function managedProcess(spec: ManagedProcessSpec) {
     } catch {
       return null;
     }
-    if (!pid || !alive(pid)) return null;
+    if (!pid || !pidAlive(pid)) return null;
     try {
       const cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
       if (!cmdline.includes(spec.dir)) return null;
@@ -146,9 +147,9 @@ export function managedProcess(spec: ManagedProcessSpec) {
       };
       signalGroup('SIGTERM');
       const until = Date.now() + graceMs;
-      while (alive(pid) && Date.now() < until) await sleep(100);
-      if (alive(pid)) signalGroup('SIGKILL');
-      while (alive(pid)) await sleep(50);
+      while (pidAlive(pid) && Date.now() < until) await sleep(100);
+      if (pidAlive(pid)) signalGroup('SIGKILL');
+      while (pidAlive(pid)) await sleep(50);
       fs.rmSync(pidFile, { force: true });
       return true;
     },
