@@ -1,4 +1,5 @@
-import type { AnalyticsTable } from './rows';
+import { loadSchema } from '../topics/catalog';
+import { specOf, type AnalyticsTable } from './rows';
 
 /**
  * The same rows as rows.ts, built by ClickHouse from Avro instead of by
@@ -98,9 +99,8 @@ const U16 = (e: string) => `toUInt16(least(65535, greatest(0, ${e})))`;
 const ms = (f: string) => `toUnixTimestamp64Milli(${f})`;
 
 /** Column expressions per table; {field} and {record.field} name Avro fields. */
-const templates: Record<AnalyticsTable, { record: string; columns: [string, string][] }> = {
+const templates: Record<AnalyticsTable, { columns: [string, string][] }> = {
   runs: {
-    record: 'dev.conveyor.RunResult',
     columns: [
       ['run_id', '{runId}'],
       ['session_id', '{sessionId}'],
@@ -134,7 +134,6 @@ const templates: Record<AnalyticsTable, { record: string; columns: [string, stri
     ],
   },
   run_requests: {
-    record: 'dev.conveyor.RunRequest',
     columns: [
       ['run_id', '{runId}'],
       ['session_id', '{sessionId}'],
@@ -153,7 +152,6 @@ const templates: Record<AnalyticsTable, { record: string; columns: [string, stri
     ],
   },
   edit_activity: {
-    record: 'dev.conveyor.EditEvent',
     columns: [
       ['event_id', '{eventId}'],
       ['session_id', '{sessionId}'],
@@ -181,20 +179,28 @@ const timestampFields: Record<AnalyticsTable, string[]> = {
   edit_activity: ['timestampMs'],
 };
 
+/** Conveyor's current schema of the records a table loads: defaults for fields older writers lack. */
+const readers = new Map<AnalyticsTable, AvroRecord>();
+export function readerSchema(table: AnalyticsTable): AvroRecord {
+  let r = readers.get(table);
+  if (!r) readers.set(table, (r = loadSchema(specOf(table)) as unknown as AvroRecord));
+  return r;
+}
+
 /** The record type a table loads, by Avro full name. */
-export const recordOf = (table: AnalyticsTable) => templates[table].record;
+export const recordOf = (table: AnalyticsTable) => fullName(readerSchema(table));
 
 /**
  * SELECT list (and WHERE clause) turning one envelope file (writer schema `writer`) into rows of
- * `table`, with `reader` (Conveyor's current schema) supplying defaults for
- * fields the writer lacks. The origin topic comes in as a query parameter.
+ * `table`, with Conveyor's current schema supplying defaults for fields the
+ * writer lacks. The origin topic comes in as a query parameter.
  * Throws UnsupportedSchema when the writer cannot be read this way.
  */
-export function selectList(table: AnalyticsTable, writer: AvroRecord, reader: AvroRecord, topicParam: string): { columns: string; where: string } {
+export function selectList(table: AnalyticsTable, writer: AvroRecord, topicParam: string): { columns: string; where: string } {
   const t = templates[table];
-  if (fullName(writer) !== t.record) throw new UnsupportedSchema(`${table} loads ${t.record}, not ${fullName(writer)}`);
+  if (fullName(writer) !== recordOf(table)) throw new UnsupportedSchema(`${table} loads ${recordOf(table)}, not ${fullName(writer)}`);
   const fields = new Map(writer.fields.map((f) => [f.name, f]));
-  const defaults = new Map(reader.fields.map((f) => [f.name, f]));
+  const defaults = new Map(readerSchema(table).fields.map((f) => [f.name, f]));
   const named = new Map<string, AvroRecord>();
   const collect = (ty: AvroType): void => {
     if (Array.isArray(ty)) return ty.forEach(collect);
@@ -237,11 +243,11 @@ export interface AvroSource { writer: AvroRecord; topic: string }
  * never split over inserts and the sink's per-partition high-water mark stays
  * exact. File paths are left as {file<i>:String} parameters for the caller.
  */
-export function avroInsert(table: AnalyticsTable, sources: AvroSource[], reader: AvroRecord): { sql: string; params: Record<string, string> } {
+export function avroInsert(table: AnalyticsTable, sources: AvroSource[]): { sql: string; params: Record<string, string> } {
   const params: Record<string, string> = {};
   const names = [...templates[table].columns.map(([c]) => c), 'kafka_topic', 'kafka_partition', 'kafka_offset'];
   const parts = sources.map((s, i) => {
-    const { columns, where } = selectList(table, s.writer, reader, `topic${i}`);
+    const { columns, where } = selectList(table, s.writer, `topic${i}`);
     params[`structure${i}`] = structureOf(s.writer);
     params[`topic${i}`] = s.topic;
     return `SELECT ${columns}\nFROM file({file${i}:String}, 'Avro', {structure${i}:String})\nWHERE ${where}`;

@@ -1,3 +1,4 @@
+import { HARDWARE_CLASSES, requestsTopic, topics, type TopicSpec } from '../topics/catalog';
 import type { EditEvent, RunRequest, RunResultRecord } from '../topics/types';
 
 /**
@@ -122,6 +123,11 @@ export function tableOf(name: string): AnalyticsTable | null {
   if (topic.startsWith('runs.requests.')) return 'run_requests';
   if (topic === 'editor.edits') return 'edit_activity';
   return null;
+}
+
+/** The topic whose current schema a table's records are read with (all runs.requests.* share one). */
+export function specOf(table: AnalyticsTable): TopicSpec {
+  return table === 'runs' ? topics.results : table === 'edit_activity' ? topics.edits : requestsTopic(HARDWARE_CLASSES[0]!);
 }
 
 export function toRow(table: AnalyticsTable, record: unknown, o: Origin): object {

@@ -1,10 +1,10 @@
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
-import { HARDWARE_CLASSES, loadSchema, requestsTopic, topics, type TopicSpec } from '../../topics/catalog';
+import { HARDWARE_CLASSES, requestsTopic, topics } from '../../topics/catalog';
 import { RegistryError, type Registry } from '../../topics/registry';
 import type { DeadLetter } from '../../topics/types';
 import { AvroContainer } from './avro-container';
 import { avroInsert, envelopeSchema, fullName, recordOf, UnsupportedSchema, type AvroRecord } from '../../analytics/avro-rows';
-import { tableOf, toRow, type AnalyticsTable } from '../../analytics/rows';
+import { specOf, tableOf, toRow, type AnalyticsTable } from '../../analytics/rows';
 import type { Warehouse } from '../../analytics/warehouse';
 import { createBatcher } from './batcher';
 import { deadLetterOf, isDataError, isPermanentDecodeError, type DeadLetterCode } from './dead-letter';
@@ -16,17 +16,6 @@ export const SINK_GROUP = 'conveyor-sink';
 
 export function sinkTopics(): string[] {
   return [topics.results.name, ...HARDWARE_CLASSES.map((h) => requestsTopic(h).name), topics.edits.name];
-}
-
-/** The topic whose current schema a table's records are read with (defaults for fields older writers lack). */
-function readerSpec(table: AnalyticsTable): TopicSpec {
-  return table === 'runs' ? topics.results : table === 'edit_activity' ? topics.edits : requestsTopic(HARDWARE_CLASSES[0]!);
-}
-const readers = new Map<AnalyticsTable, AvroRecord>();
-function readerSchema(table: AnalyticsTable): AvroRecord {
-  let r = readers.get(table);
-  if (!r) readers.set(table, (r = loadSchema(readerSpec(table)) as unknown as AvroRecord));
-  return r;
 }
 
 export interface SinkOptions {
@@ -199,7 +188,7 @@ export function createSink(o: SinkOptions): Sink {
         sources.push({ writer, topic: g.topic });
         files.push(g.container.toBuffer(envelopeSchema(writer)));
       }
-      statement = avroInsert(table, sources, readerSchema(table));
+      statement = avroInsert(table, sources);
     } catch (err) {
       if (!(err instanceof UnsupportedSchema)) throw err;
       log('block takes the decoding path', { table, reason: err.message });
@@ -274,7 +263,7 @@ export function createSink(o: SinkOptions): Sink {
     let transientFailures = 0;
     for (;;) {
       try {
-        return { ok: true, value: await o.registry.decode(m.value, readerSpec(table)) };
+        return { ok: true, value: await o.registry.decode(m.value, specOf(table)) };
       } catch (err) {
         const message = (err as Error).message;
         if (isPermanentDecodeError(err) || ++transientFailures > 5) {

@@ -49,7 +49,7 @@ async function loadBothWays(table: AnalyticsTable, spec: TopicSpec, records: unk
     container.add(1000 + i, 3, bytes);
     rows.push(toRow(table, readerType.fromBuffer(bytes, resolver), { topic: 'via-js', partition: 3, offset: 1000 + i }));
   });
-  const { sql, params } = avroInsert(table, [{ writer, topic: 'via-clickhouse' }], reader);
+  const { sql, params } = avroInsert(table, [{ writer, topic: 'via-clickhouse' }]);
   await wh.insertFiles!(sql, params, [container.toBuffer(envelopeSchema(writer))], { token: `t-${Math.random()}` });
   await wh.insert(table, rows, { token: `j-${Math.random()}` });
   const prefix = String((records[0] as Record<string, unknown>)[table === 'edit_activity' ? 'eventId' : 'runId']).split('-')[0]!;
