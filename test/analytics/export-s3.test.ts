@@ -4,11 +4,10 @@ import { analyticsSettings } from '../../analytics/config';
 import { exportDay, exportFinishedDays } from '../../analytics/export';
 import { ExportError, type ExportTarget, type S3Target } from '../../analytics/export-target';
 import { migrate } from '../../analytics/migrations';
-import { runRow } from '../../analytics/rows';
 import { openWarehouse, type Warehouse } from '../../analytics/warehouse';
 import { Secret } from '../../ops/config/secret';
 import { startMinio, type MinioServer } from '../../ops/infra/minio';
-import { runResult, tmpDir } from './fixtures';
+import { insertRuns, tmpDir } from './fixtures';
 
 // The export is written by ClickHouse's s3() to a real MinIO and read back
 // without ClickHouse: objects listed over the S3 API, Parquet decoded by hyparquet.
@@ -23,9 +22,8 @@ let target: S3Target;
 let seq = 0;
 
 async function addRuns(at: number, n: number): Promise<void> {
-  const rows = [];
-  for (let i = 0; i < n; i++, seq++) rows.push(runRow(runResult('s3', seq, { at: at + i }), { topic: 'runs.results', partition: 0, offset: seq }));
-  await wh.insert('runs', rows);
+  await insertRuns(wh, 's3', at, n, seq);
+  seq += n;
 }
 
 async function sourceCounts(): Promise<Record<string, number>> {

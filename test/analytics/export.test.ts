@@ -2,9 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { exportDay, exportFinishedDays, scheduleExport } from '../../analytics/export';
 import { migrate } from '../../analytics/migrations';
-import { runRow } from '../../analytics/rows';
 import { openWarehouse, type Warehouse } from '../../analytics/warehouse';
-import { runResult, tmpDir } from './fixtures';
+import { insertRuns, tmpDir } from './fixtures';
 
 const NOW = Date.UTC(2026, 2, 15, 9, 30);
 const D1 = Date.UTC(2026, 2, 12, 10);
@@ -14,9 +13,8 @@ let dir: string;
 let seq = 0;
 
 async function addRuns(at: number, n: number): Promise<void> {
-  const rows = [];
-  for (let i = 0; i < n; i++, seq++) rows.push(runRow(runResult('ex', seq, { at: at + i }), { topic: 'runs.results', partition: 0, offset: seq }));
-  await wh.insert('runs', rows);
+  await insertRuns(wh, 'ex', at, n, seq);
+  seq += n;
 }
 
 function parquetFiles(): string[] {

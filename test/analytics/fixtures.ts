@@ -2,6 +2,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Kafka } from 'kafkajs';
+import { runRow } from '../../analytics/rows';
+import type { Warehouse } from '../../analytics/warehouse';
 import { commitGroupOffsets, endOffsets, type GroupOffsets } from '../../consumers/sink/offsets';
 import type { EditEvent, RunRequest, RunResultRecord, RunStatusValue } from '../../topics/types';
 
@@ -46,6 +48,13 @@ export function runResult(prefix: string, i: number, { at = Date.now(), ...o }: 
     outputChunks: 0,
     ...o,
   };
+}
+
+/** Loads n runs requested 1 ms apart from `at` straight into `runs`, numbered (and offset) from `first`. */
+export async function insertRuns(wh: Warehouse, prefix: string, at: number, n: number, first: number): Promise<void> {
+  const rows = [];
+  for (let i = 0; i < n; i++) rows.push(runRow(runResult(prefix, first + i, { at: at + i }), { topic: 'runs.results', partition: 0, offset: first + i }));
+  await wh.insert('runs', rows);
 }
 
 function stage(status: RunStatusValue, wallMs: number, cpuMs: number) {
