@@ -38,9 +38,8 @@ export function createRegistry({ url, compatibility = 'BACKWARD' }: { url: strin
   const ids = new Map<string, number>();
   const byId = new Map<number, Promise<Record<string, unknown>>>();
   const writers = new Map<number, Promise<avro.Type>>();
-  const readers = new Map<string, avro.Type>();
-  /** Per writer id and reader schema file: the resolver, or null when the two schemas are the same. */
-  const resolvers = new Map<string, avro.Resolver | null>();
+  /** Per reader schema file: its type, and per writer id the resolver into it (null: the same schema). */
+  const readers = new Map<string, { type: avro.Type; resolvers: Map<number, avro.Resolver | null> }>();
 
   function writerType(id: number): Promise<avro.Type> {
     let t = writers.get(id);
@@ -52,10 +51,10 @@ export function createRegistry({ url, compatibility = 'BACKWARD' }: { url: strin
     return t;
   }
 
-  function readerType(spec: TopicSpec): avro.Type {
-    let t = readers.get(spec.schemaFile);
-    if (!t) readers.set(spec.schemaFile, (t = avro.Type.forSchema(loadSchema(spec) as avro.Schema)));
-    return t;
+  function readerOf(spec: TopicSpec) {
+    let r = readers.get(spec.schemaFile);
+    if (!r) readers.set(spec.schemaFile, (r = { type: avro.Type.forSchema(loadSchema(spec) as avro.Schema), resolvers: new Map() }));
+    return r;
   }
 
   async function http(method: string, path: string, body?: unknown): Promise<{ status: number; json: unknown }> {
@@ -126,10 +125,9 @@ export function createRegistry({ url, compatibility = 'BACKWARD' }: { url: strin
       const writer = await writerType(id);
       const payload = buffer.subarray(5);
       if (!spec) return writer.fromBuffer(payload) as T;
-      const reader = readerType(spec);
-      const key = `${id}/${spec.schemaFile}`;
-      let resolver = resolvers.get(key);
-      if (resolver === undefined) resolvers.set(key, (resolver = reader.equals(writer) ? null : reader.createResolver(writer)));
+      const { type: reader, resolvers } = readerOf(spec);
+      let resolver = resolvers.get(id);
+      if (resolver === undefined) resolvers.set(id, (resolver = reader.equals(writer) ? null : reader.createResolver(writer)));
       return (resolver ? reader.fromBuffer(payload, resolver) : reader.fromBuffer(payload)) as T;
     },
     schemaById(id) {
