@@ -1,6 +1,6 @@
 import type { Kafka, Producer, ProducerConfig, IHeaders, CompressionTypes } from 'kafkajs';
 import type { TopicSpec } from './catalog';
-import type { Registry } from './registry';
+import { schemaIdOf, type Registry } from './registry';
 
 export interface OutgoingRecord<T> { key: string; value: T; partition?: number; headers?: IHeaders }
 
@@ -36,10 +36,11 @@ export async function createTypedProducer(kafka: Kafka, registry: Registry, conf
  */
 export async function decodeValue<T>(registry: Registry, value: Buffer | null, spec?: TopicSpec<T>): Promise<{ ok: true; value: T } | { ok: false; reason: string }> {
   if (!value) return { ok: false, reason: 'The record has no value.' };
-  if (value.length < 5 || value[0] !== 0) return { ok: false, reason: 'The value is not in the Confluent wire format (magic byte 0 and a schema id).' };
+  const id = schemaIdOf(value);
+  if (id === null) return { ok: false, reason: 'The value is not in the Confluent wire format (magic byte 0 and a schema id).' };
   try {
     return { ok: true, value: await registry.decode<T>(value, spec) };
   } catch (err) {
-    return { ok: false, reason: `The value could not be decoded with schema id ${value.readInt32BE(1)}: ${(err as Error).message}` };
+    return { ok: false, reason: `The value could not be decoded with schema id ${id}: ${(err as Error).message}` };
   }
 }

@@ -33,6 +33,11 @@ export interface Registry {
   readonly url: string;
 }
 
+/** The schema id of a value in the Confluent wire format (magic byte 0, 4-byte id, Avro body), or null if it is not one. */
+export function schemaIdOf(value: Buffer | null | undefined): number | null {
+  return value && value.length >= 5 && value[0] === 0 ? value.readInt32BE(1) : null;
+}
+
 export function createRegistry({ url, compatibility = 'BACKWARD' }: { url: string; compatibility?: Compatibility }): Registry {
   const client = new SchemaRegistry({ host: url });
   const ids = new Map<string, number>();
@@ -118,10 +123,8 @@ export function createRegistry({ url, compatibility = 'BACKWARD' }: { url: strin
       return client.encode(id, value);
     },
     async decode<T>(buffer: Buffer, spec?: TopicSpec<T>) {
-      if (buffer.length < 5 || buffer[0] !== 0) {
-        throw new RegistryError('schema_unknown', `Message encoded with magic byte ${buffer[0]}, expected 0 and a 4-byte schema id.`);
-      }
-      const id = buffer.readInt32BE(1);
+      const id = schemaIdOf(buffer);
+      if (id === null) throw new RegistryError('schema_unknown', `Message encoded with magic byte ${buffer[0]}, expected 0 and a 4-byte schema id.`);
       const writer = await writerType(id);
       const payload = buffer.subarray(5);
       if (!spec) return writer.fromBuffer(payload) as T;

@@ -1,6 +1,6 @@
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import { HARDWARE_CLASSES, requestsTopic, topics } from '../../topics/catalog';
-import { RegistryError, type Registry } from '../../topics/registry';
+import { RegistryError, schemaIdOf, type Registry } from '../../topics/registry';
 import type { DeadLetter } from '../../topics/types';
 import { AvroContainer } from './avro-container';
 import { avroInsert, envelopeSchema, fullName, recordOf, UnsupportedSchema, type AvroRecord } from '../../analytics/avro-rows';
@@ -323,9 +323,8 @@ export function createSink(o: SinkOptions): Sink {
         dead.push(deadLetterOf(m, { topic, partition }, 'invalid_record', `The sink has no table for topic ${topic}.`, groupId));
         continue;
       }
-      const v = m.value;
-      const schemaId = v && v.length >= 5 && v[0] === 0 ? v.readInt32BE(1) : -1;
-      const a = schemaId < 0 ? NOT_FRAMED : (verdicts.get(table)?.get(schemaId) ?? (await judge(table, schemaId)));
+      const schemaId = schemaIdOf(m.value);
+      const a = schemaId === null ? NOT_FRAMED : (verdicts.get(table)?.get(schemaId) ?? (await judge(table, schemaId)));
       if (a.ok) items.push({ topic, partition, message: m, schemaId: a.schemaId });
       else dead.push(deadLetterOf(m, { topic, partition }, a.code, a.reason, groupId));
     }
