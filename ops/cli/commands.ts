@@ -3,6 +3,7 @@ import { up } from '../infra/stack';
 import { startStack } from '../services/stack';
 import { registerLoadAndBench } from '../bench/cli';
 import { validateAll } from '../config/all';
+import { operatorSettings } from '../fleet/settings';
 
 /**
  * Commands of the service itself (start, bench, load, …) register here, so
@@ -22,9 +23,10 @@ export function registerCommands(program: Command, log: (msg: string) => void): 
     .option('--executors <classes>', 'hardware classes to run executors for', 'x86_64,arm64')
     .action(async (o: { executors: string }) => {
       validateAll();
+      const { token } = operatorSettings();
       await up(log);
       const stack = await startStack({ executors: o.executors.split(','), onProgress: log });
-      console.log(`\nConveyor is running:\n  editor      ${stack.url}/\n  REST API    ${stack.url}/api/v1/runtimes\n  Piston API  ${stack.url}/api/v2/runtimes\n  WebSocket   ${stack.url.replace('http', 'ws')}/ws/editor\n  dashboard   ${stack.url}/dashboard\n  metrics     ${stack.url}/metrics\nCtrl-C stops the services (the infrastructure keeps running; \`npx conveyor down\` stops it).`);
+      console.log(`\nConveyor is running:\n  editor      ${stack.url}/\n  REST API    ${stack.url}/api/v1/runtimes\n  Piston API  ${stack.url}/api/v2/runtimes\n  WebSocket   ${stack.url.replace('http', 'ws')}/ws/editor\n  dashboard   ${stack.url}/dashboard\n  metrics     ${stack.url}/metrics\n  operator    token ${token.file ? `in ${token.file} (${token.source})` : 'from CONVEYOR_OPERATOR_TOKEN'}\nCtrl-C stops the services (the infrastructure keeps running; \`npx conveyor down\` stops it).`);
       await new Promise<void>((resolve) => {
         process.once('SIGINT', resolve);
         process.once('SIGTERM', resolve);

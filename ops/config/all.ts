@@ -3,6 +3,9 @@ import { executorSettings } from '../../consumers/executor/settings';
 import { gatewaySettings } from '../../producers/gateway/settings';
 import { readRuntimesConfig } from '../../runtimes/config';
 import { infraSettings } from '../infra/settings';
+import { fleetSettings } from '../fleet/settings';
+import { operatorTokenSection } from '../../topics/ground/operator-token';
+import { readSection } from './env';
 
 /**
  * Every section of configuration, validated together: `conveyor start` calls
@@ -15,5 +18,7 @@ export function validateAll(e: NodeJS.ProcessEnv = process.env) {
     executor: executorSettings(e),
     runtimes: readRuntimesConfig(e),
     analytics: analyticsSettings(e),
+    fleet: fleetSettings(e),
+    operator: readSection(operatorTokenSection, e),
   };
 }
