@@ -2,6 +2,7 @@ import os from 'node:os';
 import { z } from 'zod';
 import { env, readSection } from '../../ops/config/env';
 import { HARDWARE_CLASSES } from '../../topics/catalog';
+import { SCHEDULERS } from './scheduler';
 
 const section = z.object({
   EXECUTOR_HARDWARE_CLASS: z.enum(HARDWARE_CLASSES, { message: `must be one of ${HARDWARE_CLASSES.join(', ')}` }).default('x86_64'),
@@ -12,6 +13,10 @@ const section = z.object({
   SNAPSHOT_INTERVAL_MS: env.int(500, 50, 60000),
   FINISHED_RUNS_REMEMBERED: env.int(20000, 100, 1000000),
   REQUEST_TTL_MS: env.int(300000, 1000, 7 * 24 * 3600 * 1000),
+  // Which queued run gets the next free slot (docs/decisions/scheduling-policy.md); fifo is the baseline.
+  EXECUTOR_SCHEDULER: z.enum(SCHEDULERS, { message: `must be one of ${SCHEDULERS.join(', ')}` }).default('conveyor'),
+  SCHEDULER_SLACK: z.coerce.number().min(0).max(100).default(2),
+  SCHEDULER_PRIOR_MS: env.int(200, 1, 600000),
 });
 
 export function executorSettings(e: NodeJS.ProcessEnv = process.env) {
