@@ -6,6 +6,7 @@ import path from 'node:path';
 import { paths } from '../config/paths';
 import { stopService } from '../services/launcher';
 import { startExecutorProcess } from '../services/processes';
+import { cpuPerRun, cpuSnapshot, type CpuRoots } from './cpu';
 
 /**
  * End to end over the real pipeline: browser protocol → gateway → Kafka →
@@ -52,7 +53,10 @@ function check(o: RunOutcome, what: string) {
   return o;
 }
 
-export async function benchPipeline(opts: { url: string; iterations: number; seconds: number; sessions: number; onProgress?: (m: string) => void }): Promise<ReportSection> {
+/** The order of the CPU columns: the path of a run, then the infrastructure, then the load generator. */
+const CPU_COLUMNS = ['gateway', 'broker', 'registry', 'executor', 'spawner', 'sandboxes', 'analytics sink', 'bench client'];
+
+export async function benchPipeline(opts: { url: string; iterations: number; seconds: number; sessions: number; cpuRoots?: () => Promise<CpuRoots>; onProgress?: (m: string) => void }): Promise<ReportSection> {
   const say = opts.onProgress ?? (() => undefined);
   const n = opts.iterations;
   say(`baselines: ${n} bare cold starts each of python3, node and g++ -O0`);
@@ -104,12 +108,26 @@ export async function benchPipeline(opts: { url: string; iterations: number; sec
   const throughputRows: (string | number)[][] = [];
   const throughputChart = { labels: [] as string[], data: [] as number[] };
   const timeline: { label: string; perSecond: number[] }[] = [];
+  const cpuRows: (string | number)[][] = [];
+  const cpuChart: Record<string, number[]> = Object.fromEntries(CPU_COLUMNS.map((c) => [c, []]));
+  if (opts.cpuRoots) {
+    // What the stack burns with nothing to do (heartbeats, polls, timers): per-run figures at low rates carry it.
+    say('idle CPU: 3 s with no runs');
+    const roots = await opts.cpuRoots();
+    const a = cpuSnapshot(roots);
+    await sleep(3000);
+    const c = cpuPerRun(a, cpuSnapshot(roots), 1);
+    const perS = (ms: number) => r2(ms / c.seconds);
+    cpuRows.push(['idle: CPU ms per second', 0, ...CPU_COLUMNS.map((k) => (k in c.perRun ? perS(c.perRun[k]!) : '—')), perS(c.total), perS(c.other), r2((c.total + c.other) / c.seconds / 1000)]);
+  }
   for (const [label, program] of [['python hello', 'python'], ['javascript hello', 'javascript'], ['c++ hello (cache hit)', 'cpp']] as const) {
     say(`${label}: ${opts.sessions} concurrent sessions running back to back for ${opts.seconds} s`);
     const sink = { errors: [] as string[] };
     const sessions = await Promise.all(Array.from({ length: opts.sessions }, (_, i) => session(opts.url, `bench-tp-${program}-${i}-${Date.now()}`, program, sink)));
     const lat: number[] = [];
     const statuses = new Map<string, number>();
+    const roots = opts.cpuRoots ? await opts.cpuRoots() : null;
+    const cpu0 = roots ? cpuSnapshot(roots) : null;
     const t0 = performance.now();
     const end = t0 + opts.seconds * 1000;
     const perSecond: number[] = [];
@@ -129,9 +147,15 @@ export async function benchPipeline(opts: { url: string; iterations: number; sec
     } finally {
       sessions.forEach((s) => s.close());
     }
+    const cpu1 = roots ? cpuSnapshot(roots) : null;
     const secs = (performance.now() - t0) / 1000;
     const l = summarize(lat);
     const rate = r1(lat.length / secs);
+    if (cpu0 && cpu1) {
+      const c = cpuPerRun(cpu0, cpu1, lat.length);
+      cpuRows.push([label, rate, ...CPU_COLUMNS.map((k) => (k in c.perRun ? r2(c.perRun[k]!) : '—')), r2(c.total), r2(c.other), r2((c.total + c.other) * rate / 1000)]);
+      for (const k of CPU_COLUMNS) cpuChart[k]!.push(r2(c.perRun[k] ?? 0));
+    }
     samples[`${label} × ${opts.sessions} sessions`] = lat;
     timeline.push({ label, perSecond: Array.from({ length: Math.ceil(secs) }, (_, i) => perSecond[i] ?? 0) });
     throughputRows.push([label, opts.sessions, lat.length, r1(secs), rate, r1(l.p50), r1(l.p99), [...statuses].map(([k, v]) => `${k} ${v}`).join(', ') + (sink.errors.length ? `; errors: ${sink.errors.slice(0, 3).join('; ')}` : '')]);
@@ -149,12 +173,16 @@ export async function benchPipeline(opts: { url: string; iterations: number; sec
       { title: 'Hello world end to end over the editor WebSocket (run message → result message, ms) vs bare cold start', columns: ['case', 'n', 'median', 'p99', 'max', 'baseline', 'baseline median', 'baseline p99', 'ratio median', 'ratio p99'], rows: latencyRows },
       { title: 'Per-hop breakdown (ms): gateway = client send → request stamped; queue = → executor starts (Kafka + executor queue); execution = executor start → finish; return = finish → client receives', columns: ['case', 'gateway p50', 'queue p50', 'queue p99', 'execution p50', 'execution p99', 'in sandbox p50', 'return p50', 'return p99', 'pooled or cached'], rows: hopRows },
       { title: 'Sustained throughput, concurrent sessions each running back to back', columns: ['program', 'sessions', 'runs', 'seconds', 'runs/s', 'latency median', 'latency p99', 'statuses'], rows: throughputRows },
+      ...(cpuRows.length
+        ? [{ title: 'CPU ms per run of each process during the sustained runs above (/proc utime+stime; sandboxes: the run cgroups\' cpuacct; other = the rest of the machine, other people\'s work included; cores = all CPU ms per second / 1000)', columns: ['program', 'runs/s', ...CPU_COLUMNS, 'all ours', 'other', 'cores busy'], rows: cpuRows }]
+        : []),
       { title: 'Buffer restore when partitions move: a second executor joins the group and rebuilds the sessions of the partitions it gains from programs.snapshots', columns: ['executor', 'partitions gained', 'snapshot records read', 'restore ms'], rows: restoreRows },
     ],
     samples,
     charts: [
       { title: 'Where a hello world spends its time (median ms per hop)', kind: 'bar', labels: hopChart.labels, datasets: [{ label: 'client → gateway', data: hopChart.gateway }, { label: 'queue (Kafka + executor)', data: hopChart.queue }, { label: 'execution', data: hopChart.exec }, { label: 'return path', data: hopChart.back }], yTitle: 'ms', stacked: true },
       { title: `Sustained runs per second (${opts.sessions} concurrent sessions)`, kind: 'bar', labels: throughputChart.labels, datasets: [{ label: 'runs/s', data: throughputChart.data }], yTitle: 'runs/s' },
+      ...(cpuRows.length ? [{ title: 'CPU ms per run, by process (sustained runs)', kind: 'bar' as const, labels: throughputChart.labels, datasets: CPU_COLUMNS.map((k) => ({ label: k, data: cpuChart[k]! })), yTitle: 'CPU ms per run', stacked: true }] : []),
       { title: 'Completed runs per second over each throughput measurement', kind: 'line', labels: Array.from({ length: longest }, (_, i) => i + 1), datasets: timeline.map((t) => ({ label: t.label, data: t.perSecond })), xTitle: 'second', yTitle: 'runs completed' },
     ],
   };

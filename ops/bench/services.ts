@@ -1,7 +1,9 @@
 import path from 'node:path';
 import { paths } from '../config/paths';
-import { stopService, type RunningService } from '../services/launcher';
+import { status } from '../infra/stack';
+import { httpReady, startService, stopService, type RunningService } from '../services/launcher';
 import { startExecutorProcess, startGatewayProcess } from '../services/processes';
+import { cgroupDirOf, findDescendant, type CpuRoots } from './cpu';
 
 /**
  * An executor and a gateway of the current tree on their own ports, so a
@@ -10,21 +12,35 @@ import { startExecutorProcess, startGatewayProcess } from '../services/processes
  */
 export const BENCH_GATEWAY_PORT = 18280;
 
-export interface BenchServices { url: string; services: RunningService[]; stop(): Promise<void> }
+export interface BenchServices {
+  url: string;
+  services: RunningService[];
+  /** The processes whose CPU the bench accounts per run (ops/bench/cpu.ts). */
+  cpuRoots(): Promise<CpuRoots>;
+  stop(): Promise<void>;
+}
 
-export async function startBenchServices(opts: { port?: number; env?: NodeJS.ProcessEnv; logDir?: string; onProgress?: (m: string) => void } = {}): Promise<BenchServices> {
+/** The run cgroups of the bench executor nest under this name, so no other engine's sandboxes count. */
+const SANDBOX_CGROUP = `conveyor-bench-${process.pid}`;
+
+export async function startBenchServices(opts: { port?: number; env?: NodeJS.ProcessEnv; logDir?: string; analytics?: boolean; onProgress?: (m: string) => void } = {}): Promise<BenchServices> {
   const port = opts.port ?? BENCH_GATEWAY_PORT;
   const logDir = opts.logDir ?? path.join(paths().state, 'bench-services');
   const env: NodeJS.ProcessEnv = {
     GATEWAY_PORT: String(port),
-    // No analytics service is needed: nothing here reads the dashboard.
     ANALYTICS_URL: `http://127.0.0.1:${port + 10}`,
     LOG_LEVEL: 'warn',
+    CONVEYOR_RUNTIMES_CGROUP_PARENT: SANDBOX_CGROUP,
     ...opts.env,
   };
   const say = opts.onProgress ?? (() => undefined);
   const running: RunningService[] = [];
   try {
+    if (opts.analytics) {
+      // The analytics sink is a hop of every run (results → ClickHouse): its CPU counts.
+      say(`starting analytics on 127.0.0.1:${port + 10} (sink only, no export)`);
+      running.push(await startService({ name: `analytics-${port + 10}`, entry: 'analytics/service.ts', env: { ...env, ANALYTICS_PORT: String(port + 10), EXPORT_ENABLED: 'false' }, ready: httpReady(`http://127.0.0.1:${port + 10}/healthz`) }, logDir));
+    }
     say(`starting executor-x86_64 (log ${logDir}/executor-x86_64-${port}.log)`);
     running.push(await startExecutorProcess({ logDir, name: `executor-x86_64-${port}`, hardwareClass: 'x86_64', env }));
     say(`starting gateway on 127.0.0.1:${port}`);
@@ -36,6 +52,23 @@ export async function startBenchServices(opts: { port?: number; env?: NodeJS.Pro
   return {
     url: `http://127.0.0.1:${port}`,
     services: running,
+    async cpuRoots() {
+      const pid = (prefix: string) => running.find((r) => r.name.startsWith(prefix))?.child.pid;
+      const infra = await status();
+      const executor = pid('executor');
+      return {
+        processes: {
+          gateway: pid('gateway'),
+          executor,
+          spawner: executor ? findDescendant(executor, /spawner\.py/) : undefined,
+          'analytics sink': pid('analytics'),
+          broker: infra.find((p) => p.name === 'kafka')?.pid ?? undefined,
+          registry: infra.find((p) => p.name === 'registry')?.pid ?? undefined,
+        },
+        selfOnly: ['spawner'],
+        cgroups: { sandboxes: executor ? cgroupDirOf(executor, SANDBOX_CGROUP) : undefined },
+      };
+    },
     async stop() {
       for (const r of [...running].reverse()) await stopService(r);
     },

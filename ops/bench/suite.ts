@@ -82,10 +82,10 @@ export async function runBench(o: BenchOptions): Promise<{ report: BenchReport; 
   if (needsServices) {
     const running = await fetch('http://127.0.0.1:8080/healthz', { signal: AbortSignal.timeout(1000) }).then((r) => r.ok, () => false);
     if (running) o.log('bench: note: a gateway answers on :8080 (npm start?); its executors share the consumer group and the CPU, so numbers include its load');
-    services = await startBenchServices({ env: { RATE_RUNS_PER_MINUTE: '1000000', RATE_RUNS_BURST: '100000', RATE_EDITS_PER_SECOND: '1000000', RATE_EDITS_BURST: '1000000' }, onProgress: say('services') });
+    services = await startBenchServices({ env: { RATE_RUNS_PER_MINUTE: '1000000', RATE_RUNS_BURST: '100000', RATE_EDITS_PER_SECOND: '1000000', RATE_EDITS_BURST: '1000000' }, analytics: chosen.includes('pipeline'), onProgress: say('services') });
   }
   try {
-    if (chosen.includes('pipeline')) await timed('pipeline', () => benchPipeline({ url: services!.url, iterations: o.iterations, seconds: o.seconds, sessions: o.sessions, onProgress: say('pipeline') }));
+    if (chosen.includes('pipeline')) await timed('pipeline', () => benchPipeline({ url: services!.url, iterations: o.iterations, seconds: o.seconds, sessions: o.sessions, cpuRoots: () => services!.cpuRoots(), onProgress: say('pipeline') }));
     if (chosen.includes('edits')) await timed('edits', () => benchEdits({ url: services!.url, seconds: o.seconds, sessions: o.sessions, onProgress: say('edits') }));
   } finally {
     if (services) {
