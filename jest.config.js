@@ -1,9 +1,10 @@
 // Unit specs live beside their code (*.spec.ts); integration and end-to-end
 // tests live in test/ and use the real broker, registry, ClickHouse and sandbox.
 const swc = ['@swc/jest', { jsc: { target: 'es2022' } }];
-// hyparquet (the independent Parquet reader of the S3 export test) ships ES modules only.
-const transform = { '^.+\\.tsx?$': swc, '/node_modules/hyparquet/.+\\.js$': swc };
-const transformIgnorePatterns = ['/node_modules/(?!hyparquet/)'];
+// hyparquet (the independent Parquet reader of the S3 export test) and @bsull/augurs (the
+// forecaster's models) ship ES modules only.
+const transform = { '^.+\\.tsx?$': swc, '/node_modules/(hyparquet|@bsull/augurs)/.+\\.js$': swc };
+const transformIgnorePatterns = ['/node_modules/(?!hyparquet/|@bsull/augurs/)'];
 const roots = ['topics', 'producers', 'consumers', 'stream-processors', 'runtimes', 'analytics', 'ops', 'test'];
 module.exports = {
   projects: [

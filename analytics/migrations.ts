@@ -233,6 +233,29 @@ export const migrations: Migration[] = [
         GROUP BY minute`,
     ],
   },
+  {
+    version: 6,
+    name: 'demand forecasts, kept for their later accuracy',
+    statements: [
+      // One row per forecast point: issued at, for which minute, how far ahead. dependency_set '' is the whole class.
+      `CREATE TABLE IF NOT EXISTS forecasts (
+        issued_at DateTime('UTC'),
+        hardware_class LowCardinality(String),
+        dependency_set LowCardinality(String),
+        metric LowCardinality(String),
+        target_minute DateTime('UTC'),
+        horizon_minutes UInt16,
+        value Float64,
+        lower Float64,
+        upper Float64,
+        method LowCardinality(String)
+      ) ENGINE = ReplacingMergeTree
+      PARTITION BY toYYYYMM(target_minute)
+      ORDER BY (hardware_class, dependency_set, metric, target_minute, issued_at)
+      TTL target_minute + INTERVAL 90 DAY
+      SETTINGS ${DEDUP}`,
+    ],
+  },
 ];
 
 export interface MigrationReport { applied: number[]; current: number }

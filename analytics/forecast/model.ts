@@ -1,0 +1,121 @@
+import { augurs } from './wasm';
+import { bucketMeans, bucketsToMinutes, clipOutliers, fillGaps } from './series';
+
+/**
+ * One demand forecast: MSTL (daily and weekly seasonal components by LOESS,
+ * an AutoETS model on what remains) from @bsull/augurs, fitted on bucket
+ * means of the per-minute series and returned per minute. With less history
+ * than two weeks (two periods of the longest season) it falls back step by
+ * step and says so in `method` and `note`.
+ */
+export type ForecastMethod = 'mstl-daily-weekly' | 'mstl-daily' | 'ets-level' | 'last-value' | 'none';
+
+export interface ForecastOptions {
+  /** Minutes ahead to forecast (at least 120). */
+  horizonMinutes: number;
+  /** Minutes per bucket the model is fitted on (divides 1440). */
+  bucketMinutes: number;
+  /** Most recent history used, in days (AWS predictive scaling uses 14). */
+  maxHistoryDays: number;
+  /** Prediction-interval level, e.g. 0.9; the upper bound is what an under-forecast-averse consumer reads. */
+  level: number;
+}
+
+export const defaultForecastOptions: ForecastOptions = { horizonMinutes: 180, bucketMinutes: 5, maxHistoryDays: 14, level: 0.9 };
+
+export interface Forecast {
+  /** Epoch minute of the first forecast point (the minute after the history). */
+  start: number;
+  point: number[];
+  lower: number[];
+  upper: number[];
+  method: ForecastMethod;
+  note: string;
+  historyMinutes: number;
+  filledMinutes: number;
+  clippedBuckets: number;
+}
+
+const DAY = 1440;
+const WEEK = 7 * DAY;
+
+/**
+ * Forecast from a per-minute series that ends just before `start + values.length`.
+ * NaN entries are gaps.
+ */
+export function forecastSeries(series: { start: number; values: readonly number[] }, opts: ForecastOptions = defaultForecastOptions): Forecast {
+  const size = opts.bucketMinutes;
+  if (DAY % size !== 0) throw new Error(`bucketMinutes ${size} must divide 1440`);
+  const end = series.start + series.values.length;
+  // Use whole buckets aligned to the epoch, so the seasonal phase of a bucket is stable between refreshes.
+  const usable = Math.min(series.values.length, opts.maxHistoryDays * DAY);
+  const first = end - usable + ((size - ((end - usable) % size)) % size);
+  const alignedEnd = end - (end % size);
+  const raw = series.values.slice(first - series.start, alignedEnd - series.start);
+  const tail = series.values.slice(alignedEnd - series.start);
+  const horizon = Math.max(opts.horizonMinutes, 120);
+  const known = raw.filter((v) => !Number.isNaN(v)).length + tail.filter((v) => !Number.isNaN(v)).length;
+  const base = { start: end, historyMinutes: usable, filledMinutes: 0, clippedBuckets: 0 };
+  if (known === 0) {
+    const zeros = new Array<number>(horizon).fill(0);
+    return { ...base, point: zeros, lower: zeros, upper: zeros, method: 'none', note: 'no history: nothing to forecast from' };
+  }
+  const filled = fillGaps(raw.concat(tail));
+  const minuteValues = filled.values.slice(0, raw.length);
+  const buckets = bucketMeans(minuteValues, size);
+  const clipped = clipOutliers(buckets, Math.max(1, Math.round(60 / size)));
+  const y = clipped.values;
+  const stats = { ...base, filledMinutes: filled.filled, clippedBuckets: clipped.clipped };
+  const lastObserved = y.length ? y[y.length - 1]! : filled.values[filled.values.length - 1]!;
+  // The partial bucket after alignedEnd is already observed; forecast from alignedEnd and drop those minutes.
+  const skip = end - alignedEnd;
+  const bucketsAhead = Math.ceil((horizon + skip) / size) + 1;
+  const perDay = DAY / size;
+  const perWeek = WEEK / size;
+
+  const toMinutes = (b: number[]) => bucketsToMinutes(b.map((v) => Math.max(0, v)), size, lastObserved, horizon + skip).slice(skip);
+  const fitted = (periods: number[], method: ForecastMethod, note: string): Forecast => {
+    const { MSTL } = augurs();
+    const model = MSTL.ets(periods, {});
+    try {
+      model.fit(y);
+      const f = model.predict(bucketsAhead, opts.level);
+      return {
+        ...stats,
+        method,
+        note,
+        point: toMinutes(f.point),
+        lower: toMinutes(f.intervals?.lower ?? f.point),
+        upper: toMinutes(f.intervals?.upper ?? f.point),
+      };
+    } finally {
+      model.free();
+    }
+  };
+  if (y.length >= 2 * perWeek) return fitted([perDay, perWeek], 'mstl-daily-weekly', `${(usable / DAY).toFixed(1)} days of history: daily and weekly seasonality`);
+  if (y.length >= 2 * perDay) {
+    return fitted([perDay], 'mstl-daily', `only ${(usable / DAY).toFixed(1)} days of history (weekly seasonality needs 14): daily seasonality only, weekdays and weekends look alike`);
+  }
+  if (y.length >= 12) {
+    const { AutoETS } = augurs();
+    const model = new AutoETS(1, 'ZZN');
+    try {
+      model.fit(y);
+      const f = model.predict(bucketsAhead, opts.level);
+      return {
+        ...stats,
+        method: 'ets-level',
+        note: `only ${(usable / 60).toFixed(1)} hours of history (daily seasonality needs 2 days): recent level and trend, no seasonality`,
+        point: toMinutes(f.point),
+        lower: toMinutes(f.intervals?.lower ?? f.point),
+        upper: toMinutes(f.intervals?.upper ?? f.point),
+      };
+    } finally {
+      model.free();
+    }
+  }
+  const recent = filled.values.slice(-Math.min(30, filled.values.length));
+  const level = recent.reduce((a, b) => a + b, 0) / recent.length;
+  const flat = new Array<number>(horizon).fill(level);
+  return { ...stats, point: flat, lower: flat, upper: flat, method: 'last-value', note: `only ${known} minutes of history: the mean of the last ${recent.length} minutes, held flat` };
+}
