@@ -1,0 +1,115 @@
+import type { Warehouse } from '../../analytics/warehouse';
+import { refreshForecasts, type RefreshResult } from '../../analytics/forecast/forecaster';
+import { usageHistory } from '../../analytics/forecast/store';
+import { decide, emptyScalerState, type ScalerDecision, type ScalerState } from './scaler';
+import type { ScalerSettings } from './scaler-settings';
+
+/**
+ * The scaler's minute loop: refresh the forecasts every few minutes, read
+ * the last complete minute and the backlog, decide per hardware class, and
+ * hand the decision to the fleet (which records it as an `ops.fleet` event
+ * and a ClickHouse row, and applies it unless the mode is observe).
+ */
+
+/** The part of the fleet manager's FleetControl the scaler uses. */
+export interface ScalerFleet {
+  decide(hardwareClass: string, d: { desired: number; reason: string; inputs: Record<string, unknown>; apply: boolean; actor?: string }): Promise<unknown>;
+  list(): { classes: { hardwareClass: string; desired: number; ready: number; min: number; max: number }[] };
+}
+
+export interface ScalerLoopDeps {
+  wh: Warehouse;
+  fleet: ScalerFleet;
+  /** Runs waiting for a class right now (consumer lag of its requests topic). */
+  backlog(hardwareClass: string): Promise<number>;
+  settings: ScalerSettings;
+  now?: () => number;
+  log?: (msg: string) => void;
+}
+
+export interface ScalerLoop {
+  /** One round over every class of the fleet; returns the decisions. */
+  tick(): Promise<ScalerDecision[]>;
+  start(): void;
+  stop(): Promise<void>;
+}
+
+export function createScalerLoop(deps: ScalerLoopDeps): ScalerLoop {
+  const now = deps.now ?? Date.now;
+  const states = new Map<string, ScalerState>();
+  let forecasts: RefreshResult | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<unknown> = Promise.resolve();
+  let stopped = false;
+
+  async function tick(): Promise<ScalerDecision[]> {
+    const nowMinute = Math.floor(now() / 60000);
+    const classes = deps.fleet.list().classes;
+    if (!forecasts || nowMinute - forecasts.issuedMinute >= deps.settings.refreshMinutes) {
+      forecasts = await refreshForecasts(deps.wh, { hardwareClasses: classes.map((c) => c.hardwareClass), nowMinute });
+    }
+    const out: ScalerDecision[] = [];
+    for (const c of classes) {
+      const [last] = await usageHistory(deps.wh, { hardwareClass: c.hardwareClass, fromMinute: nowMinute - 1, toMinute: nowMinute });
+      const f = forecasts.byClass.get(c.hardwareClass);
+      const { decision, state } = decide(
+        {
+          hardwareClass: c.hardwareClass,
+          nowMinute,
+          forecast: f && { start: f.runs.start, runs: f.runs.point, cpuSeconds: f.cpu_seconds.point, method: f.runs.method },
+          live: {
+            runsPerMinute: last?.runs ?? 0,
+            cpuSecondsPerMinute: last?.cpuSeconds ?? 0,
+            backlog: await deps.backlog(c.hardwareClass),
+            queueWaitP99Seconds: last?.queueWaitP99Ms == null ? null : last.queueWaitP99Ms / 1000,
+          },
+          current: { desired: c.desired, ready: c.ready },
+        },
+        { ...deps.settings.config, minExecutors: c.min, maxExecutors: c.max },
+        states.get(c.hardwareClass) ?? emptyScalerState,
+      );
+      states.set(c.hardwareClass, state);
+      await deps.fleet.decide(c.hardwareClass, { desired: decision.desired, reason: `${decision.reason}: ${decision.explanation}`, inputs: decisionInputs(decision, f?.runs.note), apply: decision.act, actor: 'scaler' });
+      out.push(decision);
+    }
+    return out;
+  }
+
+  return {
+    tick,
+    start() {
+      stopped = false;
+      const schedule = () => {
+        if (stopped) return;
+        // Just after each minute boundary, so the last minute is complete in usage_per_minute.
+        const wait = 60000 - (now() % 60000) + 2000;
+        timer = setTimeout(() => {
+          running = tick().catch((e: unknown) => deps.log?.(`scaler tick failed: ${e instanceof Error ? e.message : String(e)}`)).finally(schedule);
+        }, wait);
+        timer.unref?.();
+      };
+      schedule();
+    },
+    async stop() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      timer = undefined;
+      await running;
+    },
+  };
+}
+
+/** The decision as the JSON the `ops.fleet` event and its row carry. */
+export function decisionInputs(d: ScalerDecision, forecastNote?: string): Record<string, unknown> {
+  return {
+    minute: d.minute,
+    forecastNeed: d.forecastNeed,
+    reactiveNeed: d.reactiveNeed,
+    forecastLoad: d.forecastLoad,
+    previous: d.previous,
+    result: d.desired,
+    reason: d.reason,
+    forecastNote: forecastNote ?? null,
+    ...d.inputs,
+  };
+}

@@ -1,0 +1,79 @@
+import { decide, emptyScalerState, type ScalerConfig, type ScalerInput } from './scaler';
+
+// One slot per executor, so executors = Erlang C servers and the figures can be checked by hand.
+const cfg: ScalerConfig = {
+  slotsPerExecutor: 1,
+  bootDelaySeconds: 180,
+  waitObjectiveSeconds: 1,
+  waitQuantile: 0.99,
+  minExecutors: 1,
+  maxExecutors: 20,
+  scaleInWindowMinutes: 10,
+  lookaheadMinutes: 1,
+  backlogDrainSeconds: 60,
+  defaultServiceSeconds: 1,
+  serviceCv2: 1,
+  mode: 'act',
+};
+const NOW = 1000;
+const idle = { runsPerMinute: 0, cpuSecondsPerMinute: 0, backlog: 0, queueWaitP99Seconds: null };
+/** A forecast from NOW of `before` runs/min until minute `at`, `after` from then on, 1 CPU second each. */
+function step(at: number, before: number, after: number) {
+  const runs = Array.from({ length: 180 }, (_, i) => (NOW + i < at ? before : after));
+  return { start: NOW, runs, cpuSeconds: runs, method: 'mstl-daily-weekly' };
+}
+const input = (o: Partial<ScalerInput>): ScalerInput => ({ hardwareClass: 'x86_64', nowMinute: NOW, live: idle, current: { desired: 1, ready: 1 }, ...o });
+
+// By hand, λ = 1/s and S = 1 s (a = 1 Erlang), p99 wait ≤ 1 s needs C(c,1)·e^−(c−1) ≤ 0.01:
+// B(1..4) = 1/2, 1/5, 1/16, 1/65; c = 3: C = 0.0909, ×e^−2 = 0.0123 (too much); c = 4: C = 0.0204, ×e^−3 = 0.0010.
+const FOUR = 4;
+
+describe('scaler decide', () => {
+  it('grows ahead of a forecast ramp that arrives once a machine asked for now has booted, with nothing live yet', () => {
+    const { decision } = decide(input({ forecast: step(NOW + 3, 0, 60) }), cfg, emptyScalerState);
+    expect(decision).toMatchObject({ desired: FOUR, forecastNeed: FOUR, reactiveNeed: 0, reason: 'forecast', act: true });
+    expect(decision.forecastLoad).toEqual({ minute: NOW + 3, arrivalsPerSecond: 1, serviceSeconds: 1 });
+    expect(decision.explanation).toMatch(/4 executors: the forecast \(mstl-daily-weekly\) expects 1\.0 runs\/s/);
+    // A ramp further out than boot delay + lookahead does not move the fleet yet.
+    expect(decide(input({ forecast: step(NOW + 10, 0, 60) }), cfg, emptyScalerState).decision).toMatchObject({ desired: 1, forecastNeed: 0, reason: 'min' });
+  });
+
+  it('never goes below the reactive floor: live arrivals plus the slots that drain the backlog in a minute', () => {
+    // Live a = 1 Erlang → 4; backlog 120 runs × 1 s over 60 s → 2 more slots: 6, above the forecast's 4.
+    const live = { runsPerMinute: 60, cpuSecondsPerMinute: 60, backlog: 120, queueWaitP99Seconds: 0.5 };
+    const { decision } = decide(input({ forecast: step(NOW, 60, 60), live }), cfg, emptyScalerState);
+    expect(decision).toMatchObject({ desired: 6, forecastNeed: FOUR, reactiveNeed: 6, reason: 'reactive' });
+    // Waits above the objective without a backlog to explain them: one more than what is ready.
+    const slow = decide(input({ forecast: step(NOW, 60, 60), live: { ...live, backlog: 0, queueWaitP99Seconds: 3 }, current: { desired: 8, ready: 8 } }), cfg, emptyScalerState);
+    expect(slow.decision).toMatchObject({ desired: 9, reactiveNeed: 9, reason: 'reactive' });
+  });
+
+  it('scales in only to the highest recommendation of the stabilisation window', () => {
+    const state = { recommendations: [{ minute: NOW - 5, executors: 8 }, { minute: NOW - 12, executors: 15 }] };
+    const first = decide(input({ forecast: step(NOW, 60, 60), current: { desired: 10, ready: 10 } }), cfg, state);
+    // Raw need 4; 8 was recommended 5 minutes ago (inside 10), 15 twelve minutes ago (outside).
+    expect(first.decision).toMatchObject({ desired: 8, previous: 10, reason: 'stabilised' });
+    expect(first.state.recommendations).toEqual([{ minute: NOW - 5, executors: 8 }, { minute: NOW, executors: FOUR }]);
+    // Ten minutes later only lower recommendations remain: down to 4.
+    const later = decide(input({ nowMinute: NOW + 6, forecast: { ...step(NOW, 60, 60), start: NOW + 6 }, current: { desired: 8, ready: 8 } }), cfg, first.state);
+    expect(later.decision).toMatchObject({ desired: FOUR, reason: 'forecast' });
+    // Scale-out is never held back.
+    expect(decide(input({ forecast: step(NOW, 60, 60), current: { desired: 2, ready: 2 } }), cfg, state).decision.desired).toBe(FOUR);
+  });
+
+  it('stays within min and max, and says which bound it hit', () => {
+    const huge = decide(input({ forecast: step(NOW, 6000, 6000) }), cfg, emptyScalerState).decision;
+    expect(huge).toMatchObject({ desired: 20, reason: 'max' });
+    expect(huge.forecastNeed).toBeGreaterThan(100);
+    expect(decide(input({ forecast: step(NOW, 0, 0), current: { desired: 0, ready: 0 } }), cfg, emptyScalerState).decision).toMatchObject({ desired: 1, reason: 'min' });
+  });
+
+  it('without history sizes on the live floor alone and says there is no forecast; observe mode does not act', () => {
+    const live = { runsPerMinute: 60, cpuSecondsPerMinute: 60, backlog: 0, queueWaitP99Seconds: null };
+    for (const forecast of [undefined, { start: NOW, runs: [0, 0, 0, 0, 0], cpuSeconds: [0, 0, 0, 0, 0], method: 'none' }]) {
+      const { decision } = decide(input({ forecast, live }), { ...cfg, mode: 'observe' }, emptyScalerState);
+      expect(decision).toMatchObject({ desired: FOUR, forecastNeed: null, reactiveNeed: FOUR, reason: 'reactive', act: false });
+      expect(decision.explanation).toMatch(/no usable forecast/);
+    }
+  });
+});

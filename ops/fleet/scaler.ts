@@ -1,0 +1,154 @@
+import { serversFor } from './scaler-erlang-c';
+
+/**
+ * The scaler's decision for one hardware class at one minute, as a pure
+ * function of its inputs: what the forecast needs once a machine asked for
+ * now has booted, never below what the live backlog and queue wait need
+ * now, within min/max, and scale-in only when every recommendation of the
+ * stabilisation window agrees. The minute loop (scaler-loop.ts) and the
+ * simulation call exactly this.
+ */
+export interface ScalerConfig {
+  /** Run slots of one executor (its concurrency, about its cores). */
+  slotsPerExecutor: number;
+  /** Seconds from asking for an executor to its first run. */
+  bootDelaySeconds: number;
+  /** Queue-wait objective: quantile `waitQuantile` of waits ≤ `waitObjectiveSeconds`. */
+  waitObjectiveSeconds: number;
+  waitQuantile: number;
+  minExecutors: number;
+  maxExecutors: number;
+  /** Scale-in takes the highest recommendation of this many past minutes (Kubernetes HPA's stabilisation window). */
+  scaleInWindowMinutes: number;
+  /** Minutes after now + boot delay that the forecast must also cover (the next decision's capacity lands a minute later). */
+  lookaheadMinutes: number;
+  /** Seconds within which the current backlog should be drained by the reactive floor. */
+  backlogDrainSeconds: number;
+  /** Service time (CPU seconds per run) assumed when nothing has been measured yet. */
+  defaultServiceSeconds: number;
+  /** Squared coefficient of variation of the service time (1 = exponential). */
+  serviceCv2: number;
+  /** 'observe' records decisions without acting. */
+  mode: 'act' | 'observe';
+}
+
+/** Per-minute forecast from `start` (epoch minutes): arrivals and CPU seconds per minute. */
+export interface ScalerForecast { start: number; runs: readonly number[]; cpuSeconds: readonly number[]; method: string }
+
+export interface ScalerInput {
+  hardwareClass: string;
+  nowMinute: number;
+  forecast?: ScalerForecast;
+  /** What was observed in the last complete minute. */
+  live: { runsPerMinute: number; cpuSecondsPerMinute: number; backlog: number; queueWaitP99Seconds: number | null };
+  /** Executors currently desired and currently ready. */
+  current: { desired: number; ready: number };
+}
+
+/** What the scaler remembers between minutes: its raw recommendations, newest last. */
+export interface ScalerState { recommendations: { minute: number; executors: number }[] }
+export const emptyScalerState: ScalerState = { recommendations: [] };
+
+export type DecisionReason = 'forecast' | 'reactive' | 'stabilised' | 'max' | 'min' | 'hold';
+
+export interface ScalerDecision {
+  hardwareClass: string;
+  minute: number;
+  desired: number;
+  previous: number;
+  /** Executors the forecast needs at now + boot delay (null without a usable forecast). */
+  forecastNeed: number | null;
+  /** Executors the live backlog and arrivals need now. */
+  reactiveNeed: number;
+  /** Forecast arrivals per second and service seconds the forecast need was sized for. */
+  forecastLoad: { minute: number; arrivalsPerSecond: number; serviceSeconds: number } | null;
+  reason: DecisionReason;
+  /** One sentence a person can read. */
+  explanation: string;
+  act: boolean;
+  inputs: ScalerInput['live'] & { ready: number; forecastMethod: string | null };
+}
+
+export function decide(input: ScalerInput, cfg: ScalerConfig, state: ScalerState): { decision: ScalerDecision; state: ScalerState } {
+  const executors = (slots: number) => Math.ceil(slots / cfg.slotsPerExecutor);
+  const serviceOf = (runs: number, cpu: number) => (runs > 0 && cpu > 0 ? cpu / runs : cfg.defaultServiceSeconds);
+  const size = (arrivalsPerSecond: number, serviceSeconds: number) =>
+    executors(serversFor({ arrivalsPerSecond, serviceSeconds, serviceCv2: cfg.serviceCv2 }, cfg.waitObjectiveSeconds, cfg.waitQuantile));
+
+  // Forecast need: the busiest minute between the moment a machine asked for now is ready and the lookahead after it.
+  let forecastNeed: number | null = null;
+  let forecastLoad: ScalerDecision['forecastLoad'] = null;
+  const f = input.forecast;
+  if (f && f.method !== 'none') {
+    const first = input.nowMinute + Math.ceil(cfg.bootDelaySeconds / 60);
+    for (let m = first; m <= first + cfg.lookaheadMinutes; m++) {
+      const i = m - f.start;
+      if (i < 0 || i >= f.runs.length) continue;
+      const runs = f.runs[i]!;
+      const load = { minute: m, arrivalsPerSecond: runs / 60, serviceSeconds: serviceOf(runs, f.cpuSeconds[i] ?? 0) };
+      const need = size(load.arrivalsPerSecond, load.serviceSeconds);
+      if (forecastNeed === null || need > forecastNeed) (forecastNeed = need), (forecastLoad = load);
+    }
+  }
+
+  // Reactive floor: today's arrivals sized the same way, plus the slots that drain the backlog in time.
+  const live = input.live;
+  const liveService = serviceOf(live.runsPerMinute, live.cpuSecondsPerMinute);
+  const drainSlots = (live.backlog * liveService) / cfg.backlogDrainSeconds;
+  let reactiveNeed = executors(
+    serversFor({ arrivalsPerSecond: live.runsPerMinute / 60, serviceSeconds: liveService, serviceCv2: cfg.serviceCv2 }, cfg.waitObjectiveSeconds, cfg.waitQuantile) + drainSlots,
+  );
+  // Waits above the objective with no backlog to explain them: what is ready is not enough, one more.
+  if (live.queueWaitP99Seconds !== null && live.queueWaitP99Seconds > cfg.waitObjectiveSeconds) reactiveNeed = Math.max(reactiveNeed, input.current.ready + 1);
+
+  const raw = Math.max(forecastNeed ?? 0, reactiveNeed);
+  let reason: DecisionReason = forecastNeed !== null && forecastNeed >= reactiveNeed ? 'forecast' : 'reactive';
+  let desired = raw;
+  const recommendations = [...state.recommendations.filter((r) => r.minute > input.nowMinute - cfg.scaleInWindowMinutes), { minute: input.nowMinute, executors: raw }];
+  if (raw < input.current.desired) {
+    const held = Math.max(...recommendations.map((r) => r.executors));
+    if (held > raw) (desired = Math.min(held, input.current.desired)), (reason = 'stabilised');
+  }
+  if (desired > cfg.maxExecutors) (desired = cfg.maxExecutors), (reason = 'max');
+  if (desired < cfg.minExecutors) (desired = cfg.minExecutors), (reason = 'min');
+  if (desired === input.current.desired && reason === 'stabilised') reason = 'hold';
+
+  const decision: ScalerDecision = {
+    hardwareClass: input.hardwareClass,
+    minute: input.nowMinute,
+    desired,
+    previous: input.current.desired,
+    forecastNeed,
+    reactiveNeed,
+    forecastLoad,
+    reason,
+    explanation: explain(reason, { desired, raw, forecastNeed, reactiveNeed, forecastLoad, live, cfg, method: f?.method ?? null }),
+    act: cfg.mode === 'act',
+    inputs: { ...live, ready: input.current.ready, forecastMethod: f?.method ?? null },
+  };
+  return { decision, state: { recommendations } };
+}
+
+function explain(
+  reason: DecisionReason,
+  d: { desired: number; raw: number; forecastNeed: number | null; reactiveNeed: number; forecastLoad: ScalerDecision['forecastLoad']; live: ScalerInput['live']; cfg: ScalerConfig; method: string | null },
+): string {
+  const objective = `p${Math.round(d.cfg.waitQuantile * 100)} wait ≤ ${d.cfg.waitObjectiveSeconds} s`;
+  const fl = d.forecastLoad;
+  const forecastText = fl
+    ? `the forecast (${d.method}) expects ${fl.arrivalsPerSecond.toFixed(1)} runs/s of ${fl.serviceSeconds.toFixed(1)} s at ${new Date(fl.minute * 60000).toISOString().slice(11, 16)} UTC, ${d.forecastNeed} executors for ${objective}`
+    : `no usable forecast${d.method ? ` (${d.method})` : ''}`;
+  switch (reason) {
+    case 'forecast':
+      return `${d.desired} executors: ${forecastText}; the live floor needs ${d.reactiveNeed}`;
+    case 'reactive':
+      return `${d.desired} executors: the live floor (${(d.live.runsPerMinute / 60).toFixed(1)} runs/s, backlog ${d.live.backlog}${d.live.queueWaitP99Seconds !== null ? `, p99 wait ${d.live.queueWaitP99Seconds.toFixed(2)} s` : ''}) needs ${d.reactiveNeed}; ${forecastText}`;
+    case 'stabilised':
+    case 'hold':
+      return `${d.desired} executors: ${d.raw} would do now, but scale-in waits for ${d.cfg.scaleInWindowMinutes} minutes of lower recommendations`;
+    case 'max':
+      return `${d.desired} executors: the maximum (${d.raw} wanted; ${forecastText})`;
+    case 'min':
+      return `${d.desired} executors: the minimum (${d.raw} wanted)`;
+  }
+}
