@@ -5,7 +5,7 @@ import avro from 'avsc';
 import { commitGroupOffsets, endOffsets } from '../consumers/sink/offsets';
 import { createSink } from '../consumers/sink/sink';
 import { applyTopics } from '../topics/admin';
-import { paths } from '../ops/config/paths';
+import { paths } from '../topics/ground/paths';
 import { infraSettings } from '../ops/infra/settings';
 import { loadSchema, topics } from '../topics/catalog';
 import { createKafka } from '../topics/kafka';

@@ -1,4 +1,4 @@
-import { ConfigError } from '../ops/config/env';
+import { ConfigError } from '../topics/ground/env';
 import { analyticsSettings } from './config';
 
 const s3 = { EXPORT_S3_URL: 's3://conveyor-history/runs/v1', AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE', AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI-example' };

@@ -1,8 +1,8 @@
 import path from 'node:path';
 import { z } from 'zod';
-import { ConfigError, env, readSection } from '../ops/config/env';
-import { paths } from '../ops/config/paths';
-import { Secret } from '../ops/config/secret';
+import { ConfigError, env, readSection } from '../topics/ground/env';
+import { paths } from '../topics/ground/paths';
+import { Secret } from '../topics/ground/secret';
 import { parseS3Url, s3Target, type ExportTarget } from './export-target';
 
 const httpOrigin = z

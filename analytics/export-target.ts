@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Secret } from '../ops/config/secret';
+import type { Secret } from '../topics/ground/secret';
 import type { Warehouse } from './warehouse';
 
 /**

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { env, readSection } from '../ops/config/env';
+import { env, readSection } from '../topics/ground/env';
 
 /** Settings of the runtimes engine, read once from the environment. */
 export const runtimesSection = z.object({

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { paths } from '../ops/config/paths';
+import { paths } from '../topics/ground/paths';
 import { createCgroupFactory, type CgroupFactory } from './cgroup';
 import { cacheKey, CompileCache } from './compile-cache';
 import { readRuntimesConfig } from './config';

@@ -1,6 +1,6 @@
 import os from 'node:os';
 import { z } from 'zod';
-import { env, readSection } from '../../ops/config/env';
+import { env, readSection } from '../../topics/ground/env';
 import { HARDWARE_CLASSES } from '../../topics/catalog';
 import { SCHEDULERS } from './scheduler';
 

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { repoRoot } from '../config/paths';
+import { repoRoot } from '../../topics/ground/paths';
 import { quantile, r1 } from '../load/stats';
 import type { BenchReport } from './suite';
 import type { ChartSpec, ReportSection } from './section';

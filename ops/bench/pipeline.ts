@@ -3,7 +3,7 @@ import { r1, summarize } from '../load/stats';
 import { measureBaseline, type Baseline } from './baseline';
 import type { ReportSection } from './section';
 import path from 'node:path';
-import { paths } from '../config/paths';
+import { paths } from '../../topics/ground/paths';
 import { stopService } from '../services/launcher';
 import { startExecutorProcess } from '../services/processes';
 import { cpuPerRun, cpuSnapshot, type CpuRoots } from './cpu';

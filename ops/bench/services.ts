@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { paths } from '../config/paths';
+import { paths } from '../../topics/ground/paths';
 import { status } from '../infra/stack';
 import { httpReady, startService, stopService, type RunningService } from '../services/launcher';
 import { startExecutorProcess, startGatewayProcess } from '../services/processes';

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { paths } from '../config/paths';
+import { paths } from '../../topics/ground/paths';
 import { openClickHouse } from '../infra/clickhouse';
 import { infraSettings } from '../infra/settings';
 import { quantile } from '../load/stats';

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { benchAnalytics } from '../../analytics/bench';
 import { benchRuntimes } from '../../runtimes/bench';
-import { repoRoot } from '../config/paths';
+import { repoRoot } from '../../topics/ground/paths';
 import { formatTable } from '../cli/table';
 import { up } from '../infra/stack';
 import { benchEdits } from './edits';

@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { ConfigError } from '../config/env';
+import { ConfigError } from '../../topics/ground/env';
 import { infraSettings } from '../infra/settings';
 import { down, status, up } from '../infra/stack';
 import { createKafka } from '../../topics/kafka';

@@ -5,7 +5,7 @@ import { readRuntimesConfig } from '../../runtimes/config';
 import { infraSettings } from '../infra/settings';
 import { fleetSettings } from '../fleet/settings';
 import { operatorTokenSection } from '../../topics/ground/operator-token';
-import { readSection } from './env';
+import { readSection } from '../../topics/ground/env';
 
 /**
  * Every section of configuration, validated together: `conveyor start` calls

@@ -1,7 +1,7 @@
 import os from 'node:os';
 import { z } from 'zod';
-import { ConfigError, env, readSection } from '../config/env';
-import { paths } from '../config/paths';
+import { ConfigError, env, readSection } from '../../topics/ground/env';
+import { paths } from '../../topics/ground/paths';
 import { HARDWARE_CLASSES } from '../../topics/catalog';
 import { operatorToken, operatorTokenSection, type OperatorToken } from '../../topics/ground/operator-token';
 

@@ -3,7 +3,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { AwsClient } from 'aws4fetch';
-import { paths } from '../config/paths';
+import { paths } from '../../topics/ground/paths';
 import { managedProcess } from './managed-process';
 
 /**

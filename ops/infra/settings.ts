@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { z } from 'zod';
-import { env, readSection } from '../config/env';
-import { paths } from '../config/paths';
+import { env, readSection } from '../../topics/ground/env';
+import { paths } from '../../topics/ground/paths';
 
 const section = z.object({
   KAFKA_PORT: env.port(9092),

@@ -1,7 +1,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { repoRoot } from '../config/paths';
+import { repoRoot } from '../../topics/ground/paths';
 
 /**
  * Starts Conveyor's own processes (gateway, executors, analytics) as children

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { paths } from '../config/paths';
+import { paths } from '../../topics/ground/paths';
 import { gatewaySettings } from '../../producers/gateway/settings';
 import { httpReady, startService, stopService, type RunningService } from './launcher';
 import { startExecutorProcess, startGatewayProcess } from './processes';

@@ -1,4 +1,4 @@
-import { createLogger } from '../../ops/config/logger';
+import { createLogger } from '../../topics/ground/logger';
 import { infraSettings } from '../../ops/infra/settings';
 import { runProcess } from '../../ops/services/process-main';
 import { createKafka } from '../../topics/kafka';

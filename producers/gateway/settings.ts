@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { env, readSection } from '../../ops/config/env';
+import { env, readSection } from '../../topics/ground/env';
 import { DEFAULT_WEIGHTS, parseWeights } from '../../stream-processors/routing/partitioner';
 
 const section = z.object({

@@ -9,7 +9,7 @@ import { generateRuns } from '../../analytics/generate';
 import { migrate } from '../../analytics/migrations';
 import { createStatsRouter } from '../../analytics/stats-router';
 import { openWarehouse, type Warehouse } from '../../analytics/warehouse';
-import { paths } from '../../ops/config/paths';
+import { paths } from '../../topics/ground/paths';
 import { tmpDir } from './fixtures';
 
 let wh: Warehouse;

@@ -5,7 +5,7 @@ import { exportDay, exportFinishedDays } from '../../analytics/export';
 import { ExportError, type ExportTarget, type S3Target } from '../../analytics/export-target';
 import { migrate } from '../../analytics/migrations';
 import { openWarehouse, type Warehouse } from '../../analytics/warehouse';
-import { Secret } from '../../ops/config/secret';
+import { Secret } from '../../topics/ground/secret';
 import { startMinio, type MinioServer } from '../../ops/infra/minio';
 import { insertRuns, tmpDir } from './fixtures';
 

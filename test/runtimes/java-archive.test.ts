@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { paths } from '../../ops/config/paths';
+import { paths } from '../../topics/ground/paths';
 import { findLanguage } from '../../runtimes/languages';
 
 /**

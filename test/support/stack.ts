@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { paths } from '../../ops/config/paths';
+import { paths } from '../../topics/ground/paths';
 import { stopService, type RunningService } from '../../ops/services/launcher';
 import { startExecutorProcess, startGatewayProcess } from '../../ops/services/processes';
 
