@@ -10,7 +10,7 @@ import { analyticsSettings } from './config';
 import { createDashboardRouter } from './dashboard-router';
 import { scheduleExport, type ExportSchedule } from './export';
 import type { ExportTarget } from './export-target';
-import { runProcess } from '../ops/services/process-main';
+import { runProcess } from '../topics/ground/process-main';
 import { migrate } from './migrations';
 import { createStatsRouter } from './stats-router';
 import { openWarehouse, type Warehouse } from './warehouse';

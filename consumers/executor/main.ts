@@ -1,6 +1,6 @@
 import { createLogger } from '../../topics/ground/logger';
 import { infraSettings } from '../../ops/infra/settings';
-import { runProcess } from '../../ops/services/process-main';
+import { runProcess } from '../../topics/ground/process-main';
 import { createRuntimeEngine } from '../../runtimes';
 import { createKafka } from '../../topics/kafka';
 import { createRegistry } from '../../topics/registry';
