@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { openChdb, openClickHouse } from '../ops/infra/clickhouse';
-import { pidAlive } from '../ops/infra/managed-process';
+import { pidAlive } from '../topics/ground/pid';
 
 /**
  * The analytics store as the rest of Conveyor sees it: parameterised queries,

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { pidAlive } from '../ops/infra/managed-process';
+import { pidAlive } from '../topics/ground/pid';
 
 /**
  * One cgroup per sandbox: memory (+swap), pids and CPU limits, CPU and peak

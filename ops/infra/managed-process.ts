@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { pidAlive } from '../../topics/ground/pid';
 
 /**
  * A background program that `conveyor up` starts and `conveyor down` stops:
@@ -35,16 +36,6 @@ export function logTail(file: string, lines = 30): string {
     return fs.readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
   } catch {
     return '(no log)';
-  }
-}
-
-/** Whether a process exists (one we may not signal still counts). */
-export function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
