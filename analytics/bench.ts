@@ -6,7 +6,7 @@ import { commitGroupOffsets, endOffsets } from '../consumers/sink/offsets';
 import { createSink } from '../consumers/sink/sink';
 import { applyTopics } from '../topics/admin';
 import { paths } from '../topics/ground/paths';
-import { infraSettings } from '../ops/infra/settings';
+import { connectionSettings } from '../topics/ground/connections';
 import { loadSchema, topics } from '../topics/catalog';
 import { createKafka } from '../topics/kafka';
 import { createRegistry } from '../topics/registry';
@@ -48,7 +48,7 @@ const SINK_TABLES = ['runs', 'sink_offsets', 'usage_per_minute', 'usage_per_hour
  * decodes each record and inserts JSON rows: what a ClickHouse server gets).
  */
 async function benchSink(wh: Warehouse, rows: number, log: (m: string) => void) {
-  const infra = infraSettings();
+  const infra = connectionSettings();
   const kafka = createKafka(infra.brokers, 'analytics-bench');
   const registry = createRegistry({ url: infra.registryUrl });
   // A topic of its own: the synthetic results must never reach a running service's warehouse.

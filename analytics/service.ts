@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import express from 'express';
 import pino from 'pino';
 import { createSink, type Sink, type SinkOptions } from '../consumers/sink/sink';
-import { infraSettings } from '../ops/infra/settings';
+import { connectionSettings } from '../topics/ground/connections';
 import { createKafka } from '../topics/kafka';
 import { createRegistry } from '../topics/registry';
 import { analyticsSettings } from './config';
@@ -47,7 +47,7 @@ export interface AnalyticsService {
  */
 export async function startAnalyticsService(opts: AnalyticsServiceOptions = {}): Promise<AnalyticsService> {
   const env = opts.env ?? process.env;
-  const infra = infraSettings(env);
+  const infra = connectionSettings(env);
   const cfg = analyticsSettings(env);
   const logger = pino({ name: 'analytics', level: env.LOG_LEVEL ?? 'info' });
   const log = (msg: string, fields?: Record<string, unknown>) => logger.info(fields ?? {}, msg);

@@ -1,5 +1,5 @@
 import { createLogger } from '../../topics/ground/logger';
-import { infraSettings } from '../../ops/infra/settings';
+import { connectionSettings } from '../../topics/ground/connections';
 import { runProcess } from '../../topics/ground/process-main';
 import { createRuntimeEngine } from '../../runtimes';
 import { createKafka } from '../../topics/kafka';
@@ -10,7 +10,7 @@ import { executorSettings } from './settings';
 /** An executor process of one hardware class: `EXECUTOR_HARDWARE_CLASS=arm64 tsx consumers/executor/main.ts`. */
 runProcess('executor', async () => {
   const logger = createLogger('executor');
-  const infra = infraSettings();
+  const infra = connectionSettings();
   const settings = executorSettings();
   const engine = createRuntimeEngine({ hardwareClasses: [settings.EXECUTOR_HARDWARE_CLASS], logger });
   const executor = createExecutor({ kafka: createKafka(infra.brokers, 'conveyor-executor'), registry: createRegistry({ url: infra.registryUrl }), engine, settings, logger, onRestore: (r) => process.send?.({ restore: r }) });

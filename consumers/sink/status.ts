@@ -1,5 +1,5 @@
 import { analyticsSettings } from '../../analytics/config';
-import { infraSettings } from '../../ops/infra/settings';
+import { connectionSettings } from '../../topics/ground/connections';
 import { createKafka } from '../../topics/kafka';
 import { groupLag, type TopicLag } from './lag';
 import { SINK_GROUP, sinkTopics, type SinkStatus } from './sink';
@@ -25,7 +25,7 @@ export async function sinkStatus(opts: { serviceUrl?: string; env?: NodeJS.Proce
   } catch {
     // Not running: fall back to the broker.
   }
-  const admin = createKafka(infraSettings(env).brokers, 'conveyor-status').admin();
+  const admin = createKafka(connectionSettings(env).brokers, 'conveyor-status').admin();
   try {
     await admin.connect();
     const lag = await groupLag(admin, SINK_GROUP, sinkTopics(), false);

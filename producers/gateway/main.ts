@@ -1,5 +1,5 @@
 import { createLogger } from '../../topics/ground/logger';
-import { infraSettings } from '../../ops/infra/settings';
+import { connectionSettings } from '../../topics/ground/connections';
 import { runProcess } from '../../topics/ground/process-main';
 import { createKafka } from '../../topics/kafka';
 import { createRegistry } from '../../topics/registry';
@@ -11,7 +11,7 @@ import { gatewaySettings } from './settings';
 /** A gateway process: `tsx producers/gateway/main.ts`. */
 runProcess('gateway', async () => {
   const logger = createLogger('gateway');
-  const infra = infraSettings();
+  const infra = connectionSettings();
   const gateway = createGateway({
     kafka: createKafka(infra.brokers, 'conveyor-gateway'),
     registry: createRegistry({ url: infra.registryUrl }),

@@ -3,14 +3,14 @@ import type { Kafka, Producer } from 'kafkajs';
 import { migrate } from '../../analytics/migrations';
 import { openWarehouse, type Warehouse } from '../../analytics/warehouse';
 import { createSink, sinkTopics, type Sink } from '../../consumers/sink/sink';
-import { infraSettings } from '../../ops/infra/settings';
+import { connectionSettings } from '../../topics/ground/connections';
 import { requestsTopic, topics } from '../../topics/catalog';
 import { createKafka } from '../../topics/kafka';
 import { createRegistry, type Registry } from '../../topics/registry';
 import type { DeadLetter } from '../../topics/types';
 import { editEvent, runRequest, runResult, seekGroupToEnd, setGroupOffsets, tmpDir, waitFor } from './fixtures';
 
-const infra = infraSettings();
+const infra = connectionSettings();
 let kafka: Kafka;
 let registry: Registry;
 let producer: Producer;

@@ -1,9 +1,9 @@
-import { infraSettings } from '../../ops/infra/settings';
+import { connectionSettings } from '../../topics/ground/connections';
 import { createKafka } from '../../topics/kafka';
 import { createRegistry } from '../../topics/registry';
 
 /** The real broker and registry that `npm test` started with `conveyor up`. */
 export function realInfra(clientId = 'conveyor-test') {
-  const s = infraSettings();
+  const s = connectionSettings();
   return { settings: s, kafka: createKafka(s.brokers, clientId), registry: createRegistry({ url: s.registryUrl }) };
 }
