@@ -8,7 +8,7 @@ import type { OutputChunk, RunHandle, RuntimeEngine } from '../../runtimes/types
 import { createSessionBuffers, type SessionBuffer } from '../../stream-processors/buffers/session-buffers';
 import { readSnapshots } from '../../stream-processors/buffers/snapshot-reader';
 import { toFiles, textBytes } from '../../stream-processors/buffers/apply-ops';
-import { createBatchingSender, type BatchingSender } from '../../producers/batching-sender';
+import { createBatchingSender, type BatchingSender } from '../../topics/batching-sender';
 import { CoPartitionAssigner } from './co-partition-assigner';
 import { createOffsetTracker } from './offset-tracker';
 import { failedResult, limitsFromRecord, resultRecord } from './results';

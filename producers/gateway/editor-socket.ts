@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { WebSocket } from 'ws';
 import type { RunResultRecord } from '../../topics/types';
-import type { BatchingSender } from '../batching-sender';
+import type { BatchingSender } from '../../topics/batching-sender';
 import { topics } from '../../topics/catalog';
 import type { Catalog } from './catalog';
 import { ApiError } from './errors';

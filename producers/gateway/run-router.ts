@@ -3,7 +3,7 @@ import { controlTopic, requestsTopic, topics } from '../../topics/catalog';
 import { decodeValue } from '../../topics/codec';
 import type { Registry } from '../../topics/registry';
 import type { EditEvent, RunControl, RunOutput, RunRequest, RunResultRecord } from '../../topics/types';
-import type { BatchingSender } from '../batching-sender';
+import type { BatchingSender } from '../../topics/batching-sender';
 
 export interface RunListener {
   onOutput?(o: RunOutput): void;

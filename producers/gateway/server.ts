@@ -8,7 +8,7 @@ import { HARDWARE_CLASSES, ROUTED_PARTITIONS } from '../../topics/catalog';
 import { createTypedProducer, type TypedProducer } from '../../topics/codec';
 import type { Registry } from '../../topics/registry';
 import { createRoutingTable } from '../../stream-processors/routing/partitioner';
-import { createBatchingSender } from '../batching-sender';
+import { createBatchingSender } from '../../topics/batching-sender';
 import type { Catalog } from './catalog';
 import { handleEditorSocket } from './editor-socket';
 import { createSessionRecovery, scanAllPartitions } from './session-recovery';

@@ -1,6 +1,6 @@
-import type { TypedProducer } from '../topics/codec';
-import type { Registry } from '../topics/registry';
-import { topics } from '../topics/catalog';
+import type { TypedProducer } from './codec';
+import type { Registry } from './registry';
+import { topics } from './catalog';
 import { createBatchingSender } from './batching-sender';
 
 /** A fake producer whose requests complete when the test says so. */

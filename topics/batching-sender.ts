@@ -1,7 +1,7 @@
 import type { CompressionTypes, IHeaders } from 'kafkajs';
-import type { TopicSpec } from '../topics/catalog';
-import type { OutgoingRecord, TypedProducer } from '../topics/codec';
-import type { Registry } from '../topics/registry';
+import type { TopicSpec } from './catalog';
+import type { OutgoingRecord, TypedProducer } from './codec';
+import type { Registry } from './registry';
 
 /**
  * Coalesces sends into one produce request (all topics together): those issued
