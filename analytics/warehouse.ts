@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { ClickHouseClient } from '@clickhouse/client';
-import { openChdb, openClickHouse } from '../ops/infra/clickhouse';
+import { openChdb, openClickHouse } from './clickhouse';
 import { pidAlive } from '../topics/ground/pid';
 
 /**

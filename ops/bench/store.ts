@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { paths } from '../../topics/ground/paths';
-import { openClickHouse } from '../infra/clickhouse';
+import { openClickHouse } from '../../analytics/clickhouse';
 import { infraSettings } from '../infra/settings';
 import { quantile } from '../load/stats';
 import type { BenchReport } from './suite';

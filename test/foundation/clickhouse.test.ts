@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { ClickHouseClient } from '@clickhouse/client';
-import { openClickHouse } from '../../ops/infra/clickhouse';
+import { openClickHouse } from '../../analytics/clickhouse';
 import { openWarehouse } from '../../analytics/warehouse';
 
 describe('ClickHouse through @clickhouse/client', () => {
