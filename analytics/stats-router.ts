@@ -1,13 +1,15 @@
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import { z } from 'zod';
-import type { SinkStatus } from '../consumers/sink/sink';
 import { cacheHitRatio, GROUP_BY, latencyPercentiles, METRICS, queueWait, STEPS, statusBreakdown, summary, usageSeries, type Filters } from './queries';
 import type { Warehouse } from './warehouse';
 
 export interface StatsDeps {
   warehouse: Warehouse;
-  /** Live state of the sink in this process, when there is one. */
-  sinkStatus?: () => SinkStatus | Promise<SinkStatus>;
+  /**
+   * Live state of the sink in this process, when there is one; served as it is
+   * (consumers/sink's SinkStatus), so analytics needs no knowledge of the sink.
+   */
+  sinkStatus?: () => object | Promise<object>;
   now?: () => number;
 }
 
