@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { benchAnalytics } from '../../analytics/bench';
+import { benchAnalytics } from '../../consumers/sink/bench';
 import { benchRuntimes } from '../../runtimes/bench';
 import { repoRoot } from '../../topics/ground/paths';
 import { formatTable } from '../cli/table';

@@ -18,7 +18,7 @@ export async function startStack(opts: { executors?: string[]; analytics?: boole
   try {
     const starts: Promise<RunningService>[] = [];
     if (opts.analytics !== false) {
-      starts.push(startService({ name: 'analytics', entry: 'analytics/service.ts', env: { ...opts.env, ANALYTICS_PORT: String(analyticsPort) }, ready: httpReady(`${gw.ANALYTICS_URL}/metrics`) }, logDir));
+      starts.push(startService({ name: 'analytics', entry: 'consumers/sink/main.ts', env: { ...opts.env, ANALYTICS_PORT: String(analyticsPort) }, ready: httpReady(`${gw.ANALYTICS_URL}/metrics`) }, logDir));
     }
     for (const hw of opts.executors ?? ['x86_64', 'arm64']) {
       starts.push(startExecutorProcess({ logDir, hardwareClass: hw, env: opts.env }));

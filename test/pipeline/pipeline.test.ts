@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import WebSocket from 'ws';
-import { startAnalyticsService } from '../../analytics/service';
+import { startAnalyticsService } from '../../consumers/sink/main';
 import { commitGroupOffsets, endOffsets } from '../../consumers/sink/offsets';
 import { sinkTopics } from '../../consumers/sink/sink';
 import { EditorClient } from '../../producers/client/editor-client';

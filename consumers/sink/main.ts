@@ -2,18 +2,18 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import pino from 'pino';
-import { createSink, type Sink, type SinkOptions } from '../consumers/sink/sink';
-import { connectionSettings } from '../topics/ground/connections';
-import { createKafka } from '../topics/kafka';
-import { createRegistry } from '../topics/registry';
-import { analyticsSettings } from './config';
-import { createDashboardRouter } from './dashboard-router';
-import { scheduleExport, type ExportSchedule } from './export';
-import type { ExportTarget } from './export-target';
-import { runProcess } from '../topics/ground/process-main';
-import { migrate } from './migrations';
-import { createStatsRouter } from './stats-router';
-import { openWarehouse, type Warehouse } from './warehouse';
+import { createSink, type Sink, type SinkOptions } from './sink';
+import { connectionSettings } from '../../topics/ground/connections';
+import { createKafka } from '../../topics/kafka';
+import { createRegistry } from '../../topics/registry';
+import { analyticsSettings } from '../../analytics/config';
+import { createDashboardRouter } from '../../analytics/dashboard-router';
+import { scheduleExport, type ExportSchedule } from '../../analytics/export';
+import type { ExportTarget } from '../../analytics/export-target';
+import { runProcess } from '../../topics/ground/process-main';
+import { migrate } from '../../analytics/migrations';
+import { createStatsRouter } from '../../analytics/stats-router';
+import { openWarehouse, type Warehouse } from '../../analytics/warehouse';
 
 export interface AnalyticsServiceOptions {
   port?: number;
@@ -111,7 +111,7 @@ export async function startAnalyticsService(opts: AnalyticsServiceOptions = {}):
   };
 }
 
-// Started by `conveyor start` (or `npx tsx analytics/service.ts`): the shared process life cycle,
+// Started by `conveyor start` (or `npx tsx consumers/sink/main.ts`): the shared process life cycle,
 // so SIGTERM, SIGINT or the parent's death flush the sink, commit and close ClickHouse.
 if (require.main === module) {
   runProcess('analytics', async () => {
