@@ -1,7 +1,21 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import express from 'express';
+import { EDITOR_DIST } from '../editor-web/build';
+import { ApiError } from './errors';
 
-/** The browser editor: a static page that speaks the editor protocol. */
+/**
+ * The browser editor (producers/editor-web, built into dist/ at set-up): the
+ * page at / (and at the links that open it), its script and chunks under /editor/.
+ */
 export function mountEditorPage(app: express.Express) {
-  app.use('/', express.static(path.join(__dirname, 'page'), { index: 'index.html', maxAge: '5m' }));
+  const page = path.join(EDITOR_DIST, 'index.html');
+  const sendPage = (_req: express.Request, res: express.Response) => {
+    if (!fs.existsSync(page)) throw new ApiError(503, 'editor_not_built', 'The editor page is not built; run `npm run setup` (or `npx tsx producers/editor-web/build.ts`).');
+    res.setHeader('Cache-Control', 'no-cache');
+    res.sendFile(page);
+  };
+  app.get('/', sendPage);
+  // Chunk names carry a content hash; app.js and app.css are revalidated.
+  app.use('/editor', express.static(EDITOR_DIST, { index: false, maxAge: '1h', setHeaders: (res, p) => /[\\/]chunks[\\/]/.test(p) || res.setHeader('Cache-Control', 'no-cache') }));
 }

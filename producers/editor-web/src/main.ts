@@ -1,0 +1,287 @@
+import { parseDiagnostics, type Diagnostic } from './diagnostics';
+import { createEditor } from './editor';
+import { pageLanguage, PAGE_LANGUAGES } from './languages';
+import { createLiveSession, type ServerMsg } from './live-session';
+import { createOutputPane } from './output-pane';
+import { loadDraft, loadSettings, saveDraft, saveSettings } from './settings';
+
+/** The page: wires the editor, the live session, the run controls and the output pane together. */
+interface RuntimeInfo { language: string; version: string; dependencySets: string[]; hardwareClasses: string[]; compiled: boolean }
+
+const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
+const settings = loadSettings();
+const dark = () => settings.theme === 'dark' || (settings.theme === 'system' && matchMedia('(prefers-color-scheme: dark)').matches);
+let runtimes: RuntimeInfo[] = [];
+let language = settings.language in PAGE_LANGUAGES ? settings.language : 'python';
+let runId: string | null = null;
+let started = 0;
+
+const editor = createEditor($('editor'), {
+  dark: dark(), fontSize: settings.fontSize,
+  onChange: () => {
+    session.changed();
+    if (session.sessionId) saveDraft({ sessionId: session.sessionId, language, files: editor.files() });
+  },
+  onRun: () => void run(),
+});
+const out = createOutputPane($('output'), (d) => editor.jump(d));
+
+const session = createLiveSession({
+  url: `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws/editor`,
+  files: () => editor.files(),
+  events: {
+    status(text, state) {
+      $('status').textContent = session?.sessionId ? `${text} · ${session.sessionId.slice(0, 8)}` : text;
+      $('status').dataset.state = state;
+    },
+    opened(m) {
+      document.body.dataset.session = m.sessionId;
+      if (!m.resumed && editor.files().length === 0) editor.load(m.files);
+      saveDraft({ sessionId: m.sessionId, language, files: editor.files() });
+    },
+    replaced(files) {
+      const show = editor.active;
+      editor.load(files, files.some((f) => f.name === show) ? show : files[0]?.name);
+      renderTabs();
+    },
+    message: onMessage,
+  },
+});
+
+function onMessage(m: ServerMsg) {
+  if (m.type === 'run_accepted') out.append('', 'meta');
+  else if (m.type === 'queued' && m.runId === runId) out.details(`queued: position ${m.position}${m.expectedStartMs ? `, expected to start in ${Math.max(0, Math.round((m.expectedStartMs - Date.now()) / 100) / 10)} s` : ''}`, 'queued');
+  else if (m.type === 'output' && m.runId === runId) {
+    if (!document.body.dataset.running) out.details('running…', 'running');
+    out.append(m.data, m.stream);
+  } else if (m.type === 'result' && m.runId === runId) finish(m.result);
+  else if (m.type === 'error') {
+    out.append(`error ${m.code}: ${m.message}\n`, 'stderr');
+    if (runId && !document.body.dataset.accepted) endRun();
+  }
+}
+
+const fmtMs = (ms: number) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${Math.round(ms)} ms`);
+const fmtBytes = (b: number) => `${(b / 1048576).toFixed(1)} MiB`;
+
+function finish(r: any) {
+  const stage = r.run ?? r.compile;
+  const parts = [r.status.replace('_', ' ')];
+  if (stage) {
+    if (stage.signal) parts.push(`signal ${stage.signal}`);
+    else if (stage.exitCode !== null) parts.push(`exit ${stage.exitCode}`);
+    parts.push(`${fmtMs(stage.wallMs)} wall`, `${fmtMs(stage.cpuMs)} CPU`, `${fmtBytes(stage.peakMemoryBytes)} peak`);
+  }
+  if (r.compile && r.run) parts.push(`compile ${fmtMs(r.compile.wallMs)}`);
+  if (r.cacheHit) parts.push('compile cache hit');
+  parts.push(`queued ${fmtMs(r.queueWaitMs)}`, `${fmtMs(r.totalMs)} end to end`);
+  if (r.message) parts.push(r.message);
+  if (stage?.stdoutTruncated || stage?.stderrTruncated) parts.push('output truncated');
+  if (r.status === 'time_limit') parts.push('output above is what arrived before the limit');
+  out.details(parts.join(' · '), r.status);
+  // Output that was not streamed (the compile stage, or a run whose chunks were lost) comes from the result.
+  if (!out.text() && r.compile && r.compile.status !== 'ok') out.append(r.compile.stderr + r.compile.stdout, 'stderr');
+  else if (!out.text() && r.run) {
+    out.append(r.run.stdout, 'stdout');
+    out.append(r.run.stderr, 'stderr');
+  }
+  const files = editor.files();
+  const found: Diagnostic[] = [];
+  if (r.compile && r.compile.status !== 'ok') found.push(...parseDiagnostics(language, `${r.compile.stderr}\n${r.compile.stdout}`, files));
+  if (r.run && r.status !== 'ok') found.push(...parseDiagnostics(language, r.run.stderr, files));
+  editor.setDiagnostics(found);
+  out.problems(found);
+  document.body.dataset.result = r.status;
+  endRun();
+}
+
+function endRun() {
+  runId = null;
+  delete document.body.dataset.running;
+  delete document.body.dataset.accepted;
+  $<HTMLButtonElement>('stop').disabled = true;
+  $<HTMLInputElement>('live').disabled = true;
+}
+
+async function run() {
+  if (runId) return;
+  runId = `r-${crypto.randomUUID()}`;
+  delete document.body.dataset.result;
+  document.body.dataset.running = '1';
+  started = performance.now();
+  out.clear();
+  editor.setDiagnostics([]);
+  out.details('saving…', 'saving');
+  $<HTMLButtonElement>('stop').disabled = false;
+  try {
+    const version = await session.saved();
+    const stdin = $<HTMLTextAreaElement>('stdin').value;
+    const split = (s: string) => s.trim() ? s.trim().split(/\s+/) : [];
+    session.send({
+      type: 'run', runId, version, stdin, args: split($<HTMLInputElement>('args').value), compilerFlags: split($<HTMLInputElement>('flags').value),
+      ...(stdin ? {} : { interactive: true }),
+    });
+    out.details(`submitted v${version}…`, 'submitted');
+    if (!stdin) $<HTMLInputElement>('live').disabled = false;
+  } catch (err) {
+    out.details((err as Error).message, 'internal_error');
+    endRun();
+  }
+}
+
+function stop() {
+  if (runId) session.send({ type: 'cancel', runId });
+}
+
+function renderTabs() {
+  const nav = $('tabs');
+  nav.textContent = '';
+  for (const f of editor.files()) {
+    const b = document.createElement('button');
+    b.textContent = f.name;
+    b.className = f.name === editor.active ? 'active' : '';
+    b.onclick = () => {
+      editor.show(f.name);
+      renderTabs();
+    };
+    nav.appendChild(b);
+  }
+  const add = document.createElement('button');
+  add.textContent = '+';
+  add.title = 'add a file';
+  add.onclick = () => {
+    const suggested = pageLanguage(language).newFile(editor.files().length);
+    const name = prompt('File name', suggested)?.trim();
+    if (!name || editor.files().some((f) => f.name === name) || !/^[\w.-]{1,128}$/.test(name)) return;
+    editor.addFile(name);
+    renderTabs();
+  };
+  nav.appendChild(add);
+}
+
+function fill(select: HTMLSelectElement, values: { value: string; label: string }[], chosen: string) {
+  select.textContent = '';
+  for (const v of values) select.appendChild(Object.assign(document.createElement('option'), { value: v.value, textContent: v.label }));
+  select.value = values.some((v) => v.value === chosen) ? chosen : values[0]?.value ?? '';
+}
+
+function runtimeChoices() {
+  const versions = runtimes.filter((r) => r.language === language);
+  fill($('version'), versions.map((r) => ({ value: r.version, label: r.version })), settings.version);
+  const info = versions.find((r) => r.version === $<HTMLSelectElement>('version').value) ?? versions[0];
+  fill($('depset'), (info?.dependencySets ?? []).map((d) => ({ value: d, label: d })), settings.dependencySet);
+  fill($('hw'), (info?.hardwareClasses ?? ['x86_64']).map((h) => ({ value: h, label: h })), settings.hardwareClass);
+}
+
+const spec = () => ({ language, version: $<HTMLSelectElement>('version').value || undefined, dependencySet: $<HTMLSelectElement>('depset').value || undefined, hardwareClass: $<HTMLSelectElement>('hw').value || undefined });
+
+function remember() {
+  Object.assign(settings, {
+    language, version: $<HTMLSelectElement>('version').value, dependencySet: $<HTMLSelectElement>('depset').value, hardwareClass: $<HTMLSelectElement>('hw').value,
+    args: $<HTMLInputElement>('args').value, compilerFlags: $<HTMLInputElement>('flags').value, stdin: $<HTMLTextAreaElement>('stdin').value,
+  });
+  saveSettings(settings);
+}
+
+/** A new session in another language starts from that language's sample; a version or class change keeps the text. */
+function newSession(keepText: boolean) {
+  const chosen = language;
+  void pageLanguage(language).mode().then((m) => chosen === language && editor.setMode(m));
+  if (!keepText) editor.load([{ name: pageLanguage(language).mainFile, content: pageLanguage(language).sample }]);
+  renderTabs();
+  remember();
+  session.open(spec());
+}
+
+function liveKeys(e: KeyboardEvent) {
+  const input = e.target as HTMLInputElement;
+  if (!runId) return;
+  if (e.key === 'Enter') {
+    const line = `${input.value}\n`;
+    session.send({ type: 'stdin', runId, data: line });
+    out.append(line, 'stdin');
+    input.value = '';
+    e.preventDefault();
+  } else if (e.ctrlKey && e.key.toLowerCase() === 'd') {
+    if (input.value) session.send({ type: 'stdin', runId, data: input.value });
+    session.send({ type: 'stdin', runId, data: '', eof: true });
+    out.append(`${input.value}⏎ [end of input]\n`, 'stdin');
+    input.value = '';
+    input.disabled = true;
+    e.preventDefault();
+  } else if (e.ctrlKey && e.key.toLowerCase() === 'c' && input.selectionStart === input.selectionEnd) {
+    session.send({ type: 'signal', runId, signal: 'SIGINT' });
+    out.append('^C\n', 'stdin');
+    e.preventDefault();
+  }
+}
+
+async function start() {
+  document.documentElement.dataset.theme = dark() ? 'dark' : 'light';
+  $<HTMLSelectElement>('theme').value = settings.theme;
+  $<HTMLInputElement>('vim').checked = settings.keymap === 'vim';
+  $<HTMLInputElement>('font').value = String(settings.fontSize);
+  $<HTMLInputElement>('args').value = settings.args;
+  $<HTMLInputElement>('flags').value = settings.compilerFlags;
+  $<HTMLTextAreaElement>('stdin').value = settings.stdin;
+  const res = await fetch('/api/v1/runtimes');
+  runtimes = ((await res.json()) as { runtimes: RuntimeInfo[] }).runtimes;
+  const languages = [...new Set(runtimes.map((r) => r.language))].filter((l) => l in PAGE_LANGUAGES);
+  fill($('lang'), languages.map((l) => ({ value: l, label: pageLanguage(l).label })), language);
+  language = $<HTMLSelectElement>('lang').value;
+  runtimeChoices();
+
+  $('lang').onchange = () => {
+    language = $<HTMLSelectElement>('lang').value;
+    settings.version = settings.dependencySet = '';
+    runtimeChoices();
+    newSession(false);
+  };
+  $('version').onchange = () => {
+    settings.version = $<HTMLSelectElement>('version').value;
+    runtimeChoices();
+    newSession(true);
+  };
+  for (const id of ['depset', 'hw']) $(id).onchange = () => newSession(true);
+  for (const id of ['args', 'flags', 'stdin']) $(id).onchange = remember;
+  $('run').onclick = () => void run();
+  $('stop').onclick = stop;
+  $('live').onkeydown = liveKeys;
+  $('theme').onchange = () => {
+    settings.theme = $<HTMLSelectElement>('theme').value as typeof settings.theme;
+    document.documentElement.dataset.theme = dark() ? 'dark' : 'light';
+    editor.setTheme(dark());
+    saveSettings(settings);
+  };
+  matchMedia('(prefers-color-scheme: dark)').addEventListener('change', () => $('theme').onchange?.(new Event('change')));
+  $('vim').onchange = () => {
+    settings.keymap = $<HTMLInputElement>('vim').checked ? 'vim' : 'default';
+    void editor.setVim(settings.keymap === 'vim');
+    saveSettings(settings);
+  };
+  $('font').onchange = () => {
+    settings.fontSize = Math.min(28, Math.max(10, Number($<HTMLInputElement>('font').value) || 14));
+    editor.setFontSize(settings.fontSize);
+    saveSettings(settings);
+  };
+  // Ctrl/Cmd+Enter runs from anywhere on the page, not only inside the editor.
+  document.addEventListener('keydown', (e) => {
+    if ((e.ctrlKey || e.metaKey) && e.key === 'Enter') {
+      e.preventDefault();
+      void run();
+    }
+  });
+
+  if (settings.keymap === 'vim') void editor.setVim(true);
+  const draft = loadDraft();
+  if (draft && draft.language === language && draft.files.length) {
+    editor.load(draft.files);
+    void pageLanguage(language).mode().then((m) => editor.setMode(m));
+    renderTabs();
+    session.resume(draft.sessionId, spec());
+  } else newSession(false);
+  document.body.dataset.ready = '1';
+  (window as unknown as { conveyor: object }).conveyor = { session, editor, startedAt: started };
+}
+
+void start();
