@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { env, readSection } from '../config/env';
+import { env, readSection } from '../../topics/ground/env';
 import type { ScalerConfig } from './scaler';
 
 const section = z.object({
