@@ -4,6 +4,7 @@ import { startStack } from '../services/stack';
 import { registerLoadAndBench } from '../bench/cli';
 import { validateAll } from '../config/all';
 import { operatorSettings } from '../fleet/settings';
+import { registerReplay } from './replay';
 
 /**
  * Commands of the service itself (start, bench, load, …) register here, so
@@ -35,4 +36,5 @@ export function registerCommands(program: Command, log: (msg: string) => void): 
       await stack.stop();
     });
   registerLoadAndBench(program, log);
+  registerReplay(program, log);
 }

@@ -12,6 +12,7 @@ import { createBatchingSender } from '../../topics/batching-sender';
 import type { Catalog } from './catalog';
 import { handleEditorSocket } from './editor-socket';
 import { createSessionRecovery, scanAllPartitions } from './session-recovery';
+import { historyApi } from './history-api';
 import { ApiError } from './errors';
 import { createGatewayMetrics } from './metrics';
 import { handlePistonConnect, pistonApi } from './piston-api';
@@ -74,6 +75,7 @@ export function createGateway(deps: GatewayDeps) {
       app.get('/metrics', async (_req, res) => {
         res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
       });
+      app.use('/api/v1', historyApi({ kafka, registry, routing, sessions }));
       app.use('/api/v1', restApi({ catalog, runs, router, limiter, settings, liveClasses: presence.classes }));
       app.use('/api/v2', pistonApi({ catalog, runs, limiter, settings }));
       // The analytics service owns ClickHouse; the gateway forwards its pages.

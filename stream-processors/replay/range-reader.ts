@@ -1,0 +1,128 @@
+import { randomUUID } from 'node:crypto';
+import type { Kafka, KafkaMessage } from 'kafkajs';
+
+/** A half-open range of offsets [from, to) of one partition of one topic. */
+export interface OffsetRange { topic: string; partition: number; from: number; to: number }
+
+export class ReplayTimeoutError extends Error {
+  readonly code = 'replay_timeout';
+}
+
+/**
+ * Reads chosen offset ranges of some topics with one throwaway consumer.
+ * kafkajs has no manual assignment, so a consumer group of one member takes
+ * every partition, keeps them all paused, and for each read seeks and resumes
+ * exactly the partitions asked for. One group join serves every read, so a
+ * search that reads windows one after another pays the join once.
+ *
+ * `keep(key)` filters by record key before the caller decodes anything: a
+ * session's history is its key's records, and most records are someone else's.
+ */
+export interface RangeReader {
+  read(ranges: OffsetRange[], onMessage: (m: KafkaMessage, r: OffsetRange) => void | Promise<void>, opts?: { timeoutMs?: number; keep?: (key: Buffer | null) => boolean }): Promise<{ records: number; kept: number }>;
+  close(): Promise<void>;
+}
+
+export async function createRangeReader(kafka: Kafka, topicNames: string[], opts: { groupPrefix?: string } = {}): Promise<RangeReader> {
+  const consumer = kafka.consumer({
+    groupId: `${opts.groupPrefix ?? 'conveyor-replay'}-${randomUUID()}`,
+    maxWaitTimeInMs: 50,
+    sessionTimeout: 10000,
+    maxBytesPerPartition: 4 * 1024 * 1024,
+    retry: { retries: 3 },
+  });
+  interface Active { range: OffsetRange; next: number; resolve: () => void }
+  let active = new Map<string, Active>();
+  let onMessage: (m: KafkaMessage, r: OffsetRange) => void | Promise<void> = () => {};
+  let keep: (key: Buffer | null) => boolean = () => true;
+  let records = 0;
+  let kept = 0;
+  let crashed: Error | null = null;
+  const all: { topic: string; partitions: number[] }[] = [];
+
+  await consumer.connect();
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const meta = await admin.fetchTopicMetadata({ topics: topicNames });
+    for (const t of meta.topics) all.push({ topic: t.name, partitions: t.partitions.map((p) => p.partitionId) });
+  } finally {
+    await admin.disconnect();
+  }
+  await consumer.subscribe({ topics: topicNames, fromBeginning: true });
+  const joined = new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new ReplayTimeoutError('The replay reader could not join the broker within 15 s.')), 15000);
+    consumer.on(consumer.events.GROUP_JOIN, () => {
+      consumer.pause(all.map((t) => ({ topic: t.topic, partitions: t.partitions })));
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+  consumer.on(consumer.events.CRASH, (e) => {
+    crashed = e.payload.error;
+  });
+  const keyOf = (topic: string, partition: number) => `${topic}\u0000${partition}`;
+  const finish = (k: string, a: Active) => {
+    active.delete(k);
+    consumer.pause([{ topic: a.range.topic, partitions: [a.range.partition] }]);
+    a.resolve();
+  };
+  const running = consumer.run({
+    autoCommit: false,
+    eachBatchAutoResolve: false,
+    eachBatch: async ({ batch }) => {
+      const k = keyOf(batch.topic, batch.partition);
+      const a = active.get(k);
+      if (!a) return;
+      for (const m of batch.messages) {
+        const off = Number(m.offset);
+        // Batches fetched before the seek may still arrive: only offsets in order from the range's start count.
+        if (off < a.next || off >= a.range.to) continue;
+        a.next = off + 1;
+        records++;
+        if (keep(m.key)) {
+          kept++;
+          await onMessage(m, a.range);
+        }
+      }
+      if (a.next >= a.range.to || (Number(batch.lastOffset()) >= a.range.to - 1 && Number(batch.firstOffset()) <= a.next)) finish(k, a);
+    },
+  });
+  // run() resolves once the member runs; a disconnect before that would leave kafkajs restarting it.
+  await running;
+  await joined;
+
+  return {
+    async read(ranges, handler, o = {}) {
+      if (crashed) throw crashed;
+      records = 0;
+      kept = 0;
+      onMessage = handler;
+      keep = o.keep ?? (() => true);
+      const todo = ranges.filter((r) => r.to > r.from);
+      if (!todo.length) return { records: 0, kept: 0 };
+      const waits: Promise<void>[] = [];
+      active = new Map();
+      for (const r of todo) {
+        waits.push(new Promise<void>((resolve) => active.set(keyOf(r.topic, r.partition), { range: r, next: r.from, resolve })));
+      }
+      for (const r of todo) consumer.seek({ topic: r.topic, partition: r.partition, offset: String(r.from) });
+      consumer.resume(todo.map((r) => ({ topic: r.topic, partitions: [r.partition] })));
+      const timeoutMs = o.timeoutMs ?? 30000;
+      let timer: NodeJS.Timeout | undefined;
+      try {
+        await Promise.race([
+          Promise.all(waits),
+          new Promise<never>((_, reject) => {
+            timer = setTimeout(() => reject(crashed ?? new ReplayTimeoutError(`Reading ${todo.length} offset range(s) did not finish within ${timeoutMs} ms.`)), timeoutMs);
+          }),
+        ]);
+      } finally {
+        clearTimeout(timer);
+        for (const [k, a] of active) finish(k, a);
+      }
+      return { records, kept };
+    },
+    close: () => consumer.disconnect(),
+  };
+}
