@@ -171,12 +171,33 @@ const templates: Record<AnalyticsTable, { columns: [string, string][] }> = {
       ['text_bytes', U32('{textBytes}')],
     ],
   },
+  fleet_events: {
+    columns: [
+      ['event_id', '{eventId}'],
+      ['at', '{timestampMs}'],
+      ['kind', '{kind}'],
+      ['hardware_class', '{hardwareClass}'],
+      ['member_id', "ifNull({memberId}, '')"],
+      ['state', "ifNull({state}, '')"],
+      ['previous_state', "ifNull({previousState}, '')"],
+      ['desired', '{desired}'],
+      ['actual', '{actual}'],
+      ['min', '{min}'],
+      ['max', '{max}'],
+      ['applied', '{applied}'],
+      ['reason', '{reason}'],
+      ['actor', '{actor}'],
+      ['inputs_json', "ifNull({inputsJson}, '')"],
+      ['manager_id', '{managerId}'],
+    ],
+  },
 };
 
 const timestampFields: Record<AnalyticsTable, string[]> = {
   runs: ['requestedAtMs', 'startedAtMs', 'finishedAtMs'],
   run_requests: ['requestedAtMs'],
   edit_activity: ['timestampMs'],
+  fleet_events: ['timestampMs'],
 };
 
 /** Conveyor's current schema of the records a table loads: defaults for fields older writers lack. */

@@ -256,6 +256,40 @@ export const migrations: Migration[] = [
       SETTINGS ${DEDUP}`,
     ],
   },
+  {
+    version: 7,
+    name: 'fleet changes and scaling decisions (ops.fleet)',
+    statements: [
+      `CREATE TABLE IF NOT EXISTS fleet_events (
+        event_id String,
+        at DateTime64(3, 'UTC'),
+        kind LowCardinality(String),
+        hardware_class LowCardinality(String),
+        member_id String,
+        state LowCardinality(String),
+        previous_state LowCardinality(String),
+        desired Nullable(Int32),
+        actual Nullable(Int32),
+        min Nullable(Int32),
+        max Nullable(Int32),
+        applied UInt8,
+        reason String,
+        actor LowCardinality(String),
+        inputs_json String,
+        manager_id LowCardinality(String),
+        kafka_topic LowCardinality(String),
+        kafka_partition UInt16,
+        kafka_offset UInt64
+      ) ENGINE = ReplacingMergeTree
+      PARTITION BY toYYYYMM(at)
+      ORDER BY (hardware_class, at, event_id)
+      TTL toDateTime(at) + INTERVAL 400 DAY
+      SETTINGS ${DEDUP}`,
+      `CREATE MATERIALIZED VIEW IF NOT EXISTS fleet_events_offsets_mv TO sink_offsets AS
+        SELECT kafka_topic AS topic, kafka_partition AS partition, max(kafka_offset) AS max_offset
+        FROM fleet_events GROUP BY topic, partition`,
+    ],
+  },
 ];
 
 export interface MigrationReport { applied: number[]; current: number }

@@ -1,5 +1,5 @@
 import { HARDWARE_CLASSES, requestsTopic, topics, type TopicSpec } from '../topics/catalog';
-import type { EditEvent, RunRequest, RunResultRecord } from '../topics/types';
+import type { EditEvent, FleetEvent, RunRequest, RunResultRecord } from '../topics/types';
 
 /**
  * Rows of the analytics tables, built from decoded Avro records. Pure
@@ -8,7 +8,7 @@ import type { EditEvent, RunRequest, RunResultRecord } from '../topics/types';
  */
 export interface Origin { topic: string; partition: number; offset: number }
 
-export type AnalyticsTable = 'runs' | 'run_requests' | 'edit_activity';
+export type AnalyticsTable = 'runs' | 'run_requests' | 'edit_activity' | 'fleet_events';
 
 export class RowError extends Error {
   readonly code = 'invalid_record';
@@ -115,6 +115,30 @@ export function editRow(e: EditEvent, o: Origin) {
   };
 }
 
+/** Fleet changes and scaling decisions, as `conveyor fleet history` and the ops reports read them. */
+export function fleetRow(e: FleetEvent, o: Origin) {
+  const int = (v: number | null | undefined) => (v === null || v === undefined ? null : Math.round(v));
+  return {
+    event_id: str(e.eventId, 'eventId'),
+    at: ms(e.timestampMs, 'timestampMs'),
+    kind: str(e.kind, 'kind'),
+    hardware_class: str(e.hardwareClass, 'hardwareClass'),
+    member_id: e.memberId ?? '',
+    state: e.state ?? '',
+    previous_state: e.previousState ?? '',
+    desired: int(e.desired),
+    actual: int(e.actual),
+    min: int(e.min),
+    max: int(e.max),
+    applied: e.applied === false ? 0 : 1,
+    reason: e.reason ?? '',
+    actor: e.actor ?? '',
+    inputs_json: e.inputsJson ?? '',
+    manager_id: e.managerId ?? '',
+    ...origin(o),
+  };
+}
+
 /** Which table a topic loads into, and how a record becomes a row. */
 export function tableOf(name: string): AnalyticsTable | null {
   // Benchmarks load copies of the real topics ("bench.runs.results") so they never touch live data.
@@ -122,11 +146,13 @@ export function tableOf(name: string): AnalyticsTable | null {
   if (topic === 'runs.results') return 'runs';
   if (topic.startsWith('runs.requests.')) return 'run_requests';
   if (topic === 'editor.edits') return 'edit_activity';
+  if (topic === 'ops.fleet') return 'fleet_events';
   return null;
 }
 
 /** The topic whose current schema a table's records are read with (all runs.requests.* share one). */
 export function specOf(table: AnalyticsTable): TopicSpec {
+  if (table === 'fleet_events') return topics.fleet;
   return table === 'runs' ? topics.results : table === 'edit_activity' ? topics.edits : requestsTopic(HARDWARE_CLASSES[0]!);
 }
 
@@ -139,5 +165,7 @@ export function toRow(table: AnalyticsTable, record: unknown, o: Origin): object
       return requestRow(record as RunRequest, o);
     case 'edit_activity':
       return editRow(record as EditEvent, o);
+    case 'fleet_events':
+      return fleetRow(record as FleetEvent, o);
   }
 }

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { DeadLetter, EditEvent, ProgramSnapshot, RunControl, RunOutput, RunRequest, RunResultRecord } from './types';
+import type { DeadLetter, EditEvent, FleetEvent, ProgramSnapshot, RunControl, RunOutput, RunRequest, RunResultRecord } from './types';
 
 /**
  * Every topic Conveyor uses, declared once: name, partitions, key, retention
@@ -54,6 +54,12 @@ export const topics = {
     name: 'runs.dlq', partitions: 1, key: 'id', schemaFile: 'DeadLetter.avsc',
     config: { 'cleanup.policy': 'delete', 'retention.ms': String(30 * DAY) },
     doc: 'Records that could not be processed, with the reason.',
+  }),
+  fleet: topic<FleetEvent>({
+    // One partition: the history of every fleet in one order, as `conveyor fleet history` reads it.
+    name: 'ops.fleet', partitions: 1, key: 'hardwareClass', schemaFile: 'FleetEvent.avsc',
+    config: { 'cleanup.policy': 'delete', 'retention.ms': String(90 * DAY) },
+    doc: 'Every change of the executor fleets: member states, desired sizes and scaling decisions with their reasons.',
   }),
 } as const;
 

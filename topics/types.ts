@@ -141,3 +141,25 @@ export interface RunControl {
   data: string;
   signal: string;
 }
+
+export const FLEET_MEMBER_STATES = ['starting', 'ready', 'draining', 'stopped', 'failed'] as const;
+export type FleetMemberState = (typeof FLEET_MEMBER_STATES)[number];
+
+export interface FleetEvent {
+  eventId: string;
+  timestampMs: number;
+  kind: 'member_state' | 'desired_changed' | 'scale_decision' | 'unknown';
+  hardwareClass: string;
+  memberId: string | null;
+  state: FleetMemberState | null;
+  previousState: FleetMemberState | null;
+  desired: number | null;
+  actual: number | null;
+  min: number | null;
+  max: number | null;
+  applied: boolean;
+  reason: string;
+  actor: string;
+  inputsJson: string | null;
+  managerId: string;
+}

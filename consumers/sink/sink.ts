@@ -15,7 +15,7 @@ import { AbortedError, retryUntilDone, type Backoff } from './retry';
 export const SINK_GROUP = 'conveyor-sink';
 
 export function sinkTopics(): string[] {
-  return [topics.results.name, ...HARDWARE_CLASSES.map((h) => requestsTopic(h).name), topics.edits.name];
+  return [topics.results.name, ...HARDWARE_CLASSES.map((h) => requestsTopic(h).name), topics.edits.name, topics.fleet.name];
 }
 
 export interface SinkOptions {

@@ -10,6 +10,7 @@ import { openWarehouse, type Warehouse } from '../../analytics/warehouse';
 import { AvroContainer } from '../../consumers/sink/avro-container';
 import { loadSchema, requestsTopic, topics, type TopicSpec } from '../../topics/catalog';
 import { editEvent, runRequest, runResult, tmpDir } from './fixtures';
+import type { FleetEvent } from '../../topics/types';
 
 /**
  * The sink loads records two ways: ClickHouse reading the Avro bytes
@@ -34,7 +35,7 @@ afterAll(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-const idColumn: Record<AnalyticsTable, string> = { runs: 'run_id', run_requests: 'run_id', edit_activity: 'event_id' };
+const idColumn: Record<AnalyticsTable, string> = { runs: 'run_id', run_requests: 'run_id', edit_activity: 'event_id', fleet_events: 'event_id' };
 
 /** Loads `records` (encoded with `writer`) both ways and returns the rows of each, ordered by id. */
 async function loadBothWays(table: AnalyticsTable, spec: TopicSpec, records: unknown[], writer: AvroRecord = loadSchema(spec) as unknown as AvroRecord) {
@@ -52,7 +53,7 @@ async function loadBothWays(table: AnalyticsTable, spec: TopicSpec, records: unk
   const { sql, params } = avroInsert(table, [{ writer, topic: 'via-clickhouse' }]);
   await wh.insertFiles!(sql, params, [container.toBuffer(envelopeSchema(writer))], { token: `t-${Math.random()}` });
   await wh.insert(table, rows, { token: `j-${Math.random()}` });
-  const prefix = String((records[0] as Record<string, unknown>)[table === 'edit_activity' ? 'eventId' : 'runId']).split('-')[0]!;
+  const prefix = String((records[0] as Record<string, unknown>)[idColumn[table] === 'event_id' ? 'eventId' : 'runId']).split('-')[0]!;
   const read = (topic: string) =>
     wh.query<Record<string, unknown>>(
       `SELECT * EXCEPT kafka_topic FROM ${table} WHERE kafka_topic = {topic:String} AND startsWith(${idColumn[table]}, {prefix:String}) ORDER BY ${idColumn[table]}`,
@@ -92,6 +93,21 @@ describe('Avro loaded by ClickHouse equals Avro decoded by the sink', () => {
     expect(e.clickhouse).toEqual(e.js);
     // 'a😀b' is 4 UTF-16 units, 'ü' one: as the browser editor counts.
     expect(e.clickhouse.find((x) => x.event_id === 'eq-edit-1')).toMatchObject({ inserted_chars: 5, deleted_chars: 3, op_count: 2 });
+  });
+
+  it('fleet events: member changes with nulls, and scaling decisions with their inputs', async () => {
+    const at = Date.now();
+    const base = { timestampMs: at, hardwareClass: 'x86_64', memberId: null, state: null, previousState: null, desired: null, actual: null, min: null, max: null, applied: true, actor: 'manager', inputsJson: null, managerId: 'fm-1' } as const;
+    const records: FleetEvent[] = [
+      { ...base, eventId: 'fl-0', kind: 'member_state', memberId: 'executor-x86_64-1', state: 'ready', previousState: 'starting', actual: 2, reason: 'joined the group' },
+      { ...base, eventId: 'fl-1', kind: 'desired_changed', desired: 3, min: 0, max: 8, actor: 'operator', reason: "fleet scale x86_64 3 \"now\"" },
+      { ...base, eventId: 'fl-2', kind: 'scale_decision', desired: 5, applied: false, actor: 'scaler', inputsJson: JSON.stringify({ forecast: 41.5, backlog: 3 }), reason: 'observe: ramp ahead' },
+    ];
+    const { clickhouse, js } = await loadBothWays('fleet_events', topics.fleet, records);
+    expect(clickhouse).toHaveLength(3);
+    expect(clickhouse).toEqual(js);
+    expect(clickhouse[0]).toMatchObject({ kind: 'member_state', state: 'ready', previous_state: 'starting', desired: null, actual: 2, applied: 1 });
+    expect(clickhouse[2]).toMatchObject({ applied: 0, inputs_json: '{"forecast":41.5,"backlog":3}', member_id: '' });
   });
 
   it('reads an older writer schema, taking the reader defaults for fields it lacks', async () => {
