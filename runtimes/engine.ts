@@ -8,8 +8,9 @@ import { readRuntimesConfig } from './config';
 import { findLanguage, hardwareClassesOf, LANGUAGES, type DependencySet, type LanguageDef } from './languages';
 import { LIMITS } from './limits';
 import { PchStore } from './pch';
-import { codeHeader, compilePlan, poolPlan, runPlan, VIEW } from './plans';
+import { codeHeader, compilePlan, FORKABLE_KINDS, poolPlan, runPlan, VIEW, zygotePlan } from './plans';
 import { WarmPools } from './pools';
+import { Zygotes } from './zygotes';
 import { Sandbox, type Dispatched, type SandboxDeps } from './sandbox';
 import { Spawner } from './spawner/client';
 import {
@@ -85,6 +86,8 @@ export function createRuntimeEngine(opts: EngineOptions = {}): RuntimeEngine {
   const cgroups: CgroupFactory = createCgroupFactory(config.CONVEYOR_RUNTIMES_CGROUP_PARENT);
   const deps: SandboxDeps = { spawner, cgroups, maxOutput: LIMITS.maximums.run.outputBytes + 1 };
   const pools = new WarmPools(deps, opts.poolSize ?? config.CONVEYOR_RUNTIMES_POOL_SIZE, (e) => log.error({ err: e }, 'warm pool refill failed'));
+  const forking = new Set((opts.fork ?? config.CONVEYOR_RUNTIMES_FORK).filter((k) => (FORKABLE_KINDS as readonly string[]).includes(k)));
+  const zygotes = new Zygotes(deps, (e) => log.warn({ err: String(e) }, 'forking runtime'));
   const cache = new CompileCache(path.join(cacheDir, 'artifacts'), config.CONVEYOR_RUNTIMES_CACHE_MAX_BYTES);
   const pch = new PchStore(path.join(cacheDir, 'pch'), (e) => log.warn({ err: String(e) }, 'precompiled header build failed'));
   const active = new Map<Control, Promise<RunResult>>();
@@ -93,6 +96,9 @@ export function createRuntimeEngine(opts: EngineOptions = {}): RuntimeEngine {
   const poolKey = (lang: LanguageDef, set: DependencySet) => `${lang.pool}:${set.name}`;
   const poolPlanFor = (lang: LanguageDef, set: DependencySet, limits = LIMITS.defaults.run) => () =>
     poolPlan({ kind: lang.pool!, depsDir: set.depsDir, preload: set.preload, env: lang.env, limits, cpuCores });
+  const zygotePlanFor = (lang: LanguageDef, set: DependencySet) => () =>
+    zygotePlan({ kind: lang.pool!, depsDir: set.depsDir, preload: set.preload, env: lang.env, limits: LIMITS.defaults.run, cpuCores });
+  const forks = (lang: LanguageDef) => !!lang.pool && forking.has(lang.pool);
 
   function base(r: ResolvedSpec): RunResult {
     return { runId: r.runId, status: 'ok', language: r.lang.id, version: r.lang.version, dependencySet: r.depSet.name, hardwareClass: r.hardwareClass, cacheHit: false, pooled: false };
@@ -108,13 +114,22 @@ export function createRuntimeEngine(opts: EngineOptions = {}): RuntimeEngine {
   async function interpreted(r: ResolvedSpec, ctl: Control, onChunk: StartOptions['onChunk']): Promise<RunResult> {
     const d = LIMITS.defaults.run;
     const poolable = r.limits.run.fileBytes === d.fileBytes && r.limits.run.openFiles === d.openFiles;
-    const { sandbox, hit } = poolable
-      ? pools.take(poolKey(r.lang, r.depSet), poolPlanFor(r.lang, r.depSet))
-      : { sandbox: new Sandbox(deps, poolPlanFor(r.lang, r.depSet, r.limits.run)()), hit: false };
+    // A forked child of the warm runtime when it is ready; otherwise a one-shot pool sandbox.
+    const forked = poolable && forks(r.lang) ? zygotes.take(poolKey(r.lang, r.depSet), zygotePlanFor(r.lang, r.depSet), poolPlanFor(r.lang, r.depSet)()) : null;
+    const { sandbox, hit } = forked
+      ? { sandbox: forked, hit: true }
+      : poolable
+        ? pools.take(poolKey(r.lang, r.depSet), poolPlanFor(r.lang, r.depSet))
+        : { sandbox: new Sandbox(deps, poolPlanFor(r.lang, r.depSet, r.limits.run)()), hit: false };
     const input = Buffer.concat([codeHeader(r), Buffer.from(r.stdin)]);
     const dispatched = sandbox.dispatch({ stage: 'run', limits: r.limits.run, input, closeStdin: !ctl.interactive, onChunk, seq: { n: 0 } });
     attach(ctl, dispatched);
     const run = await dispatched.result;
+    if (forked?.setupFailure) {
+      // The program never started: stop forking for this runtime and run it the one-shot way.
+      zygotes.disable(poolKey(r.lang, r.depSet), forked.setupFailure);
+      return interpreted(r, ctl, onChunk);
+    }
     // The warm TypeScript runtime transpiles in the sandbox; a refusal there is a compile error.
     if (r.lang.pool === 'typescript' && run.exitCode === TS_COMPILE_ERROR_EXIT && /error TS\d+/.test(run.stderr)) {
       const compile = { ...run, status: 'compile_error' as const };
@@ -225,14 +240,25 @@ export function createRuntimeEngine(opts: EngineOptions = {}): RuntimeEngine {
 
     limits: () => structuredClone(LIMITS),
 
-    stats: () => ({ pools: pools.stats(), cache: cache.stats() }),
+    stats: () => {
+      // A forked run is a warm hit of its pool key, as a one-shot pool sandbox is.
+      const p = pools.stats();
+      const f = zygotes.stats();
+      for (const [k, z] of Object.entries(f)) {
+        const e = (p[k] ??= { size: 0, hits: 0, misses: 0 });
+        e.hits += z.forks;
+        if (z.ready) e.size += 1;
+      }
+      return { pools: p, forking: f, cache: cache.stats() };
+    },
 
     async warm(languages?: string[]): Promise<void> {
       await spawner.ready;
       const langs = languages ? languages.map((n) => findLanguage(n) ?? raise(n)) : LANGUAGES.filter((l) => l.pool || l.toolchains.x86_64?.pchCompiler);
       const jobs: Promise<unknown>[] = [];
       for (const l of langs) {
-        if (l.pool) for (const set of l.dependencySets) jobs.push(pools.warm(poolKey(l, set), poolPlanFor(l, set)));
+        if (l.pool)
+          for (const set of l.dependencySets) jobs.push(forks(l) ? zygotes.warm(poolKey(l, set), zygotePlanFor(l, set)) : pools.warm(poolKey(l, set), poolPlanFor(l, set)));
         for (const [hw, tc] of Object.entries(l.toolchains)) {
           if (tc.pchCompiler && enabledClasses.includes(hw)) jobs.push(pch.build(tc.pchCompiler, tc.id, [...l.defaultFlags]));
         }
@@ -246,6 +272,7 @@ export function createRuntimeEngine(opts: EngineOptions = {}): RuntimeEngine {
       for (const ctl of active.keys()) (ctl.cancelled = true), ctl.current?.kill('cancelled');
       await Promise.allSettled([...active.values()]);
       await pools.close();
+      await zygotes.close();
       await spawner.close();
       cgroups.close();
     },

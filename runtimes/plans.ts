@@ -20,7 +20,11 @@ export const VIEW = {
 
 export const BASE_ENV = { PATH: '/usr/bin:/bin', HOME: '/work', LANG: 'C.UTF-8', TMPDIR: '/tmp' };
 const BOOT_DIR = path.join(__dirname, 'bootstrap');
-const boot = { python: fs.readFileSync(path.join(BOOT_DIR, 'python_boot.py')), node: fs.readFileSync(path.join(BOOT_DIR, 'node_boot.js')) };
+const boot = {
+  python: fs.readFileSync(path.join(BOOT_DIR, 'python_boot.py')),
+  pythonZygote: fs.readFileSync(path.join(BOOT_DIR, 'python_zygote.py')),
+  node: fs.readFileSync(path.join(BOOT_DIR, 'node_boot.js')),
+};
 
 function langBinds(spec: ResolvedSpec): [string, string, 'ro'][] {
   const binds: [string, string, 'ro'][] = (spec.lang.binds ?? []).filter(([src]) => src.startsWith('@') || fs.existsSync(src)).map(([src, dest]) => [src === '@rust' ? VIEW.rust : src, dest, 'ro']);
@@ -71,6 +75,28 @@ export function poolPlan(p: PoolPlanInput): SandboxPlan {
     cpuCores: p.cpuCores,
     idleLimits: { memoryBytes: Math.max(p.limits.memoryBytes, 512 * 1024 * 1024), pids: p.limits.pids },
     announcesReady: true,
+  };
+}
+
+/** Pool kinds that can run as a forking runtime (runtimes/zygotes.ts). Node cannot fork safely. */
+export const FORKABLE_KINDS: readonly PoolKind[] = ['python'];
+
+/**
+ * A forking runtime: the pool sandbox of that kind, running the zygote instead
+ * of the bootstrap (which it runs in each forked child). Never sees a program.
+ */
+export function zygotePlan(p: PoolPlanInput): SandboxPlan {
+  if (!FORKABLE_KINDS.includes(p.kind)) throw new Error(`no forking runtime for ${p.kind}`);
+  const plan = poolPlan(p);
+  const interpreter = plan.argv[0]!;
+  return {
+    ...plan,
+    files: [...plan.files, { dest: '/boot/zygote.py', content: boot.pythonZygote }],
+    env: { ...plan.env, CONVEYOR_ZYGOTE_FD: '@SOCK@' },
+    argv: [interpreter, '-I', '/boot/zygote.py'],
+    // Children count here until the spawner moves them into their run's cgroup.
+    idleLimits: { memoryBytes: plan.idleLimits.memoryBytes, pids: 256 },
+    socket: true,
   };
 }
 

@@ -24,7 +24,12 @@ export interface SandboxPlan {
   idleLimits: Pick<StageLimits, 'memoryBytes' | 'pids'>;
   /** The sandbox announces readiness with READY_MARKER on stderr. */
   announcesReady?: boolean;
+  /** A forking runtime: gets a control socket from the spawner (argv/env token "@SOCK@"). */
+  socket?: boolean;
 }
+
+/** Size of the private /tmp tmpfs of every sandbox and forked run. */
+export const TMP_BYTES = 64 * 1024 * 1024;
 
 export const READY_MARKER = '\u0000conveyor-ready\n';
 const SANDBOX_UID = 65534;
@@ -39,7 +44,7 @@ export function bwrapArgv(plan: SandboxPlan): { argv: string[]; files: Buffer[] 
   for (const f of ['/etc/ld.so.cache', '/etc/alternatives']) if (fs.existsSync(f)) a.push('--ro-bind', f, f);
   a.push('--ro-bind-data', fd(Buffer.from(PASSWD)), '/etc/passwd', '--ro-bind-data', fd(Buffer.from(GROUP)), '/etc/group');
   a.push('--proc', '/proc', '--dev', '/dev');
-  a.push('--size', String(64 * 1024 * 1024), '--tmpfs', '/tmp');
+  a.push('--size', String(TMP_BYTES), '--tmpfs', '/tmp');
   a.push('--size', String(plan.workBytes), '--perms', '0755', '--tmpfs', '/work');
   for (const [src, dest, mode] of plan.binds) a.push(mode === 'ro' ? '--ro-bind' : '--bind', src, dest);
   const dirs = new Set<string>();
@@ -90,13 +95,22 @@ export class Sandbox {
   private dead = false;
   private cpuCores: number;
 
-  constructor(deps: SandboxDeps, plan: SandboxPlan) {
+  /**
+   * With `forkFrom`, the process is not a new bwrap but a child of that warm
+   * forking runtime (its SpawnedProcess id), in fresh namespaces and this
+   * sandbox's cgroup (runtimes/zygotes.ts); the plan then gives only limits.
+   */
+  constructor(deps: SandboxDeps, plan: SandboxPlan, forkFrom?: number) {
     this.cpuCores = plan.cpuCores;
     this.cg = deps.cgroups.create(`s${process.pid}-${++counter}`);
     this.cg.setLimits({ ...plan.idleLimits, cpuCores: plan.cpuCores });
     if (plan.announcesReady) this.cg.setIdle(true);
-    const { argv, files } = bwrapArgv(plan);
-    this.proc = deps.spawner.spawn({ argv, files, cgroups: this.cg.procsFiles, rlimits: plan.rlimits, maxOut: deps.maxOutput });
+    if (forkFrom !== undefined) {
+      this.proc = deps.spawner.fork({ zygote: forkFrom, cgroups: this.cg.procsFiles, maxOut: deps.maxOutput, workBytes: plan.workBytes, tmpBytes: TMP_BYTES });
+    } else {
+      const { argv, files } = bwrapArgv(plan);
+      this.proc = deps.spawner.spawn({ argv, files, cgroups: this.cg.procsFiles, rlimits: plan.rlimits, maxOut: deps.maxOutput, socket: plan.socket });
+    }
     let markReady: () => void = () => undefined;
     this.ready = plan.announcesReady ? new Promise<void>((r) => (markReady = r)) : Promise.resolve();
     let pendingMarker = plan.announcesReady ? Buffer.alloc(0) : null;
@@ -117,6 +131,11 @@ export class Sandbox {
       (e) => ((this.exitInfo = e), (this.dead = true), markReady()),
       () => ((this.dead = true), markReady()),
     );
+  }
+
+  /** A forked run whose namespaces could not be built (the program never started): why. */
+  get setupFailure(): string | null {
+    return this.exitInfo?.setupFailed ?? null;
   }
 
   /** A pooled sandbox whose process already died (e.g. killed while idle) is useless. */

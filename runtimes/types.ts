@@ -93,6 +93,8 @@ export interface EngineLimits {
 
 export interface EngineStats {
   pools: Record<string, { size: number; hits: number; misses: number }>;
+  /** Forking runtimes (CONVEYOR_RUNTIMES_FORK): runs forked, starts of the runtime, runs that fell back to the pool. */
+  forking?: Record<string, { ready: boolean; forks: number; starts: number; fallbacks: number; disabled?: string }>;
   cache: { entries: number; bytes: number; hits: number; misses: number };
 }
 
@@ -122,6 +124,8 @@ export interface EngineOptions {
   cacheDir?: string;
   /** Warm sandboxes kept ready per pooled runtime. */
   poolSize?: number;
+  /** Pool kinds served by a forking runtime (default CONVEYOR_RUNTIMES_FORK); only 'python' can. */
+  fork?: string[];
   logger?: RuntimeLogger;
 }
 

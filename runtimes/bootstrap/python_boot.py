@@ -21,7 +21,9 @@ def _conveyor_read(n):
     return buf
 
 
-os.write(2, b'\0conveyor-ready\n')
+# A forked run (python_zygote.py) starts here with the header already due: no marker.
+if not globals().get('_conveyor_forked'):
+    os.write(2, b'\0conveyor-ready\n')
 _spec = json.loads(_conveyor_read(struct.unpack('>I', _conveyor_read(4))[0]))
 for _f in _spec['files']:
     _p = os.path.join('/work', _f['name'])

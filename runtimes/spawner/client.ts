@@ -13,9 +13,27 @@ export interface SpawnRequest {
   files?: Buffer[];
   maxOut: number;
   dropPrivileges?: boolean;
+  /** A forking runtime: the spawner passes it a control socket, whose fd replaces the argv token "@SOCK@". */
+  socket?: boolean;
 }
 
-export interface ExitInfo { code: number | null; signal: number | null; cpuMs: number }
+/** A run forked by a warm runtime spawned with `socket: true` (bootstrap/python_zygote.py). */
+export interface ForkRequest {
+  /** The id of the forking runtime's SpawnedProcess. */
+  zygote: number;
+  cgroups: string[];
+  maxOut: number;
+  workBytes: number;
+  tmpBytes: number;
+}
+
+export interface ExitInfo {
+  code: number | null;
+  signal: number | null;
+  cpuMs: number;
+  /** A forked run whose sandbox could not be built: the program never started. */
+  setupFailed?: string;
+}
 
 export interface SpawnedProcess {
   readonly id: number;
@@ -74,6 +92,24 @@ export class Spawner {
   }
 
   spawn(req: SpawnRequest): SpawnedProcess {
+    return this.start({
+      op: 'spawn',
+      argv: req.argv,
+      cgroups: req.cgroups,
+      rlimits: req.rlimits,
+      files: (req.files ?? []).map((f) => f.toString('base64')),
+      maxOut: req.maxOut,
+      dropPrivileges: req.dropPrivileges ?? true,
+      socket: req.socket ?? false,
+    });
+  }
+
+  /** A child of a warm forking runtime, in fresh namespaces and the given cgroups (see spawner.py fork_run). */
+  fork(req: ForkRequest): SpawnedProcess {
+    return this.start({ op: 'fork', ...req });
+  }
+
+  private start(msg: Record<string, unknown>): SpawnedProcess {
     const id = this.nextId++;
     let resolvePid!: (pid: number) => void;
     let resolveExit!: (e: ExitInfo) => void;
@@ -107,16 +143,7 @@ export class Spawner {
       this.live.delete(id);
       return proc;
     }
-    this.send({
-      op: 'spawn',
-      id,
-      argv: req.argv,
-      cgroups: req.cgroups,
-      rlimits: req.rlimits,
-      files: (req.files ?? []).map((f) => f.toString('base64')),
-      maxOut: req.maxOut,
-      dropPrivileges: req.dropPrivileges ?? true,
-    });
+    this.send({ ...msg, id });
     return proc;
   }
 

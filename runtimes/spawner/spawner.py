@@ -29,6 +29,7 @@ import os
 import resource
 import selectors
 import signal
+import socket
 import struct
 import sys
 
@@ -102,6 +103,10 @@ class Proc:
         self.overflowed = [False, False]
         self.max_out = max_out
         self.exit = None
+        self.zygote_sock = None  # a zygote's end of its control socket
+        self.run_sock = None     # a forked run's end of its per-run socket
+        self.cgroups = []
+        self.setup_failed = None  # a forked run whose namespaces could not be built
 
 
 def spawn(msg):
@@ -120,6 +125,12 @@ def spawn(msg):
         for i, fd in enumerate(files):
             token = '@FD%d@' % i
             argv = [str(fd) if a == token else a for a in argv]
+        zygote_sock = None
+        if msg.get('socket'):
+            # A forking runtime (zygote): it receives one message per run on this socket.
+            zygote_sock, child_sock = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+            files.append(child_sock.detach())
+            argv = [str(files[-1]) if a == '@SOCK@' else a for a in argv]
         r_in, w_in = os.pipe()
         r_out, w_out = os.pipe()
         r_err, w_err = os.pipe()
@@ -169,6 +180,7 @@ def spawn(msg):
         os.close(fd)
     os.set_blocking(w_in, False)
     proc = Proc(pid_id, pid, w_in, msg.get('maxOut', 1 << 62))
+    proc.zygote_sock = zygote_sock
     procs[pid_id] = proc
     by_pid[pid] = pid_id
     for stream, fd in ((0, r_out), (1, r_err)):
@@ -176,6 +188,102 @@ def spawn(msg):
         by_fd[fd] = (pid_id, stream)
         sel.register(fd, selectors.EVENT_READ, 'child')
     frame(4, pid_id, json.dumps({'pid': pid}).encode())
+
+
+def fork_run(msg):
+    """A run forked by a zygote (python_zygote.py) instead of a new bwrap.
+
+    The zygote gets the run's stdin/stdout/stderr pipes and one end of a
+    per-run socket. The forked monitor reports its pid there (SCM_CREDENTIALS,
+    translated by the kernel into our pid namespace); we move it into the run's
+    cgroups, answer "go", and later read its exit status from the same socket.
+    """
+    pid_id = msg['id']
+    zygote = procs.get(msg.get('zygote'))
+    if zygote is None or zygote.zygote_sock is None or zygote.exit is not None:
+        frame(5, pid_id, b'fork failed: the warm runtime is gone')
+        return
+    opened = []
+    try:
+        for _ in range(3):
+            opened.extend(os.pipe())
+        r_in, w_in, r_out, w_out, r_err, w_err = opened
+        mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        mine.setsockopt(socket.SOL_SOCKET, socket.SO_PASSCRED, 1)
+        head = struct.pack('>III', pid_id & 0xFFFFFFFF, int(msg['workBytes']), int(msg.get('tmpBytes', 64 << 20)))
+        try:
+            zygote.zygote_sock.sendmsg([head], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, struct.pack('4i', r_in, w_out, w_err, theirs.fileno()))])
+        finally:
+            theirs.close()
+    except OSError as e:
+        for fd in opened:
+            os.close(fd)
+        frame(5, pid_id, ('fork failed: %s' % e).encode())
+        return
+    for fd in (r_in, w_out, w_err):
+        os.close(fd)
+    os.set_blocking(w_in, False)
+    proc = Proc(pid_id, None, w_in, msg.get('maxOut', 1 << 62))
+    proc.run_sock = mine
+    proc.cgroups = msg.get('cgroups', [])
+    procs[pid_id] = proc
+    for stream, fd in ((0, r_out), (1, r_err)):
+        os.set_blocking(fd, False)
+        by_fd[fd] = (pid_id, stream)
+        sel.register(fd, selectors.EVENT_READ, 'child')
+    mine.setblocking(False)
+    by_fd[mine.fileno()] = (pid_id, 'run')
+    sel.register(mine.fileno(), selectors.EVENT_READ, 'run')
+
+
+def read_run_socket(fd):
+    pid_id, _ = by_fd[fd]
+    proc = procs[pid_id]
+    sock = proc.run_sock
+    try:
+        data, anc, _flags, _addr = sock.recvmsg(256, socket.CMSG_SPACE(struct.calcsize('iII')))
+    except BlockingIOError:
+        return
+    except OSError:
+        data, anc = b'', []
+    if proc.pid is None and data == b'pid':
+        for level, kind, payload in anc:
+            if level == socket.SOL_SOCKET and kind == socket.SCM_CREDENTIALS:
+                proc.pid = struct.unpack('iII', payload[:12])[0]
+        try:
+            if not proc.pid:
+                raise OSError('no credentials')
+            for path in proc.cgroups:
+                with open(path, 'w') as f:
+                    f.write(str(proc.pid))
+            sock.send(b'go')
+            frame(4, pid_id, json.dumps({'pid': proc.pid}).encode())
+        except OSError as e:
+            frame(2, pid_id, ('conveyor spawner: cannot place the run in its cgroup: %s\n' % e).encode())
+            if proc.pid:
+                try:
+                    os.kill(proc.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+        return
+    if data.startswith(b'setup-failed'):
+        proc.setup_failed = data.decode('utf-8', 'replace')
+        return
+    if data and proc.exit is None:
+        try:
+            proc.exit = json.loads(data)
+        except ValueError:
+            proc.exit = {'code': None, 'signal': signal.SIGKILL, 'cpuMs': 0}
+        return
+    if not data:
+        # The monitor died without a status: killed with its cgroup, or never started.
+        sel.unregister(fd)
+        del by_fd[fd]
+        sock.close()
+        proc.run_sock = None
+        if proc.exit is None:
+            proc.exit = {'code': None, 'signal': signal.SIGKILL, 'cpuMs': 0}
+        maybe_finish(proc)
 
 
 def pump_stdin(proc):
@@ -199,12 +307,17 @@ def pump_stdin(proc):
 
 
 def maybe_finish(proc):
-    if proc.exit is not None and proc.open_streams == 0:
+    if proc.exit is not None and proc.open_streams == 0 and proc.run_sock is None:
         if proc.stdin_fd is not None:
             if proc.stdin_fd in sel.get_map():
                 sel.unregister(proc.stdin_fd)
             os.close(proc.stdin_fd)
             proc.stdin_fd = None
+        if proc.zygote_sock is not None:
+            proc.zygote_sock.close()
+            proc.zygote_sock = None
+        if proc.setup_failed:
+            proc.exit['setupFailed'] = proc.setup_failed
         frame(3, proc.id, json.dumps(proc.exit).encode())
         del procs[proc.id]
 
@@ -259,6 +372,9 @@ def handle(msg):
     if op == 'spawn':
         spawn(msg)
         return
+    if op == 'fork':
+        fork_run(msg)
+        return
     proc = procs.get(msg.get('id'))
     if proc is None:
         return
@@ -270,6 +386,8 @@ def handle(msg):
         proc.stdin_eof = True
         pump_stdin(proc)
     elif op == 'signal':
+        if proc.pid is None:
+            return
         try:
             os.kill(proc.pid, int(msg.get('signal', 9)))
         except ProcessLookupError:
@@ -303,6 +421,8 @@ def main():
                     continue
                 if not chunk:  # engine went away: take every sandbox with us
                     for proc in list(procs.values()):
+                        if proc.pid is None:
+                            continue
                         try:
                             os.kill(proc.pid, signal.SIGKILL)
                         except ProcessLookupError:
@@ -326,6 +446,8 @@ def main():
                 reap()
             elif key.data == 'child':
                 read_child(key.fd)
+            elif key.data == 'run':
+                read_run_socket(key.fd)
             elif key.data == 'stdin':
                 for proc in procs.values():
                     if proc.stdin_fd == key.fd:

@@ -1,0 +1,232 @@
+# Warm forking Python runtime (docs/decisions/runtimes-forking-sandboxes.md).
+#
+# Runs inside a bubblewrap sandbox that never sees a program: it imports the
+# preloads, compiles the bootstrap (python_boot.py, passed as /boot/boot.py),
+# then waits on a control socket for one message per run from the spawner:
+# 12 bytes (run id, work tmpfs bytes, /tmp bytes) plus four descriptors
+# (stdin, stdout, stderr, a per-run socket). For each it forks:
+#
+#   C1  (in this sandbox's pid namespace) reports its pid on the run socket
+#       (SCM_CREDENTIALS: the kernel translates it for the spawner, which moves
+#       C1 into the run's cgroup and answers), then unshares user, mount, pid,
+#       network, IPC and UTS namespaces, mounts a new tmpfs on /work, /tmp and
+#       /dev/shm, a new devpts, makes /dev read-only, forks C2, drops every
+#       capability and reports C2's wait status on the run socket.
+#   C2  pid 1 of the new pid namespace: mounts /proc, brings up loopback,
+#       drops every capability, forks the program and forwards signals to it;
+#       exits with its status (128+N when signal N killed it, as bwrap does).
+#   C3  the program (pid 2): runs the bootstrap, which reads the code header
+#       from stdin and executes the user's files.
+#
+# The zygote itself keeps no state from any run: it only receives
+# descriptors, and closes them after the fork.
+import ctypes
+import os
+import signal
+import socket
+import struct
+import sys
+
+import importlib.util
+
+# The dependency set's preloads (numpy, pandas): imported once here, shared by every fork.
+# One that is missing is skipped; the program's own import then reports it.
+_preload = [m for m in os.environ.pop('CONVEYOR_PRELOAD', '').split(',') if m and importlib.util.find_spec(m)]
+_preloaded = list(map(importlib.import_module, _preload))
+
+# What the bootstrap imports, so no run pays for it (a fresh interpreter's boot does).
+import atexit, json, traceback  # noqa: E401,F401
+
+_ctl_fd = int(os.environ.pop('CONVEYOR_ZYGOTE_FD'))
+with open('/boot/boot.py', encoding='utf-8') as _fh:
+    _boot = compile(_fh.read(), '/boot/boot.py', 'exec')
+
+libc = ctypes.CDLL(None, use_errno=True)
+CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC, CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET = 0x20000, 0x4000000, 0x8000000, 0x10000000, 0x20000000, 0x40000000
+MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 1, 2, 4, 8, 32, 4096, 16384, 1 << 18
+PR_SET_PDEATHSIG, PR_CAPBSET_DROP, PR_SET_DUMPABLE, PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL = 1, 24, 4, 47, 4
+FORWARDED = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGQUIT, signal.SIGUSR1, signal.SIGUSR2, signal.SIGALRM, signal.SIGCONT, signal.SIGWINCH)
+
+
+def _check(res, what):
+    if res != 0:
+        e = ctypes.get_errno()
+        raise OSError(e, '%s: %s' % (what, os.strerror(e)))
+
+
+def _mount(src, target, fstype, flags, data=None):
+    _check(libc.mount(src and src.encode(), target.encode(), fstype and fstype.encode(), flags, data and data.encode()), 'mount %s' % target)
+
+
+class _CapHeader(ctypes.Structure):
+    _fields_ = [('version', ctypes.c_uint32), ('pid', ctypes.c_int)]
+
+
+class _CapData(ctypes.Structure):
+    _fields_ = [('effective', ctypes.c_uint32), ('permitted', ctypes.c_uint32), ('inheritable', ctypes.c_uint32)]
+
+
+def _drop_capabilities():
+    """Empty bounding, ambient, effective, permitted and inheritable sets."""
+    last = int(open('/proc/sys/kernel/cap_last_cap').read()) if os.path.exists('/proc/sys/kernel/cap_last_cap') else 40
+    for cap in range(last + 1):
+        libc.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0)
+    libc.prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0)
+    hdr = _CapHeader(0x20080522, 0)  # _LINUX_CAPABILITY_VERSION_3
+    data = (_CapData * 2)()
+    _check(libc.capset(ctypes.byref(hdr), data), 'capset')
+
+
+def _loopback_up():
+    import fcntl
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        ifr = struct.pack('16sH14x', b'lo', 0)
+        flags = struct.unpack('16sH14x', fcntl.ioctl(s.fileno(), 0x8913, ifr))[1]  # SIOCGIFFLAGS
+        fcntl.ioctl(s.fileno(), 0x8914, struct.pack('16sH14x', b'lo', flags | 0x1 | 0x40))  # SIOCSIFFLAGS: UP|RUNNING
+    finally:
+        s.close()
+
+
+def _program(run_sock):
+    # C3: the run's own process. Nothing of the zygote but its warm imports.
+    run_sock.close()
+    # Its monitor and init are not dumpable (nothing may attach to them); the program is, as any process.
+    libc.prctl(PR_SET_DUMPABLE, 1, 0, 0, 0)
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+    for s in FORWARDED:
+        signal.signal(s, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGPIPE, signal.SIG_IGN)  # as a fresh interpreter has it
+    os.chdir('/work')
+    g = {'__name__': '__conveyor_boot__', '__builtins__': __builtins__, '_conveyor_forked': True}
+    exec(_boot, g)
+    os._exit(0)
+
+
+def _init(run_sock):
+    # C2: pid 1 of the run's pid namespace.
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    _mount('proc', '/proc', 'proc', MS_NOSUID | MS_NODEV | MS_NOEXEC)
+    _loopback_up()
+    _drop_capabilities()
+    child = os.fork()
+    if child == 0:
+        _program(run_sock)
+    run_sock.close()
+    for fd in (0, 1, 2):
+        os.close(fd)
+
+    def forward(sig, _frame):
+        try:
+            os.kill(child, sig)
+        except ProcessLookupError:
+            pass
+
+    for s in FORWARDED:
+        signal.signal(s, forward)
+    while True:
+        try:
+            pid, status = os.wait()
+        except ChildProcessError:
+            os._exit(0)
+        except InterruptedError:
+            continue
+        if pid == child:
+            os._exit(os.WEXITSTATUS(status) if os.WIFEXITED(status) else 128 + os.WTERMSIG(status))
+
+
+def _monitor(run_sock, work_bytes, tmp_bytes):
+    # C1: joins the run's cgroup, builds the namespaces, waits for pid 1.
+    uid, gid = os.getuid(), os.getgid()
+    run_sock.sendmsg([b'pid'], [(socket.SOL_SOCKET, socket.SCM_CREDENTIALS, struct.pack('iII', os.getpid(), uid, gid))])
+    if run_sock.recv(16) != b'go':
+        os._exit(125)
+    _check(libc.unshare(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS), 'unshare')
+    with open('/proc/self/uid_map', 'w') as f:
+        f.write('%d %d 1\n' % (uid, uid))
+    with open('/proc/self/setgroups', 'w') as f:
+        f.write('deny')
+    with open('/proc/self/gid_map', 'w') as f:
+        f.write('%d %d 1\n' % (gid, gid))
+    libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)  # after the maps: it makes /proc/self root's
+    _mount(None, '/', None, MS_REC | MS_PRIVATE)
+    _mount('tmpfs', '/work', 'tmpfs', MS_NOSUID | MS_NODEV, 'size=%d,mode=0755,uid=%d,gid=%d' % (work_bytes, uid, gid))
+    _mount('tmpfs', '/tmp', 'tmpfs', MS_NOSUID | MS_NODEV, 'size=%d,mode=0755,uid=%d,gid=%d' % (tmp_bytes, uid, gid))
+    if os.path.isdir('/dev/shm'):
+        _mount('tmpfs', '/dev/shm', 'tmpfs', MS_NOSUID | MS_NODEV | MS_NOEXEC, 'size=%d,mode=1777' % tmp_bytes)
+    if os.path.isdir('/dev/pts'):
+        _mount('devpts', '/dev/pts', 'devpts', MS_NOSUID | MS_NOEXEC, 'newinstance,ptmxmode=0666,mode=620')
+    _mount(None, '/dev', None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV)
+    socket.sethostname('conveyor')
+    child = os.fork()
+    if child == 0:
+        _init(run_sock)
+        os._exit(0)
+    for fd in (0, 1, 2):
+        os.close(fd)
+    _drop_capabilities()
+    for s in FORWARDED:
+        signal.signal(s, lambda sig, _f: os.kill(child, sig))
+    while True:
+        try:
+            pid, status, ru = os.wait4(child, 0)
+            break
+        except InterruptedError:
+            continue
+    code = os.WEXITSTATUS(status) if os.WIFEXITED(status) else None
+    sig = os.WTERMSIG(status) if os.WIFSIGNALED(status) else None
+    run_sock.send(('{"code":%s,"signal":%s,"cpuMs":%.3f}' % ('null' if code is None else code, 'null' if sig is None else sig, (ru.ru_utime + ru.ru_stime) * 1000)).encode())
+    os._exit(0)
+
+
+def _serve():
+    ctl = socket.socket(fileno=_ctl_fd)
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped by the kernel
+    fds_size = socket.CMSG_LEN(4 * struct.calcsize('i'))
+    os.write(2, b'\0conveyor-ready\n')
+    while True:
+        try:
+            msg, anc, _flags, _addr = ctl.recvmsg(12, fds_size)
+        except InterruptedError:
+            continue
+        if not msg:
+            os._exit(0)  # the spawner went away
+        fds = []
+        for level, kind, data in anc:
+            if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
+                fds.extend(struct.unpack('%di' % (len(data) // 4), data[: len(data) - len(data) % 4]))
+        if len(fds) != 4 or len(msg) != 12:
+            for fd in fds:
+                os.close(fd)
+            continue
+        _run_id, work_bytes, tmp_bytes = struct.unpack('>III', msg)
+        pid = os.fork()
+        if pid == 0:
+            run_sock = None
+            try:
+                ctl.close()
+                signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+                for i, fd in enumerate(fds[:3]):
+                    os.dup2(fd, i)
+                for fd in fds[:3]:
+                    if fd > 2:
+                        os.close(fd)
+                # Nothing the zygote holds may reach a run: only 0-2 and the run's own socket stay open.
+                os.closerange(3, fds[3])
+                os.closerange(fds[3] + 1, 1 << 16)
+                run_sock = socket.socket(fileno=fds[3])
+                _monitor(run_sock, work_bytes, tmp_bytes)
+            except BaseException as e:  # noqa: BLE001 - report anything, then die
+                # Before the program started (C1 or C2): the engine runs it elsewhere and stops forking.
+                try:
+                    run_sock.send(('setup-failed: %s' % e).encode())
+                except Exception:
+                    os.write(2, ('conveyor zygote: cannot start the run: %s\n' % e).encode())
+                finally:
+                    os._exit(125)
+        for fd in fds:
+            os.close(fd)
+
+
+_serve()
