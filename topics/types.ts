@@ -63,6 +63,8 @@ export interface RunRequest {
   source: RunSource;
   replyTo: string;
   streamOutput: boolean;
+  /** Stdin stays open for stdin/eof controls (absent in records of older producers: false). */
+  interactiveStdin?: boolean;
 }
 
 export interface RunOutput {

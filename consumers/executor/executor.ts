@@ -176,7 +176,7 @@ export function createExecutor(deps: ExecutorDeps) {
           hardwareClass: req.hardwareClass, files, stdin: req.stdin, args: req.args, compilerFlags: req.compilerFlags,
           limits: { compile: limitsFromRecord(req.compileLimits), run: limitsFromRecord(req.runLimits) },
         },
-        { onChunk: req.streamOutput ? (c) => void chunks.push(publishOutput(req, c).catch((err) => logger.warn({ runId: req.runId, err: (err as Error).message }, 'output chunk lost'))) : undefined, interactiveStdin: req.source === 'piston_connect' },
+        { onChunk: req.streamOutput ? (c) => void chunks.push(publishOutput(req, c).catch((err) => logger.warn({ runId: req.runId, err: (err as Error).message }, 'output chunk lost'))) : undefined, interactiveStdin: req.source === 'piston_connect' || req.interactiveStdin === true },
       );
       state.handle = handle;
       for (const c of pendingControls.get(req.runId) ?? []) applyControl(state, c);

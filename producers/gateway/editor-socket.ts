@@ -154,6 +154,10 @@ export function handleEditorSocket(ws: WebSocket, client: string, deps: EditorSo
         if (m.eof) await router.control(m.runId, 'eof');
         return;
       }
+      case 'signal': {
+        if (!(await router.control(m.runId, 'signal', '', m.signal))) throw new ApiError(404, 'unknown_run', `Run ${m.runId} was not started from this gateway.`);
+        return;
+      }
     }
   }
 

@@ -44,9 +44,11 @@ export const clientMessage = z.discriminatedUnion('type', [
     args: z.array(z.string().max(4096)).optional(),
     compilerFlags: z.array(z.string().max(256)).optional(),
     limits: stageLimitsSchema.optional(),
+    interactive: z.boolean().optional(),
   }),
   z.object({ type: z.literal('cancel'), runId: z.string().min(1).max(64) }),
   z.object({ type: z.literal('stdin'), runId: z.string().min(1).max(64), data: z.string(), eof: z.boolean().optional() }),
+  z.object({ type: z.literal('signal'), runId: z.string().min(1).max(64), signal: z.string().regex(/^SIG[A-Z0-9]{1,12}$/, 'a signal name such as SIGINT') }),
   z.object({ type: z.literal('sync') }),
   z.object({ type: z.literal('ping') }),
 ]);

@@ -16,6 +16,8 @@ export interface RunParams {
   compilerFlags?: string[];
   limits?: { compile?: Partial<StageLimits>; run?: Partial<StageLimits> };
   streamOutput?: boolean;
+  /** Keep stdin open for live input (stdin, eof and signal controls). */
+  interactive?: boolean;
 }
 
 function toRecord(l: Partial<StageLimits> | undefined): StageLimitsRecord | null {
@@ -84,6 +86,7 @@ export function createRunService(deps: { catalog: Catalog; sessions: SessionStor
       languageVersion: s.runtime.version, dependencySet: s.runtime.dependencySet, hardwareClass: s.runtime.hardwareClass, programVersion: version,
       stdin: p.stdin ?? '', args: p.args ?? [], compilerFlags: p.compilerFlags ?? [], compileLimits: toRecord(p.limits?.compile),
       runLimits: toRecord(p.limits?.run), source, replyTo: gatewayId, streamOutput: p.streamOutput ?? true,
+      interactiveStdin: p.interactive ?? source === 'piston_connect',
     };
   }
 

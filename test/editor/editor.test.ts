@@ -139,6 +139,46 @@ describe('browser editor', () => {
     await page.context().close();
   });
 
+  it('answers an interactive program line by line through live stdin, ends input with Ctrl+D and stops a run with Ctrl+C', async () => {
+    const page = await openEditor();
+    await setText(page, 'name = input("name? ")\nprint("hello", name)\nage = input("age? ")\nprint("next year", int(age) + 1)\n');
+    await page.fill('#stdin', '');
+    await page.click('#run');
+    await page.waitForFunction(() => document.querySelector('#out')!.textContent!.includes('name? '), undefined, { timeout: 60000 });
+    await page.fill('#live', 'Ada');
+    await page.press('#live', 'Enter');
+    await page.waitForFunction(() => document.querySelector('#out')!.textContent!.includes('hello Ada'));
+    await page.fill('#live', '41');
+    await page.press('#live', 'Enter');
+    await page.waitForSelector('body[data-result]', { timeout: 30000 });
+    expect(await page.getAttribute('body', 'data-result')).toBe('ok');
+    expect(await page.textContent('#out')).toBe('name? Ada\nhello Ada\nage? 41\nnext year 42\n');
+    await page.screenshot({ path: path.join(ARTIFACTS, 'desktop-live-stdin.png') });
+
+    // Ctrl+D: the program reads to the end of its input.
+    await setText(page, 'import sys\nwords = sys.stdin.read().split()\nprint(len(words), "words")\n');
+    await page.click('#run');
+    await page.waitForSelector('#live:not([disabled])');
+    await page.fill('#live', 'one two');
+    await page.press('#live', 'Enter');
+    await page.fill('#live', 'three');
+    await page.press('#live', 'Control+D');
+    await page.waitForSelector('body[data-result]', { timeout: 60000 });
+    expect(await page.getAttribute('body', 'data-result')).toBe('ok');
+    expect(await page.textContent('#out')).toContain('3 words');
+
+    // Ctrl+C: a program that never ends is stopped by SIGINT through the control path.
+    await setText(page, 'import time\nprint("waiting", flush=True)\nwhile True:\n    time.sleep(0.05)\n');
+    await page.click('#run');
+    await page.waitForFunction(() => document.querySelector('#out')!.textContent!.includes('waiting'), undefined, { timeout: 60000 });
+    await page.press('#live', 'Control+C');
+    await page.waitForSelector('body[data-result]', { timeout: 30000 });
+    expect(await page.getAttribute('body', 'data-result')).not.toBe('ok');
+    expect(await page.textContent('#details')).toMatch(/signal SIG(INT|KILL)|exit 130|exit 1\b/);
+    expect(problemsOf(page)).toEqual([]);
+    await page.context().close();
+  });
+
   it('is usable on a phone-sized screen', async () => {
     const page = await openEditor({ viewport: { width: 390, height: 844 }, mobile: true });
     // Nothing sticks out sideways; the editor, Run and the output are on screen.
