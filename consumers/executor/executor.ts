@@ -1,25 +1,32 @@
 import { randomUUID } from 'node:crypto';
 import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
-import { controlTopic, executorGroupId, requestsTopic, topics } from '../../topics/catalog';
+import { controlTopic, requestsTopic, topics } from '../../topics/catalog';
 import { createTypedProducer, decodeValue, type TypedProducer } from '../../topics/codec';
 import type { Registry } from '../../topics/registry';
-import type { DeadLetter, RunControl, RunOutput, RunRequest, RunResultRecord } from '../../topics/types';
-import type { OutputChunk, RunHandle, RuntimeEngine } from '../../runtimes/types';
+import type { DeadLetter, RunOutput, RunRequest, RunResultRecord } from '../../topics/types';
+import type { OutputChunk, RuntimeEngine } from '../../runtimes/types';
 import { createSessionBuffers, type SessionBuffer } from '../../stream-processors/buffers/session-buffers';
 import { readSnapshots } from '../../stream-processors/buffers/snapshot-reader';
 import { toFiles, textBytes } from '../../stream-processors/buffers/apply-ops';
 import { createBatchingSender, type BatchingSender } from '../../topics/batching-sender';
-import { CoPartitionAssigner } from './co-partition-assigner';
+import { createCheckpointer } from './checkpointer';
+import { createCommitBatcher } from './commit-batcher';
+import { createExecutorConsumer } from './consumer';
+import { createControlInbox } from './control-inbox';
+import { drain } from './drain';
+import type { ExecutorLogger } from './logger';
 import { createOffsetTracker } from './offset-tracker';
 import { failedResult, limitsFromRecord, resultRecord } from './results';
+import { createRestore, type RestoreReport } from './restore';
+import { createFifoRunQueue, type QueuedRun, type RunQueue } from './run-queue';
+import { newRunState, type RunState } from './run-state';
 import type { ExecutorSettings } from './settings';
+import { createSlots } from './slots';
 
-const COMMIT_INTERVAL_MS = 50;
+export type { ExecutorLogger } from './logger';
 
 /** The gateway that waits, also as a header: other gateways skip the record without decoding it. */
 const replyHeaders = (req: RunRequest) => ({ replyTo: req.replyTo });
-
-export interface ExecutorLogger { info(o: object, m?: string): void; warn(o: object, m?: string): void; error(o: object, m?: string): void }
 
 export interface ExecutorDeps {
   kafka: Kafka;
@@ -27,9 +34,13 @@ export interface ExecutorDeps {
   engine: RuntimeEngine;
   settings: ExecutorSettings;
   logger: ExecutorLogger;
+  /** The group member to run on; by default one built from settings (createExecutorConsumer). */
+  consumer?: Consumer;
+  /** Which waiting run gets the next free slot; FIFO by default. */
+  queue?: RunQueue<QueuedRun>;
   executorId?: string;
   /** Told how long rebuilding buffers took whenever partitions arrive (the benchmark listens). */
-  onRestore?: (r: { partitions: number[]; records: number; ms: number }) => void;
+  onRestore?: (r: RestoreReport) => void;
 }
 
 /**
@@ -37,7 +48,9 @@ export interface ExecutorDeps {
  * editor.edits, runs.requests.<class> and runs.control.<class> co-partitioned.
  * It keeps the text of its partitions' sessions, runs requests through the
  * runtimes engine with bounded concurrency, streams output, publishes the
- * result, and only then commits the request's offset.
+ * result, and only then commits the request's offset. The roles are pieces
+ * beside this file: slots and run queue, commit batcher, checkpointer, control
+ * inbox, restore and drain; this file wires them to the consumer's records.
  */
 export function createExecutor(deps: ExecutorDeps) {
   const { kafka, registry, engine, settings, logger } = deps;
@@ -49,35 +62,28 @@ export function createExecutor(deps: ExecutorDeps) {
   const buffers = createSessionBuffers();
   const tracker = createOffsetTracker();
   const finished = new Map<string, RunResultRecord>();
-  const running = new Map<string, { handle: RunHandle | null; cancelled: boolean; done: Promise<void> }>();
-  // Control records can overtake their run request (separate topics): keep them until the run starts.
-  const pendingControls = new Map<string, RunControl[]>();
-  const editOffsets = new Map<number, number>();
-  let owned = new Set<number>();
-  let active = 0;
-  const slotWaiters: (() => void)[] = [];
+  const running = new Map<string, RunState>();
+  const consumer = deps.consumer ?? createExecutorConsumer(kafka, settings);
+  const slots = createSlots({ concurrency: settings.EXECUTOR_CONCURRENCY, queue: deps.queue ?? createFifoRunQueue() });
+  const controls = createControlInbox({ running, finished: (runId) => finished.has(runId) });
+  const commits = createCommitBatcher({ topic: reqTopic, tracker, consumer, logger });
+  const restore = createRestore({
+    editsTopic, consumer, buffers, logger, executorId, onRestore: deps.onRestore,
+    readSnapshots: (partitions, onSnapshot) => readSnapshots(kafka, registry, partitions, onSnapshot),
+    onLost: (lost) => {
+      tracker.forget(reqTopic, lost);
+      checkpointer.forget(lost);
+    },
+  });
+  const checkpointer = createCheckpointer({
+    editsTopic, buffers, consumer, logger, owned: restore.owned,
+    sendSnapshots: (records) => producer.send(topics.snapshots, records),
+  });
   let producer: TypedProducer;
   // Output chunks of all runs share produce requests: a flood costs few round trips.
   let outputs: BatchingSender;
-  let consumer: Consumer;
   let snapshotTimer: NodeJS.Timeout | undefined;
   let stopping = false;
-  let restoring: Promise<void> = Promise.resolve();
-  // Partitions whose buffers are being rebuilt: their edits wait, even one fetched before the pause took effect.
-  const restoringParts = new Map<number, Promise<void>>();
-
-  async function acquire() {
-    if (active < settings.EXECUTOR_CONCURRENCY) {
-      active++;
-      return;
-    }
-    await new Promise<void>((r) => slotWaiters.push(r));
-  }
-  function release() {
-    const next = slotWaiters.shift();
-    if (next) next();
-    else active--;
-  }
 
   async function deadLetter(topic: string, partition: number, m: KafkaMessage, code: string, reason: string, runId: string | null = null) {
     const dl: DeadLetter = {
@@ -88,55 +94,8 @@ export function createExecutor(deps: ExecutorDeps) {
     logger.warn({ topic, partition, offset: m.offset, code }, reason);
   }
 
-  // Commits of finished runs are gathered for COMMIT_INTERVAL_MS: one request for many runs
-  // (the broker's CPU per run mattered more than the slightly wider redelivery window).
-  const commitDue = new Set<number>();
-  let commitTimer: NodeJS.Timeout | undefined;
-  async function flushCommits() {
-    commitTimer = undefined;
-    const offsets = [...commitDue].flatMap((partition) => {
-      const offset = tracker.committable(reqTopic, partition);
-      return offset === null ? [] : [{ topic: reqTopic, partition, offset: String(offset) }];
-    });
-    commitDue.clear();
-    if (!offsets.length) return;
-    try {
-      await consumer.commitOffsets(offsets);
-    } catch (err) {
-      // After a rebalance the partition may belong to someone else: its new owner redelivers.
-      logger.warn({ err: (err as Error).message }, 'offset commit failed');
-    }
-  }
-  function commit(partition: number) {
-    commitDue.add(partition);
-    commitTimer ??= setTimeout(() => void flushCommits(), COMMIT_INTERVAL_MS);
-  }
-
-  /** Checkpoints changed sessions, then commits the edits those snapshots cover. */
-  async function checkpoint() {
-    const covered = new Map(editOffsets);
-    const snaps = buffers.takeDirty();
-    if (snaps.length) {
-      try {
-        await producer.send(topics.snapshots, snaps.map((s) => ({ key: s.sessionId, value: s, partition: buffers.get(s.sessionId)?.partition })));
-      } catch (err) {
-        buffers.markDirty(snaps.map((s) => s.sessionId));
-        logger.warn({ err: (err as Error).message }, 'snapshot write failed; will retry');
-        return;
-      }
-    }
-    const commits = [...covered].filter(([p]) => owned.has(p)).map(([partition, offset]) => ({ topic: editsTopic, partition, offset: String(offset + 1) }));
-    if (commits.length) {
-      try {
-        await consumer.commitOffsets(commits);
-      } catch (err) {
-        logger.warn({ err: (err as Error).message }, 'edit offset commit failed');
-      }
-    }
-  }
-
   async function textFor(req: RunRequest, partition: number): Promise<SessionBuffer | null> {
-    await restoring;
+    await restore.settled();
     let b = await buffers.waitFor(req.sessionId, req.programVersion, settings.BUFFER_WAIT_MS);
     if (b) return b;
     // The edits have not arrived: fall back to the snapshot changelog.
@@ -162,13 +121,10 @@ export function createExecutor(deps: ExecutorDeps) {
     // The buffer keeps changing while the program runs; run the text as of now.
     const files = toFiles(buffer.files);
     const state = running.get(req.runId)!;
-    await acquire();
+    await slots.acquire({ runId: req.runId, clientId: req.userId, language: req.language, dependencySet: req.dependencySet, enqueuedAtMs: Date.now(), sessionId: req.sessionId });
     const startedAtMs = Date.now();
     try {
-      if (state.cancelled || pendingControls.get(req.runId)?.some((c) => c.kind === 'cancel')) {
-        pendingControls.delete(req.runId);
-        return failedResult(req, 'cancelled', 'The run was cancelled before it started.', executorId);
-      }
+      if (controls.cancelledBeforeStart(state)) return failedResult(req, 'cancelled', 'The run was cancelled before it started.', executorId);
       const chunks: Promise<void>[] = [];
       const handle = engine.start(
         {
@@ -179,8 +135,7 @@ export function createExecutor(deps: ExecutorDeps) {
         { onChunk: req.streamOutput ? (c) => void chunks.push(publishOutput(req, c).catch((err) => logger.warn({ runId: req.runId, err: (err as Error).message }, 'output chunk lost'))) : undefined, interactiveStdin: req.source === 'piston_connect' || req.interactiveStdin === true },
       );
       state.handle = handle;
-      for (const c of pendingControls.get(req.runId) ?? []) applyControl(state, c);
-      pendingControls.delete(req.runId);
+      controls.started(state);
       const r = await handle.result;
       await Promise.all(chunks);
       return resultRecord(req, r, {
@@ -195,7 +150,7 @@ export function createExecutor(deps: ExecutorDeps) {
       logger.error({ runId: req.runId, err: e.stack }, 'run failed inside the executor');
       return failedResult(req, 'internal_error', 'The executor failed while running the program.', executorId);
     } finally {
-      release();
+      slots.release(req.runId);
     }
   }
 
@@ -217,7 +172,7 @@ export function createExecutor(deps: ExecutorDeps) {
       return;
     }
     tracker.begin(reqTopic, partition, offset);
-    const state: { handle: RunHandle | null; cancelled: boolean; done: Promise<void> } = { handle: null, cancelled: false, done: Promise.resolve() };
+    const state = newRunState(req.runId);
     running.set(req.runId, state);
     state.done = (async () => {
       let result: RunResultRecord;
@@ -239,7 +194,7 @@ export function createExecutor(deps: ExecutorDeps) {
       if (finished.size > settings.FINISHED_RUNS_REMEMBERED) finished.delete(finished.keys().next().value!);
       running.delete(req.runId);
       tracker.end(reqTopic, partition, offset);
-      commit(partition);
+      commits.commit(partition);
     })().catch((err) => logger.error({ runId: req.runId, err: (err as Error).message }, 'result could not be published'));
     // Backpressure: stop taking requests while the local queue is full.
     while (running.size >= settings.EXECUTOR_CONCURRENCY + settings.EXECUTOR_QUEUE && !stopping) {
@@ -248,7 +203,7 @@ export function createExecutor(deps: ExecutorDeps) {
   }
 
   async function onEdit(partition: number, m: KafkaMessage) {
-    const pending = restoringParts.get(partition);
+    const pending = restore.ready(partition);
     if (pending) await pending;
     const d = await decodeValue(registry, m.value, topics.edits);
     if (!d.ok) {
@@ -257,29 +212,13 @@ export function createExecutor(deps: ExecutorDeps) {
       const outcome = buffers.apply(d.value, partition);
       if (outcome === 'gap' || outcome === 'invalid') logger.warn({ sessionId: d.value.sessionId, version: d.value.version, outcome }, 'edit not applied');
     }
-    editOffsets.set(partition, Number(m.offset));
+    checkpointer.applied(partition, Number(m.offset));
   }
 
   async function onControl(partition: number, m: KafkaMessage) {
     const d = await decodeValue(registry, m.value, controlTopic(hw));
     if (!d.ok) return deadLetter(ctlTopic, partition, m, 'undecodable', d.reason);
-    const c = d.value;
-    const state = running.get(c.runId);
-    if (state?.handle) return applyControl(state, c);
-    if (state && c.kind === 'cancel') state.cancelled = true;
-    if (!finished.has(c.runId)) {
-      pendingControls.set(c.runId, [...(pendingControls.get(c.runId) ?? []), c]);
-      if (pendingControls.size > 10000) pendingControls.delete(pendingControls.keys().next().value!);
-    }
-  }
-
-  function applyControl(state: { handle: RunHandle | null; cancelled: boolean }, c: RunControl) {
-    if (c.kind === 'cancel') {
-      state.cancelled = true;
-      state.handle?.kill('SIGKILL');
-    } else if (c.kind === 'stdin') state.handle?.write(c.data);
-    else if (c.kind === 'eof') state.handle?.endStdin();
-    else if (c.kind === 'signal') state.handle?.kill(c.signal || 'SIGTERM');
+    controls.receive(d.value);
   }
 
   return {
@@ -287,40 +226,7 @@ export function createExecutor(deps: ExecutorDeps) {
     async start() {
       producer = await createTypedProducer(kafka, registry);
       outputs = createBatchingSender(producer, registry);
-      consumer = kafka.consumer({
-        groupId: executorGroupId(hw),
-        partitionAssigners: [CoPartitionAssigner],
-        sessionTimeout: settings.EXECUTOR_SESSION_TIMEOUT_MS,
-        heartbeatInterval: Math.min(1000, Math.floor(settings.EXECUTOR_SESSION_TIMEOUT_MS / 4)),
-        rebalanceTimeout: 30000,
-        maxWaitTimeInMs: 100,
-        allowAutoTopicCreation: false,
-      });
-      consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
-        const assigned = new Set<number>((payload.memberAssignment[editsTopic] ?? []) as number[]);
-        const lost = [...owned].filter((p) => !assigned.has(p));
-        const gained = [...assigned].filter((p) => !owned.has(p));
-        owned = assigned;
-        buffers.dropPartitions(new Set(lost));
-        tracker.forget(reqTopic, lost);
-        for (const p of lost) editOffsets.delete(p);
-        logger.info({ executorId, partitions: [...assigned], gained, lost }, 'partitions assigned');
-        if (gained.length) {
-          // Rebuild the buffers of new partitions before their edits are applied.
-          consumer.pause([{ topic: editsTopic, partitions: gained }]);
-          restoring = readSnapshots(kafka, registry, gained, (s, p) => buffers.restore(s, p))
-            .then((r) => {
-                        deps.onRestore?.({ partitions: gained, ...r });
-              logger.info({ executorId, ...r, partitions: gained }, 'buffers restored from programs.snapshots');
-            })
-            .catch((err) => logger.error({ err: (err as Error).message }, 'restore failed'))
-            .finally(() => {
-              for (const p of gained) restoringParts.delete(p);
-              consumer.resume([{ topic: editsTopic, partitions: gained }]);
-            });
-          for (const p of gained) restoringParts.set(p, restoring);
-        }
-      });
+      consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => restore.assigned((payload.memberAssignment[editsTopic] ?? []) as number[]));
       await consumer.connect();
       // A partition without a committed offset is read from its start: nothing sent before the group existed is skipped.
       await consumer.subscribe({ topics: [editsTopic, reqTopic, ctlTopic], fromBeginning: true });
@@ -333,19 +239,22 @@ export function createExecutor(deps: ExecutorDeps) {
           return onControl(partition, message);
         },
       });
-      snapshotTimer = setInterval(() => void checkpoint(), settings.SNAPSHOT_INTERVAL_MS);
+      snapshotTimer = setInterval(() => void checkpointer.checkpoint(), settings.SNAPSHOT_INTERVAL_MS);
     },
-    /** Drains: stops fetching, lets in-flight runs finish and publish, commits, leaves the group. */
+    /** Drains: stops fetching, lets in-flight runs finish and publish, commits, leaves the group (drain.ts). */
     async stop() {
       stopping = true;
       if (snapshotTimer) clearInterval(snapshotTimer);
-      consumer.pause([{ topic: editsTopic }, { topic: reqTopic }, { topic: ctlTopic }]);
-      await Promise.all([...running.values()].map((r) => r.done));
-      if (commitTimer) clearTimeout(commitTimer);
-      await flushCommits();
-      await checkpoint();
-      await consumer.disconnect();
-      await producer.disconnect();
+      await drain({
+        stopFetching: () => consumer.pause([{ topic: editsTopic }, { topic: reqTopic }, { topic: ctlTopic }]),
+        inFlight: () => [...running.values()].map((r) => r.done),
+        flushCommits: commits.flush,
+        checkpoint: checkpointer.checkpoint,
+        leave: async () => {
+          await consumer.disconnect();
+          await producer.disconnect();
+        },
+      });
     },
   };
 }

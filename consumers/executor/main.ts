@@ -4,6 +4,7 @@ import { runProcess } from '../../topics/ground/process-main';
 import { createRuntimeEngine } from '../../runtimes';
 import { createKafka } from '../../topics/kafka';
 import { createRegistry } from '../../topics/registry';
+import { createExecutorConsumer } from './consumer';
 import { createExecutor } from './executor';
 import { executorSettings } from './settings';
 
@@ -13,7 +14,9 @@ runProcess('executor', async () => {
   const infra = connectionSettings();
   const settings = executorSettings();
   const engine = createRuntimeEngine({ hardwareClasses: [settings.EXECUTOR_HARDWARE_CLASS], logger });
-  const executor = createExecutor({ kafka: createKafka(infra.brokers, 'conveyor-executor'), registry: createRegistry({ url: infra.registryUrl }), engine, settings, logger, onRestore: (r) => process.send?.({ restore: r }) });
+  const kafka = createKafka(infra.brokers, 'conveyor-executor');
+  const consumer = createExecutorConsumer(kafka, settings);
+  const executor = createExecutor({ kafka, consumer, registry: createRegistry({ url: infra.registryUrl }), engine, settings, logger, onRestore: (r) => process.send?.({ restore: r }) });
   await engine.warm();
   await executor.start();
   logger.info({ executorId: executor.executorId, hardwareClass: settings.EXECUTOR_HARDWARE_CLASS }, 'executor running');

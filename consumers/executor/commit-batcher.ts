@@ -1,0 +1,50 @@
+import type { Consumer } from 'kafkajs';
+import type { ExecutorLogger } from './logger';
+import type { OffsetTracker } from './offset-tracker';
+
+export const COMMIT_INTERVAL_MS = 50;
+
+/**
+ * Commits of finished runs are gathered for COMMIT_INTERVAL_MS: one request for
+ * many runs (the broker's CPU per run mattered more than the slightly wider
+ * redelivery window). What is committed per partition is the tracker's
+ * committable offset, so a commit never passes an unfinished run.
+ */
+export function createCommitBatcher(o: {
+  topic: string;
+  tracker: OffsetTracker;
+  consumer: Pick<Consumer, 'commitOffsets'>;
+  logger: ExecutorLogger;
+  intervalMs?: number;
+}) {
+  const due = new Set<number>();
+  let timer: NodeJS.Timeout | undefined;
+
+  async function flush() {
+    if (timer) clearTimeout(timer);
+    timer = undefined;
+    const offsets = [...due].flatMap((partition) => {
+      const offset = o.tracker.committable(o.topic, partition);
+      return offset === null ? [] : [{ topic: o.topic, partition, offset: String(offset) }];
+    });
+    due.clear();
+    if (!offsets.length) return;
+    try {
+      await o.consumer.commitOffsets(offsets);
+    } catch (err) {
+      // After a rebalance the partition may belong to someone else: its new owner redelivers.
+      o.logger.warn({ err: (err as Error).message }, 'offset commit failed');
+    }
+  }
+
+  return {
+    /** A run of `partition` finished: commit what may be committed there, soon. */
+    commit(partition: number) {
+      due.add(partition);
+      timer ??= setTimeout(() => void flush(), o.intervalMs ?? COMMIT_INTERVAL_MS);
+    },
+    /** Commits what is due now (drain). */
+    flush,
+  };
+}
+export type CommitBatcher = ReturnType<typeof createCommitBatcher>;

@@ -1,0 +1,17 @@
+import type { Consumer, Kafka } from 'kafkajs';
+import { executorGroupId } from '../../topics/catalog';
+import { CoPartitionAssigner } from './co-partition-assigner';
+import type { ExecutorSettings } from './settings';
+
+/** The Kafka consumer an executor of one hardware class runs on: its group, the co-partition assigner, timeouts from settings. */
+export function createExecutorConsumer(kafka: Kafka, settings: ExecutorSettings): Consumer {
+  return kafka.consumer({
+    groupId: executorGroupId(settings.EXECUTOR_HARDWARE_CLASS),
+    partitionAssigners: [CoPartitionAssigner],
+    sessionTimeout: settings.EXECUTOR_SESSION_TIMEOUT_MS,
+    heartbeatInterval: Math.min(1000, Math.floor(settings.EXECUTOR_SESSION_TIMEOUT_MS / 4)),
+    rebalanceTimeout: 30000,
+    maxWaitTimeInMs: 100,
+    allowAutoTopicCreation: false,
+  });
+}
