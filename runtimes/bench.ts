@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createRuntimeEngine } from './engine';
 import type { RunResult, RunSpec, RuntimeEngine } from './types';
+import { sleep } from '../topics/ground/retry';
 
 /** One section of the benchmark report (tables plus raw samples for charts). */
 export interface BenchSection {
@@ -57,7 +58,6 @@ function stats(xs: number[]) {
   return { median: q(0.5), p99: q(0.99) };
 }
 const r1 = (x: number) => Math.round(x * 10) / 10;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 let seq = 0;
 
 function specFor(c: Case, nonce: string): RunSpec {

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { pidAlive } from '../topics/ground/pid';
+import { sleep } from '../topics/ground/retry';
 
 /**
  * One cgroup per sandbox: memory (+swap), pids and CPU limits, CPU and peak
@@ -48,8 +49,6 @@ const write = (f: string, v: string | number): boolean => {
     return false;
   }
 };
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 async function rmdirRetry(dir: string): Promise<void> {
   for (let i = 0; i < 50; i++) {
     try {

@@ -15,6 +15,7 @@ import { generateRuns } from '../../analytics/generate';
 import { migrate } from '../../analytics/migrations';
 import { cacheHitRatio, latencyPercentiles, queueWait, statusBreakdown, summary, usageSeries } from '../../analytics/queries';
 import { openWarehouse, type Warehouse } from '../../analytics/warehouse';
+import { sleep } from '../../topics/ground/retry';
 
 export interface BenchSection {
   name: string;
@@ -101,7 +102,7 @@ async function benchSink(wh: Warehouse, rows: number, log: (m: string) => void) 
       const inserted = sink.status().insertedRows.runs ?? 0;
       if (inserted > 0 && !first) (first = performance.now()), (firstRows = inserted);
       if (inserted >= rows) break;
-      await new Promise((r) => setTimeout(r, 20));
+      await sleep(20);
     }
     const s1 = performance.now();
     await sink.stop();

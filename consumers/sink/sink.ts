@@ -10,7 +10,7 @@ import { createBatcher } from './batcher';
 import { deadLetterOf, isDataError, isPermanentDecodeError, type DeadLetterCode } from './dead-letter';
 import { groupLag, type TopicLag } from './lag';
 import { createSinkMetrics, type SinkMetrics } from './metrics';
-import { AbortedError, retryUntilDone, type Backoff } from './retry';
+import { AbortedError, retryUntilDone, type Backoff } from '../../topics/ground/retry';
 
 export const SINK_GROUP = 'conveyor-sink';
 

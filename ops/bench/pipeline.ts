@@ -7,6 +7,7 @@ import { paths } from '../../topics/ground/paths';
 import { stopService } from '../services/launcher';
 import { startExecutorProcess } from '../services/processes';
 import { cpuPerRun, cpuSnapshot, type CpuRoots } from './cpu';
+import { sleep } from '../../topics/ground/retry';
 
 /**
  * End to end over the real pipeline: browser protocol → gateway → Kafka →
@@ -46,8 +47,6 @@ function touch(s: EditorSession, program: keyof typeof PROGRAMS, nonce: string) 
 }
 
 const r2 = (x: number) => Math.round(x * 100) / 100;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 function check(o: RunOutcome, what: string) {
   if (o.status !== 'ok') throw new Error(`${what}: run ended ${o.status}${o.message ? `: ${o.message}` : ''}${o.result?.message ? `: ${o.result.message}` : ''}`);
   return o;

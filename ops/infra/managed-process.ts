@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { pidAlive } from '../../topics/ground/pid';
+import { sleep } from '../../topics/ground/retry';
 
 /**
  * A background program that `conveyor up` starts and `conveyor down` stops:
@@ -38,8 +39,6 @@ export function logTail(file: string, lines = 30): string {
     return '(no log)';
   }
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export function managedProcess(spec: ManagedProcessSpec) {
   const pidFile = path.join(spec.dir, `${spec.name}.pid`);

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import WebSocket from 'ws';
 import { applyOp, type EditOp } from './edit-stream';
+import { sleep } from '../../topics/ground/retry';
 
 /**
  * One simulated editor tab over the real WebSocket protocol, behaving like a
@@ -48,8 +49,6 @@ type Reply = { type: string; [k: string]: unknown };
 const REPLY_TYPES = new Set(['opened', 'ack', 'resync', 'run_accepted', 'error']);
 
 export const retryAfterSeconds = (message: string) => Number(/try again in (\d+) s/.exec(message)?.[1] ?? 1);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 export class EditorSession {
   text = '';
   version = 0;

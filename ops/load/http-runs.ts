@@ -1,4 +1,5 @@
 import type { PublicResult, RunOutcome } from './editor-session';
+import { sleep } from '../../topics/ground/retry';
 
 /**
  * Runs through the REST API (POST /api/v1/runs, wait: true) and the Piston
@@ -6,8 +7,6 @@ import type { PublicResult, RunOutcome } from './editor-session';
  * 429 answers are waited out for their Retry-After seconds and counted.
  */
 export interface HttpRun { language: string; dependencySet?: string; text: string; stdin?: string }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 interface PistonStage { code: number | null; status: string | null; stderr: string }
 

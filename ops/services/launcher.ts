@@ -2,6 +2,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { repoRoot } from '../../topics/ground/paths';
+import { sleep } from '../../topics/ground/retry';
 
 /**
  * Starts Conveyor's own processes (gateway, executors, analytics) as children
@@ -52,7 +53,7 @@ export async function startService(spec: ServiceSpec, logDir: string): Promise<R
       const poll = async () => {
         while (child.exitCode === null) {
           if (await spec.ready!().catch(() => false)) return done();
-          await new Promise((r) => setTimeout(r, 250));
+          await sleep(250);
         }
       };
       void poll();

@@ -4,6 +4,7 @@ import { decodeValue } from '../../topics/codec';
 import type { Registry } from '../../topics/registry';
 import type { EditEvent, RunControl, RunOutput, RunRequest, RunResultRecord } from '../../topics/types';
 import type { BatchingSender } from '../../topics/batching-sender';
+import { sleep } from '../../topics/ground/retry';
 
 export interface RunListener {
   onOutput?(o: RunOutput): void;
@@ -80,7 +81,7 @@ export function createRunRouter(deps: { kafka: Kafka; registry: Registry; sender
         },
       });
       await firstFetch;
-      await new Promise((r) => setTimeout(r, 300));
+      await sleep(300);
     },
     async stop() {
       await consumer?.disconnect();

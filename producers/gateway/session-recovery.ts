@@ -3,6 +3,7 @@ import { readSnapshots } from '../../stream-processors/buffers/snapshot-reader';
 import { topics } from '../../topics/catalog';
 import type { Registry } from '../../topics/registry';
 import type { ProgramSnapshot } from '../../topics/types';
+import { sleep } from '../../topics/ground/retry';
 
 /** Finds the latest snapshots of some sessions; a scan of the programs.snapshots changelog. */
 export type SnapshotScan = (sessionIds: ReadonlySet<string>) => Promise<Map<string, ProgramSnapshot>>;
@@ -36,7 +37,7 @@ export function createSessionRecovery(scan: SnapshotScan, hooks: { onScan?: (ses
     running = true;
     try {
       // A moment to gather the lookups of a burst into the first scan.
-      await new Promise((r) => setTimeout(r, hooks.gatherMs ?? 20));
+      await sleep(hooks.gatherMs ?? 20);
       while (waiting.size) {
         const batch = waiting;
         waiting = new Map();

@@ -1,7 +1,9 @@
 /**
- * Retries an operation with exponential backoff and jitter until it succeeds
- * or the signal aborts. Used where giving up would lose data (ClickHouse
- * inserts, dead-letter produces): the sink waits instead, and its lag shows it.
+ * The one retry and the one sleep every floor uses. retryUntilDone retries an
+ * operation with exponential backoff and jitter until it succeeds, the error
+ * is not retryable, or the signal aborts. Used where giving up would lose data
+ * (ClickHouse inserts, dead-letter produces): the sink waits instead, and its
+ * lag shows it.
  */
 export interface Backoff { initialMs: number; maxMs: number }
 
@@ -28,6 +30,7 @@ export async function retryUntilDone<T>(
   }
 }
 
+/** Resolves after `ms`, or as soon as `signal` aborts (never rejects). */
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     const t = setTimeout(done, ms);
