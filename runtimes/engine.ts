@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { paths } from '../topics/ground/paths';
 import { createCgroupFactory, type CgroupFactory } from './cgroup';
@@ -59,6 +60,16 @@ interface Control {
   pendingStdin: string[];
   stdinEnded: boolean;
   interactive: boolean;
+  /** Signals given before the current stage started: delivered when it does. */
+  pendingSignals: number[];
+  onStage: StartOptions['onStage'];
+}
+
+/** The number of a signal name such as SIGINT; RuntimeError for anything else. */
+export function signalNumber(name: string): number {
+  const n = (os.constants.signals as Record<string, number | undefined>)[name];
+  if (!/^SIG[A-Z0-9]+$/.test(name) || n === undefined) throw new RuntimeError('invalid_signal', `"${name}" is not a signal name (e.g. SIGINT, SIGTERM, SIGUSR1).`);
+  return n;
 }
 
 export function createRuntimeEngine(opts: EngineOptions = {}): RuntimeEngine {
@@ -109,6 +120,16 @@ export function createRuntimeEngine(opts: EngineOptions = {}): RuntimeEngine {
     for (const s of ctl.pendingStdin.splice(0)) d.write(s);
     if (ctl.interactive && ctl.stdinEnded) d.end();
     if (ctl.cancelled) d.kill('cancelled');
+    for (const sig of ctl.pendingSignals.splice(0)) d.signal(sig);
+  }
+
+  /** A stage begins: its listener hears it before the sandbox can produce output. */
+  function stageStarts(ctl: Control, stage: 'compile' | 'run'): void {
+    try {
+      ctl.onStage?.(stage);
+    } catch (e) {
+      log.warn({ err: String(e), stage }, 'stage listener failed');
+    }
   }
 
   async function interpreted(r: ResolvedSpec, ctl: Control, onChunk: StartOptions['onChunk']): Promise<RunResult> {
@@ -122,6 +143,7 @@ export function createRuntimeEngine(opts: EngineOptions = {}): RuntimeEngine {
         ? pools.take(poolKey(r.lang, r.depSet), poolPlanFor(r.lang, r.depSet))
         : { sandbox: new Sandbox(deps, poolPlanFor(r.lang, r.depSet, r.limits.run)()), hit: false };
     const input = Buffer.concat([codeHeader(r), Buffer.from(r.stdin)]);
+    stageStarts(ctl, 'run');
     const dispatched = sandbox.dispatch({ stage: 'run', limits: r.limits.run, input, closeStdin: !ctl.interactive, onChunk, seq: { n: 0 } });
     attach(ctl, dispatched);
     const run = await dispatched.result;
@@ -150,6 +172,7 @@ export function createRuntimeEngine(opts: EngineOptions = {}): RuntimeEngine {
       try {
         const pchName = r.toolchain.pchCompiler ? pch.lookup(r.toolchain.pchCompiler, r.toolchain.id, r.flags) : null;
         const plan = compilePlan(r, `${VIEW.tmp}/${path.basename(outDir)}`, pchName ? `${VIEW.cache}/pch/${pchName}` : null, cpuCores);
+        stageStarts(ctl, 'compile');
         const dispatched = new Sandbox(deps, plan).dispatch({ stage: 'compile', limits: r.limits.compile, input: Buffer.alloc(0), closeStdin: true, onChunk, seq });
         attach(ctl, dispatched);
         compile = await dispatched.result;
@@ -165,6 +188,7 @@ export function createRuntimeEngine(opts: EngineOptions = {}): RuntimeEngine {
       }
     }
     try {
+      stageStarts(ctl, 'run');
       const dispatched = new Sandbox(deps, runPlan(r, `${VIEW.cache}/artifacts/${key}`, cpuCores)).dispatch({
         stage: 'run',
         limits: r.limits.run,
@@ -196,7 +220,7 @@ export function createRuntimeEngine(opts: EngineOptions = {}): RuntimeEngine {
     start(spec: RunSpec, o: StartOptions = {}): RunHandle {
       if (closed) throw new RuntimeError('engine_closed', 'The runtime engine is closed.');
       const r = resolveSpec(spec, enabledClasses, LIMITS);
-      const ctl: Control = { cancelled: false, current: null, pendingStdin: [], stdinEnded: false, interactive: !!o.interactiveStdin };
+      const ctl: Control = { cancelled: false, current: null, pendingStdin: [], stdinEnded: false, interactive: !!o.interactiveStdin, pendingSignals: [], onStage: o.onStage };
       const result = lifecycle(r, ctl, o.onChunk).finally(() => active.delete(ctl));
       active.set(ctl, result);
       return {
@@ -211,9 +235,14 @@ export function createRuntimeEngine(opts: EngineOptions = {}): RuntimeEngine {
           ctl.stdinEnded = true;
           ctl.current?.end();
         },
-        kill() {
+        cancel() {
           ctl.cancelled = true;
           ctl.current?.kill('cancelled');
+        },
+        signal(name) {
+          const sig = signalNumber(name);
+          if (ctl.current) ctl.current.signal(sig);
+          else ctl.pendingSignals.push(sig);
         },
       };
     },
@@ -221,8 +250,8 @@ export function createRuntimeEngine(opts: EngineOptions = {}): RuntimeEngine {
     async execute(spec: RunSpec, o: ExecuteOptions = {}): Promise<RunResult> {
       const handle = engine.start(spec, { onChunk: o.onChunk });
       if (o.signal) {
-        if (o.signal.aborted) handle.kill();
-        else o.signal.addEventListener('abort', () => handle.kill(), { once: true });
+        if (o.signal.aborted) handle.cancel();
+        else o.signal.addEventListener('abort', () => handle.cancel(), { once: true });
       }
       return handle.result;
     },

@@ -80,6 +80,8 @@ export interface Dispatched {
   write(data: string): void;
   end(): void;
   kill(reason: 'cancelled'): void;
+  /** Delivers a signal (a number from os.constants.signals) to the program's processes. */
+  signal(sig: number): void;
 }
 
 let counter = 0;
@@ -239,6 +241,7 @@ export class Sandbox {
       write: (d) => this.proc.write(Buffer.from(d)),
       end: () => this.proc.end(),
       kill: (why) => kill(why),
+      signal: (sig) => this.proc.signal(sig),
     };
   }
 

@@ -74,7 +74,16 @@ export interface RunHandle {
   result: Promise<RunResult>;
   write(stdin: string): void;
   endStdin(): void;
-  kill(signal?: string): void;
+  /** Stops the run: every process is killed and the run reports `cancelled`. */
+  cancel(): void;
+  /**
+   * Delivers a named signal (SIGINT, SIGTERM, SIGUSR1, SIGKILL, …) to the
+   * running program's processes; the program decides what it means, and a
+   * signal that ends it is reported in its stage's `signal`. Given before a
+   * stage runs, it is delivered when it starts. Throws RuntimeError
+   * `invalid_signal` for a name that is not a signal.
+   */
+  signal(name: string): void;
 }
 
 export interface RuntimeInfo {
@@ -98,7 +107,12 @@ export interface EngineStats {
   cache: { entries: number; bytes: number; hits: number; misses: number };
 }
 
-export interface StartOptions { onChunk?: (c: OutputChunk) => void; interactiveStdin?: boolean }
+export interface StartOptions {
+  onChunk?: (c: OutputChunk) => void;
+  /** Told when a stage starts, before its first output (Piston's `stage` events). */
+  onStage?: (stage: 'compile' | 'run') => void;
+  interactiveStdin?: boolean;
+}
 export interface ExecuteOptions { onChunk?: (c: OutputChunk) => void; signal?: AbortSignal }
 
 export interface RuntimeEngine {
@@ -139,6 +153,7 @@ export type RuntimeErrorCode =
   | 'invalid_limit'
   | 'invalid_files'
   | 'invalid_spec'
+  | 'invalid_signal'
   | 'engine_closed';
 
 /** Bad input: a code a client can act on and a sentence a person can read. */

@@ -48,4 +48,29 @@ describe('batching sender', () => {
     const sender = createBatchingSender(producer, registry);
     await expect(sender.send([{ spec: topics.dlq, records: [{ key: 'a', value: {} }] }])).rejects.toThrow('broker down');
   });
+
+  it('keeps every request within each topic’s batch budget: a flood of large chunks goes out in several requests', async () => {
+    const { producer, registry, requests, release } = fakeProducer();
+    const sender = createBatchingSender(producer, registry);
+    const chunk = 'x'.repeat(700 * 1024);
+    const sends = Array.from({ length: 30 }, (_, i) => sender.send([{ spec: topics.output, records: [{ key: 'run', value: { i, chunk } }] }]));
+    for (let i = 0; i < 40 && requests.length < 30; i++) {
+      await tick();
+      while (release.length) release.shift()!();
+      await tick();
+    }
+    await Promise.all(sends);
+    expect(requests.flat().reduce((n, r) => n + r.count, 0)).toBe(30);
+    const perRequest = Math.floor(topics.output.maxRecordBytes / (700 * 1024 + 100));
+    for (const r of requests) expect(r[0]!.count).toBeLessThanOrEqual(perRequest);
+    expect(requests.length).toBeGreaterThan(1);
+  });
+
+  it('refuses a record larger than its topic at once, without sending it', async () => {
+    const { producer, registry, requests } = fakeProducer();
+    const sender = createBatchingSender(producer, registry);
+    const huge = 'x'.repeat(topics.output.maxRecordBytes);
+    await expect(sender.send([{ spec: topics.output, records: [{ key: 'a', value: { huge } }] }])).rejects.toMatchObject({ code: 'record_too_large' });
+    expect(requests).toHaveLength(0);
+  });
 });

@@ -1,6 +1,6 @@
 import type { CompressionTypes, IHeaders } from 'kafkajs';
 import type { TopicSpec } from './catalog';
-import type { OutgoingRecord, TypedProducer } from './codec';
+import { batchBudget, checkRecordSize, type OutgoingRecord, type TypedProducer } from './codec';
 import type { Registry } from './registry';
 
 /**
@@ -9,11 +9,14 @@ import type { Registry } from './registry';
  * previous batch is on the wire. A burst of edits from many sessions costs one
  * round trip instead of one each, while a lone edit waits for nothing.
  * Each caller's promise settles when its own records are acknowledged.
+ * A request carries at most one batch budget per topic (catalog maxRecordBytes),
+ * so no partition's batch outgrows what its topic accepts; the rest waits for
+ * the next request. A record too large for its topic is refused at once.
  */
 export function createBatchingSender(producer: TypedProducer, registry: Registry, opts: { maxBatch?: number; compression?: CompressionTypes } = {}) {
   const maxBatch = opts.maxBatch ?? 2000;
   type Message = { key: string; value: Buffer; partition?: number; headers?: IHeaders };
-  type Pending = { topic: string; messages: Message[]; resolve: () => void; reject: (e: unknown) => void };
+  type Pending = { topic: string; budget: number; bytes: number; messages: Message[]; resolve: () => void; reject: (e: unknown) => void };
   let queue: Pending[] = [];
   let queuedMessages = 0;
   let scheduled = false;
@@ -21,9 +24,18 @@ export function createBatchingSender(producer: TypedProducer, registry: Registry
 
   async function flush() {
     scheduled = false;
-    const batch = queue;
-    queue = [];
-    queuedMessages = 0;
+    // Take callers in order while every topic stays within its budget (at least one caller per request).
+    const used = new Map<string, number>();
+    let take = 0;
+    for (; take < queue.length; take++) {
+      const p = queue[take]!;
+      const after = (used.get(p.topic) ?? 0) + p.bytes;
+      if (take > 0 && after > p.budget) break;
+      used.set(p.topic, after);
+    }
+    const batch = queue.slice(0, take);
+    queue = queue.slice(take);
+    queuedMessages = queue.reduce((n, p) => n + p.messages.length, 0);
     if (!batch.length) return;
     const byTopic = new Map<string, Message[]>();
     for (const p of batch) {
@@ -61,9 +73,10 @@ export function createBatchingSender(producer: TypedProducer, registry: Registry
           messages: await Promise.all(p.records.map(async (r) => ({ key: r.key, value: await registry.encode(p.spec, r.value), partition: r.partition, headers: r.headers }))),
         })),
       );
+      const sized = encoded.map((e, i) => ({ ...e, budget: batchBudget(parts[i]!.spec), bytes: e.messages.reduce((n, m) => n + checkRecordSize(parts[i]!.spec, m), 0) }));
       await new Promise<void>((resolve, reject) => {
         // Keep the order of a caller's parts: they enter the queue together.
-        encoded.forEach((e, i) => {
+        sized.forEach((e, i) => {
           queue.push({ ...e, resolve: i === encoded.length - 1 ? resolve : () => {}, reject });
           queuedMessages += e.messages.length;
         });

@@ -12,6 +12,12 @@ export interface TopicSpec<T = unknown> {
   partitions: number;
   key: string;
   schemaFile: string;
+  /**
+   * The largest record batch the topic accepts (its max.message.bytes).
+   * Producers check every record against it before sending, and whoever fills a
+   * record bounds its content below it (docs/decisions/reliability-record-sizes.md).
+   */
+  maxRecordBytes: number;
   config: Record<string, string>;
   doc: string;
   /** Phantom field tying the spec to its record type. */
@@ -24,9 +30,17 @@ export const HARDWARE_CLASSES = ['x86_64', 'arm64', 'gpu'] as const;
 export type HardwareClassName = (typeof HARDWARE_CLASSES)[number];
 
 const DAY = 24 * 3600 * 1000;
+const MiB = 1024 * 1024;
+/** Every topic's max.message.bytes, but the dead-letter topic's. */
+export const RECORD_MAX_BYTES = 8 * MiB;
+/** A dead letter carries a record of any other topic plus its reason. */
+export const DEAD_LETTER_MAX_BYTES = 2 * RECORD_MAX_BYTES;
+/** What the local broker accepts (message.max.bytes, replica.fetch.max.bytes): the largest topic's limit. */
+export const BROKER_MAX_MESSAGE_BYTES = DEAD_LETTER_MAX_BYTES;
 
-function topic<T>(spec: Omit<TopicSpec<T>, '_type'>): TopicSpec<T> {
-  return spec;
+function topic<T>(spec: Omit<TopicSpec<T>, '_type' | 'maxRecordBytes'> & { maxRecordBytes?: number }): TopicSpec<T> {
+  const maxRecordBytes = spec.maxRecordBytes ?? RECORD_MAX_BYTES;
+  return { ...spec, maxRecordBytes, config: { ...spec.config, 'max.message.bytes': String(maxRecordBytes) } };
 }
 
 export const topics = {
@@ -51,7 +65,7 @@ export const topics = {
     doc: 'Final results with resource usage.',
   }),
   dlq: topic<DeadLetter>({
-    name: 'runs.dlq', partitions: 1, key: 'id', schemaFile: 'DeadLetter.avsc',
+    name: 'runs.dlq', partitions: 1, key: 'id', schemaFile: 'DeadLetter.avsc', maxRecordBytes: DEAD_LETTER_MAX_BYTES,
     config: { 'cleanup.policy': 'delete', 'retention.ms': String(30 * DAY) },
     doc: 'Records that could not be processed, with the reason.',
   }),

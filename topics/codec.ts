@@ -1,12 +1,59 @@
 import type { Kafka, Producer, ProducerConfig, IHeaders, CompressionTypes } from 'kafkajs';
 import type { TopicSpec } from './catalog';
-import { schemaIdOf, type Registry } from './registry';
+import { RegistryError, schemaIdOf, type Registry } from './registry';
 
 export interface OutgoingRecord<T> { key: string; value: T; partition?: number; headers?: IHeaders }
+export interface EncodedRecord { key: string; value: Buffer; partition?: number; headers?: IHeaders }
+
+/** A record batch's own header, and what each record adds besides its key, value and headers (varints, attributes, deltas). */
+const BATCH_OVERHEAD_BYTES = 1024;
+const RECORD_OVERHEAD_BYTES = 64;
+
+/** A record larger than its topic accepts: permanent, never worth a retry. */
+export class RecordTooLargeError extends Error {
+  readonly code = 'record_too_large';
+  constructor(readonly topic: string, readonly bytes: number, readonly limit: number) {
+    super(`A record of ${bytes} bytes does not fit topic ${topic} (at most ${limit} bytes).`);
+    this.name = 'RecordTooLargeError';
+  }
+}
+
+/** The bytes a record occupies in a record batch (an upper bound). */
+export function recordBytes(m: EncodedRecord): number {
+  let n = RECORD_OVERHEAD_BYTES + m.value.length + Buffer.byteLength(m.key);
+  for (const [k, v] of Object.entries(m.headers ?? {})) n += Buffer.byteLength(k) + (v === undefined ? 0 : Buffer.isBuffer(v) ? v.length : Buffer.byteLength(String(v)));
+  return n;
+}
+
+/** Bytes a produce request may carry for one topic, so every partition's batch fits max.message.bytes. */
+export const batchBudget = (spec: Pick<TopicSpec, 'maxRecordBytes'>) => spec.maxRecordBytes - BATCH_OVERHEAD_BYTES;
+
+/** Throws RecordTooLargeError for a record its topic would refuse; returns its size. */
+export function checkRecordSize(spec: Pick<TopicSpec, 'name' | 'maxRecordBytes'>, m: EncodedRecord): number {
+  const bytes = recordBytes(m);
+  if (bytes > batchBudget(spec)) throw new RecordTooLargeError(spec.name, bytes, batchBudget(spec));
+  return bytes;
+}
+
+/** Splits records, in order, into groups whose sizes fit one batch of the topic. */
+export function splitForBatches<M extends EncodedRecord>(spec: Pick<TopicSpec, 'name' | 'maxRecordBytes'>, messages: M[]): M[][] {
+  const groups: M[][] = [];
+  let current: M[] = [];
+  let bytes = 0;
+  for (const m of messages) {
+    const n = checkRecordSize(spec, m);
+    if (current.length && bytes + n > batchBudget(spec)) (groups.push(current), (current = []), (bytes = 0));
+    current.push(m);
+    bytes += n;
+  }
+  if (current.length) groups.push(current);
+  return groups;
+}
 
 /**
  * A producer that knows the catalog: values are Avro-encoded against the
  * topic's registered schema, so every record on the wire carries its schema id.
+ * Records are checked against the topic's size limit before they are sent.
  */
 export interface TypedProducer {
   send<T>(spec: TopicSpec<T>, records: OutgoingRecord<T>[], opts?: { acks?: number; compression?: CompressionTypes }): Promise<void>;
@@ -24,23 +71,67 @@ export async function createTypedProducer(kafka: Kafka, registry: Registry, conf
       const messages = await Promise.all(
         records.map(async (r) => ({ key: r.key, value: await registry.encode(spec, r.value), partition: r.partition, headers: r.headers })),
       );
-      await raw.send({ topic: spec.name, messages, acks: opts.acks ?? -1, compression: opts.compression });
+      // In order, one request after the other: each partition's batch stays within the topic's limit.
+      for (const group of splitForBatches(spec, messages)) {
+        await raw.send({ topic: spec.name, messages: group, acks: opts.acks ?? -1, compression: opts.compression });
+      }
     },
     disconnect: () => raw.disconnect(),
   };
 }
 
+export type Decoded<T> = { ok: true; value: T } | { ok: false; reason: string; transient: boolean };
+
+/** Registry outages are transient; a value that is not Avro of a known schema is not. */
+export function isTransientDecodeError(err: unknown): boolean {
+  return err instanceof RegistryError ? err.code === 'registry_unavailable' : false;
+}
+
 /**
  * Decodes a consumed value, into the topic's current schema when given its
- * spec; returns an error instead of throwing so callers can dead-letter it.
+ * spec; returns an error instead of throwing. `transient` tells a registry
+ * that cannot be reached (retry; the record is fine) from a record that can
+ * never be decoded (dead-letter it).
  */
-export async function decodeValue<T>(registry: Registry, value: Buffer | null, spec?: TopicSpec<T>): Promise<{ ok: true; value: T } | { ok: false; reason: string }> {
-  if (!value) return { ok: false, reason: 'The record has no value.' };
+export async function decodeValue<T>(registry: Registry, value: Buffer | null, spec?: TopicSpec<T>): Promise<Decoded<T>> {
+  if (!value) return { ok: false, reason: 'The record has no value.', transient: false };
   const id = schemaIdOf(value);
-  if (id === null) return { ok: false, reason: 'The value is not in the Confluent wire format (magic byte 0 and a schema id).' };
+  if (id === null) return { ok: false, reason: 'The value is not in the Confluent wire format (magic byte 0 and a schema id).', transient: false };
   try {
     return { ok: true, value: await registry.decode<T>(value, spec) };
   } catch (err) {
-    return { ok: false, reason: `The value could not be decoded with schema id ${id}: ${(err as Error).message}` };
+    const transient = isTransientDecodeError(err);
+    return { ok: false, reason: `The value could not be decoded with schema id ${id}: ${(err as Error).message}`, transient };
+  }
+}
+
+export interface DecodeRetry {
+  /** Give up retrying a transient failure after this long; the last failure is returned (still transient). */
+  deadlineMs: number;
+  initialMs?: number;
+  maxMs?: number;
+  /** Stop retrying early (a consumer that stops). */
+  stopped?: () => boolean;
+  onRetry?: (reason: string, attempt: number) => void;
+}
+
+/** decodeValue, retrying transient failures with backoff until they pass or the deadline does. */
+export async function decodeRetrying<T>(registry: Registry, value: Buffer | null, spec: TopicSpec<T> | undefined, retry: DecodeRetry): Promise<Decoded<T>> {
+  const until = Date.now() + retry.deadlineMs;
+  for (let attempt = 1; ; attempt++) {
+    const d = await decodeValue(registry, value, spec);
+    if (d.ok || !d.transient || Date.now() >= until || retry.stopped?.()) return d;
+    retry.onRetry?.(d.reason, attempt);
+    const delay = Math.min(retry.maxMs ?? 2000, (retry.initialMs ?? 100) * 2 ** Math.min(attempt - 1, 16)) * (0.75 + Math.random() * 0.5);
+    await new Promise((r) => setTimeout(r, Math.max(0, Math.min(delay, until - Date.now()))));
+  }
+}
+
+/** A transient decode failure that outlived its deadline: the consumer throws it so the record is fetched again, never dead-lettered. */
+export class TransientDecodeError extends Error {
+  readonly code = 'registry_unavailable';
+  constructor(topic: string, reason: string) {
+    super(`Record of ${topic} not decodable for now (will be fetched again): ${reason}`);
+    this.name = 'TransientDecodeError';
   }
 }

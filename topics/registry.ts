@@ -69,12 +69,20 @@ export function createRegistry({ url, compatibility = 'BACKWARD' }: { url: strin
         method,
         headers: { 'Content-Type': 'application/vnd.schemaregistry.v1+json' },
         body: body === undefined ? undefined : JSON.stringify(body),
+        // A registry that accepts connections but never answers is as unavailable as one that refuses them.
+        signal: AbortSignal.timeout(10000),
       });
     } catch (err) {
       throw new RegistryError('registry_unavailable', `The schema registry at ${url} cannot be reached: ${(err as Error).message}`);
     }
-    const text = await res.text();
-    return { status: res.status, json: text ? (JSON.parse(text) as unknown) : null };
+    let text: string;
+    try {
+      text = await res.text();
+      return { status: res.status, json: text ? (JSON.parse(text) as unknown) : null };
+    } catch (err) {
+      // A proxy's error page or a connection cut mid-answer: the registry is not answering properly.
+      throw new RegistryError('registry_unavailable', `The schema registry at ${url} answered ${res.status} without a JSON body: ${(err as Error).message}`);
+    }
   }
 
   async function current(subject: string): Promise<Compatibility | null> {

@@ -9,7 +9,11 @@ function fakeHandle() {
     result: new Promise(() => {}),
     write: (s) => void calls.push(`write:${s}`),
     endStdin: () => void calls.push('eof'),
-    kill: (sig) => void calls.push(`kill:${sig}`),
+    cancel: () => void calls.push('cancel'),
+    signal: (sig) => {
+      if (sig === 'SIGNOPE') throw new Error('not a signal');
+      calls.push(`signal:${sig}`);
+    },
   };
   return { handle, calls };
 }
@@ -31,7 +35,7 @@ describe('control inbox', () => {
     inbox.receive(ctl('r1', 'eof'));
     inbox.receive(ctl('r1', 'signal', { signal: 'SIGINT' }));
     inbox.receive(ctl('r1', 'cancel'));
-    expect(calls).toEqual(['write:hi\n', 'eof', 'kill:SIGINT', 'kill:SIGKILL']);
+    expect(calls).toEqual(['write:hi\n', 'eof', 'signal:SIGINT', 'cancel']);
     expect(state.cancelled).toBe(true);
   });
 

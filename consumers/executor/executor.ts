@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
-import { controlTopic, requestsTopic, topics } from '../../topics/catalog';
-import { createTypedProducer, decodeValue, type TypedProducer } from '../../topics/codec';
+import { controlTopic, requestsTopic, topics, type TopicSpec } from '../../topics/catalog';
+import { createTypedProducer, decodeRetrying, TransientDecodeError, type TypedProducer } from '../../topics/codec';
 import type { Registry } from '../../topics/registry';
 import type { DeadLetter, RunOutput, RunRequest, RunResultRecord } from '../../topics/types';
 import type { OutputChunk, RuntimeEngine } from '../../runtimes/types';
@@ -16,6 +16,7 @@ import { createControlInbox } from './control-inbox';
 import { drain } from './drain';
 import type { ExecutorLogger } from './logger';
 import { createOffsetTracker } from './offset-tracker';
+import { publishResult } from './publish-result';
 import { failedResult, limitsFromRecord, resultRecord } from './results';
 import { createRestore, type RestoreReport } from './restore';
 import { createFifoRunQueue, type QueuedRun, type RunQueue } from './run-queue';
@@ -65,7 +66,10 @@ export function createExecutor(deps: ExecutorDeps) {
   const running = new Map<string, RunState>();
   const consumer = deps.consumer ?? createExecutorConsumer(kafka, settings);
   const slots = createSlots({ concurrency: settings.EXECUTOR_CONCURRENCY, queue: deps.queue ?? createFifoRunQueue() });
-  const controls = createControlInbox({ running, finished: (runId) => finished.has(runId) });
+  const controls = createControlInbox({
+    running, finished: (runId) => finished.has(runId),
+    onRefused: (c, err) => logger.warn({ runId: c.runId, signal: c.signal, err: err.message }, 'signal not delivered'),
+  });
   const commits = createCommitBatcher({ topic: reqTopic, tracker, consumer, logger });
   const restore = createRestore({
     editsTopic, consumer, buffers, logger, executorId, onRestore: deps.onRestore,
@@ -132,7 +136,14 @@ export function createExecutor(deps: ExecutorDeps) {
           hardwareClass: req.hardwareClass, files, stdin: req.stdin, args: req.args, compilerFlags: req.compilerFlags,
           limits: { compile: limitsFromRecord(req.compileLimits), run: limitsFromRecord(req.runLimits) },
         },
-        { onChunk: req.streamOutput ? (c) => void chunks.push(publishOutput(req, c).catch((err) => logger.warn({ runId: req.runId, err: (err as Error).message }, 'output chunk lost'))) : undefined, interactiveStdin: req.source === 'piston_connect' || req.interactiveStdin === true },
+        {
+          onChunk: req.streamOutput ? (c) => void chunks.push(publishOutput(req, c).catch((err) => logger.warn({ runId: req.runId, err: (err as Error).message }, 'output chunk lost'))) : undefined,
+          // Interactive clients send stdin once a stage has started: tell them when it does, as an output chunk without data.
+          onStage: req.streamOutput && req.source === 'piston_connect'
+            ? (stage) => void chunks.push(publishOutput(req, { stage, stream: 'stdout', data: '', seq: -1 }).catch((err) => logger.warn({ runId: req.runId, err: (err as Error).message }, 'stage event lost')))
+            : undefined,
+          interactiveStdin: req.source === 'piston_connect' || req.interactiveStdin === true,
+        },
       );
       state.handle = handle;
       controls.started(state);
@@ -154,8 +165,18 @@ export function createExecutor(deps: ExecutorDeps) {
     }
   }
 
+  /** Decodes a consumed record; a registry outage is retried, then thrown (the record is fetched again), never dead-lettered. */
+  async function decode<T>(spec: TopicSpec<T>, m: KafkaMessage) {
+    const d = await decodeRetrying(registry, m.value, spec, {
+      deadlineMs: settings.REGISTRY_RETRY_MS, stopped: () => stopping,
+      onRetry: (reason, attempt) => attempt === 1 && logger.warn({ topic: spec.name, offset: m.offset, reason }, 'schema registry unavailable; retrying the decode'),
+    });
+    if (!d.ok && d.transient) throw new TransientDecodeError(spec.name, d.reason);
+    return d;
+  }
+
   async function onRequest(partition: number, m: KafkaMessage) {
-    const d = await decodeValue(registry, m.value, requestsTopic(hw));
+    const d = await decode(requestsTopic(hw), m);
     if (!d.ok) return deadLetter(reqTopic, partition, m, 'undecodable', d.reason);
     const req = d.value;
     const done = finished.get(req.runId);
@@ -181,15 +202,10 @@ export function createExecutor(deps: ExecutorDeps) {
       } catch (err) {
         result = failedResult(req, 'internal_error', `The executor failed: ${(err as Error).message}`, executorId);
       }
-      for (let attempt = 0; ; attempt++) {
-        try {
-          await producer.send(topics.results, [{ key: req.runId, value: result, headers: replyHeaders(req) }]);
-          break;
-        } catch (err) {
-          if (attempt > 20) throw err;
-          await new Promise((r) => setTimeout(r, Math.min(2000, 50 * 2 ** attempt)));
-        }
-      }
+      result = await publishResult(result, {
+        send: (r) => producer.send(topics.results, [{ key: req.runId, value: r, headers: replyHeaders(req) }]),
+        maxRecordBytes: topics.results.maxRecordBytes, stopping: () => stopping, logger,
+      });
       finished.set(req.runId, result);
       if (finished.size > settings.FINISHED_RUNS_REMEMBERED) finished.delete(finished.keys().next().value!);
       running.delete(req.runId);
@@ -205,7 +221,7 @@ export function createExecutor(deps: ExecutorDeps) {
   async function onEdit(partition: number, m: KafkaMessage) {
     const pending = restore.ready(partition);
     if (pending) await pending;
-    const d = await decodeValue(registry, m.value, topics.edits);
+    const d = await decode(topics.edits, m);
     if (!d.ok) {
       await deadLetter(editsTopic, partition, m, 'undecodable', d.reason);
     } else {
@@ -216,7 +232,7 @@ export function createExecutor(deps: ExecutorDeps) {
   }
 
   async function onControl(partition: number, m: KafkaMessage) {
-    const d = await decodeValue(registry, m.value, controlTopic(hw));
+    const d = await decode(controlTopic(hw), m);
     if (!d.ok) return deadLetter(ctlTopic, partition, m, 'undecodable', d.reason);
     controls.receive(d.value);
   }

@@ -17,6 +17,8 @@ const section = z.object({
   EXECUTOR_SCHEDULER: z.enum(SCHEDULERS, { message: `must be one of ${SCHEDULERS.join(', ')}` }).default('conveyor'),
   SCHEDULER_SLACK: z.coerce.number().min(0).max(100).default(2),
   SCHEDULER_PRIOR_MS: env.int(200, 1, 600000),
+  /** How long a record's decode is retried while the schema registry is unreachable, before the record is fetched again. */
+  REGISTRY_RETRY_MS: env.int(60000, 1000, 3600000),
 });
 
 export function executorSettings(e: NodeJS.ProcessEnv = process.env) {

@@ -126,7 +126,8 @@ export function handleEditorSocket(ws: WebSocket, client: string, deps: EditorSo
         const s = need();
         limiter.take(client, 'run', settings.RATE_RUNS_PER_MINUTE / 60, settings.RATE_RUNS_BURST);
         const listener = (runId: string, retried: boolean): RunListener => ({
-          onOutput: (o) => send({ type: 'output', runId, stage: o.stage, stream: o.stream, data: o.data, seq: o.seq }),
+          // A chunk without data only marks a stage's start (Piston clients use it).
+          onOutput: (o) => o.data && send({ type: 'output', runId, stage: o.stage, stream: o.stream, data: o.data, seq: o.seq }),
           onResult: (r) => {
             // The executor lost this session's text (its snapshot was behind after a failure):
             // the gateway still has it, so it sends the text again and runs once more.

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import os from 'node:os';
 import { Router } from 'express';
 import type { WebSocket } from 'ws';
 import { z } from 'zod';
@@ -103,6 +104,9 @@ export function pistonApi(deps: { catalog: Catalog; runs: RunService; limiter: R
   return r;
 }
 
+/** A signal the program can be sent (Piston's list is the platform's signals). */
+export const isSignalName = (name: string) => /^SIG[A-Z0-9]+$/.test(name) && name in os.constants.signals;
+
 /** Piston's interactive WebSocket: init, stdin data, signals; stage/data/exit events; its close codes. */
 export function handlePistonConnect(ws: WebSocket, client: string, deps: { catalog: Catalog; runs: RunService; router: RunRouter; settings: GatewaySettings }) {
   let runId: string | null = null;
@@ -138,7 +142,8 @@ export function handlePistonConnect(ws: WebSocket, client: string, deps: { catal
         submitted = deps.runs.runFiles(client, runtime, jobFiles(parsed.data, runtime.language), { ...jobParams(parsed.data), runId }, 'piston_connect', {
           onOutput: (o) => {
             stage(o.stage);
-            send({ type: 'data', stream: o.stream, data: o.data });
+            // A chunk without data marks the start of a stage.
+            if (o.data) send({ type: 'data', stream: o.stream, data: o.data });
           },
           onResult: (r) => {
             for (const [name, s] of [['compile', r.compile], ['run', r.run]] as const) {
@@ -157,7 +162,7 @@ export function handlePistonConnect(ws: WebSocket, client: string, deps: { catal
         await deps.router.control(runId, 'stdin', String(msg.data ?? ''));
       } else if (msg.type === 'signal') {
         if (!runId) return ws.close(4003, 'Not yet Initialized');
-        if (!/^SIG[A-Z0-9]+$/.test(String(msg.signal))) return ws.close(4005, 'Invalid signal');
+        if (!isSignalName(String(msg.signal))) return ws.close(4005, 'Invalid signal');
         await submitted;
         await deps.router.control(runId, 'signal', '', String(msg.signal));
       } else {

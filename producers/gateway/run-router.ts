@@ -1,6 +1,6 @@
 import type { Consumer, Kafka } from 'kafkajs';
 import { controlTopic, requestsTopic, topics } from '../../topics/catalog';
-import { decodeValue } from '../../topics/codec';
+import { decodeRetrying, type Decoded } from '../../topics/codec';
 import type { Registry } from '../../topics/registry';
 import type { EditEvent, RunControl, RunOutput, RunRequest, RunResultRecord } from '../../topics/types';
 import type { BatchingSender } from '../../topics/batching-sender';
@@ -18,9 +18,14 @@ export interface RunListener {
  * (replyTo), so any number of gateways can run side by side. A run's result
  * is delivered once, after all of its output chunks.
  */
-export function createRunRouter(deps: { kafka: Kafka; registry: Registry; sender: BatchingSender; gatewayId: string; remember: number; logger: { warn(o: object, m?: string): void } }) {
+export function createRunRouter(deps: {
+  kafka: Kafka; registry: Registry; sender: BatchingSender; gatewayId: string; remember: number; logger: { warn(o: object, m?: string): void };
+  /** How long a run's listeners wait for its result before they are answered internal_error (every waiter has a deadline). */
+  deadlineMs: number;
+}) {
   const { kafka, registry, sender, gatewayId } = deps;
   const listeners = new Map<string, RunListener[]>();
+  const deadlines = new Map<string, { req: RunRequest; timer: NodeJS.Timeout }>();
   const chunksSeen = new Map<string, number>();
   const heldResults = new Map<string, { result: RunResultRecord; timer: NodeJS.Timeout }>();
   const results = new Map<string, RunResultRecord>();
@@ -32,7 +37,33 @@ export function createRunRouter(deps: { kafka: Kafka; registry: Registry; sender
     if (results.size > deps.remember) results.delete(results.keys().next().value!);
   }
 
+  /**
+   * No result within the deadline: the waiting clients get an internal_error
+   * answer. It is not remembered, so a result that still comes later is what
+   * GET /api/v1/runs/{id} returns.
+   */
+  function expire(runId: string) {
+    const d = deadlines.get(runId);
+    deadlines.delete(runId);
+    const ls = listeners.get(runId) ?? [];
+    listeners.delete(runId);
+    if (!d || !ls.length) return;
+    deps.logger.warn({ runId, deadlineMs: deps.deadlineMs }, 'no result within the deadline; answering internal_error');
+    const now = Date.now();
+    const r: RunResultRecord = {
+      runId, sessionId: d.req.sessionId, userId: d.req.userId, replyTo: gatewayId, source: d.req.source, language: d.req.language,
+      languageVersion: d.req.languageVersion, dependencySet: d.req.dependencySet, hardwareClass: d.req.hardwareClass, programVersion: d.req.programVersion,
+      status: 'internal_error', message: `No result arrived within ${Math.round(deps.deadlineMs / 1000)} s; the run may still finish: GET /api/v1/runs/${runId}.`,
+      requestedAtMs: d.req.requestedAtMs, compile: null, run: null, cacheHit: false, pooled: false, startedAtMs: now, finishedAtMs: now,
+      sourceBytes: 0, fileCount: 0, executorId: gatewayId, attempt: 1, outputChunks: 0,
+    };
+    for (const l of ls) l.onResult(r);
+  }
+
   function deliver(r: RunResultRecord) {
+    const deadline = deadlines.get(r.runId);
+    if (deadline) clearTimeout(deadline.timer);
+    deadlines.delete(r.runId);
     const held = heldResults.get(r.runId);
     if (held) clearTimeout(held.timer);
     heldResults.delete(r.runId);
@@ -71,12 +102,17 @@ export function createRunRouter(deps: { kafka: Kafka; registry: Registry; sender
         eachMessage: async ({ topic, message }) => {
           const replyTo = message.headers?.replyTo?.toString();
           if (replyTo !== undefined && replyTo !== gatewayId) return;
+          // A registry outage is retried: the record is someone's answer. A record that can never be decoded is skipped.
+          const retry = { deadlineMs: 30000, onRetry: (reason: string, n: number) => n === 1 && deps.logger.warn({ topic, offset: message.offset, reason }, 'schema registry unavailable; retrying the decode') };
+          const failed = (d: Decoded<unknown>) => !d.ok && deps.logger.warn({ topic, offset: message.offset, reason: d.reason }, 'record not decodable; skipped');
           if (topic === topics.output.name) {
-            const d = await decodeValue(registry, message.value, topics.output);
+            const d = await decodeRetrying(registry, message.value, topics.output, retry);
             if (d.ok && d.value.replyTo === gatewayId) onOutput(d.value);
+            else failed(d);
           } else {
-            const d = await decodeValue(registry, message.value, topics.results);
+            const d = await decodeRetrying(registry, message.value, topics.results, retry);
             if (d.ok && d.value.replyTo === gatewayId) onResult(d.value);
+            else failed(d);
           }
         },
       });
@@ -86,12 +122,18 @@ export function createRunRouter(deps: { kafka: Kafka; registry: Registry; sender
     async stop() {
       await consumer?.disconnect();
       for (const h of heldResults.values()) clearTimeout(h.timer);
+      for (const d of deadlines.values()) clearTimeout(d.timer);
     },
 
     /** Publishes the request (and the edits it depends on, in one produce) and registers the listener first. */
     async submit(req: RunRequest, partition: number, listener: RunListener, edits: EditEvent[] = []): Promise<void> {
       listeners.set(req.runId, [...(listeners.get(req.runId) ?? []), listener]);
       runSessions.set(req.runId, { sessionId: req.sessionId, hardwareClass: req.hardwareClass, partition });
+      if (!deadlines.has(req.runId)) {
+        const timer = setTimeout(() => expire(req.runId), deps.deadlineMs);
+        timer.unref();
+        deadlines.set(req.runId, { req, timer });
+      }
       try {
         await sender.send([
           ...(edits.length ? [{ spec: topics.edits, records: edits.map((e) => ({ key: e.sessionId, value: e, partition })) }] : []),
@@ -99,6 +141,8 @@ export function createRunRouter(deps: { kafka: Kafka; registry: Registry; sender
         ]);
       } catch (err) {
         listeners.delete(req.runId);
+        clearTimeout(deadlines.get(req.runId)?.timer);
+        deadlines.delete(req.runId);
         throw err;
       }
     },

@@ -57,7 +57,7 @@ export function createGateway(deps: GatewayDeps) {
     async start(): Promise<{ url: string; port: number }> {
       producer = await createTypedProducer(kafka, registry);
       const sender = createBatchingSender(producer, registry);
-      const router = createRunRouter({ kafka, registry, sender, gatewayId, remember: settings.RESULTS_REMEMBERED, logger });
+      const router = createRunRouter({ kafka, registry, sender, gatewayId, remember: settings.RESULTS_REMEMBERED, logger, deadlineMs: settings.RUN_RESULT_DEADLINE_MS });
       await Promise.all([router.start(), presence.start()]);
       const runs = createRunService({ catalog, sessions, router, settings, gatewayId, presence });
 

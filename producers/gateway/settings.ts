@@ -1,22 +1,28 @@
 import { z } from 'zod';
 import { env, readSection } from '../../topics/ground/env';
 import { DEFAULT_WEIGHTS, parseWeights } from '../../stream-processors/routing/partitioner';
+import { RECORD_MAX_BYTES } from '../../topics/catalog';
+
+/** A program (one edit event, one snapshot), stdin (one run request) or one message's text fits a record with room to spare. */
+const RECORD_ROOM = RECORD_MAX_BYTES / 2;
 
 const section = z.object({
   GATEWAY_HOST: env.str('127.0.0.1'),
   GATEWAY_PORT: env.port(8080),
   ANALYTICS_URL: z.string().url().default('http://127.0.0.1:8090'),
-  MAX_PROGRAM_BYTES: env.int(256 * 1024, 1024, 16 * 1024 * 1024),
+  MAX_PROGRAM_BYTES: env.int(256 * 1024, 1024, RECORD_ROOM),
   MAX_FILES: env.int(32, 1, 1000),
-  MAX_STDIN_BYTES: env.int(64 * 1024, 0, 16 * 1024 * 1024),
+  MAX_STDIN_BYTES: env.int(64 * 1024, 0, RECORD_ROOM),
   MAX_ARGS: env.int(64, 0, 4096),
-  MAX_MESSAGE_BYTES: env.int(512 * 1024, 4096, 64 * 1024 * 1024),
+  MAX_MESSAGE_BYTES: env.int(512 * 1024, 4096, RECORD_ROOM),
   MAX_OPS_PER_EDIT: env.int(1000, 1, 100000),
   RATE_RUNS_PER_MINUTE: env.int(120, 1, 1000000),
   RATE_RUNS_BURST: env.int(20, 1, 100000),
   RATE_EDITS_PER_SECOND: env.int(100, 1, 1000000),
   RATE_EDITS_BURST: env.int(400, 1, 1000000),
   SYNC_RUN_TIMEOUT_MS: env.int(60000, 1000, 600000),
+  /** Longest wait for any run's result (queue, both stages at their maximum, the executor's request TTL); then internal_error. */
+  RUN_RESULT_DEADLINE_MS: env.int(420000, 1000, 24 * 3600 * 1000),
   WEBHOOK_RETRIES: env.int(5, 0, 20),
   WEBHOOK_ALLOW_PRIVATE: env.bool(false),
   RESULTS_REMEMBERED: env.int(50000, 100, 10000000),

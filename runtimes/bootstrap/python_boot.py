@@ -39,7 +39,7 @@ _globals = {'__name__': '__main__', '__file__': _main, '__builtins__': __builtin
 del _spec, _f, _p, _fh, _m
 
 
-def _conveyor_exit(code):
+def _conveyor_exit(code, sig=0):
     # What interpreter shutdown does that a program can observe (non-daemon
     # threads joined, atexit handlers, buffers flushed), without the rest of
     # finalization (module teardown, GC of every object): a few ms per run.
@@ -53,6 +53,11 @@ def _conveyor_exit(code):
             _s.flush()
         except Exception:
             code = code or 120
+    if sig:
+        # As CPython does after an unhandled KeyboardInterrupt: die of the signal, so the parent sees it.
+        import signal as _signal
+        _signal.signal(sig, _signal.SIG_DFL)
+        os.kill(os.getpid(), sig)
     os._exit(code)
 
 
@@ -65,5 +70,5 @@ except SystemExit as _e:
 except BaseException as _e:
     # Hide this bootstrap's frame: the traceback starts in the user's file.
     traceback.print_exception(type(_e), _e, _e.__traceback__.tb_next)
-    _conveyor_exit(1)
+    _conveyor_exit(1, 2 if isinstance(_e, KeyboardInterrupt) else 0)
 _conveyor_exit(0)

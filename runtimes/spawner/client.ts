@@ -43,6 +43,7 @@ export interface SpawnedProcess {
   onOverflow: ((stream: 'stdout' | 'stderr') => void) | null;
   write(data: Buffer | string): void;
   end(): void;
+  /** Delivers a signal to the program: every process in the sandbox's cgroup but bubblewrap's own. */
   signal(sig: number): void;
 }
 

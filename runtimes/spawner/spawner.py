@@ -11,7 +11,10 @@ its forks are cheap. It speaks over stdin/stdout with the engine:
       argv may contain "@FD<i>@" which is replaced with the fd of files[i]
       (a memfd holding that content), for bwrap --file / --ro-bind-data.
     {"op":"stdin","id":N,"data":"<base64>"}  {"op":"eof","id":N}
-    {"op":"signal","id":N,"signal":9}
+    {"op":"signal","id":N,"signal":10}  the signal goes to every process of the
+      program: each process in the sandbox's cgroup except bubblewrap's own
+      (its outer monitor and the sandbox's pid 1), as a terminal's Ctrl-C
+      reaches its foreground job
   spawner -> engine: frames  [u8 type][u32 id][u32 len][payload]
     1 stdout bytes, 2 stderr bytes, 3 exit JSON, 4 spawned JSON {"pid"},
     5 error text, 6 overflow JSON {"stream"}
@@ -91,10 +94,14 @@ def flush_out():
     out_buf.clear()
 
 
+BWRAP = '/usr/bin/bwrap'
+
+
 class Proc:
-    def __init__(self, pid_id, pid, stdin_fd, max_out):
+    def __init__(self, pid_id, pid, stdin_fd, max_out, cgroups=()):
         self.id = pid_id
         self.pid = pid
+        self.cgroups = list(cgroups)
         self.stdin_fd = stdin_fd
         self.stdin_buf = bytearray()
         self.stdin_eof = False
@@ -105,7 +112,6 @@ class Proc:
         self.exit = None
         self.zygote_sock = None  # a zygote's end of its control socket
         self.run_sock = None     # a forked run's end of its per-run socket
-        self.cgroups = []
         self.setup_failed = None  # a forked run whose namespaces could not be built
 
 
@@ -179,7 +185,7 @@ def spawn(msg):
     for fd in (r_in, w_out, w_err, *files):
         os.close(fd)
     os.set_blocking(w_in, False)
-    proc = Proc(pid_id, pid, w_in, msg.get('maxOut', 1 << 62))
+    proc = Proc(pid_id, pid, w_in, msg.get('maxOut', 1 << 62), msg.get('cgroups', []))
     proc.zygote_sock = zygote_sock
     procs[pid_id] = proc
     by_pid[pid] = pid_id
@@ -388,9 +394,43 @@ def handle(msg):
     elif op == 'signal':
         if proc.pid is None:
             return
+        sig = int(msg.get('signal', signal.SIGTERM))
+        if proc.run_sock is not None and sig not in (signal.SIGKILL, signal.SIGSTOP):
+            # A forked run: its monitor forwards the signal through the run's pid 1 to the program.
+            try:
+                os.kill(proc.pid, sig)
+            except ProcessLookupError:
+                pass
+        else:
+            signal_program(proc, sig)
+
+
+def _parent(pid):
+    with open('/proc/%d/stat' % pid) as f:
+        return int(f.read().rsplit(')', 1)[1].split()[1])
+
+
+def signal_program(proc, sig):
+    """Delivers sig to the program's processes: the cgroup's members but the sandbox's own
+    (bwrap's monitor and pid 1; a forked run's monitor and its pid 1, the monitor's child)."""
+    if not proc.cgroups:
+        return
+    try:
+        with open(proc.cgroups[0]) as f:
+            pids = [int(p) for p in f.read().split()]
+    except (OSError, ValueError):
+        return
+    # The file, not its path: bwrap's pid 1 lives under a root where the path reads differently.
+    st = os.stat(BWRAP)
+    for pid in pids:
         try:
-            os.kill(proc.pid, int(msg.get('signal', 9)))
-        except ProcessLookupError:
+            exe = os.stat('/proc/%d/exe' % pid)
+            if pid == proc.pid or (exe.st_dev, exe.st_ino) == (st.st_dev, st.st_ino):
+                continue
+            if proc.run_sock is not None and _parent(pid) == proc.pid:
+                continue
+            os.kill(pid, sig)
+        except (ProcessLookupError, FileNotFoundError, PermissionError):
             pass
 
 

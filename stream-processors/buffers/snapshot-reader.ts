@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Kafka } from 'kafkajs';
 import { topics } from '../../topics/catalog';
-import { decodeValue } from '../../topics/codec';
+import { decodeRetrying } from '../../topics/codec';
 import type { Registry } from '../../topics/registry';
 import type { ProgramSnapshot } from '../../topics/types';
 
@@ -56,7 +56,8 @@ export async function readSnapshots(
           if (!w) return;
           for (const m of batch.messages) {
             if (m.value) {
-              const d = await decodeValue(registry, m.value, topics.snapshots);
+              // A registry outage is waited out (within the scan's own deadline), not taken for a bad snapshot.
+              const d = await decodeRetrying(registry, m.value, topics.snapshots, { deadlineMs: 15000 });
               if (d.ok) {
                 onSnapshot(d.value, batch.partition);
                 records++;

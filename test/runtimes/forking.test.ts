@@ -91,7 +91,7 @@ describe('a forked Python run', () => {
     expect(slow.status).toBe('time_limit');
     const before = stats().forks;
     const h = engine.start(spec('python', 'main.py', `import subprocess, time\nsubprocess.Popen(["/usr/bin/sleep", "872.${process.pid}"], start_new_session=True)\nprint("started", flush=True)\ntime.sleep(30)`), {
-      onChunk: (c) => c.data.includes('started') && h.kill(),
+      onChunk: (c) => c.data.includes('started') && h.cancel(),
     });
     const r = await h.result;
     expect(stats().forks).toBe(before + 1);

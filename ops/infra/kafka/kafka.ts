@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import net from 'node:net';
+import { BROKER_MAX_MESSAGE_BYTES } from '../../../topics/catalog';
 import { managedProcess } from '../managed-process';
 import type { InfraSettings } from '../settings';
 
@@ -99,5 +100,8 @@ num.io.threads=4
 log.retention.check.interval.ms=60000
 log.cleaner.threads=1
 log.cleaner.dedupe.buffer.size=33554432
+# Every topic sets its own max.message.bytes (topics/catalog.ts); the broker accepts the largest of them.
+message.max.bytes=${BROKER_MAX_MESSAGE_BYTES}
+replica.fetch.max.bytes=${BROKER_MAX_MESSAGE_BYTES}
 `;
 }
