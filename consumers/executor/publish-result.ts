@@ -1,5 +1,5 @@
 import type { RunResultRecord } from '../../topics/types';
-import { retryUntilDone } from '../sink/retry';
+import { retryUntilDone } from '../../topics/ground/retry';
 import { fitResult, unpublishableResult } from './results';
 
 export interface PublishDeps {
