@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { DeadLetter, EditEvent, FleetEvent, ProgramSnapshot, RunControl, RunOutput, RunRequest, RunResultRecord } from './types';
+import type { DeadLetter, EditEvent, FleetEvent, ProgramSnapshot, RunControl, RunOutput, RunRequest, RunResultRecord, ShareLink } from './types';
 
 /**
  * Every topic Conveyor uses, declared once: name, partitions, key, retention
@@ -74,6 +74,12 @@ export const topics = {
     name: 'ops.fleet', partitions: 1, key: 'hardwareClass', schemaFile: 'FleetEvent.avsc',
     config: { 'cleanup.policy': 'delete', 'retention.ms': String(90 * DAY) },
     doc: 'Every change of the executor fleets: member states, desired sizes and scaling decisions with their reasons.',
+  }),
+  links: topic<ShareLink>({
+    // Compacted: the latest state per link id, read whole by every gateway into its index (docs/decisions/editor-share-links.md).
+    name: 'editor.links', partitions: 3, key: 'linkId', schemaFile: 'ShareLink.avsc',
+    config: { 'cleanup.policy': 'compact', 'min.cleanable.dirty.ratio': '0.1', 'segment.ms': String(3600 * 1000), 'max.message.bytes': String(1024 * 1024) },
+    doc: 'Shared editor states (/z/<id>), keyed by their content-derived id; a tombstone deletes one.',
   }),
 } as const;
 

@@ -67,6 +67,20 @@ export interface RunRequest {
   interactiveStdin?: boolean;
 }
 
+export interface ShareLink {
+  linkId: string;
+  createdAtMs: number;
+  language: string;
+  languageVersion: string;
+  dependencySet: string;
+  hardwareClass: string;
+  files: { name: string; content: string }[];
+  stdin: string;
+  args: string[];
+  compilerFlags: string[];
+  deleteTokenHashes: string[];
+}
+
 export interface RunOutput {
   runId: string;
   sessionId: string;

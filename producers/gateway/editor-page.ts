@@ -16,6 +16,8 @@ export function mountEditorPage(app: express.Express) {
     res.sendFile(page);
   };
   app.get('/', sendPage);
+  // A shared link (/z/<id>) and its embed (/e/<id>) open the same page, which reads the link.
+  app.get(/^\/(z|e)\/[A-Za-z0-9_-]{1,32}$/, sendPage);
   // Chunk names carry a content hash; app.js and app.css are revalidated.
   app.use('/editor', express.static(EDITOR_DIST, { index: false, maxAge: '1h', setHeaders: (res, p) => /[\\/]chunks[\\/]/.test(p) || res.setHeader('Cache-Control', 'no-cache') }));
 }

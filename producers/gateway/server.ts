@@ -21,6 +21,8 @@ import { clientKey, restApi } from './rest-api';
 import { createRunRouter } from './run-router';
 import { createExecutorPresence, createRunService } from './run-service';
 import { createSessionStore } from './sessions';
+import { linksApi } from './links-api';
+import { createLinkStore } from './share-links';
 import type { GatewaySettings } from './settings';
 
 export interface GatewayDeps {
@@ -59,6 +61,8 @@ export function createGateway(deps: GatewayDeps) {
       const sender = createBatchingSender(producer, registry);
       const router = createRunRouter({ kafka, registry, sender, gatewayId, remember: settings.RESULTS_REMEMBERED, logger, deadlineMs: settings.RUN_RESULT_DEADLINE_MS });
       await Promise.all([router.start(), presence.start()]);
+      const links = createLinkStore({ kafka, registry, producer: () => producer, gatewayId });
+      await links.start();
       const runs = createRunService({ catalog, sessions, router, settings, gatewayId, presence });
 
       const app = express();
@@ -76,6 +80,7 @@ export function createGateway(deps: GatewayDeps) {
         res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
       });
       app.use('/api/v1', historyApi({ kafka, registry, routing, sessions }));
+      app.use('/api/v1/links', linksApi({ catalog, links, limiter, settings }));
       app.use('/api/v1', restApi({ catalog, runs, router, limiter, settings, liveClasses: presence.classes }));
       app.use('/api/v2', pistonApi({ catalog, runs, limiter, settings }));
       // The analytics service owns ClickHouse; the gateway forwards its pages.
@@ -135,6 +140,7 @@ export function createGateway(deps: GatewayDeps) {
         for (const c of wss.clients) c.terminate();
         await new Promise<void>((r) => server.close(() => r()));
         await router.stop();
+        await links.stop();
         await producer.disconnect();
       };
       return { url: `http://${settings.GATEWAY_HOST}:${port}`, port };

@@ -25,6 +25,9 @@ const section = z.object({
   RUN_RESULT_DEADLINE_MS: env.int(420000, 1000, 24 * 3600 * 1000),
   WEBHOOK_RETRIES: env.int(5, 0, 20),
   WEBHOOK_ALLOW_PRIVATE: env.bool(false),
+  RATE_LINKS_PER_MINUTE: env.int(10, 1, 1000000),
+  RATE_LINKS_BURST: env.int(30, 1, 100000),
+  MAX_LINK_BYTES: env.int(320 * 1024, 1024, 900 * 1024),
   RESULTS_REMEMBERED: env.int(50000, 100, 10000000),
   ROUTING_WEIGHTS: z
     .string()

@@ -179,6 +179,99 @@ describe('browser editor', () => {
     await page.context().close();
   });
 
+  it('shares a program: the link opens in a fresh browser with the same text, toolchain, input and flags; its embed is read-only and runs', async () => {
+    const page = await openEditor();
+    await chooseLanguage(page, 'c++');
+    const program = '#include <iostream>\n#include <string>\nint main(int argc, char** argv) {\n    std::string s; std::cin >> s;\n    std::cout << "got " << s << " and " << argc - 1 << " args" << std::endl;\n}\n';
+    await setText(page, program);
+    await page.fill('#stdin', 'word');
+    await page.fill('#args', 'a b');
+    await page.fill('#flags', '-O1');
+    await page.click('#share');
+    await page.waitForSelector('body[data-shared]');
+    const id = (await page.getAttribute('body', 'data-shared'))!;
+    expect(id).toMatch(/^[A-Za-z0-9_-]{12}$/);
+    const url = await page.inputValue('#share-url');
+    expect(url).toBe(`${gatewayUrl}/z/${id}`);
+    const token = await page.inputValue('#share-token');
+    await page.screenshot({ path: path.join(ARTIFACTS, 'desktop-share.png') });
+    await page.context().close();
+
+    // A fresh context (nothing in its storage) opens the link: a new session with the shared state.
+    const other = await openEditor({ url: `/z/${id}` });
+    expect(await editorText(other)).toBe(program);
+    expect(await other.inputValue('#lang')).toBe('c++');
+    expect(await other.inputValue('#version')).toBe('12.2.0');
+    expect(await other.inputValue('#stdin')).toBe('word');
+    expect(await other.inputValue('#args')).toBe('a b');
+    expect(await other.inputValue('#flags')).toBe('-O1');
+    await other.click('#run');
+    await other.waitForSelector('body[data-result]', { timeout: 60000 });
+    expect(await other.textContent('#out')).toContain('got word and 2 args');
+    const sessionId = await other.evaluate(() => (window as any).conveyor.session.sessionId as string);
+    expect(await serverText(sessionId)).toBe(program);
+    expect(problemsOf(other)).toEqual([]);
+    await other.context().close();
+
+    // The embed: read-only text, still runnable.
+    const embed = await openEditor({ url: `/e/${id}` });
+    expect(await embed.getAttribute('body', 'data-embed')).toBe('1');
+    await embed.click('.cm-content');
+    await embed.keyboard.type('// typed into an embed');
+    expect(await editorText(embed)).toBe(program);
+    await embed.click('#run');
+    await embed.waitForSelector('body[data-result="ok"]', { timeout: 60000 });
+    expect(await embed.getAttribute('#open-full', 'href')).toBe(`/z/${id}`);
+    await embed.screenshot({ path: path.join(ARTIFACTS, 'embed.png') });
+    await embed.context().close();
+
+    // Deleting needs the creator's token.
+    const wrong = await fetch(`${gatewayUrl}/api/v1/links/${id}`, { method: 'DELETE', headers: { 'x-delete-token': 'not-the-token' } });
+    expect(wrong.status).toBe(403);
+    expect((await wrong.json()).error.code).toBe('invalid_delete_token');
+    const del = await fetch(`${gatewayUrl}/api/v1/links/${id}`, { method: 'DELETE', headers: { 'x-delete-token': token } });
+    expect(del.status).toBe(204);
+    expect((await fetch(`${gatewayUrl}/api/v1/links/${id}`)).status).toBe(404);
+    const gone = await openEditor({ url: `/z/${id}` });
+    expect(await gone.textContent('#notice')).toContain('does not exist or was deleted');
+    await gone.context().close();
+  });
+
+  it('gives the same state the same id, survives a gateway restart, caps the size and rate-limits creation', async () => {
+    const state = { language: 'python', files: [{ name: 'main.py', content: `print(${Date.now()})\n` }], stdin: '', args: [], compilerFlags: [] };
+    const post = (body: unknown, key = 'links-test') => fetch(`${gatewayUrl}/api/v1/links`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': key }, body: JSON.stringify(body) });
+    const first = await post(state);
+    expect(first.status).toBe(201);
+    const a = await first.json();
+    const second = await post(state);
+    expect(second.status).toBe(200);
+    const b = await second.json();
+    expect(b.id).toBe(a.id);
+    expect(b.version).toBe('3.11.2');
+    expect(b.deleteToken).not.toBe(a.deleteToken);
+
+    // A restarted gateway rebuilds its index from editor.links.
+    await stopService(services.pop()!);
+    services.push(await startGateway());
+    const after = await fetch(`${gatewayUrl}/api/v1/links/${a.id}`);
+    expect(after.status).toBe(200);
+    expect((await after.json()).files).toEqual(state.files);
+    // Both creators' tokens still delete it (the first one here).
+    expect((await fetch(`${gatewayUrl}/api/v1/links/${a.id}`, { method: 'DELETE', headers: { 'x-delete-token': a.deleteToken } })).status).toBe(204);
+
+    const big = await post({ ...state, files: [{ name: 'main.py', content: 'x'.repeat(400 * 1024) }] });
+    expect(big.status).toBe(413);
+    expect((await big.json()).error.code).toBe('link_too_large');
+    const bad = await post({ language: 'python' });
+    expect(bad.status).toBe(400);
+    expect((await bad.json()).error.code).toBe('invalid_request');
+
+    const codes: number[] = [];
+    for (let i = 0; i < 40 && !codes.includes(429); i++) codes.push((await post({ ...state, stdin: String(i) }, 'links-rate')).status);
+    expect(codes).toContain(429);
+    expect(codes.filter((c) => c === 201).length).toBeGreaterThanOrEqual(20);
+  });
+
   it('is usable on a phone-sized screen', async () => {
     const page = await openEditor({ viewport: { width: 390, height: 844 }, mobile: true });
     // Nothing sticks out sideways; the editor, Run and the output are on screen.

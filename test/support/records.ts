@@ -17,7 +17,7 @@ export function sampleRecords(now = Date.now()) {
     runId, sessionId, userId: 'u-1', requestedAtMs: now, language: 'python', languageVersion: '3.11', dependencySet: 'python-3.11-std',
     hardwareClass: 'x86_64', programVersion: 4, stdin: 'in', args: ['a', 'b'], compilerFlags: [],
     compileLimits: null, runLimits: { wallMs: 3000, cpuMs: null, memoryBytes: 268435456, pids: 32, outputBytes: null, fileBytes: null, openFiles: null },
-    source: 'websocket', replyTo: 'gw-1', streamOutput: true,
+    source: 'websocket', replyTo: 'gw-1', streamOutput: true, interactiveStdin: false,
   };
   const output: RunOutput = { runId, sessionId, replyTo: 'gw-1', seq: 0, stage: 'run', stream: 'stdout', data: '1\n', timestampMs: now };
   const result: RunResultRecord = {

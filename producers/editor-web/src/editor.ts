@@ -21,6 +21,8 @@ export function createEditor(parent: HTMLElement, o: EditorOptions) {
   const theme = new Compartment();
   const keys = new Compartment();
   const font = new Compartment();
+  const readOnly = new Compartment();
+  let locked = false;
   const current: { dark: boolean; vim: Extension; fontSize: number; mode: Extension } = { dark: o.dark, vim: [], fontSize: o.fontSize, mode: [] };
   const states = new Map<string, EditorState>();
   const diagnostics = new Map<string, Diagnostic[]>();
@@ -35,9 +37,14 @@ export function createEditor(parent: HTMLElement, o: EditorOptions) {
     bracketMatching(), closeBrackets(), autocompletion(), rectangularSelection(), crosshairCursor(), highlightActiveLine(),
     highlightSelectionMatches(), lintGutter(),
     keymap.of([...closeBracketsKeymap, ...defaultKeymap, ...searchKeymap, ...historyKeymap, ...foldKeymap, ...completionKeymap, ...lintKeymap, indentWithTab]),
+    readOnly.of(lockOf(locked)),
     mode.of(current.mode), theme.of(current.dark ? oneDark : []), font.of(fontTheme(current.fontSize)),
     EditorView.updateListener.of((u) => u.docChanged && o.onChange()),
   ];
+
+  function lockOf(on: boolean): Extension {
+    return on ? [EditorState.readOnly.of(true), EditorView.editable.of(false)] : [];
+  }
 
   const view = new EditorView({ parent, state: EditorState.create({ doc: '', extensions: config() }) });
 
@@ -112,6 +119,11 @@ export function createEditor(parent: HTMLElement, o: EditorOptions) {
     async setVim(on: boolean) {
       current.vim = on ? (await import('@replit/codemirror-vim')).vim() : [];
       reconfigure([keys.reconfigure(current.vim)]);
+    },
+    /** A read-only embed. */
+    setReadOnly(on: boolean) {
+      locked = on;
+      reconfigure([readOnly.reconfigure(lockOf(on))]);
     },
     setFontSize(px: number) {
       current.fontSize = px;

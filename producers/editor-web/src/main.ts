@@ -116,7 +116,6 @@ async function run() {
   try {
     const version = await session.saved();
     const stdin = $<HTMLTextAreaElement>('stdin').value;
-    const split = (s: string) => s.trim() ? s.trim().split(/\s+/) : [];
     session.send({
       type: 'run', runId, version, stdin, args: split($<HTMLInputElement>('args').value), compilerFlags: split($<HTMLInputElement>('flags').value),
       ...(stdin ? {} : { interactive: true }),
@@ -176,6 +175,8 @@ function runtimeChoices() {
 const spec = () => ({ language, version: $<HTMLSelectElement>('version').value || undefined, dependencySet: $<HTMLSelectElement>('depset').value || undefined, hardwareClass: $<HTMLSelectElement>('hw').value || undefined });
 
 function remember() {
+  // A link or an embed shows someone else's choices: they are not saved as this person's settings.
+  if (document.body.dataset.link) return;
   Object.assign(settings, {
     language, version: $<HTMLSelectElement>('version').value, dependencySet: $<HTMLSelectElement>('depset').value, hardwareClass: $<HTMLSelectElement>('hw').value,
     args: $<HTMLInputElement>('args').value, compilerFlags: $<HTMLInputElement>('flags').value, stdin: $<HTMLTextAreaElement>('stdin').value,
@@ -216,6 +217,62 @@ function liveKeys(e: KeyboardEvent) {
   }
 }
 
+const split = (s: string) => (s.trim() ? s.trim().split(/\s+/) : []);
+
+/** Share: the whole state (language, exact toolchain, dependency set, class, files, stdin, args, flags) under an id derived from it. */
+async function share() {
+  const body = { ...spec(), files: editor.files(), stdin: $<HTMLTextAreaElement>('stdin').value, args: split($<HTMLInputElement>('args').value), compilerFlags: split($<HTMLInputElement>('flags').value) };
+  const res = await fetch('/api/v1/links', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const j = await res.json();
+  const dialog = $<HTMLDialogElement>('share-dialog');
+  $('share-status').textContent = res.ok ? '' : j.error.message;
+  $<HTMLInputElement>('share-url').value = res.ok ? `${location.origin}${j.url}` : '';
+  $<HTMLInputElement>('share-embed').value = res.ok ? `<iframe src="${location.origin}${j.embedUrl}" width="800" height="400"></iframe>` : '';
+  $<HTMLInputElement>('share-token').value = res.ok ? j.deleteToken : '';
+  $('share-delete').onclick = async () => {
+    const del = await fetch(`/api/v1/links/${j.id}`, { method: 'DELETE', headers: { 'x-delete-token': $<HTMLInputElement>('share-token').value } });
+    $('share-status').textContent = del.status === 204 ? 'Deleted: the link no longer opens.' : ((await del.json()) as { error: { message: string } }).error.message;
+  };
+  document.body.dataset.shared = res.ok ? j.id : 'error';
+  dialog.showModal();
+}
+
+/** Opens a shared link (/z/<id>) or its embed (/e/<id>): a new session with that state and the toolchain it was made with. */
+async function openLink(kind: string, id: string): Promise<boolean> {
+  const res = await fetch(`/api/v1/links/${id}`);
+  if (!res.ok) {
+    notice(res.status === 404 ? `The link ${id} does not exist or was deleted; here is a new program instead.` : `The link ${id} could not be read (${res.status}).`);
+    return false;
+  }
+  const l = await res.json();
+  language = l.language;
+  $<HTMLSelectElement>('lang').value = language;
+  settings.version = l.toolchain.runsWith ?? '';
+  settings.dependencySet = l.dependencySet;
+  settings.hardwareClass = l.hardwareClass;
+  runtimeChoices();
+  $<HTMLInputElement>('args').value = l.args.join(' ');
+  $<HTMLInputElement>('flags').value = l.compilerFlags.join(' ');
+  $<HTMLTextAreaElement>('stdin').value = l.stdin;
+  if (l.toolchain.notice) notice(l.toolchain.notice);
+  if (kind === 'e') {
+    document.body.dataset.embed = '1';
+    $<HTMLAnchorElement>('open-full').href = `/z/${id}`;
+    if (!new URLSearchParams(location.search).has('edit')) editor.setReadOnly(true);
+  }
+  editor.load(l.files);
+  void pageLanguage(language).mode().then((m) => editor.setMode(m));
+  renderTabs();
+  session.open(spec());
+  document.body.dataset.link = id;
+  return true;
+}
+
+function notice(text: string) {
+  $('notice').textContent = text;
+  $('notice').hidden = false;
+}
+
 async function start() {
   document.documentElement.dataset.theme = dark() ? 'dark' : 'light';
   $<HTMLSelectElement>('theme').value = settings.theme;
@@ -246,6 +303,7 @@ async function start() {
   for (const id of ['args', 'flags', 'stdin']) $(id).onchange = remember;
   $('run').onclick = () => void run();
   $('stop').onclick = stop;
+  $('share').onclick = () => void share();
   $('live').onkeydown = liveKeys;
   $('theme').onchange = () => {
     settings.theme = $<HTMLSelectElement>('theme').value as typeof settings.theme;
@@ -274,7 +332,10 @@ async function start() {
 
   if (settings.keymap === 'vim') void editor.setVim(true);
   const draft = loadDraft();
-  if (draft && draft.language === language && draft.files.length) {
+  const link = /^\/(z|e)\/([A-Za-z0-9_-]{1,32})$/.exec(location.pathname);
+  if (link && (await openLink(link[1]!, link[2]!))) {
+    /* opened from the link */
+  } else if (draft && draft.language === language && draft.files.length) {
     editor.load(draft.files);
     void pageLanguage(language).mode().then((m) => editor.setMode(m));
     renderTabs();
