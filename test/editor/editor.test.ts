@@ -45,12 +45,27 @@ async function openEditor(o: { viewport?: { width: number; height: number }; mob
 }
 const problemsOf = (p: Page) => (p as Page & { problems: string[] }).problems;
 
-/** Replaces the open file's text by typing it, as a person would (auto-closed brackets are typed over). */
+/**
+ * Types text as a person would (auto-closed brackets are typed over); before each
+ * Enter, Escape closes a completion list so Enter makes a new line instead of accepting it.
+ */
+async function typeLines(page: Page, text: string) {
+  const lines = text.split('\n');
+  for (const [i, line] of lines.entries()) {
+    await page.keyboard.type(line, { delay: 5 });
+    if (i < lines.length - 1) {
+      await page.keyboard.press('Escape');
+      await page.keyboard.press('Enter');
+    }
+  }
+}
+
+/** Replaces the open file's text by typing it. */
 async function typeProgram(page: Page, text: string) {
   await page.click('.cm-content');
   await page.keyboard.press('Control+A');
   await page.keyboard.press('Delete');
-  await page.keyboard.type(text, { delay: 5 });
+  await typeLines(page, text);
 }
 
 const editorText = (page: Page) => page.evaluate(() => (window as any).conveyor.editor.files()[0].content as string);
@@ -127,9 +142,9 @@ describe('browser editor', () => {
     await typeProgram(page, 'print("before the drop")\n');
     await page.evaluate(() => (window as any).conveyor.session.drop());
     // Typing goes on while the page is offline and while it resumes.
-    await page.keyboard.type('print("while offline")\n', { delay: 5 });
+    await typeLines(page, 'print("while offline")\n');
     await page.waitForSelector('#status[data-state="saved"]', { timeout: 20000 });
-    await page.keyboard.type('print("after")\n', { delay: 5 });
+    await typeLines(page, 'print("after")\n');
     await page.waitForSelector('#status[data-state="saved"]');
     const expected = 'print("before the drop")\nprint("while offline")\nprint("after")\n';
     expect(await editorText(page)).toBe(expected);
