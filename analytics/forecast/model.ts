@@ -73,7 +73,9 @@ export function forecastSeries(series: { start: number; values: readonly number[
   const perDay = DAY / size;
   const perWeek = WEEK / size;
 
-  const toMinutes = (b: number[]) => bucketsToMinutes(b.map((v) => Math.max(0, v)), size, lastObserved, horizon + skip).slice(skip);
+  // Within [0, 1.5 × the highest bucket seen]: a trend fitted across a holiday must not extrapolate demand nobody ever had.
+  const ceiling = 1.5 * Math.max(...y, lastObserved);
+  const toMinutes = (b: number[]) => bucketsToMinutes(b.map((v) => Math.min(ceiling, Math.max(0, v))), size, lastObserved, horizon + skip).slice(skip);
   const fitted = (periods: number[], method: ForecastMethod, note: string): Forecast => {
     const { MSTL } = augurs();
     const model = MSTL.ets(periods, {});

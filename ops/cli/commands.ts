@@ -3,6 +3,7 @@ import { up } from '../infra/stack';
 import { startStack } from '../services/stack';
 import { registerLoadAndBench } from '../bench/cli';
 import { validateAll } from '../config/all';
+import { registerFleetSimulate } from '../fleet/simulate/cli';
 import { operatorSettings } from '../fleet/settings';
 import { registerReplay } from './replay';
 
@@ -37,4 +38,6 @@ export function registerCommands(program: Command, log: (msg: string) => void): 
     });
   registerLoadAndBench(program, log);
   registerReplay(program, log);
+  const fleet = program.commands.find((c) => c.name() === 'fleet') ?? program.command('fleet').description('the executor fleets: simulation of scaling policies, scaling reports');
+  registerFleetSimulate(fleet, log);
 }

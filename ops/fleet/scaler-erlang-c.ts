@@ -61,10 +61,22 @@ export function serversFor(load: Load, objectiveSeconds: number, q: number): num
   }
 }
 
+/** Probability that an arrival waits at all (Erlang C), 1 when c ≤ a. */
+export function probabilityOfWait(c: number, a: number): number {
+  if (a <= 0) return 0;
+  if (c <= a) return 1;
+  const b = erlangB(c, a);
+  return (c * b) / (c - a * (1 - b));
+}
+
 function erlangB(c: number, a: number): number {
   const k0 = Math.max(0, Math.min(c, Math.floor(a - 10 * Math.sqrt(a) - 10)));
   let b = k0 === 0 ? 1 : Math.max(1e-12, 1 - k0 / a);
-  for (let k = k0 + 1; k <= c; k++) b = (a * b) / (k + a * b);
+  for (let k = k0 + 1; k <= c; k++) {
+    b = (a * b) / (k + a * b);
+    // Far above the load B falls faster than geometrically; below 1e-15 it is 0 for every use here.
+    if (b < 1e-15) return 0;
+  }
   return b;
 }
 

@@ -2,6 +2,7 @@ import type { Warehouse } from '../../analytics/warehouse';
 import { refreshForecasts, type RefreshResult } from '../../analytics/forecast/forecaster';
 import { usageHistory } from '../../analytics/forecast/store';
 import { decide, emptyScalerState, type ScalerDecision, type ScalerState } from './scaler';
+import { forecastMargin } from './scaler-margin';
 import type { ScalerSettings } from './scaler-settings';
 
 /**
@@ -37,6 +38,8 @@ export interface ScalerLoop {
 export function createScalerLoop(deps: ScalerLoopDeps): ScalerLoop {
   const now = deps.now ?? Date.now;
   const states = new Map<string, ScalerState>();
+  // Per class: what the forecast in use said for each past minute and what came (the last 6 hours).
+  const said = new Map<string, { forecast: number; actual: number }[]>();
   let forecasts: RefreshResult | undefined;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<unknown> = Promise.resolve();
@@ -52,11 +55,15 @@ export function createScalerLoop(deps: ScalerLoopDeps): ScalerLoop {
     for (const c of classes) {
       const [last] = await usageHistory(deps.wh, { hardwareClass: c.hardwareClass, fromMinute: nowMinute - 1, toMinute: nowMinute });
       const f = forecasts.byClass.get(c.hardwareClass);
+      const pairs = said.get(c.hardwareClass) ?? [];
+      const k = nowMinute - 1 - (f?.cpu_seconds.start ?? Infinity);
+      if (f && k >= 0 && k < f.cpu_seconds.point.length) pairs.push({ forecast: f.cpu_seconds.point[k]!, actual: last?.cpuSeconds ?? 0 });
+      said.set(c.hardwareClass, pairs.slice(-360));
       const { decision, state } = decide(
         {
           hardwareClass: c.hardwareClass,
           nowMinute,
-          forecast: f && { start: f.runs.start, runs: f.runs.point, cpuSeconds: f.cpu_seconds.point, method: f.runs.method },
+          forecast: f && { start: f.runs.start, runs: f.runs.point, cpuSeconds: f.cpu_seconds.point, method: f.runs.method, margin: forecastMargin(pairs) },
           live: {
             runsPerMinute: last?.runs ?? 0,
             cpuSecondsPerMinute: last?.cpuSeconds ?? 0,

@@ -32,8 +32,14 @@ export interface ScalerConfig {
   mode: 'act' | 'observe';
 }
 
-/** Per-minute forecast from `start` (epoch minutes): arrivals and CPU seconds per minute. */
-export interface ScalerForecast { start: number; runs: readonly number[]; cpuSeconds: readonly number[]; method: string }
+/**
+ * Per-minute forecast from `start` (epoch minutes): arrivals and CPU seconds
+ * per minute. `margin` is how far demand has recently come in above the
+ * forecast (a quantile of actual/forecast − 1, scaler-margin.ts): the
+ * forecast is sized for point × (1 + margin), an empirical prediction bound
+ * rather than a fixed headroom.
+ */
+export interface ScalerForecast { start: number; runs: readonly number[]; cpuSeconds: readonly number[]; method: string; margin?: number }
 
 export interface ScalerInput {
   hardwareClass: string;
@@ -84,8 +90,8 @@ export function decide(input: ScalerInput, cfg: ScalerConfig, state: ScalerState
     for (let m = first; m <= first + cfg.lookaheadMinutes; m++) {
       const i = m - f.start;
       if (i < 0 || i >= f.runs.length) continue;
-      const runs = f.runs[i]!;
-      const load = { minute: m, arrivalsPerSecond: runs / 60, serviceSeconds: serviceOf(runs, f.cpuSeconds[i] ?? 0) };
+      const runs = f.runs[i]! * (1 + Math.max(0, f.margin ?? 0));
+      const load = { minute: m, arrivalsPerSecond: runs / 60, serviceSeconds: serviceOf(f.runs[i]!, f.cpuSeconds[i] ?? 0) };
       const need = size(load.arrivalsPerSecond, load.serviceSeconds);
       if (forecastNeed === null || need > forecastNeed) (forecastNeed = need), (forecastLoad = load);
     }

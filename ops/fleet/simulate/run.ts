@@ -1,0 +1,237 @@
+import { accuracyByHorizon, type HorizonAccuracy } from '../../../analytics/forecast/accuracy';
+import { conveyor, oracle, reactive, staticPeak, type FleetShape, type Policy } from './policies';
+import { WaitHistogram, simulateMinute, waitQuantileOf } from './queue-model';
+import type { Trace } from './trace';
+
+/**
+ * Runs every policy over the same trace through the minute model and
+ * gathers the comparison: machine-hours, wait percentiles, minutes over the
+ * objective, scale actions, and (for Conveyor) forecast accuracy.
+ */
+export interface SimulationOptions extends FleetShape {
+  /** Days at the start of the trace that are history only (seen by the forecaster, not scored). */
+  historyDays: number;
+  refitMinutes: number;
+  bucketMinutes: number;
+  reactiveTargets: number[];
+  /** Standard deviations of recent actual/forecast − 1 the forecast is sized up by (scaler-margin.ts). */
+  marginZ: number;
+  /** Keep per-minute series for the charts, every `seriesStep` minutes. */
+  seriesStep: number;
+}
+
+export const defaultSimulationOptions: SimulationOptions = {
+  coresPerMachine: 64,
+  bootDelaySeconds: 180,
+  waitObjectiveSeconds: 1,
+  waitQuantile: 0.99,
+  maxMachines: 2000,
+  historyDays: 14,
+  refitMinutes: 60,
+  bucketMinutes: 15,
+  reactiveTargets: [0.25, 0.6],
+  marginZ: 2.33,
+  seriesStep: 10,
+};
+
+export interface PolicyResult {
+  policy: string;
+  machineHours: number;
+  waitP50Seconds: number;
+  waitP99Seconds: number;
+  meanWaitSeconds: number;
+  shareOfRunsOverObjective: number;
+  minutesOverObjective: number;
+  minutesScored: number;
+  shareOfMinutesMeetingObjective: number;
+  scaleActions: number;
+  peakMachines: number;
+  vsOracle: number;
+  vsStatic: number;
+}
+
+export interface ClassSeries { minute: number[]; demandCores: number[]; capacityCores: Record<string, number[]>; forecastCores: (number | null)[] }
+
+export interface SimulationResult {
+  trace: { start: number; days: number; historyDays: number; classes: string[]; events: Trace['events']; peakRunsPerSecond: number; totalRuns: number };
+  options: SimulationOptions;
+  policies: PolicyResult[];
+  forecast: { mape1h: number; mape1hSeasonal: number; byHorizon: HorizonAccuracy[]; fits: number; methods: Record<string, number> };
+  goals: { name: string; target: string; achieved: string; met: boolean }[];
+  series: Record<string, ClassSeries>;
+  elapsedMs: number;
+}
+
+interface ClassRun { machineMinutes: number; hist: WaitHistogram; over: number; scored: number; actions: number; peak: number; capacity: number[]; p99: number[] }
+
+function runPolicy(policy: Policy, runs: Float64Array, cpu: Float64Array, from: number, o: SimulationOptions, startMinute: number): ClassRun {
+  const boot = Math.ceil(o.bootDelaySeconds / 60);
+  const booting: number[] = []; // minute index each booting machine becomes ready
+  let ready = 0;
+  let desired = 0;
+  let backlog = 0;
+  let last = { runs: 0, cpuSeconds: 0, backlog: 0, p99Wait: null as number | null, busySlots: 0, readySlots: 0 };
+  const r: ClassRun = { machineMinutes: 0, hist: new WaitHistogram(), over: 0, scored: 0, actions: 0, peak: 0, capacity: [], p99: [] };
+  // Start where the policy would be: enough machines for the first minute.
+  for (let i = from; i < runs.length; i++) {
+    const d = Math.max(0, Math.round(policy.desired({ i, minute: startMinute + i, runs, cpuSeconds: cpu, last, desired, ready: i === from ? 0 : ready })));
+    if (i === from) {
+      ready = d; // the simulation begins with the policy's first answer already running
+      desired = d;
+    } else if (d !== desired) {
+      r.actions++;
+      if (d > desired) for (let k = desired; k < d; k++) booting.push(i + boot);
+      else {
+        let remove = desired - d;
+        while (remove > 0 && booting.length) (booting.pop(), remove--);
+        ready -= remove;
+      }
+      desired = d;
+    }
+    while (booting.length && booting[0]! <= i) (booting.shift(), ready++);
+    const slots = ready * o.coresPerMachine;
+    const m = simulateMinute(slots, { runs: runs[i]!, cpuSeconds: cpu[i]! }, backlog);
+    backlog = m.backlogEnd;
+    const p99 = waitQuantileOf(m.waits, o.waitQuantile);
+    r.hist.add(m.waits, runs[i]!);
+    r.machineMinutes += ready + booting.length;
+    r.peak = Math.max(r.peak, ready + booting.length);
+    if (runs[i]! > 0) {
+      r.scored++;
+      if (p99 > o.waitObjectiveSeconds) r.over++;
+    }
+    r.capacity.push(slots);
+    r.p99.push(p99);
+    last = { runs: runs[i]!, cpuSeconds: cpu[i]!, backlog, p99Wait: runs[i]! > 0 ? p99 : null, busySlots: m.busySlots, readySlots: slots };
+  }
+  return r;
+}
+
+export function simulate(trace: Trace, opts: Partial<SimulationOptions> = {}, onProgress?: (msg: string) => void): SimulationResult {
+  const t0 = Date.now();
+  const o = { ...defaultSimulationOptions, ...opts };
+  const from = Math.min(trace.minutes - 1, o.historyDays * 1440);
+  const classes = Object.keys(trace.classes);
+  const totals = new Map<string, { machineMinutes: number; hist: WaitHistogram; over: number; scored: number; actions: number; peak: number }>();
+  const series: Record<string, ClassSeries> = {};
+  const allForecasts: { cls: string; f: NonNullable<Policy['forecasts']>[number] }[] = [];
+  const excluded = excludedMinutes(trace, from);
+  for (const cls of classes) {
+    const { runs, cpuSeconds: cpu } = trace.classes[cls]!;
+    const policies: Policy[] = [
+      staticPeak(o, runs, cpu, from),
+      ...o.reactiveTargets.map((t) => reactive(o, t)),
+      conveyor(o, { refitMinutes: o.refitMinutes, forecast: { bucketMinutes: o.bucketMinutes }, marginZ: o.marginZ }),
+      oracle(o),
+    ];
+    const s: ClassSeries = { minute: [], demandCores: [], capacityCores: {}, forecastCores: [] };
+    for (let i = from; i < trace.minutes; i += o.seriesStep) (s.minute.push(trace.start + i), s.demandCores.push(cpu[i]! / 60));
+    for (const p of policies) {
+      const t = Date.now();
+      const r = runPolicy(p, runs, cpu, from, o, trace.start);
+      onProgress?.(`${cls}: ${p.name} in ${Date.now() - t} ms`);
+      const agg = totals.get(p.name) ?? { machineMinutes: 0, hist: new WaitHistogram(), over: 0, scored: 0, actions: 0, peak: 0 };
+      agg.machineMinutes += r.machineMinutes;
+      agg.over += r.over;
+      agg.scored += r.scored;
+      agg.actions += r.actions;
+      agg.peak += r.peak;
+      agg.hist.merge(r.hist);
+      totals.set(p.name, agg);
+      s.capacityCores[p.name] = r.capacity.filter((_, k) => k % o.seriesStep === 0);
+      if (p.forecasts) {
+        for (const f of p.forecasts) allForecasts.push({ cls, f });
+        s.forecastCores = s.minute.map((m) => {
+          const i = m - trace.start;
+          const f = [...p.forecasts!].reverse().find((x) => x.start <= i);
+          const v = f ? f.point[i - f.start] : undefined;
+          return v === undefined ? null : v / 60;
+        });
+      }
+    }
+    series[cls] = s;
+  }
+  const oracleMh = totals.get('oracle')!.machineMinutes / 60;
+  const staticMh = totals.get('static peak')!.machineMinutes / 60;
+  const policies: PolicyResult[] = [...totals.entries()].map(([name, a]) => ({
+    policy: name,
+    machineHours: a.machineMinutes / 60,
+    waitP50Seconds: a.hist.quantile(0.5),
+    waitP99Seconds: a.hist.quantile(0.99),
+    meanWaitSeconds: a.hist.mean(),
+    shareOfRunsOverObjective: a.hist.shareAbove(o.waitObjectiveSeconds),
+    minutesOverObjective: a.over,
+    minutesScored: a.scored,
+    shareOfMinutesMeetingObjective: a.scored ? 1 - a.over / a.scored : 1,
+    scaleActions: a.actions,
+    peakMachines: a.peak,
+    vsOracle: a.machineMinutes / 60 / oracleMh,
+    vsStatic: a.machineMinutes / 60 / staticMh,
+  }));
+
+  const actual = (cls: string) => (i: number) => (i < trace.minutes ? trace.classes[cls]!.cpuSeconds[i] : undefined);
+  const edges = [0, 15, 30, 60, 61, 120, 180];
+  const byHorizonAll = classes.map((c) => accuracyByHorizon(allForecasts.filter((x) => x.cls === c).map((x) => x.f), actual(c), edges));
+  const seasonal = classes.map((c) =>
+    accuracyByHorizon(
+      allForecasts.filter((x) => x.cls === c && x.f.method === 'mstl-daily-weekly').map((x) => x.f),
+      (i) => (excluded.has(i) ? undefined : actual(c)(i)),
+      [60, 61],
+    )[0]!,
+  );
+  const merge = (rows: { mape: number; underRate: number; samples: number }[]) => {
+    const n = rows.reduce((s, r) => s + (r.samples || 0), 0);
+    return { mape: n ? rows.reduce((s, r) => s + (r.samples ? r.mape * r.samples : 0), 0) / n : NaN, underRate: n ? rows.reduce((s, r) => s + (r.samples ? r.underRate * r.samples : 0), 0) / n : NaN, samples: n };
+  };
+  const byHorizon = edges.slice(0, -1).map((e, k) => ({ fromMinutes: e, toMinutes: edges[k + 1]!, ...merge(byHorizonAll.map((b) => b[k]!)) })).filter((b) => b.fromMinutes !== 60 || b.toMinutes !== 61);
+  const at1h = merge(byHorizonAll.map((b) => b[3]!));
+  const seasonal1h = merge(seasonal);
+  const methods: Record<string, number> = {};
+  for (const x of allForecasts) methods[x.f.method] = (methods[x.f.method] ?? 0) + 1;
+
+  const conv = policies.find((p) => p.policy === 'conveyor')!;
+  const reactives = policies.filter((p) => p.policy.startsWith('reactive'));
+  // "The reactive policy" at no more machine-hours than Conveyor's: the cheapest reactive one that spends at least as much.
+  const fairReactive = reactives.filter((p) => p.machineHours >= conv.machineHours).sort((a, b) => a.machineHours - b.machineHours)[0];
+  const goals = [
+    { name: 'machine-hours vs oracle', target: '≤ 1.15×', achieved: `${conv.vsOracle.toFixed(3)}×`, met: conv.vsOracle <= 1.15 },
+    { name: 'machine-hours vs static peak', target: '< 0.2×', achieved: `${conv.vsStatic.toFixed(3)}×`, met: conv.vsStatic < 0.2 },
+    { name: 'minutes with p99 wait ≤ objective', target: '≥ 99%', achieved: `${(conv.shareOfMinutesMeetingObjective * 100).toFixed(2)}%`, met: conv.shareOfMinutesMeetingObjective >= 0.99 },
+    ...reactives.map((rp) => ({
+      name: `fewer objective-missing minutes than ${rp.policy}`,
+      target: `< ${rp.minutesOverObjective} at ≤ ${rp.machineHours.toFixed(0)} machine-hours`,
+      achieved: `${conv.minutesOverObjective} at ${conv.machineHours.toFixed(0)}`,
+      met: conv.minutesOverObjective < rp.minutesOverObjective && conv.machineHours <= rp.machineHours,
+    })),
+    { name: 'forecast MAPE at 1 h, weekly-seasonal part', target: '≤ 10%', achieved: `${(seasonal1h.mape * 100).toFixed(2)}%`, met: seasonal1h.mape <= 0.1 },
+  ];
+  void fairReactive;
+  let totalRuns = 0;
+  let peak = 0;
+  for (let i = from; i < trace.minutes; i++) {
+    let m = 0;
+    for (const c of classes) m += trace.classes[c]!.runs[i]!;
+    totalRuns += m;
+    peak = Math.max(peak, m / 60);
+  }
+  return {
+    trace: { start: trace.start + from, days: (trace.minutes - from) / 1440, historyDays: from / 1440, classes, events: trace.events, peakRunsPerSecond: peak, totalRuns },
+    options: o,
+    policies,
+    forecast: { mape1h: at1h.mape, mape1hSeasonal: seasonal1h.mape, byHorizon, fits: allForecasts.length, methods },
+    goals,
+    series,
+    elapsedMs: Date.now() - t0,
+  };
+}
+
+/** Minutes that are not the weekly-seasonal part: the holiday and the surprise spike (and the day after a holiday is fine). */
+function excludedMinutes(trace: Trace, from: number): Set<number> {
+  const out = new Set<number>();
+  for (const e of trace.events) {
+    const i = e.minute - trace.start;
+    const len = e.label.startsWith('holiday') ? 1440 : 45;
+    for (let k = i; k < i + len; k++) if (k >= from) out.add(k);
+  }
+  return out;
+}

@@ -1,0 +1,50 @@
+import { serversFor } from '../scaler-erlang-c';
+import { simulateRuns } from './des';
+import { WaitHistogram, simulateMinute, waitQuantileOf } from './queue-model';
+import type { Trace } from './trace';
+
+/**
+ * The minute model against the run-by-run simulation on the same trace and
+ * the same capacity: a capacity that follows demand `lagMinutes` late (as a
+ * reactive fleet does, so queues build on every ramp). Returns both sets of
+ * wait figures.
+ */
+export interface WaitFigures { meanWait: number; p90: number; p99: number; shareOver1s: number; minutesP99Over1s: number }
+
+export function validateModel(trace: Trace, cls: string, o: { lagMinutes: number; seed?: number; service?: 'lognormal' | 'exponential' }): { model: WaitFigures; runByRun: WaitFigures; slots: number[] } {
+  const { runs, cpuSeconds } = trace.classes[cls]!;
+  const slots: number[] = [];
+  for (let i = 0; i < runs.length; i++) {
+    const j = Math.max(0, i - o.lagMinutes);
+    slots.push(runs[j]! > 0 ? serversFor({ arrivalsPerSecond: runs[j]! / 60, serviceSeconds: cpuSeconds[j]! / runs[j]! }, 1, 0.99) : 1);
+  }
+  const hist = new WaitHistogram();
+  let backlog = 0;
+  let over = 0;
+  for (let i = 0; i < runs.length; i++) {
+    const m = simulateMinute(slots[i]!, { runs: runs[i]!, cpuSeconds: cpuSeconds[i]! }, backlog);
+    backlog = m.backlogEnd;
+    hist.add(m.waits, runs[i]!);
+    if (runs[i]! > 0 && waitQuantileOf(m.waits, 0.99) > 1) over++;
+  }
+  const model = { meanWait: hist.mean(), p90: hist.quantile(0.9), p99: hist.quantile(0.99), shareOver1s: hist.shareAbove(1), minutesP99Over1s: over };
+
+  const waits = simulateRuns({ runs, cpuSeconds, slots, seed: o.seed, service: o.service });
+  // Per minute of arrival, for the minutes over the objective.
+  let k = 0;
+  let overDes = 0;
+  for (let i = 0; i < runs.length; i++) {
+    const n = Math.round(runs[i]!);
+    if (n <= 0) continue;
+    const w = Array.from(waits.subarray(k, k + n)).sort((a, b) => a - b);
+    if (w[Math.min(n - 1, Math.floor(0.99 * n))]! > 1) overDes++;
+    k += n;
+  }
+  const sorted = Float64Array.from(waits).sort();
+  const q = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
+  let sum = 0;
+  let above = 0;
+  for (const w of sorted) (sum += w), (above += w > 1 ? 1 : 0);
+  const runByRun = { meanWait: sum / sorted.length, p90: q(0.9), p99: q(0.99), shareOver1s: above / sorted.length, minutesP99Over1s: overDes };
+  return { model, runByRun, slots };
+}
