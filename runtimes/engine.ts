@@ -9,7 +9,7 @@ import { readRuntimesConfig } from './config';
 import { findLanguage, hardwareClassesOf, LANGUAGES, type DependencySet, type LanguageDef } from './languages';
 import { LIMITS } from './limits';
 import { PchStore } from './pch';
-import { codeHeader, compilePlan, FORKABLE_KINDS, poolPlan, runPlan, VIEW, zygotePlan } from './plans';
+import { codeHeader, compilePlan, FORKABLE_KINDS, nativeHeader, nativeZygotePlan, poolPlan, runPlan, VIEW, zygotePlan } from './plans';
 import { WarmPools } from './pools';
 import { Zygotes } from './zygotes';
 import { Sandbox, type Dispatched, type SandboxDeps } from './sandbox';
@@ -189,20 +189,35 @@ export function createRuntimeEngine(opts: EngineOptions = {}): RuntimeEngine {
     }
     try {
       stageStarts(ctl, 'run');
-      const dispatched = new Sandbox(deps, runPlan(r, `${VIEW.cache}/artifacts/${key}`, cpuCores)).dispatch({
-        stage: 'run',
-        limits: r.limits.run,
-        input: Buffer.from(r.stdin),
-        closeStdin: !ctl.interactive,
-        onChunk,
-        seq,
-      });
-      attach(ctl, dispatched);
-      const run = await dispatched.result;
+      const run = await runStage(r, ctl, onChunk, seq, key);
       return { ...base(r), status: run.status, compile, run, cacheHit };
     } finally {
       cache.release(key);
     }
+  }
+
+  /** The run stage of a compiled program: forked by its native loader when it can be, else a fresh sandbox. */
+  async function runStage(r: ResolvedSpec, ctl: Control, onChunk: StartOptions['onChunk'], seq: { n: number }, key: string): Promise<StageResult> {
+    const plan = runPlan(r, `${VIEW.cache}/artifacts/${key}`, cpuCores);
+    const d = LIMITS.defaults.run;
+    const nativeKey = `native:${r.lang.id}:${r.depSet.name}`;
+    const forkable = forking.has('native') && r.limits.run.fileBytes === d.fileBytes && r.limits.run.openFiles === d.openFiles;
+    const forked = forkable ? zygotes.take(nativeKey, () => nativeZygotePlan(r, cpuCores), plan, key) : null;
+    const dispatched = (forked ?? new Sandbox(deps, plan)).dispatch({
+      stage: 'run',
+      limits: r.limits.run,
+      input: forked ? Buffer.concat([nativeHeader(r), Buffer.from(r.stdin)]) : Buffer.from(r.stdin),
+      closeStdin: !ctl.interactive,
+      onChunk,
+      seq,
+    });
+    attach(ctl, dispatched);
+    const run = await dispatched.result;
+    if (forked?.setupFailure) {
+      zygotes.disable(nativeKey, forked.setupFailure);
+      return runStage(r, ctl, onChunk, seq, key);
+    }
+    return run;
   }
 
   async function lifecycle(r: ResolvedSpec, ctl: Control, onChunk: StartOptions['onChunk']): Promise<RunResult> {

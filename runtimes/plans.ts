@@ -78,8 +78,8 @@ export function poolPlan(p: PoolPlanInput): SandboxPlan {
   };
 }
 
-/** Pool kinds that can run as a forking runtime (runtimes/zygotes.ts). Node cannot fork safely. */
-export const FORKABLE_KINDS: readonly PoolKind[] = ['python'];
+/** What can run as a forking runtime (runtimes/zygotes.ts): Python, and compiled programs (native). Node cannot fork safely. */
+export const FORKABLE_KINDS: readonly string[] = ['python', 'native'];
 
 /**
  * A forking runtime: the pool sandbox of that kind, running the zygote instead
@@ -98,6 +98,40 @@ export function zygotePlan(p: PoolPlanInput): SandboxPlan {
     idleLimits: { memoryBytes: plan.idleLimits.memoryBytes, pids: 256 },
     socket: true,
   };
+}
+
+/**
+ * The native loader of a compiled language: a bare Python (no site, no
+ * preloads) in the run plan's view plus every artifact under /artifacts, which
+ * each forked child replaces by its own artifact at /prog (python_zygote.py).
+ */
+export function nativeZygotePlan(spec: ResolvedSpec, cpuCores: number): SandboxPlan {
+  const l = spec.limits.run;
+  return {
+    binds: [...langBinds(spec), [`${VIEW.cache}/artifacts`, '/artifacts', 'ro']],
+    dirs: ['/prog'],
+    files: [
+      { dest: '/boot/boot.py', content: boot.python },
+      { dest: '/boot/zygote.py', content: boot.pythonZygote },
+    ],
+    env: { ...BASE_ENV, CONVEYOR_ZYGOTE_FD: '@SOCK@' },
+    argv: ['/usr/bin/python3', '-I', '-S', '/boot/zygote.py'],
+    workBytes: workBytes(l),
+    rlimits: rlimits(l),
+    cpuCores,
+    idleLimits: { memoryBytes: 256 * 1024 * 1024, pids: 256 },
+    announcesReady: true,
+    socket: true,
+  };
+}
+
+/** What the native loader reads from stdin before the program's own stdin: data files, argv, environment. */
+export function nativeHeader(spec: ResolvedSpec): Buffer {
+  const plan = runPlan(spec, '/prog', 1);
+  const body = Buffer.from(JSON.stringify({ files: plan.files.map((f) => ({ name: f.dest.replace(/^\/work\//, ''), content: f.content.toString('utf8') })), argv: plan.argv, env: plan.env }));
+  const len = Buffer.alloc(4);
+  len.writeUInt32BE(body.length);
+  return Buffer.concat([len, body]);
 }
 
 /** The header a warm interpreter reads from stdin before the program's own stdin. */

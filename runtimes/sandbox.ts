@@ -26,6 +26,8 @@ export interface SandboxPlan {
   announcesReady?: boolean;
   /** A forking runtime: gets a control socket from the spawner (argv/env token "@SOCK@"). */
   socket?: boolean;
+  /** Empty directories to create on the read-only root (mount points of forked runs). */
+  dirs?: string[];
 }
 
 /** Size of the private /tmp tmpfs of every sandbox and forked run. */
@@ -47,6 +49,7 @@ export function bwrapArgv(plan: SandboxPlan): { argv: string[]; files: Buffer[] 
   a.push('--size', String(TMP_BYTES), '--tmpfs', '/tmp');
   a.push('--size', String(plan.workBytes), '--perms', '0755', '--tmpfs', '/work');
   for (const [src, dest, mode] of plan.binds) a.push(mode === 'ro' ? '--ro-bind' : '--bind', src, dest);
+  for (const d of plan.dirs ?? []) a.push('--dir', d);
   const dirs = new Set<string>();
   for (const f of plan.files) {
     const parts = f.dest.split('/').slice(1, -1);
@@ -85,7 +88,8 @@ export interface Dispatched {
 }
 
 let counter = 0;
-const signalNames = new Map<number, string>(Object.entries(os.constants.signals).map(([name, n]) => [n, name]));
+// The first name of each number (SIGABRT, not its alias SIGIOT).
+const signalNames = new Map<number, string>(Object.entries(os.constants.signals).reverse().map(([name, n]) => [n, name]));
 
 export class Sandbox {
   readonly proc: SpawnedProcess;
@@ -99,16 +103,17 @@ export class Sandbox {
 
   /**
    * With `forkFrom`, the process is not a new bwrap but a child of that warm
-   * forking runtime (its SpawnedProcess id), in fresh namespaces and this
+   * forking runtime (its SpawnedProcess id; for the native loader, with the
+   * compiled artifact mounted at /prog), in fresh namespaces and this
    * sandbox's cgroup (runtimes/zygotes.ts); the plan then gives only limits.
    */
-  constructor(deps: SandboxDeps, plan: SandboxPlan, forkFrom?: number) {
+  constructor(deps: SandboxDeps, plan: SandboxPlan, forkFrom?: { zygote: number; artifact?: string }) {
     this.cpuCores = plan.cpuCores;
     this.cg = deps.cgroups.create(`s${process.pid}-${++counter}`);
     this.cg.setLimits({ ...plan.idleLimits, cpuCores: plan.cpuCores });
     if (plan.announcesReady) this.cg.setIdle(true);
     if (forkFrom !== undefined) {
-      this.proc = deps.spawner.fork({ zygote: forkFrom, cgroups: this.cg.procsFiles, maxOut: deps.maxOutput, workBytes: plan.workBytes, tmpBytes: TMP_BYTES });
+      this.proc = deps.spawner.fork({ ...forkFrom, cgroups: this.cg.procsFiles, maxOut: deps.maxOutput, workBytes: plan.workBytes, tmpBytes: TMP_BYTES });
     } else {
       const { argv, files } = bwrapArgv(plan);
       this.proc = deps.spawner.spawn({ argv, files, cgroups: this.cg.procsFiles, rlimits: plan.rlimits, maxOut: deps.maxOutput, socket: plan.socket });

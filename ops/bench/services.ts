@@ -39,7 +39,7 @@ export async function startBenchServices(opts: { port?: number; env?: NodeJS.Pro
     if (opts.analytics) {
       // The analytics sink is a hop of every run (results → ClickHouse): its CPU counts.
       say(`starting analytics on 127.0.0.1:${port + 10} (sink only, no export)`);
-      running.push(await startService({ name: `analytics-${port + 10}`, entry: 'analytics/service.ts', env: { ...env, ANALYTICS_PORT: String(port + 10), EXPORT_ENABLED: 'false' }, ready: httpReady(`http://127.0.0.1:${port + 10}/healthz`) }, logDir));
+      running.push(await startService({ name: `analytics-${port + 10}`, entry: 'consumers/sink/main.ts', env: { ...env, ANALYTICS_PORT: String(port + 10), EXPORT_ENABLED: 'false' }, ready: httpReady(`http://127.0.0.1:${port + 10}/healthz`) }, logDir));
     }
     say(`starting executor-x86_64 (log ${logDir}/executor-x86_64-${port}.log)`);
     running.push(await startExecutorProcess({ logDir, name: `executor-x86_64-${port}`, hardwareClass: 'x86_64', env }));

@@ -3,7 +3,8 @@
 # Runs inside a bubblewrap sandbox that never sees a program: it imports the
 # preloads, compiles the bootstrap (python_boot.py, passed as /boot/boot.py),
 # then waits on a control socket for one message per run from the spawner:
-# 12 bytes (run id, work tmpfs bytes, /tmp bytes) plus four descriptors
+# 12 bytes (run id, work tmpfs bytes, /tmp bytes; then, for the native
+# loader, the name of the compiled artifact to mount at /prog) plus four descriptors
 # (stdin, stdout, stderr, a per-run socket). For each it forks:
 #
 #   C1  (in this sandbox's pid namespace) reports its pid on the run socket
@@ -136,7 +137,16 @@ def _init(run_sock):
             os._exit(os.WEXITSTATUS(status) if os.WIFEXITED(status) else 128 + os.WTERMSIG(status))
 
 
-def _monitor(run_sock, work_bytes, tmp_bytes):
+def _mount_artifact(name):
+    # The compiled program at /prog, read-only; every other artifact hidden under an empty, read-only tmpfs.
+    if not name.isalnum() or len(name) > 128:
+        raise ValueError('bad artifact name')
+    _mount('/artifacts/' + name, '/prog', None, MS_BIND)
+    _mount(None, '/prog', None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV)
+    _mount('tmpfs', '/artifacts', 'tmpfs', MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, 'size=4k,mode=0')
+
+
+def _monitor(run_sock, work_bytes, tmp_bytes, artifact):
     # C1: joins the run's cgroup, builds the namespaces, waits for pid 1.
     uid, gid = os.getuid(), os.getgid()
     run_sock.sendmsg([b'pid'], [(socket.SOL_SOCKET, socket.SCM_CREDENTIALS, struct.pack('iII', os.getpid(), uid, gid))])
@@ -158,6 +168,8 @@ def _monitor(run_sock, work_bytes, tmp_bytes):
     if os.path.isdir('/dev/pts'):
         _mount('devpts', '/dev/pts', 'devpts', MS_NOSUID | MS_NOEXEC, 'newinstance,ptmxmode=0666,mode=620')
     _mount(None, '/dev', None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV)
+    if artifact:
+        _mount_artifact(artifact)
     socket.sethostname('conveyor')
     child = os.fork()
     if child == 0:
@@ -187,7 +199,7 @@ def _serve():
     os.write(2, b'\0conveyor-ready\n')
     while True:
         try:
-            msg, anc, _flags, _addr = ctl.recvmsg(12, fds_size)
+            msg, anc, _flags, _addr = ctl.recvmsg(12 + 128, fds_size)
         except InterruptedError:
             continue
         if not msg:
@@ -196,11 +208,12 @@ def _serve():
         for level, kind, data in anc:
             if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
                 fds.extend(struct.unpack('%di' % (len(data) // 4), data[: len(data) - len(data) % 4]))
-        if len(fds) != 4 or len(msg) != 12:
+        if len(fds) != 4 or len(msg) < 12:
             for fd in fds:
                 os.close(fd)
             continue
-        _run_id, work_bytes, tmp_bytes = struct.unpack('>III', msg)
+        _run_id, work_bytes, tmp_bytes = struct.unpack('>III', msg[:12])
+        artifact = msg[12:].decode('ascii', 'replace')
         pid = os.fork()
         if pid == 0:
             run_sock = None
@@ -216,7 +229,7 @@ def _serve():
                 os.closerange(3, fds[3])
                 os.closerange(fds[3] + 1, 1 << 16)
                 run_sock = socket.socket(fileno=fds[3])
-                _monitor(run_sock, work_bytes, tmp_bytes)
+                _monitor(run_sock, work_bytes, tmp_bytes, artifact)
             except BaseException as e:  # noqa: BLE001 - report anything, then die
                 # Before the program started (C1 or C2): the engine runs it elsewhere and stops forking.
                 try:

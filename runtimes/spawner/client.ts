@@ -25,6 +25,8 @@ export interface ForkRequest {
   maxOut: number;
   workBytes: number;
   tmpBytes: number;
+  /** Native loader: the compile-cache artifact (a hex key) mounted read-only at /prog. */
+  artifact?: string;
 }
 
 export interface ExitInfo {

@@ -9,7 +9,7 @@ let engine: RuntimeEngine;
 const NONCE = `${process.pid}-${Date.now()}`;
 const KEY = 'python:python-3.11-std';
 beforeAll(async () => {
-  engine = createRuntimeEngine({ poolSize: 1, fork: ['python'] });
+  engine = createRuntimeEngine({ poolSize: 1, fork: ['python', 'native'] });
   await engine.warm(['python']);
 });
 afterAll(() => engine.close());
@@ -161,5 +161,65 @@ print(len([1, 2]), json.dumps([1]), threading.active_count(), any(k.startswith("
     await engine.warm(['python']);
     const again = await forked('print("forked again")');
     expect(again.run?.stdout).toBe('forked again\n');
+  });
+});
+
+describe('compiled programs run by the native loader', () => {
+  const CPP = 'c++:cpp-gcc12-std';
+  const nativeForks = () => engine.stats().forking?.[`native:${CPP}`]?.forks ?? 0;
+  const ready = async (key: string) => {
+    const deadline = Date.now() + 20000;
+    while (!engine.stats().forking?.[key]?.ready && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  };
+  // The first run of a language starts its loader (and runs in a fresh sandbox meanwhile).
+  beforeAll(async () => {
+    await engine.execute(spec('c++', 'main.cpp', 'int main(){}'));
+    await ready(`native:${CPP}`);
+  });
+
+  it('runs the cached artifact in fresh namespaces with its arguments, stdin, data files and exit status', async () => {
+    const prog = `#include <cstdio>
+#include <cstdlib>
+#include <dirent.h>
+#include <unistd.h>
+int main(int argc, char** argv) {
+  char line[64] = {0};
+  if (!fgets(line, sizeof line, stdin)) return 3;
+  printf("pid %d ppid %d arg %s stdin %s", getpid(), getppid(), argc > 1 ? argv[1] : "-", line);
+  FILE* f = fopen("/work/data.txt", "r"); char d[16] = {0}; if (f && fgets(d, sizeof d, f)) printf("data %s\\n", d);
+  const char* dirs[] = {"/artifacts", "/prog", "/work"};
+  for (const char* dir : dirs) {
+    printf("%s:", dir);
+    if (DIR* h = opendir(dir)) { while (dirent* e = readdir(h)) if (e->d_name[0] != '.') printf(" %s", e->d_name); closedir(h); } else printf(" unreadable");
+    printf("\\n");
+  }
+  FILE* w = fopen("/work/left.txt", "w"); if (w) fputs("x", w);
+  return 7;
+}`;
+    const files = [{ name: 'main.cpp', content: prog }, { name: 'data.txt', content: 'payload' }];
+    const first = await engine.execute({ ...spec('c++', 'main.cpp', prog, { args: ['one'], stdin: 'hello\n' }), files });
+    expect(first.compile?.stderr ?? '').toBe('');
+    expect(first.run?.exitCode).toBe(7);
+    const before = nativeForks();
+    const r = await engine.execute({ ...spec('c++', 'main.cpp', prog, { args: ['two'], stdin: 'again\n' }), files });
+    expect(nativeForks()).toBe(before + 1);
+    expect(r.cacheHit).toBe(true);
+    expect(r.status).toBe('runtime_error');
+    expect(r.run?.exitCode).toBe(7);
+    // The other artifacts are hidden; the previous run's file is gone.
+    expect(r.run?.stdout).toBe('pid 2 ppid 1 arg two stdin again\ndata payload\n/artifacts: unreadable\n/prog: main\n/work: data.txt\n');
+  });
+
+  it('reports a signal that kills the program, and stops it at its limits', async () => {
+    const abort = await engine.execute(spec('c', 'main.c', '#include <stdlib.h>\nint main(void){ abort(); }'));
+    expect(abort.run?.signal).toBe('SIGABRT');
+    await ready('native:c:c-gcc12-std');
+    const before = nativeForks();
+    const again = await engine.execute(spec('c', 'main.c', '#include <stdlib.h>\nint main(void){ abort(); }'));
+    expect(engine.stats().forking?.['native:c:c-gcc12-std']?.forks ?? 0).toBeGreaterThan(0);
+    expect(again.run?.signal).toBe('SIGABRT');
+    const spin = await engine.execute(spec('c++', 'main.cpp', 'int main(){ volatile unsigned long x = 0; for(;;) x++; }', { limits: { run: { cpuMs: 300 } } }));
+    expect(nativeForks()).toBeGreaterThan(before);
+    expect(spin.status).toBe('time_limit');
   });
 });
