@@ -287,6 +287,43 @@ describe('browser editor', () => {
     expect(codes.filter((c) => c === 201).length).toBeGreaterThanOrEqual(20);
   });
 
+  it('scrubs the history back to an old version, shows where runs happened, and restores it', async () => {
+    const page = await openEditor();
+    await setText(page, 'print("first")\n');
+    await page.waitForSelector('#status[data-state="saved"]');
+    const first = await page.evaluate(() => (window as any).conveyor.session.version as number);
+    await page.click('#run');
+    await page.waitForSelector('body[data-result="ok"]', { timeout: 60000 });
+    await page.click('.cm-content');
+    await page.keyboard.press('Control+End');
+    await typeLines(page, 'print("second")');
+    await page.waitForSelector('#status[data-state="saved"]');
+    const now = await page.evaluate(() => (window as any).conveyor.session.version as number);
+    expect(now).toBeGreaterThan(first);
+
+    await page.click('#history-toggle');
+    await page.waitForSelector('body[data-history]', { timeout: 30000 });
+    expect(await page.getAttribute('#history-range', 'max')).toBe(String(now));
+    expect(await page.locator('#history-runs .run.ok').count()).toBe(1);
+    // Scrub back to the version that ran.
+    await page.locator('#history-range').fill(String(first));
+    await page.waitForSelector(`body[data-history-version="${first}"]`, { timeout: 30000 });
+    expect(await editorText(page)).toBe('print("first")\n');
+    expect(await page.textContent('#history-label')).toContain(`v${first}`);
+    expect(await page.textContent('#history-label')).toContain('run ok');
+    await page.screenshot({ path: path.join(ARTIFACTS, 'desktop-history.png') });
+    // Previewing sends nothing: the server still has the newest text.
+    const sessionId = await page.evaluate(() => (window as any).conveyor.session.sessionId as string);
+    expect(await serverText(sessionId)).toBe('print("first")\nprint("second")');
+
+    await page.click('#history-restore');
+    await page.waitForFunction((v) => (window as any).conveyor.session.version > v && document.querySelector('#status')!.getAttribute('data-state') === 'saved', now);
+    expect(await serverText(sessionId)).toBe('print("first")\n');
+    expect(await editorText(page)).toBe('print("first")\n');
+    expect(problemsOf(page)).toEqual([]);
+    await page.context().close();
+  });
+
   it('is usable on a phone-sized screen', async () => {
     const page = await openEditor({ viewport: { width: 390, height: 844 }, mobile: true });
     // Nothing sticks out sideways; the editor, Run and the output are on screen.

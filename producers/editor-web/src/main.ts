@@ -1,7 +1,8 @@
 import { parseDiagnostics, type Diagnostic } from './diagnostics';
 import { createEditor } from './editor';
+import { createHistoryPanel } from './history-panel';
 import { pageLanguage, PAGE_LANGUAGES } from './languages';
-import { createLiveSession, type ServerMsg } from './live-session';
+import { createLiveSession, type PageFile, type ServerMsg } from './live-session';
 import { createOutputPane } from './output-pane';
 import { loadDraft, loadSettings, saveDraft, saveSettings } from './settings';
 
@@ -15,20 +16,48 @@ let runtimes: RuntimeInfo[] = [];
 let language = settings.language in PAGE_LANGUAGES ? settings.language : 'python';
 let runId: string | null = null;
 let started = 0;
+/** The live text while an old version is previewed from the history (edits are not sent meanwhile). */
+let live: PageFile[] | null = null;
 
 const editor = createEditor($('editor'), {
   dark: dark(), fontSize: settings.fontSize,
   onChange: () => {
+    if (live) return;
     session.changed();
     if (session.sessionId) saveDraft({ sessionId: session.sessionId, language, files: editor.files() });
   },
   onRun: () => void run(),
 });
+const history = createHistoryPanel({
+  sessionId: () => session.sessionId,
+  preview(files) {
+    const tab = editor.active;
+    if (files) {
+      live ??= editor.files();
+      editor.load(files, files.some((f) => f.name === tab) ? tab : files[0]?.name);
+      editor.setReadOnly(true);
+      document.body.dataset.previewing = '1';
+    } else if (live) {
+      editor.load(live, live.some((f) => f.name === tab) ? tab : live[0]?.name);
+      live = null;
+      editor.setReadOnly(!!document.body.dataset.embed);
+      delete document.body.dataset.previewing;
+    }
+    renderTabs();
+  },
+  restore() {
+    // The previewed text stays in the editor and goes to the server as the next version.
+    live = null;
+    editor.setReadOnly(false);
+    delete document.body.dataset.previewing;
+    session.changed();
+  },
+});
 const out = createOutputPane($('output'), (d) => editor.jump(d));
 
 const session = createLiveSession({
   url: `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws/editor`,
-  files: () => editor.files(),
+  files: () => live ?? editor.files(),
   events: {
     status(text, state) {
       $('status').textContent = session?.sessionId ? `${text} · ${session.sessionId.slice(0, 8)}` : text;
@@ -304,6 +333,7 @@ async function start() {
   $('run').onclick = () => void run();
   $('stop').onclick = stop;
   $('share').onclick = () => void share();
+  $('history-toggle').onclick = () => history.toggle();
   $('live').onkeydown = liveKeys;
   $('theme').onchange = () => {
     settings.theme = $<HTMLSelectElement>('theme').value as typeof settings.theme;
