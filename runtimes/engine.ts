@@ -13,6 +13,7 @@ import { codeHeader, compilePlan, FORKABLE_KINDS, nativeHeader, nativeZygotePlan
 import { WarmPools } from './pools';
 import { Zygotes } from './zygotes';
 import { Sandbox, type Dispatched, type SandboxDeps } from './sandbox';
+import { seccompFilter } from './seccomp';
 import { Spawner } from './spawner/client';
 import {
   RuntimeError,
@@ -95,7 +96,7 @@ export function createRuntimeEngine(opts: EngineOptions = {}): RuntimeEngine {
   }
   const spawner = new Spawner(views, ['tmp']);
   const cgroups: CgroupFactory = createCgroupFactory(config.CONVEYOR_RUNTIMES_CGROUP_PARENT);
-  const deps: SandboxDeps = { spawner, cgroups, maxOutput: LIMITS.maximums.run.outputBytes + 1 };
+  const deps: SandboxDeps = { spawner, cgroups, maxOutput: LIMITS.maximums.run.outputBytes + 1, seccomp: seccompFilter(cacheDir) };
   const pools = new WarmPools(deps, opts.poolSize ?? config.CONVEYOR_RUNTIMES_POOL_SIZE, (e) => log.error({ err: e }, 'warm pool refill failed'));
   const forking = new Set((opts.fork ?? config.CONVEYOR_RUNTIMES_FORK).filter((k) => (FORKABLE_KINDS as readonly string[]).includes(k)));
   const zygotes = new Zygotes(deps, (e) => log.warn({ err: String(e) }, 'forking runtime'));

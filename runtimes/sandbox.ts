@@ -38,7 +38,15 @@ const SANDBOX_UID = 65534;
 const PASSWD = `root:x:0:0:root:/root:/bin/false\nnobody:x:${SANDBOX_UID}:${SANDBOX_UID}:nobody:/work:/bin/false\n`;
 const GROUP = `root:x:0:\nnogroup:x:${SANDBOX_UID}:\n`;
 
-export function bwrapArgv(plan: SandboxPlan): { argv: string[]; files: Buffer[] } {
+/**
+ * Where the seccomp filter of a forking runtime's children lies: the runtime
+ * itself creates namespaces for each child, so bwrap cannot filter it; it
+ * installs the filter in each child before the program runs (python_zygote.py).
+ */
+export const CHILD_SECCOMP_PATH = '/boot/seccomp.bpf';
+
+/** bwrap's command line for a plan; `seccomp` is the BPF filter every program runs under (runtimes/seccomp.ts). */
+export function bwrapArgv(plan: SandboxPlan, seccomp: Buffer | null): { argv: string[]; files: Buffer[] } {
   const files: Buffer[] = [];
   const fd = (content: Buffer) => `@FD${files.push(content) - 1}@`;
   const a = ['/usr/bin/bwrap', '--unshare-all', '--die-with-parent', '--new-session', '--uid', String(SANDBOX_UID), '--gid', String(SANDBOX_UID), '--hostname', 'conveyor'];
@@ -59,6 +67,8 @@ export function bwrapArgv(plan: SandboxPlan): { argv: string[]; files: Buffer[] 
     }
     a.push('--perms', f.mode ?? '0644', '--file', fd(f.content), f.dest);
   }
+  if (seccomp && plan.socket) a.push('--perms', '0444', '--file', fd(seccomp), CHILD_SECCOMP_PATH);
+  else if (seccomp) a.push('--seccomp', fd(seccomp));
   // The root tmpfs holds bwrap's mount points (/etc, /boot, …): freeze it.
   a.push('--remount-ro', '/', '--clearenv');
   for (const [k, v] of Object.entries(plan.env)) a.push('--setenv', k, v);
@@ -66,7 +76,13 @@ export function bwrapArgv(plan: SandboxPlan): { argv: string[]; files: Buffer[] 
   return { argv: a, files };
 }
 
-export interface SandboxDeps { spawner: Spawner; cgroups: CgroupFactory; maxOutput: number }
+export interface SandboxDeps {
+  spawner: Spawner;
+  cgroups: CgroupFactory;
+  maxOutput: number;
+  /** The seccomp filter (BPF) of every sandbox; null only where a test says so. */
+  seccomp: Buffer | null;
+}
 
 export interface DispatchOptions {
   stage: 'compile' | 'run';
@@ -115,7 +131,7 @@ export class Sandbox {
     if (forkFrom !== undefined) {
       this.proc = deps.spawner.fork({ ...forkFrom, cgroups: this.cg.procsFiles, maxOut: deps.maxOutput, workBytes: plan.workBytes, tmpBytes: TMP_BYTES });
     } else {
-      const { argv, files } = bwrapArgv(plan);
+      const { argv, files } = bwrapArgv(plan, deps.seccomp);
       this.proc = deps.spawner.spawn({ argv, files, cgroups: this.cg.procsFiles, rlimits: plan.rlimits, maxOut: deps.maxOutput, socket: plan.socket });
     }
     let markReady: () => void = () => undefined;

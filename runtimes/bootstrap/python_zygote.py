@@ -42,6 +42,14 @@ _ctl_fd = int(os.environ.pop('CONVEYOR_ZYGOTE_FD'))
 with open('/boot/boot.py', encoding='utf-8') as _fh:
     _boot = compile(_fh.read(), '/boot/boot.py', 'exec')
 
+# The sandbox's seccomp filter (runtimes/seccomp.ts): this runtime creates namespaces, so
+# bwrap cannot filter it; each program installs the filter itself before it runs.
+try:
+    with open('/boot/seccomp.bpf', 'rb') as _fh:
+        _seccomp = _fh.read()
+except FileNotFoundError:
+    _seccomp = None
+
 libc = ctypes.CDLL(None, use_errno=True)
 CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC, CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET = 0x20000, 0x4000000, 0x8000000, 0x10000000, 0x20000000, 0x40000000
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 1, 2, 4, 8, 32, 4096, 16384, 1 << 18
@@ -89,6 +97,20 @@ def _loopback_up():
         s.close()
 
 
+class _SockFprog(ctypes.Structure):
+    _fields_ = [('len', ctypes.c_ushort), ('filter', ctypes.c_void_p)]
+
+
+def _install_seccomp():
+    if _seccomp is None:
+        return
+    PR_SET_NO_NEW_PRIVS, PR_SET_SECCOMP, SECCOMP_MODE_FILTER = 38, 22, 2
+    buf = ctypes.create_string_buffer(_seccomp, len(_seccomp))
+    prog = _SockFprog(len(_seccomp) // 8, ctypes.cast(buf, ctypes.c_void_p))
+    _check(libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), 'no_new_privs')
+    _check(libc.prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ctypes.byref(prog), 0, 0), 'seccomp')
+
+
 def _program(run_sock):
     # C3: the run's own process. Nothing of the zygote but its warm imports.
     run_sock.close()
@@ -100,6 +122,7 @@ def _program(run_sock):
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGPIPE, signal.SIG_IGN)  # as a fresh interpreter has it
     os.chdir('/work')
+    _install_seccomp()  # last: from here on only the program runs, and it never leaves the filter
     g = {'__name__': '__conveyor_boot__', '__builtins__': __builtins__, '_conveyor_forked': True}
     exec(_boot, g)
     os._exit(0)
