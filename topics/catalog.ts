@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { DeadLetter, EditEvent, FleetEvent, ProgramSnapshot, RunControl, RunOutput, RunRequest, RunResultRecord, ShareLink } from './types';
+import type { DeadLetter, EditEvent, ExecutorLoad, FleetEvent, ProgramSnapshot, RunControl, RunOutput, RunRequest, RunResultRecord, ShareLink } from './types';
 
 /**
  * Every topic Conveyor uses, declared once: name, partitions, key, retention
@@ -63,6 +63,11 @@ export const topics = {
     name: 'runs.results', partitions: 6, key: 'runId', schemaFile: 'RunResult.avsc',
     config: { 'cleanup.policy': 'delete', 'retention.ms': String(7 * DAY) },
     doc: 'Final results with resource usage.',
+  }),
+  load: topic<ExecutorLoad>({
+    name: 'executors.load', partitions: 1, key: 'executorId', schemaFile: 'ExecutorLoad.avsc',
+    config: { 'cleanup.policy': 'compact,delete', 'retention.ms': String(600 * 1000), 'segment.ms': String(60 * 1000) },
+    doc: 'Each executor\'s queue (a few records a second while it changes): the gateway\'s admission and `queued` messages read it.',
   }),
   dlq: topic<DeadLetter>({
     name: 'runs.dlq', partitions: 1, key: 'id', schemaFile: 'DeadLetter.avsc', maxRecordBytes: DEAD_LETTER_MAX_BYTES,

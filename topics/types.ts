@@ -133,6 +133,34 @@ export interface RunResultRecord {
   executorId: string;
   attempt: number;
   outputChunks: number;
+  /** Scheduling (defaults for records of older writers: 0 and ''). */
+  queuedAtMs?: number;
+  predictedCompileMs?: number;
+  predictedRunMs?: number;
+  predictionBasis?: string;
+  scheduler?: string;
+}
+
+export interface QueuedRunPosition {
+  runId: string;
+  position: number;
+  predictedMs: number;
+  expectedStartMs: number;
+}
+
+export interface ExecutorLoad {
+  executorId: string;
+  hardwareClass: string;
+  scheduler: string;
+  timestampMs: number;
+  concurrency: number;
+  capacity: number;
+  partitions: number[];
+  running: number;
+  queued: number;
+  queuedWorkMs: number;
+  drainMs: number;
+  queue: QueuedRunPosition[];
 }
 
 export interface DeadLetter {

@@ -19,9 +19,10 @@ import { createOffsetTracker } from './offset-tracker';
 import { publishResult } from './publish-result';
 import { failedResult, limitsFromRecord, resultRecord } from './results';
 import { createRestore, type RestoreReport } from './restore';
-import { createFifoRunQueue, type QueuedRun, type RunQueue } from './run-queue';
+import type { QueuedRun, RunQueue } from './run-queue';
 import { newRunState, type RunState } from './run-state';
 import type { ExecutorSettings } from './settings';
+import { createExecutorScheduling } from './scheduler/executor-scheduling';
 import { createSlots } from './slots';
 
 export type { ExecutorLogger } from './logger';
@@ -37,7 +38,7 @@ export interface ExecutorDeps {
   logger: ExecutorLogger;
   /** The group member to run on; by default one built from settings (createExecutorConsumer). */
   consumer?: Consumer;
-  /** Which waiting run gets the next free slot; FIFO by default. */
+  /** Which waiting run gets the next free slot; by default the scheduler EXECUTOR_SCHEDULER names. */
   queue?: RunQueue<QueuedRun>;
   executorId?: string;
   /** Told how long rebuilding buffers took whenever partitions arrive (the benchmark listens). */
@@ -65,7 +66,12 @@ export function createExecutor(deps: ExecutorDeps) {
   const finished = new Map<string, RunResultRecord>();
   const running = new Map<string, RunState>();
   const consumer = deps.consumer ?? createExecutorConsumer(kafka, settings);
-  const slots = createSlots({ concurrency: settings.EXECUTOR_CONCURRENCY, queue: deps.queue ?? createFifoRunQueue() });
+  // Which queued run gets the next free slot, and the queue report admission reads: docs/decisions/scheduling-policy.md.
+  const scheduling = createExecutorScheduling({
+    settings, executorId, logger, owned: () => restore.owned(), active: () => slots.active,
+    send: (load) => producer.send(topics.load, [{ key: executorId, value: load }]),
+  });
+  const slots = createSlots({ concurrency: settings.EXECUTOR_CONCURRENCY, queue: deps.queue ?? scheduling.queue });
   const controls = createControlInbox({
     running, finished: (runId) => finished.has(runId),
     onRefused: (c, err) => logger.warn({ runId: c.runId, signal: c.signal, err: err.message }, 'signal not delivered'),
@@ -125,10 +131,16 @@ export function createExecutor(deps: ExecutorDeps) {
     // The buffer keeps changing while the program runs; run the text as of now.
     const files = toFiles(buffer.files);
     const state = running.get(req.runId)!;
-    await slots.acquire({ runId: req.runId, clientId: req.userId, language: req.language, dependencySet: req.dependencySet, enqueuedAtMs: Date.now(), sessionId: req.sessionId });
+    const queued = scheduling.queued(req, files);
+    const granted = slots.acquire(queued);
+    // Report at once, queued and again started: admission and `queued` messages see it without waiting for the interval.
+    scheduling.reporter.poke();
+    await granted;
+    scheduling.reporter.poke();
+    const scheduled = scheduling.fields(queued);
     const startedAtMs = Date.now();
     try {
-      if (controls.cancelledBeforeStart(state)) return failedResult(req, 'cancelled', 'The run was cancelled before it started.', executorId);
+      if (controls.cancelledBeforeStart(state)) return { ...failedResult(req, 'cancelled', 'The run was cancelled before it started.', executorId), ...scheduled };
       const chunks: Promise<void>[] = [];
       const handle = engine.start(
         {
@@ -148,10 +160,13 @@ export function createExecutor(deps: ExecutorDeps) {
       state.handle = handle;
       controls.started(state);
       const r = await handle.result;
+      const finishedAtMs = Date.now();
       await Promise.all(chunks);
-      return resultRecord(req, r, {
-        startedAtMs, finishedAtMs: Date.now(), sourceBytes: textBytes(buffer.files), fileCount: files.length, executorId, attempt: 1, outputChunks: chunks.length,
+      const record = resultRecord(req, r, {
+        startedAtMs, finishedAtMs, sourceBytes: textBytes(buffer.files), fileCount: files.length, executorId, attempt: 1, outputChunks: chunks.length, ...scheduled,
       });
+      scheduling.learn(queued, record);
+      return record;
     } catch (err) {
       const e = err as Error & { code?: string };
       if (e.code) {
@@ -256,11 +271,13 @@ export function createExecutor(deps: ExecutorDeps) {
         },
       });
       snapshotTimer = setInterval(() => void checkpointer.checkpoint(), settings.SNAPSHOT_INTERVAL_MS);
+      scheduling.reporter.start();
     },
     /** Drains: stops fetching, lets in-flight runs finish and publish, commits, leaves the group (drain.ts). */
     async stop() {
       stopping = true;
       if (snapshotTimer) clearInterval(snapshotTimer);
+      await scheduling.reporter.stop();
       await drain({
         stopFetching: () => consumer.pause([{ topic: editsTopic }, { topic: reqTopic }, { topic: ctlTopic }]),
         inFlight: () => [...running.values()].map((r) => r.done),

@@ -2,6 +2,9 @@ import { StringDecoder } from 'node:string_decoder';
 import type { RunResult as EngineResult, StageLimits, StageResult } from '../../runtimes/types';
 import type { RunRequest, RunResultRecord, StageLimitsRecord, StageResultRecord } from '../../topics/types';
 
+/** What the scheduler adds to a result: when it queued the run and what it predicted. */
+export type SchedulingFields = Partial<Pick<RunResultRecord, 'queuedAtMs' | 'predictedCompileMs' | 'predictedRunMs' | 'predictionBasis' | 'scheduler'>>;
+
 /** Translations between the Kafka records and the runtimes engine. */
 export function limitsFromRecord(r: StageLimitsRecord | null): Partial<StageLimits> | undefined {
   if (!r) return undefined;
@@ -22,13 +25,14 @@ function stage(s: StageResult | undefined): StageResultRecord | null {
 export function resultRecord(
   req: RunRequest,
   r: Pick<EngineResult, 'status' | 'message' | 'version' | 'compile' | 'run' | 'cacheHit' | 'pooled'>,
-  extra: { startedAtMs: number; finishedAtMs: number; sourceBytes: number; fileCount: number; executorId: string; attempt: number; outputChunks: number },
+  extra: { startedAtMs: number; finishedAtMs: number; sourceBytes: number; fileCount: number; executorId: string; attempt: number; outputChunks: number } & SchedulingFields,
 ): RunResultRecord {
   return {
     runId: req.runId, sessionId: req.sessionId, userId: req.userId, replyTo: req.replyTo, source: req.source,
     language: req.language, languageVersion: r.version || req.languageVersion, dependencySet: req.dependencySet, hardwareClass: req.hardwareClass,
     programVersion: req.programVersion, status: r.status, message: r.message ?? null, requestedAtMs: req.requestedAtMs,
-    compile: stage(r.compile), run: stage(r.run), cacheHit: r.cacheHit, pooled: r.pooled, ...extra,
+    compile: stage(r.compile), run: stage(r.run), cacheHit: r.cacheHit, pooled: r.pooled,
+    queuedAtMs: 0, predictedCompileMs: 0, predictedRunMs: 0, predictionBasis: '', scheduler: '', ...extra,
   };
 }
 

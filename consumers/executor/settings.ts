@@ -19,6 +19,7 @@ const section = z.object({
   SCHEDULER_PRIOR_MS: env.int(200, 1, 600000),
   /** How long a record's decode is retried while the schema registry is unreachable, before the record is fetched again. */
   REGISTRY_RETRY_MS: env.int(60000, 1000, 3600000),
+  SCHEDULER_REPORT_MS: env.int(250, 20, 60000),
 });
 
 export function executorSettings(e: NodeJS.ProcessEnv = process.env) {

@@ -49,7 +49,7 @@ export function handleEditorSocket(ws: WebSocket, client: string, deps: EditorSo
     if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(m));
   };
   const fail = (err: unknown) => {
-    if (err instanceof ApiError) send({ type: 'error', code: err.code, message: err.message });
+    if (err instanceof ApiError) send({ type: 'error', code: err.code, message: err.message, ...(err.retryAfterS ? { retryAfterS: err.retryAfterS } : {}) });
     else send({ type: 'error', code: 'internal_error', message: `The gateway could not handle the message: ${(err as Error).message}` });
   };
   const opened = (s: GatewaySession, resumed: boolean): ServerMessage => ({
@@ -125,7 +125,15 @@ export function handleEditorSocket(ws: WebSocket, client: string, deps: EditorSo
       case 'run': {
         const s = need();
         limiter.take(client, 'run', settings.RATE_RUNS_PER_MINUTE / 60, settings.RATE_RUNS_BURST);
-        const listener = (runId: string, retried: boolean): RunListener => ({
+        const listener = (runId: string, retried: boolean): RunListener => {
+          let told = { position: 0, expectedStartMs: 0 };
+          return {
+          onQueued: (q) => {
+            // Only what changed: reports repeat while nothing moves.
+            if (q.position === told.position && Math.abs(q.expectedStartMs - told.expectedStartMs) < 250) return;
+            told = q;
+            send({ type: 'queued', runId, position: q.position, expectedStartMs: q.expectedStartMs, predictedMs: q.predictedMs });
+          },
           // A chunk without data only marks a stage's start (Piston clients use it).
           onOutput: (o) => o.data && send({ type: 'output', runId, stage: o.stage, stream: o.stream, data: o.data, seq: o.seq }),
           onResult: (r) => {
@@ -141,7 +149,8 @@ export function handleEditorSocket(ws: WebSocket, client: string, deps: EditorSo
             }
             send({ type: 'result', runId, result: { ...publicResult(r), runId } });
           },
-        });
+          };
+        };
         const runId = m.runId ?? `r-${randomUUID()}`;
         const req = await runs.runSession(s, { ...m, runId }, listener(runId, false));
         return send({ type: 'run_accepted', runId: req.runId, version: req.programVersion });

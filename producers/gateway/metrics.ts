@@ -1,4 +1,5 @@
 import client from 'prom-client';
+import type { ExecutorLoad } from '../../topics/types';
 
 /** Prometheus metrics of one gateway process, served at /metrics. */
 export function createGatewayMetrics() {
@@ -10,8 +11,34 @@ export function createGatewayMetrics() {
   const scans = new client.Counter({ name: 'conveyor_snapshot_scans_total', help: 'Scans of programs.snapshots to rebuild sessions this gateway did not hold', registers: [registry] });
   const scannedFor = new client.Counter({ name: 'conveyor_snapshot_scan_sessions_total', help: 'Sessions looked up by those scans', registers: [registry] });
   const sockets = new client.Gauge({ name: 'conveyor_websockets_open', help: 'Open WebSocket connections', labelNames: ['kind'], registers: [registry] });
+  // Executors' queues as their latest executors.load reports tell them (read when scraped).
+  let reports: () => ExecutorLoad[] = () => [];
+  const perExecutor = (name: string, help: string, value: (l: ExecutorLoad) => number) =>
+    new client.Gauge({
+      name, help, labelNames: ['executor', 'hardware_class', 'scheduler'], registers: [registry],
+      collect() {
+        this.reset();
+        for (const l of reports()) this.set({ executor: l.executorId, hardware_class: l.hardwareClass, scheduler: l.scheduler }, value(l));
+      },
+    });
+  perExecutor('conveyor_executor_queue_depth', 'Runs waiting for a slot, per executor', (l) => l.queued);
+  perExecutor('conveyor_executor_running', 'Runs in slots, per executor', (l) => l.running);
+  perExecutor('conveyor_executor_queued_work_ms', 'Predicted slot time of the queued runs, per executor', (l) => l.queuedWorkMs);
+  perExecutor('conveyor_executor_expected_wait_ms', 'Expected wait of a run queued now behind all others, per executor', (l) => Math.max(0, l.drainMs - (Date.now() - l.timestampMs)));
+  new client.Gauge({
+    name: 'conveyor_queue_depth', help: 'Runs waiting for a slot, per hardware class', labelNames: ['hardware_class'], registers: [registry],
+    collect() {
+      this.reset();
+      const by = new Map<string, number>();
+      for (const l of reports()) by.set(l.hardwareClass, (by.get(l.hardwareClass) ?? 0) + l.queued);
+      for (const [hardware_class, n] of by) this.set({ hardware_class }, n);
+    },
+  });
   return {
     registry,
+    watchQueues: (f: () => ExecutorLoad[]) => {
+      reports = f;
+    },
     sockets,
     http,
     edits: (n: number) => edits.inc(n),

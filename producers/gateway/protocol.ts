@@ -75,9 +75,17 @@ export const serverMessage = z.discriminatedUnion('type', [
   z.object({ type: z.literal('ack'), version: z.number().int() }),
   z.object({ type: z.literal('resync'), version: z.number().int(), files: z.array(fileSchema), reason: z.string() }),
   z.object({ type: z.literal('run_accepted'), runId: z.string(), version: z.number().int() }),
+  z.object({
+    type: z.literal('queued'), runId: z.string(),
+    /** 1 = the next run to get a slot. */
+    position: z.number().int().min(1),
+    /** When the run is expected to start (epoch ms), from its executor's predictions. */
+    expectedStartMs: z.number().int(),
+    predictedMs: z.number().int(),
+  }),
   z.object({ type: z.literal('output'), runId: z.string(), stage: z.enum(['compile', 'run']), stream: z.enum(['stdout', 'stderr']), data: z.string(), seq: z.number().int() }),
   z.object({ type: z.literal('result'), runId: z.string(), result: runResultSchema }),
-  z.object({ type: z.literal('error'), code: z.string(), message: z.string() }),
+  z.object({ type: z.literal('error'), code: z.string(), message: z.string(), retryAfterS: z.number().int().optional() }),
   z.object({ type: z.literal('pong') }),
 ]);
 export type ServerMessage = z.infer<typeof serverMessage>;

@@ -2,13 +2,15 @@ import type { Consumer, Kafka } from 'kafkajs';
 import { controlTopic, requestsTopic, topics } from '../../topics/catalog';
 import { decodeRetrying, type Decoded } from '../../topics/codec';
 import type { Registry } from '../../topics/registry';
-import type { EditEvent, RunControl, RunOutput, RunRequest, RunResultRecord } from '../../topics/types';
+import type { EditEvent, ExecutorLoad, QueuedRunPosition, RunControl, RunOutput, RunRequest, RunResultRecord } from '../../topics/types';
 import type { BatchingSender } from '../../topics/batching-sender';
 import { sleep } from '../../topics/ground/retry';
 
 export interface RunListener {
   onOutput?(o: RunOutput): void;
   onResult(r: RunResultRecord): void;
+  /** The run waits for a slot: its place in its executor's queue (from executors.load). */
+  onQueued?(q: QueuedRunPosition): void;
 }
 
 /**
@@ -163,6 +165,11 @@ export function createRunRouter(deps: {
       const c: RunControl = { runId, sessionId: where.sessionId, timestampMs: Date.now(), kind, data, signal };
       await sender.send([{ spec: controlTopic(where.hardwareClass), records: [{ key: where.sessionId, value: c, partition: where.partition }] }]);
       return true;
+    },
+
+    /** Tells the listeners of this gateway's queued runs where they stand. */
+    queued(load: ExecutorLoad) {
+      for (const q of load.queue) for (const l of listeners.get(q.runId) ?? []) l.onQueued?.(q);
     },
 
     result: (runId: string) => results.get(runId),

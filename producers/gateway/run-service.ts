@@ -61,9 +61,13 @@ export function createExecutorPresence(kafka: Kafka, classes: string[], refreshM
 }
 export type ExecutorPresence = Pick<ReturnType<typeof createExecutorPresence>, 'has' | 'refresh'>;
 
+/** Admission (./admission.ts): throws 429 when the run's expected wait is beyond the bound. */
+export interface Admit { admit(hardwareClass: string, partition: number, now: number): number }
+
 /** The one path from "run this" (WebSocket, REST or Piston) to a request on Kafka. */
-export function createRunService(deps: { catalog: Catalog; sessions: SessionStore; router: RunRouter; settings: GatewaySettings; gatewayId: string; presence: ExecutorPresence }) {
+export function createRunService(deps: { catalog: Catalog; sessions: SessionStore; router: RunRouter; settings: GatewaySettings; gatewayId: string; presence: ExecutorPresence; admission?: Admit }) {
   const { catalog, sessions, router, settings, gatewayId, presence } = deps;
+  const admit = (hardwareClass: string, partition: number) => deps.admission?.admit(hardwareClass, partition, Date.now());
 
   async function validate(runtime: ResolvedRuntime, p: RunParams) {
     if (p.stdin && Buffer.byteLength(p.stdin) > settings.MAX_STDIN_BYTES) {
@@ -96,6 +100,7 @@ export function createRunService(deps: { catalog: Catalog; sessions: SessionStor
       await validate(s.runtime, p);
       const version = p.version ?? s.version;
       if (version > s.version) throw badRequest('version_ahead', `Version ${version} has not been received yet (current ${s.version}).`);
+      admit(s.runtime.hardwareClass, s.partition);
       const req = request(s, version, p, 'websocket');
       await router.submit(req, s.partition, listener);
       return req;
@@ -108,6 +113,7 @@ export function createRunService(deps: { catalog: Catalog; sessions: SessionStor
       const runId = p.runId ?? `r-${randomUUID()}`;
       const { session, event } = sessions.open(userId, runtime, files, `run-${runId}`);
       sessions.close(session.id);
+      admit(runtime.hardwareClass, session.partition);
       const req = request(session, session.version, { ...p, runId }, source);
       await router.submit(req, session.partition, listener, [event]);
       return req;

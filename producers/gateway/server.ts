@@ -19,6 +19,7 @@ import { handlePistonConnect, pistonApi } from './piston-api';
 import { createRateLimiter } from './rate-limiter';
 import { clientKey, restApi } from './rest-api';
 import { createRunRouter } from './run-router';
+import { createAdmission } from './admission';
 import { createExecutorPresence, createRunService } from './run-service';
 import { createSessionStore } from './sessions';
 import { linksApi } from './links-api';
@@ -60,10 +61,16 @@ export function createGateway(deps: GatewayDeps) {
       producer = await createTypedProducer(kafka, registry);
       const sender = createBatchingSender(producer, registry);
       const router = createRunRouter({ kafka, registry, sender, gatewayId, remember: settings.RESULTS_REMEMBERED, logger, deadlineMs: settings.RUN_RESULT_DEADLINE_MS });
-      await Promise.all([router.start(), presence.start()]);
+      const admission = createAdmission({
+        kafka, registry, gatewayId, logger,
+        options: { maxWaitMs: settings.ADMISSION_MAX_WAIT_MS, staleMs: settings.ADMISSION_STALE_MS },
+        onLoad: (load) => router.queued(load),
+      });
+      metrics.watchQueues(() => admission.view.reports(Date.now()));
+      await Promise.all([router.start(), presence.start(), admission.start()]);
       const links = createLinkStore({ kafka, registry, producer: () => producer, gatewayId });
       await links.start();
-      const runs = createRunService({ catalog, sessions, router, settings, gatewayId, presence });
+      const runs = createRunService({ catalog, sessions, router, settings, gatewayId, presence, admission: admission.view });
 
       const app = express();
       app.disable('x-powered-by');
@@ -137,6 +144,7 @@ export function createGateway(deps: GatewayDeps) {
       const port = (server.address() as AddressInfo).port;
       this.stop = async () => {
         await presence.stop();
+        await admission.stop();
         for (const c of wss.clients) c.terminate();
         await new Promise<void>((r) => server.close(() => r()));
         await router.stop();

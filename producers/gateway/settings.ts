@@ -29,6 +29,9 @@ const section = z.object({
   RATE_LINKS_BURST: env.int(30, 1, 100000),
   MAX_LINK_BYTES: env.int(320 * 1024, 1024, 900 * 1024),
   RESULTS_REMEMBERED: env.int(50000, 100, 10000000),
+  // Refuse (429) a run expected to wait longer than this for a slot (docs/decisions/scheduling-admission.md).
+  ADMISSION_MAX_WAIT_MS: env.int(30000, 0, 3600000),
+  ADMISSION_STALE_MS: env.int(5000, 500, 600000),
   ROUTING_WEIGHTS: z
     .string()
     .optional()

@@ -26,6 +26,7 @@ export function sampleRecords(now = Date.now()) {
     compile: null,
     run: { status: 'ok', stdout: '1\n', stderr: '', exitCode: 0, signal: null, wallMs: 25, cpuMs: 20, peakMemoryBytes: 9_000_000, stdoutTruncated: false, stderrTruncated: false },
     cacheHit: false, pooled: true, sourceBytes: 9, fileCount: 1, executorId: 'ex-1', attempt: 1, outputChunks: 1,
+    queuedAtMs: 1700000000100, predictedCompileMs: 0, predictedRunMs: 25, predictionBasis: 'source', scheduler: 'conveyor',
   };
   const dead: DeadLetter = {
     id: randomUUID(), timestampMs: now, sourceTopic: 'runs.requests.x86_64', partition: 3, offset: 17, key: sessionId, runId,

@@ -1,0 +1,27 @@
+import { createConveyorQueue } from './conveyor-queue';
+import { buildLoad } from './queue-report';
+
+const predictor = { predict: (k: { sourceHash?: string }) => {
+  const totalMs = k.sourceHash === 'long' ? 3000 : 10;
+  return { compileMs: 0, runMs: totalMs, totalMs, basis: 'source' as const, cacheHitExpected: false };
+} };
+const ctx = { executorId: 'e1', hardwareClass: 'x86_64', scheduler: 'conveyor', concurrency: 1, capacity: 64, partitions: [0, 1] };
+
+describe('queue report', () => {
+  it('says when a run queued behind everything would start, from the running run and the queued predictions', () => {
+    const q = createConveyorQueue({ predictor });
+    const r = (runId: string, sourceHash: string) => ({ runId, clientId: runId, language: 'python', dependencySet: 'std', enqueuedAtMs: 0, sourceHash });
+    q.push(r('a', 'long'));
+    q.take(0);
+    for (let i = 0; i < 3; i++) q.push(r(`b${i}`, 'long'));
+    q.push(r('hello', 'hello'));
+    const load = buildLoad(q, { ...ctx, running: 1 }, 1000);
+    expect(load).toMatchObject({ queued: 4, running: 1, queuedWorkMs: 9010, drainMs: 2000 + 9010 });
+    expect(load.queue.map((p) => [p.runId, p.position, p.expectedStartMs])).toEqual([['hello', 1, 3000], ['b0', 2, 3010], ['b1', 3, 6010], ['b2', 4, 9010]]);
+  });
+
+  it('reports no wait for an idle executor', () => {
+    const q = createConveyorQueue({ predictor });
+    expect(buildLoad(q, { ...ctx, running: 0 }, 5)).toMatchObject({ queued: 0, drainMs: 0, queue: [] });
+  });
+});

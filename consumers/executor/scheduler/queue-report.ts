@@ -1,0 +1,76 @@
+import type { ExecutorLoad } from '../../../topics/types';
+import { expectedStarts } from './ledger';
+import type { Inspectable } from './types';
+
+/** Longest queue list one report carries (a record stays far below the topic's message size). */
+export const REPORTED_POSITIONS = 1000;
+
+export interface ReportContext {
+  executorId: string;
+  hardwareClass: string;
+  scheduler: string;
+  concurrency: number;
+  capacity: number;
+  partitions: number[];
+  running: number;
+}
+
+/** The executor's queue as one `executors.load` record (pure: the spec builds it from a hand-made queue). */
+export function buildLoad(queue: Inspectable & { size: number }, ctx: ReportContext, now: number): ExecutorLoad {
+  const plan = queue.plan(now, ctx.concurrency);
+  let queuedWorkMs = 0;
+  for (const p of plan) queuedWorkMs += p.predictedMs;
+  // A run queued behind all of these: when would it start?
+  const order = [...plan.map((p) => ({ runId: p.runId, costMs: p.predictedMs })), { runId: '', costMs: 0 }];
+  const drainMs = Math.max(0, expectedStarts(order, queue.runningRemaining(now), ctx.concurrency, now).at(-1)!.expectedStartMs - now);
+  return {
+    executorId: ctx.executorId, hardwareClass: ctx.hardwareClass, scheduler: ctx.scheduler, timestampMs: now,
+    concurrency: ctx.concurrency, capacity: ctx.capacity, partitions: ctx.partitions, running: ctx.running,
+    queued: queue.size, queuedWorkMs, drainMs, queue: plan.slice(0, REPORTED_POSITIONS),
+  };
+}
+
+/**
+ * Publishes the queue every `intervalMs` while it changes, and at least every
+ * `heartbeatMs` (the gateway treats an executor silent for longer as unknown).
+ */
+export function createQueueReporter(deps: {
+  send: (load: ExecutorLoad) => Promise<void>;
+  snapshot: (now: number) => ExecutorLoad;
+  intervalMs: number;
+  heartbeatMs: number;
+  onError: (err: Error) => void;
+}) {
+  let timer: NodeJS.Timeout | undefined;
+  let last = '';
+  let lastSentAt = 0;
+  let sending = false;
+  async function tick() {
+    if (sending) return;
+    const now = Date.now();
+    const load = deps.snapshot(now);
+    const shape = JSON.stringify([load.running, load.queue.map((q) => [q.runId, q.position])]);
+    if (shape === last && now - lastSentAt < deps.heartbeatMs) return;
+    sending = true;
+    try {
+      await deps.send(load);
+      last = shape;
+      lastSentAt = now;
+    } catch (err) {
+      deps.onError(err as Error);
+    } finally {
+      sending = false;
+    }
+  }
+  return {
+    start() {
+      timer = setInterval(() => void tick(), deps.intervalMs);
+      timer.unref();
+    },
+    /** Reports now (a run was queued or started): the gateway sees it without waiting for the interval. */
+    poke: () => void tick(),
+    async stop() {
+      if (timer) clearInterval(timer);
+    },
+  };
+}

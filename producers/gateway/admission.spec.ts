@@ -1,0 +1,56 @@
+import type { ExecutorLoad } from '../../topics/types';
+import { ApiError } from './errors';
+import { createAdmissionView } from './admission';
+
+const load = (over: Partial<ExecutorLoad>): ExecutorLoad => ({
+  executorId: 'e1', hardwareClass: 'x86_64', scheduler: 'conveyor', timestampMs: 1000, concurrency: 1, capacity: 64,
+  partitions: [0, 1, 2], running: 1, queued: 0, queuedWorkMs: 0, drainMs: 0, queue: [], ...over,
+});
+
+describe('admission', () => {
+  it('expects the wait the owning executor reports, counted down since its report', () => {
+    const v = createAdmissionView({ maxWaitMs: 60000, staleMs: 5000 });
+    v.observe(load({ queued: 10, queuedWorkMs: 30000, drainMs: 32000 }), 1000);
+    expect(v.expectedWaitMs('x86_64', 1, 2000)).toBe(31000);
+    // Another partition, another class: nothing known, nothing to wait for.
+    expect(v.expectedWaitMs('x86_64', 7, 2000)).toBe(0);
+    expect(v.expectedWaitMs('arm64', 1, 2000)).toBe(0);
+  });
+
+  it('refuses beyond the bound with a Retry-After of when the wait is back under it', () => {
+    const v = createAdmissionView({ maxWaitMs: 10000, staleMs: 5000 });
+    v.observe(load({ queued: 10, queuedWorkMs: 30000, drainMs: 30000 }), 1000);
+    let refused: ApiError | undefined;
+    try {
+      v.admit('x86_64', 0, 1000);
+    } catch (err) {
+      refused = err as ApiError;
+    }
+    expect(refused).toMatchObject({ status: 429, code: 'queue_full', retryAfterS: 20 });
+    expect(refused!.message).toMatch(/about 30 s/);
+    expect(v.admit('x86_64', 0, 21000)).toBeLessThanOrEqual(10000);
+  });
+
+  it('counts the runs it sent since the last report, so a burst cannot slip past the bound between reports', () => {
+    const v = createAdmissionView({ maxWaitMs: 5000, staleMs: 5000 });
+    v.observe(load({ queued: 2, queuedWorkMs: 2000, drainMs: 2000 }), 1000);
+    const admitted: number[] = [];
+    for (let i = 0; i < 10; i++) {
+      try {
+        admitted.push(v.admit('x86_64', 0, 1000));
+      } catch {
+        break;
+      }
+    }
+    expect(admitted).toEqual([2000, 3000, 4000, 5000]);
+    // The next report shows them: the count starts again from it.
+    v.observe(load({ timestampMs: 1100, queued: 6, queuedWorkMs: 6000, drainMs: 6000 }), 1100);
+    expect(v.expectedWaitMs('x86_64', 0, 1100)).toBe(6000);
+  });
+
+  it('ignores a stale report (its executor may be gone)', () => {
+    const v = createAdmissionView({ maxWaitMs: 1000, staleMs: 5000 });
+    v.observe(load({ drainMs: 60000 }), 1000);
+    expect(v.expectedWaitMs('x86_64', 0, 7000)).toBe(0);
+  });
+});

@@ -1,0 +1,112 @@
+import type { Consumer, Kafka } from 'kafkajs';
+import { topics } from '../../topics/catalog';
+import { decodeValue } from '../../topics/codec';
+import type { Registry } from '../../topics/registry';
+import type { ExecutorLoad } from '../../topics/types';
+import { ApiError } from './errors';
+
+/**
+ * Admission with an honest wait (docs/decisions/scheduling-admission.md).
+ * Executors publish their queue on `executors.load` (positions, predictions,
+ * when a run queued behind everything would start); the gateway keeps the
+ * latest report of each and, for a new run, looks up the executor that owns
+ * its partition. Beyond ADMISSION_MAX_WAIT_MS the run is refused with 429 and
+ * a Retry-After of when the wait should be back under the bound; below it the
+ * run is sent and its listeners hear `queued` positions from the same reports.
+ */
+export interface AdmissionOptions {
+  maxWaitMs: number;
+  /** A report older than this is not trusted (its executor may be gone). */
+  staleMs: number;
+  /** Predicted cost of a run the gateway sent that no report shows yet. */
+  unreportedRunMs?: number;
+}
+
+interface Known { load: ExecutorLoad; receivedAt: number }
+
+/** The pure part: reports in, expected waits out (a spec drives it with hand-made reports). */
+export function createAdmissionView(opts: AdmissionOptions) {
+  const latest = new Map<string, Known>();
+  // Runs sent since the owner's last report, which that report could not show yet.
+  const unreported = new Map<string, number[]>();
+
+  function ownerOf(hardwareClass: string, partition: number, now: number): Known | undefined {
+    let best: Known | undefined;
+    for (const k of latest.values()) {
+      if (k.load.hardwareClass !== hardwareClass || now - k.receivedAt > opts.staleMs || !k.load.partitions.includes(partition)) continue;
+      if (!best || k.load.timestampMs > best.load.timestampMs) best = k;
+    }
+    return best;
+  }
+
+  return {
+    observe(load: ExecutorLoad, now: number) {
+      const prev = latest.get(load.executorId);
+      if (prev && prev.load.timestampMs > load.timestampMs) return;
+      latest.set(load.executorId, { load, receivedAt: now });
+      const sent = unreported.get(load.executorId);
+      if (sent) {
+        const still = sent.filter((at) => at > load.timestampMs);
+        if (still.length) unreported.set(load.executorId, still);
+        else unreported.delete(load.executorId);
+      }
+    },
+
+    /** How long a run sent now to this partition is expected to wait for a slot (0 when nothing is known). */
+    expectedWaitMs(hardwareClass: string, partition: number, now: number): number {
+      const k = ownerOf(hardwareClass, partition, now);
+      if (!k) return 0;
+      const { load } = k;
+      const perRun = load.queued ? load.queuedWorkMs / load.queued : (opts.unreportedRunMs ?? 200);
+      const extra = (unreported.get(load.executorId)?.length ?? 0) * perRun;
+      return Math.max(0, load.timestampMs + load.drainMs - now) + extra / Math.max(1, load.concurrency);
+    },
+
+    /** Refuses (429) a run whose expected wait is beyond the bound; otherwise counts it as sent. */
+    admit(hardwareClass: string, partition: number, now: number): number {
+      const waitMs = this.expectedWaitMs(hardwareClass, partition, now);
+      if (waitMs > opts.maxWaitMs) {
+        const retryAfterS = Math.max(1, Math.ceil((waitMs - opts.maxWaitMs) / 1000));
+        throw new ApiError(
+          429, 'queue_full',
+          `The executors of ${hardwareClass} are busy: a run sent now would wait about ${Math.ceil(waitMs / 1000)} s for a slot, above the bound of ${Math.round(opts.maxWaitMs / 1000)} s; retry in ${retryAfterS} s.`,
+          retryAfterS,
+        );
+      }
+      const k = ownerOf(hardwareClass, partition, now);
+      if (k) unreported.set(k.load.executorId, [...(unreported.get(k.load.executorId) ?? []), now]);
+      return waitMs;
+    },
+
+    /** The fresh reports, for /metrics. */
+    reports(now: number): ExecutorLoad[] {
+      return [...latest.values()].filter((k) => now - k.receivedAt <= opts.staleMs).map((k) => k.load);
+    },
+  };
+}
+export type AdmissionView = ReturnType<typeof createAdmissionView>;
+
+/** Reads `executors.load` in a group of this gateway's own and feeds the view. */
+export function createAdmission(deps: { kafka: Kafka; registry: Registry; gatewayId: string; options: AdmissionOptions; onLoad?: (l: ExecutorLoad) => void; logger: { warn(o: object, m?: string): void } }) {
+  const view = createAdmissionView(deps.options);
+  let consumer: Consumer | undefined;
+  return {
+    view,
+    async start() {
+      consumer = deps.kafka.consumer({ groupId: `conveyor-gateway-load-${deps.gatewayId}`, maxWaitTimeInMs: 100, sessionTimeout: 10000, heartbeatInterval: 1000 });
+      await consumer.connect();
+      await consumer.subscribe({ topics: [topics.load.name], fromBeginning: false });
+      await consumer.run({
+        eachMessage: async ({ message }) => {
+          const d = await decodeValue(deps.registry, message.value, topics.load);
+          if (!d.ok) return deps.logger.warn({ reason: d.reason }, 'executor load report skipped');
+          view.observe(d.value, Date.now());
+          deps.onLoad?.(d.value);
+        },
+      });
+    },
+    async stop() {
+      await consumer?.disconnect();
+    },
+  };
+}
