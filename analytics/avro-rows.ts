@@ -131,6 +131,13 @@ const templates: Record<AnalyticsTable, { columns: [string, string][] }> = {
       ['stdout_bytes', U32("length(ifNull({run.stdout}, ''))")],
       ['stderr_bytes', U32("length(ifNull({run.stderr}, '')) + length(ifNull({compile.stderr}, ''))")],
       ['attempt', U16('{attempt}')],
+      ['scheduler', '{scheduler}'],
+      ['slot_wait_ms', `if({queuedAtMs} > 0, ${U32(`${ms('{startedAtMs}')} - {queuedAtMs}`)}, toUInt32(0))`],
+      ['predicted_compile_ms', U32('{predictedCompileMs}')],
+      ['predicted_run_ms', U32('{predictedRunMs}')],
+      ['prediction_basis', '{predictionBasis}'],
+      ['slot_ms', U32(`${ms('{finishedAtMs}')} - ${ms('{startedAtMs}')}`)],
+      ['slowdown', `toFloat32((${ms('{finishedAtMs}')} - ${ms('{requestedAtMs}')}) / greatest(1, ${ms('{finishedAtMs}')} - ${ms('{startedAtMs}')}))`],
     ],
   },
   run_requests: {

@@ -290,6 +290,21 @@ export const migrations: Migration[] = [
         FROM fleet_events GROUP BY topic, partition`,
     ],
   },
+  {
+    version: 8,
+    name: 'scheduling: slot wait, predicted cost, slowdown per run',
+    statements: [
+      // Results of writers before the scheduler take the Avro defaults: 0 and ''.
+      `ALTER TABLE runs
+        ADD COLUMN IF NOT EXISTS scheduler LowCardinality(String) DEFAULT '',
+        ADD COLUMN IF NOT EXISTS slot_wait_ms UInt32 DEFAULT 0,
+        ADD COLUMN IF NOT EXISTS predicted_compile_ms UInt32 DEFAULT 0,
+        ADD COLUMN IF NOT EXISTS predicted_run_ms UInt32 DEFAULT 0,
+        ADD COLUMN IF NOT EXISTS prediction_basis LowCardinality(String) DEFAULT '',
+        ADD COLUMN IF NOT EXISTS slot_ms UInt32 DEFAULT 0,
+        ADD COLUMN IF NOT EXISTS slowdown Float32 DEFAULT 0`,
+    ],
+  },
 ];
 
 export interface MigrationReport { applied: number[]; current: number }

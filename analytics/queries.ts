@@ -202,3 +202,33 @@ export async function queueWait(wh: Warehouse, q: { groupBy: GroupBy; range: Ran
     p99Ms: Number(r.qw[3]),
   }));
 }
+
+/** How the scheduler did, per policy and group: wait for a slot, slowdown, how good its predictions were. */
+export interface SchedulingRow {
+  scheduler: string; group: string; runs: number;
+  slotWaitP50Ms: number; slotWaitP95Ms: number; slotWaitP99Ms: number;
+  slowdownP50: number; slowdownP95: number; slowdownP99: number;
+  /** Median of predicted ÷ actual slot time, and median absolute error (ms). */
+  predictionRatioP50: number | null; predictionErrorP50Ms: number | null;
+  bySource: number;
+}
+
+export async function schedulingStats(wh: Warehouse, q: { groupBy: GroupBy; range: Range; filters: Filters }): Promise<SchedulingRow[]> {
+  const w = where('requested_at', q.range, q.filters, false);
+  const rows = await wh.query<{ s: string; g: string; runs: string; sw: number[]; sd: number[]; ratio: number | null; err: number | null; src: string }>(
+    `SELECT scheduler AS s, ${GROUP_BY[q.groupBy]} AS g, count() AS runs,
+       quantiles(0.5, 0.95, 0.99)(slot_wait_ms) AS sw, quantiles(0.5, 0.95, 0.99)(slowdown) AS sd,
+       medianIf((predicted_compile_ms + predicted_run_ms) / slot_ms, slot_ms > 0) AS ratio,
+       medianIf(abs(toInt64(predicted_compile_ms + predicted_run_ms) - toInt64(slot_ms)), slot_ms > 0) AS err,
+       countIf(prediction_basis = 'source') AS src
+     FROM runs WHERE ${w.sql} AND scheduler != '' GROUP BY s, g ORDER BY s, runs DESC`,
+    w.params,
+  );
+  const finite = (v: number | null) => (v === null || !Number.isFinite(Number(v)) ? null : Number(v));
+  return rows.map((r) => ({
+    scheduler: r.s, group: r.g, runs: Number(r.runs),
+    slotWaitP50Ms: Number(r.sw[0]), slotWaitP95Ms: Number(r.sw[1]), slotWaitP99Ms: Number(r.sw[2]),
+    slowdownP50: Number(r.sd[0]), slowdownP95: Number(r.sd[1]), slowdownP99: Number(r.sd[2]),
+    predictionRatioP50: finite(r.ratio), predictionErrorP50Ms: finite(r.err), bySource: Number(r.src),
+  }));
+}

@@ -63,7 +63,23 @@ export function runRow(r: RunResultRecord, o: Origin) {
     stdout_bytes: u32(Buffer.byteLength(r.run?.stdout ?? '')),
     stderr_bytes: u32(Buffer.byteLength(r.run?.stderr ?? '') + Buffer.byteLength(r.compile?.stderr ?? '')),
     attempt: u16(r.attempt ?? 1),
+    ...schedulingColumns(r, requested, started, finished),
     ...origin(o),
+  };
+}
+
+/** Scheduling columns: wait for a slot once the text was ready, prediction, slowdown = latency ÷ own slot time. */
+function schedulingColumns(r: RunResultRecord, requested: number, started: number, finished: number) {
+  const queuedAt = r.queuedAtMs ?? 0;
+  const slot = Math.max(0, finished - started);
+  return {
+    scheduler: r.scheduler ?? '',
+    slot_wait_ms: queuedAt > 0 ? u32(started - queuedAt) : 0,
+    predicted_compile_ms: u32(r.predictedCompileMs ?? 0),
+    predicted_run_ms: u32(r.predictedRunMs ?? 0),
+    prediction_basis: r.predictionBasis ?? '',
+    slot_ms: u32(slot),
+    slowdown: Math.fround((finished - requested) / Math.max(1, slot)),
   };
 }
 

@@ -1,6 +1,6 @@
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import { z } from 'zod';
-import { cacheHitRatio, GROUP_BY, latencyPercentiles, METRICS, queueWait, STEPS, statusBreakdown, summary, usageSeries, type Filters } from './queries';
+import { cacheHitRatio, GROUP_BY, latencyPercentiles, METRICS, queueWait, schedulingStats, STEPS, statusBreakdown, summary, usageSeries, type Filters } from './queries';
 import type { Warehouse } from './warehouse';
 
 export interface StatsDeps {
@@ -114,6 +114,7 @@ export function createStatsRouter(deps: StatsDeps): Router {
   grouped('/api/stats/status', statusBreakdown);
   grouped('/api/stats/cache', cacheHitRatio);
   grouped('/api/stats/queue-wait', queueWait);
+  grouped('/api/stats/scheduling', schedulingStats);
 
   r.get(
     '/api/stats/lag',

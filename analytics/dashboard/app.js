@@ -98,6 +98,17 @@
     c.data.datasets[0].data = s.rows.map((r) => r.ratio);
     c.update();
   }
+  async function drawScheduling(groupBy, range) {
+    const s = await get('/api/stats/scheduling', { groupBy, from: range.from, to: range.to });
+    const cell = (v) => `<td>${v}</td>`;
+    const esc = (t) => String(t).replace(/[&<>"]/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[ch]);
+    document.querySelector('#scheduling tbody').innerHTML = s.rows.map((r) => '<tr>' +
+      cell(esc(r.scheduler)) + cell(esc(r.group)) + cell(fmtNum(r.runs)) +
+      cell([r.slotWaitP50Ms, r.slotWaitP95Ms, r.slotWaitP99Ms].map(fmtNum).join(' / ')) +
+      cell([r.slowdownP50, r.slowdownP95, r.slowdownP99].map((v) => (v === null ? '–' : v.toFixed(2))).join(' / ')) +
+      cell(r.predictionRatioP50 === null ? '–' : r.predictionRatioP50.toFixed(2)) + cell(fmtNum(r.predictionErrorP50Ms)) +
+      cell(r.runs ? Math.round((100 * r.bySource) / r.runs) + '%' : '–') + '</tr>').join('');
+  }
   async function drawSummary() {
     const s = await get('/api/stats/summary', {});
     const w = s.windows;
@@ -130,6 +141,7 @@
       drawSeries('chart-queue', 'queue_wait_p95', groupBy, range, step, 'ms'),
       drawStatus(range),
       drawCache(groupBy, range),
+      drawScheduling(groupBy, range),
       drawLag(),
     ]);
     const failed = results.filter((r) => r.status === 'rejected');

@@ -26,7 +26,9 @@ beforeAll(async () => {
   // Minute 2: four C++ runs on arm64, two of them failing to compile, no cache hits.
   for (let i = 6; i < 10; i++) {
     const r = runResult('st', i, { at: T0 + 2 * MIN, hardwareClass: 'arm64', dependencySet: 'cpp-gcc12-std', language: 'cpp', cacheHit: false, status: i < 8 ? 'ok' : 'compile_error' });
-    rows.push(runRow({ ...r, startedAtMs: r.requestedAtMs + 30, finishedAtMs: r.requestedAtMs + 230 }, origin(i)));
+    // Scheduled by Conveyor: queued 20 ms after the request, predicted at half of the 200 ms they took.
+    const scheduled = { scheduler: 'conveyor', queuedAtMs: r.requestedAtMs + 20, predictedCompileMs: 40, predictedRunMs: 60, predictionBasis: i < 7 ? 'class' : 'source' };
+    rows.push(runRow({ ...r, ...scheduled, startedAtMs: r.requestedAtMs + 30, finishedAtMs: r.requestedAtMs + 230 }, origin(i)));
   }
   await wh.insert('runs', rows);
   await wh.insert('edit_activity', [0, 1, 2, 3, 4].map((i) => editRow({ ...editEvent('st', i, T0 + i * 1000), sessionId: `st-edit-session-${i % 2}` }, { topic: 'editor.edits', partition: 0, offset: i })));
@@ -76,6 +78,15 @@ describe('statistics API over known data', () => {
     expect(cpu.body.series[0].points[0][1]).toBeCloseTo(0.59, 6);
     const byDep = await get(`/api/stats/series?metric=runs&groupBy=dependency_set&step=1h&from=${T0}&to=${T0 + 3600_000}&language=cpp`);
     expect(byDep.body.series).toEqual([{ group: 'cpp-gcc12-std', points: [[T0, 4]] }]);
+  });
+
+  it('reports slot wait, slowdown and prediction quality of scheduled runs', async () => {
+    const { status, body } = await get(`/api/stats/scheduling?groupBy=hardware_class&${range}`);
+    expect(status).toBe(200);
+    expect(body.rows).toHaveLength(1);
+    const [row] = body.rows;
+    expect(row).toMatchObject({ scheduler: 'conveyor', group: 'arm64', runs: 4, slotWaitP50Ms: 10, predictionRatioP50: 0.5, predictionErrorP50Ms: 100, bySource: 3 });
+    expect(row.slowdownP99).toBeCloseTo(230 / 200, 3);
   });
 
   it('reports latency and queue-wait percentiles per group', async () => {
