@@ -65,6 +65,9 @@ export function forecastSeries(series: { start: number; values: readonly number[
   const buckets = bucketMeans(minuteValues, size);
   const clipped = clipOutliers(buckets, Math.max(1, Math.round(60 / size)));
   const y = clipped.values;
+  // Demand is multiplicative (a weekend or holiday scales the day, it does not subtract a constant from every
+  // hour), so the model is fitted on log(1 + y): an additive MSTL would drive quiet hours negative after a holiday.
+  const logY = y.map((v) => Math.log1p(Math.max(0, v)));
   const stats = { ...base, filledMinutes: filled.filled, clippedBuckets: clipped.clipped };
   const lastObserved = y.length ? y[y.length - 1]! : filled.values[filled.values.length - 1]!;
   // The partial bucket after alignedEnd is already observed; forecast from alignedEnd and drop those minutes.
@@ -75,12 +78,12 @@ export function forecastSeries(series: { start: number; values: readonly number[
 
   // Within [0, 1.5 × the highest bucket seen]: a trend fitted across a holiday must not extrapolate demand nobody ever had.
   const ceiling = 1.5 * Math.max(...y, lastObserved);
-  const toMinutes = (b: number[]) => bucketsToMinutes(b.map((v) => Math.min(ceiling, Math.max(0, v))), size, lastObserved, horizon + skip).slice(skip);
+  const toMinutes = (b: number[]) => bucketsToMinutes(b.map((v) => Math.min(ceiling, Math.max(0, Math.expm1(v)))), size, lastObserved, horizon + skip).slice(skip);
   const fitted = (periods: number[], method: ForecastMethod, note: string): Forecast => {
     const { MSTL } = augurs();
     const model = MSTL.ets(periods, {});
     try {
-      model.fit(y);
+      model.fit(logY);
       const f = model.predict(bucketsAhead, opts.level);
       return {
         ...stats,
@@ -102,7 +105,7 @@ export function forecastSeries(series: { start: number; values: readonly number[
     const { AutoETS } = augurs();
     const model = new AutoETS(1, 'ZZN');
     try {
-      model.fit(y);
+      model.fit(logY);
       const f = model.predict(bucketsAhead, opts.level);
       return {
         ...stats,

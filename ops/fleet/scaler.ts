@@ -1,4 +1,4 @@
-import { serversFor } from './scaler-erlang-c';
+import { serversFor } from '../../analytics/forecast/erlang-c';
 
 /**
  * The scaler's decision for one hardware class at one minute, as a pure

@@ -1,6 +1,6 @@
 import { defaultForecastOptions, forecastSeries, type ForecastOptions } from '../../../analytics/forecast/model';
 import { decide, emptyScalerState, type ScalerConfig, type ScalerState } from '../scaler';
-import { serversFor } from '../scaler-erlang-c';
+import { serversFor } from '../../../analytics/forecast/erlang-c';
 import { forecastMargin } from '../scaler-margin';
 
 /**

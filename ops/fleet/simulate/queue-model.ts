@@ -1,4 +1,4 @@
-import { probabilityOfWait } from '../scaler-erlang-c';
+import { probabilityOfWait } from '../../../analytics/forecast/erlang-c';
 
 /**
  * The fleet model of the simulation, one minute at a time per hardware

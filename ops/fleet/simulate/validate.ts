@@ -1,4 +1,4 @@
-import { serversFor } from '../scaler-erlang-c';
+import { serversFor } from '../../../analytics/forecast/erlang-c';
 import { simulateRuns } from './des';
 import { WaitHistogram, simulateMinute, waitQuantileOf } from './queue-model';
 import type { Trace } from './trace';

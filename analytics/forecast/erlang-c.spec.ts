@@ -1,4 +1,4 @@
-import { meanWait, serversFor, waitExceeds, waitQuantile } from './scaler-erlang-c';
+import { meanWait, serversFor, waitExceeds, waitQuantile } from './erlang-c';
 
 describe('Erlang C', () => {
   it('matches the textbook case: 2 servers, a = 1 Erlang, P(wait) = 1/3', () => {
