@@ -1,6 +1,7 @@
 import { schedule, validate } from 'node-cron';
 import { describeTarget, exportFailure, openDay, type ExportTarget } from './export-target';
 import type { Warehouse } from './warehouse';
+import { silentLogger, type Logger } from '../topics/ground/logger';
 
 /**
  * Each finished (UTC) day of `runs` as Hive-partitioned Parquet, for
@@ -53,22 +54,22 @@ export interface ExportSchedule { stop(): void; runNow(): Promise<ExportedDay[]>
 
 export function scheduleExport(
   wh: Warehouse,
-  opts: { target: ExportTarget; cron: string; log?: (msg: string, fields?: Record<string, unknown>) => void },
+  opts: { target: ExportTarget; cron: string; logger?: Logger },
 ): ExportSchedule {
   if (!validate(opts.cron)) throw new Error(`EXPORT_CRON: not a cron expression (got ${JSON.stringify(opts.cron)})`);
-  const log = opts.log ?? (() => {});
+  const logger: Logger = opts.logger ?? silentLogger;
   const target = describeTarget(opts.target);
   let running: Promise<ExportedDay[]> | null = null;
   const runNow = () => {
     running ??= exportFinishedDays(wh, opts.target)
       .then((days) => {
-        log('exported days', { target, days: days.map((d) => `${d.day}:${d.rows}`) });
+        logger.info({ target, days: days.map((d) => `${d.day}:${d.rows}`) }, 'exported days');
         return days;
       })
       .finally(() => (running = null));
     return running;
   };
-  const task = schedule(opts.cron, () => runNow().then(() => undefined, (err: Error & { code?: string }) => log('export failed', { target, code: err.code, error: err.message })), {
+  const task = schedule(opts.cron, () => runNow().then(() => undefined, (err: Error & { code?: string }) => logger.warn({ target, code: err.code, error: err.message }, 'export failed')), {
     timezone: 'UTC',
     noOverlap: true,
   });

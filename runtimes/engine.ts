@@ -28,12 +28,12 @@ import {
   type StartOptions,
 } from './types';
 import { resolveSpec, type ResolvedSpec } from './validate';
+import { silentLogger } from '../topics/ground/logger';
 
 /** Exit code of bootstrap/node_boot.js when TypeScript does not parse. */
 const TS_COMPILE_ERROR_EXIT = 97;
 
 const SANDBOX_UID = 65534;
-const noopLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
 /** Which hardware classes this machine can really serve. */
 export function detectHardwareClasses(): string[] {
@@ -75,7 +75,7 @@ export function signalNumber(name: string): number {
 
 export function createRuntimeEngine(opts: EngineOptions = {}): RuntimeEngine {
   const config = readRuntimesConfig();
-  const log = opts.logger ?? noopLogger;
+  const log = opts.logger ?? silentLogger;
   const cacheDir = path.resolve(opts.cacheDir ?? paths().cache);
   const machineDepsets = path.join(paths().cache, 'depsets');
   const depsetsDir = fs.existsSync(path.join(cacheDir, 'depsets')) ? path.join(cacheDir, 'depsets') : machineDepsets;

@@ -1,3 +1,5 @@
+import type { Logger } from '../topics/ground/logger';
+
 /** The public contract of the runtimes engine: executors code against these names. */
 
 /** Where a run may execute: instruction set plus specialty ('x86_64', 'arm64', 'gpu', …). */
@@ -126,12 +128,6 @@ export interface RuntimeEngine {
   close(): Promise<void>;
 }
 
-/** Instrumentation sink; pino's logger fits. */
-export interface RuntimeLogger {
-  info(obj: object, msg?: string): void;
-  warn(obj: object, msg?: string): void;
-  error(obj: object, msg?: string): void;
-}
 
 export interface EngineOptions {
   hardwareClasses?: string[];
@@ -140,7 +136,7 @@ export interface EngineOptions {
   poolSize?: number;
   /** Pool kinds served by a forking runtime (default CONVEYOR_RUNTIMES_FORK); only 'python' can. */
   fork?: string[];
-  logger?: RuntimeLogger;
+  logger?: Logger;
 }
 
 export type RuntimeErrorCode =

@@ -1,7 +1,7 @@
 import type { Consumer } from 'kafkajs';
 import type { SessionBuffers } from '../../stream-processors/buffers/session-buffers';
 import type { ProgramSnapshot } from '../../topics/types';
-import type { ExecutorLogger } from './logger';
+import type { Logger } from '../../topics/ground/logger';
 
 /**
  * Checkpoints changed sessions to programs.snapshots, then commits the edits
@@ -17,7 +17,7 @@ export function createCheckpointer(o: {
   consumer: Pick<Consumer, 'commitOffsets'>;
   /** The edits partitions this member owns now. */
   owned: () => ReadonlySet<number>;
-  logger: ExecutorLogger;
+  logger: Logger;
 }) {
   const editOffsets = new Map<number, number>();
   return {

@@ -1,5 +1,5 @@
 import type { Consumer } from 'kafkajs';
-import type { ExecutorLogger } from './logger';
+import type { Logger } from '../../topics/ground/logger';
 import type { OffsetTracker } from './offset-tracker';
 
 export const COMMIT_INTERVAL_MS = 50;
@@ -14,7 +14,7 @@ export function createCommitBatcher(o: {
   topic: string;
   tracker: OffsetTracker;
   consumer: Pick<Consumer, 'commitOffsets'>;
-  logger: ExecutorLogger;
+  logger: Logger;
   intervalMs?: number;
 }) {
   const due = new Set<number>();

@@ -14,7 +14,7 @@ import { createCommitBatcher } from './commit-batcher';
 import { createExecutorConsumer } from './consumer';
 import { createControlInbox } from './control-inbox';
 import { drain } from './drain';
-import type { ExecutorLogger } from './logger';
+import type { Logger } from '../../topics/ground/logger';
 import { createOffsetTracker } from './offset-tracker';
 import { publishResult } from './publish-result';
 import { failedResult, limitsFromRecord, resultRecord } from './results';
@@ -25,8 +25,6 @@ import type { ExecutorSettings } from './settings';
 import { createExecutorScheduling } from './scheduler/executor-scheduling';
 import { createSlots } from './slots';
 
-export type { ExecutorLogger } from './logger';
-
 /** The gateway that waits, also as a header: other gateways skip the record without decoding it. */
 const replyHeaders = (req: RunRequest) => ({ replyTo: req.replyTo });
 
@@ -35,7 +33,7 @@ export interface ExecutorDeps {
   registry: Registry;
   engine: RuntimeEngine;
   settings: ExecutorSettings;
-  logger: ExecutorLogger;
+  logger: Logger;
   /** The group member to run on; by default one built from settings (createExecutorConsumer). */
   consumer?: Consumer;
   /** Which waiting run gets the next free slot; by default the scheduler EXECUTOR_SCHEDULER names. */

@@ -1,12 +1,13 @@
 import type { RunResultRecord } from '../../topics/types';
 import { retryUntilDone } from '../../topics/ground/retry';
 import { fitResult, unpublishableResult } from './results';
+import type { Logger } from '../../topics/ground/logger';
 
 export interface PublishDeps {
   send(r: RunResultRecord): Promise<void>;
   maxRecordBytes: number;
   stopping(): boolean;
-  logger: { warn(o: object, m?: string): void; error(o: object, m?: string): void };
+  logger: Pick<Logger, 'warn' | 'error'>;
 }
 
 const ATTEMPTS = 5;

@@ -1,7 +1,7 @@
 import type { Consumer } from 'kafkajs';
 import type { SessionBuffers } from '../../stream-processors/buffers/session-buffers';
 import type { ProgramSnapshot } from '../../topics/types';
-import type { ExecutorLogger } from './logger';
+import type { Logger } from '../../topics/ground/logger';
 
 export type RestoreReport = { partitions: number[]; records: number; ms: number };
 
@@ -19,7 +19,7 @@ export function createRestore(o: {
   /** Called with the lost partitions so other pieces forget them too (offsets, edit commits). */
   onLost: (partitions: number[]) => void;
   onRestore?: (r: RestoreReport) => void;
-  logger: ExecutorLogger;
+  logger: Logger;
   executorId: string;
 }) {
   let owned = new Set<number>();

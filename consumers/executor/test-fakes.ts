@@ -1,10 +1,10 @@
-import type { ExecutorLogger } from './logger';
+import type { Logger } from '../../topics/ground/logger';
 
 /** A logger that keeps what it was told, for the executor pieces' specs. */
 export function recordingLogger() {
   const lines: { level: 'info' | 'warn' | 'error'; msg?: string; fields: object }[] = [];
   const at = (level: 'info' | 'warn' | 'error') => (fields: object, msg?: string) => void lines.push({ level, msg, fields });
-  const logger: ExecutorLogger = { info: at('info'), warn: at('warn'), error: at('error') };
+  const logger: Logger = { info: at('info'), warn: at('warn'), error: at('error') };
   return { logger, lines };
 }
 

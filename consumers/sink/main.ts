@@ -50,24 +50,23 @@ export async function startAnalyticsService(opts: AnalyticsServiceOptions = {}):
   const infra = connectionSettings(env);
   const cfg = analyticsSettings(env);
   const logger = pino({ name: 'analytics', level: env.LOG_LEVEL ?? 'info' });
-  const log = (msg: string, fields?: Record<string, unknown>) => logger.info(fields ?? {}, msg);
 
   const warehouse =
     opts.warehouse ??
     (await openWarehouse(infra.CLICKHOUSE_URL ? { url: infra.CLICKHOUSE_URL } : { dataDir: opts.clickhouseDataDir ?? infra.clickhouseDataDir }));
   const migrated = await migrate(warehouse);
-  log('schema ready', { ...migrated });
+  logger.info({ ...migrated }, 'schema ready');
 
   let sink: Sink | null = null;
   if (opts.sink !== false) {
     const kafka = createKafka(infra.brokers, 'conveyor-analytics');
-    sink = createSink({ kafka, registry: createRegistry({ url: infra.registryUrl }), warehouse, log, ...(typeof opts.sink === 'object' ? opts.sink : {}) });
+    sink = createSink({ kafka, registry: createRegistry({ url: infra.registryUrl }), warehouse, logger, ...(typeof opts.sink === 'object' ? opts.sink : {}) });
     await sink.start();
-    log('sink started', { group: sink.status().groupId });
+    logger.info({ group: sink.status().groupId }, 'sink started');
   }
 
   const exportEnabled = opts.exportEnabled ?? cfg.exportEnabled;
-  const exports = exportEnabled ? scheduleExport(warehouse, { target: opts.exportTarget ?? cfg.exportTarget, cron: opts.exportCron ?? cfg.exportCron, log }) : null;
+  const exports = exportEnabled ? scheduleExport(warehouse, { target: opts.exportTarget ?? cfg.exportTarget, cron: opts.exportCron ?? cfg.exportCron, logger }) : null;
 
   const app = express();
   app.disable('x-powered-by');
@@ -86,9 +85,9 @@ export async function startAnalyticsService(opts: AnalyticsServiceOptions = {}):
   });
   const { port, address } = server.address() as AddressInfo;
   const url = `http://${address.includes(':') ? `[${address}]` : address}:${port}`;
-  log('analytics service listening', { url });
+  logger.info({ url }, 'analytics service listening');
   // Catch up on days that finished while the service was down.
-  if (exports) exports.runNow().catch((err: Error & { code?: string }) => log('export failed', { code: err.code, error: err.message }));
+  if (exports) exports.runNow().catch((err: Error & { code?: string }) => logger.warn({ code: err.code, error: err.message }, 'export failed'));
 
   let closing: Promise<void> | null = null;
   return {
@@ -104,7 +103,7 @@ export async function startAnalyticsService(opts: AnalyticsServiceOptions = {}):
         await new Promise<void>((r) => server.close(() => r()));
         await sink?.stop();
         if (!opts.warehouse) await warehouse.close();
-        log('analytics service stopped');
+        logger.info({}, 'analytics service stopped');
       })();
       return closing;
     },

@@ -10,6 +10,7 @@ import { createBatcher } from './batcher';
 import { deadLetterOf, isDataError, isPermanentDecodeError, type DeadLetterCode } from './dead-letter';
 import { groupLag, type TopicLag } from './lag';
 import { createSinkMetrics, type SinkMetrics } from './metrics';
+import { silentLogger, type Logger } from '../../topics/ground/logger';
 import { AbortedError, retryUntilDone, type Backoff } from '../../topics/ground/retry';
 
 export const SINK_GROUP = 'conveyor-sink';
@@ -32,7 +33,7 @@ export interface SinkOptions {
   backoff?: Backoff;
   lagIntervalMs?: number;
   metrics?: SinkMetrics;
-  log?: (msg: string, fields?: Record<string, unknown>) => void;
+  logger?: Logger;
 }
 
 export interface SinkStatus {
@@ -78,7 +79,7 @@ export function createSink(o: SinkOptions): Sink {
   const backoff = o.backoff ?? { initialMs: 200, maxMs: 10_000 };
   const concurrency = o.concurrency ?? 8;
   const metrics = o.metrics ?? createSinkMetrics();
-  const log = o.log ?? (() => {});
+  const logger: Logger = o.logger ?? silentLogger;
   const abort = new AbortController();
   const consumer: Consumer = o.kafka.consumer({
     groupId,
@@ -130,11 +131,11 @@ export function createSink(o: SinkOptions): Sink {
     st.clickhouse.failedAttempts++;
     metrics.clickhouseUp.set(0);
     metrics.retries.inc();
-    log('clickhouse unavailable, retrying', { attempt, delayMs: Math.round(delay), error: err.message });
+    logger.warn({ attempt, delayMs: Math.round(delay), error: err.message }, 'clickhouse unavailable, retrying');
   }
   function clickhouseOk() {
     if (!st.clickhouse.up) {
-      log('clickhouse back', { downMs: Date.now() - st.clickhouse.since });
+      logger.info({ downMs: Date.now() - st.clickhouse.since }, 'clickhouse back');
       st.clickhouse = { up: true, since: Date.now(), lastError: null, failedAttempts: 0 };
     }
     metrics.clickhouseUp.set(1);
@@ -191,7 +192,7 @@ export function createSink(o: SinkOptions): Sink {
       statement = avroInsert(table, sources);
     } catch (err) {
       if (!(err instanceof UnsupportedSchema)) throw err;
-      log('block takes the decoding path', { table, reason: err.message });
+      logger.info({ table, reason: err.message }, 'block takes the decoding path');
       return null;
     }
     try {
@@ -199,7 +200,7 @@ export function createSink(o: SinkOptions): Sink {
       return items.length;
     } catch (err) {
       if (!isDataError(err)) throw err;
-      log('ClickHouse refused a block; decoding it record by record', { table, rows: items.length, error: (err as Error).message.slice(0, 300) });
+      logger.warn({ table, rows: items.length, error: (err as Error).message.slice(0, 300) }, 'ClickHouse refused a block; decoding it record by record');
       return null;
     }
   }
@@ -231,7 +232,7 @@ export function createSink(o: SinkOptions): Sink {
     await retryUntilDone(() => producer.send({ topic: topics.dlq.name, messages: encoded }), backoff, { signal: abort.signal });
     st.deadLetters += dead.length;
     for (const d of dead) metrics.deadLetters.inc({ code: d.code });
-    log('dead-lettered records', { topic: dead[0]!.sourceTopic, count: dead.length, reason: dead[0]!.reason });
+    logger.warn({ topic: dead[0]!.sourceTopic, count: dead.length, reason: dead[0]!.reason }, 'dead-lettered records');
   }
 
   /** The writer schema of a schema id; registry outages are retried, an unknown id is permanent. */
@@ -344,7 +345,7 @@ export function createSink(o: SinkOptions): Sink {
     const committed = (before ? Promise.all([before, stored]) : stored).then(() =>
       consumer.commitOffsets([{ topic, partition, offset: String(last + 1) }]).catch((err: Error) => {
         // A rebalance took the partition: its next owner skips what we loaded via sink_offsets.
-        log('offset commit failed', { topic, partition, error: err.message });
+        logger.warn({ topic, partition, error: err.message }, 'offset commit failed');
       }),
     );
     const tail = committed.catch(() => {});
@@ -363,7 +364,7 @@ export function createSink(o: SinkOptions): Sink {
     const settled: Promise<void> = committed.then(
       () => {},
       (err: Error) => {
-        if (!(err instanceof AbortedError)) log('insert failed; the records will be delivered again', { topic, partition, error: err.message });
+        if (!(err instanceof AbortedError)) logger.warn({ topic, partition, error: err.message }, 'insert failed; the records will be delivered again');
       },
     ).finally(() => {
       unsettled -= items.length;
@@ -392,7 +393,7 @@ export function createSink(o: SinkOptions): Sink {
       metrics.clickhouseUp.set(1);
       const tick = () => {
         metrics.buffered.set(batcher.bufferedRows);
-        refreshLag().catch((err) => log('lag check failed', { error: (err as Error).message }));
+        refreshLag().catch((err) => logger.warn({ error: (err as Error).message }, 'lag check failed'));
       };
       lagTimer = setInterval(tick, o.lagIntervalMs ?? 5_000);
       lagTimer.unref();
@@ -412,7 +413,7 @@ export function createSink(o: SinkOptions): Sink {
         await batcher.flush();
         await consumer.disconnect();
       } catch (err) {
-        if (!(err instanceof AbortedError)) log('sink stop failed', { error: (err as Error).message });
+        if (!(err instanceof AbortedError)) logger.warn({ error: (err as Error).message }, 'sink stop failed');
       } finally {
         clearTimeout(giveUp);
         abort.abort();

@@ -5,6 +5,7 @@ import type { Registry } from '../../topics/registry';
 import type { EditEvent, ExecutorLoad, QueuedRunPosition, RunControl, RunOutput, RunRequest, RunResultRecord } from '../../topics/types';
 import type { BatchingSender } from '../../topics/batching-sender';
 import { sleep } from '../../topics/ground/retry';
+import type { Logger } from '../../topics/ground/logger';
 
 export interface RunListener {
   onOutput?(o: RunOutput): void;
@@ -21,7 +22,7 @@ export interface RunListener {
  * is delivered once, after all of its output chunks.
  */
 export function createRunRouter(deps: {
-  kafka: Kafka; registry: Registry; sender: BatchingSender; gatewayId: string; remember: number; logger: { warn(o: object, m?: string): void };
+  kafka: Kafka; registry: Registry; sender: BatchingSender; gatewayId: string; remember: number; logger: Pick<Logger, 'warn'>;
   /** How long a run's listeners wait for its result before they are answered internal_error (every waiter has a deadline). */
   deadlineMs: number;
 }) {

@@ -25,13 +25,14 @@ import { createSessionStore } from './sessions';
 import { linksApi } from './links-api';
 import { createLinkStore } from './share-links';
 import type { GatewaySettings } from './settings';
+import type { Logger } from '../../topics/ground/logger';
 
 export interface GatewayDeps {
   kafka: Kafka;
   registry: Registry;
   catalog: Catalog;
   settings: GatewaySettings;
-  logger: { info(o: object, m?: string): void; warn(o: object, m?: string): void; error(o: object, m?: string): void };
+  logger: Logger;
   gatewayId?: string;
   /** Extra routes mounted before the 404 handler (the editor page, …). */
   mount?: (app: express.Express) => void;
