@@ -3,11 +3,12 @@ import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
 import { controlTopic, requestsTopic, topics, type TopicSpec } from '../../topics/catalog';
 import { createTypedProducer, decodeRetrying, TransientDecodeError, type TypedProducer } from '../../topics/codec';
 import type { Registry } from '../../topics/registry';
-import type { DeadLetter, RunOutput, RunRequest, RunResultRecord } from '../../topics/types';
+import type { RunOutput, RunRequest, RunResultRecord } from '../../topics/types';
 import type { OutputChunk, RuntimeEngine } from '../../runtimes/types';
 import { createSessionBuffers, type SessionBuffer } from '../../stream-processors/buffers/session-buffers';
 import { readSnapshots } from '../../stream-processors/buffers/snapshot-reader';
 import { toFiles, textBytes } from '../../stream-processors/buffers/apply-ops';
+import { deadLetterOf } from '../../topics/dead-letter';
 import { createBatchingSender, type BatchingSender } from '../../topics/batching-sender';
 import { createCheckpointer } from './checkpointer';
 import { createCommitBatcher } from './commit-batcher';
@@ -94,13 +95,11 @@ export function createExecutor(deps: ExecutorDeps) {
   let stopping = false;
 
   async function deadLetter(topic: string, partition: number, m: KafkaMessage, code: string, reason: string, runId: string | null = null) {
-    const dl: DeadLetter = {
-      id: randomUUID(), timestampMs: Date.now(), sourceTopic: topic, partition, offset: Number(m.offset), key: m.key?.toString() ?? null,
-      runId, code, reason, consumer: executorId, payload: m.value ?? null,
-    };
+    const dl = deadLetterOf(m, { topic, partition }, code, reason, executorId, runId);
     await producer.send(topics.dlq, [{ key: dl.id, value: dl }]);
     logger.warn({ topic, partition, offset: m.offset, code }, reason);
   }
+
 
   async function textFor(req: RunRequest, partition: number): Promise<SessionBuffer | null> {
     await restore.settled();

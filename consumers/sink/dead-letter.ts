@@ -1,6 +1,4 @@
-import type { KafkaMessage } from 'kafkajs';
-import type { DeadLetter } from '../../topics/types';
-
+/** The codes the sink dead-letters with (topics/dead-letter.ts builds the record). */
 export type DeadLetterCode = 'undecodable' | 'invalid_record';
 
 /** Decoding failures that retrying cannot fix: bad bytes, unknown schema id. */
@@ -23,26 +21,4 @@ export function isDataError(err: unknown): boolean {
   const e = err as { code?: string | number; cause?: { clickhouseCode?: number } } | null;
   const code = Number(e?.cause?.clickhouseCode ?? e?.code);
   return Number.isInteger(code) && code > 0 && !TRANSIENT_CODES.has(code);
-}
-
-export function deadLetterOf(
-  m: KafkaMessage,
-  where: { topic: string; partition: number },
-  code: DeadLetterCode,
-  reason: string,
-  consumer: string,
-): DeadLetter {
-  return {
-    id: `${where.topic}/${where.partition}/${m.offset}`,
-    timestampMs: Date.now(),
-    sourceTopic: where.topic,
-    partition: where.partition,
-    offset: Number(m.offset),
-    key: m.key ? m.key.toString('utf8') : null,
-    runId: null,
-    code,
-    reason,
-    consumer,
-    payload: m.value ?? null,
-  };
 }

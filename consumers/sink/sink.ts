@@ -7,7 +7,8 @@ import { avroInsert, envelopeSchema, fullName, recordOf, UnsupportedSchema, type
 import { specOf, tableOf, toRow, type AnalyticsTable } from '../../analytics/rows';
 import type { Warehouse } from '../../analytics/warehouse';
 import { createBatcher } from './batcher';
-import { deadLetterOf, isDataError, isPermanentDecodeError, type DeadLetterCode } from './dead-letter';
+import { deadLetterOf } from '../../topics/dead-letter';
+import { isDataError, isPermanentDecodeError, type DeadLetterCode } from './dead-letter';
 import { groupLag, type TopicLag } from './lag';
 import { createSinkMetrics, type SinkMetrics } from './metrics';
 import { silentLogger, type Logger } from '../../topics/ground/logger';
