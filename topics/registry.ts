@@ -33,12 +33,25 @@ export interface Registry {
   readonly url: string;
 }
 
-/** The schema id of a value in the Confluent wire format (magic byte 0, 4-byte id, Avro body), or null if it is not one. */
+/** The Confluent wire format: magic byte 0, a 4-byte big-endian schema id, then the Avro body. */
+const WIRE_PREFIX_BYTES = 5;
+
+/** The schema id of a value in the Confluent wire format, or null if it is not one. */
 export function schemaIdOf(value: Buffer | null | undefined): number | null {
-  return value && value.length >= 5 && value[0] === 0 ? value.readInt32BE(1) : null;
+  return value && value.length >= WIRE_PREFIX_BYTES && value[0] === 0 ? value.readInt32BE(1) : null;
 }
 
-export function createRegistry({ url, compatibility = 'BACKWARD' }: { url: string; compatibility?: Compatibility }): Registry {
+/** The Avro body of a value in the Confluent wire format (check it with schemaIdOf first). */
+export function avroBodyOf(value: Buffer): Buffer {
+  return value.subarray(WIRE_PREFIX_BYTES);
+}
+
+export function createRegistry({ url, compatibility = 'BACKWARD', fetch = globalThis.fetch }: {
+  url: string;
+  compatibility?: Compatibility;
+  /** How the registry's REST API is reached (a spec passes a fake). */
+  fetch?: typeof globalThis.fetch;
+}): Registry {
   const client = new SchemaRegistry({ host: url });
   const ids = new Map<string, number>();
   const byId = new Map<number, Promise<Record<string, unknown>>>();
@@ -134,7 +147,7 @@ export function createRegistry({ url, compatibility = 'BACKWARD' }: { url: strin
       const id = schemaIdOf(buffer);
       if (id === null) throw new RegistryError('schema_unknown', `Message encoded with magic byte ${buffer[0]}, expected 0 and a 4-byte schema id.`);
       const writer = await writerType(id);
-      const payload = buffer.subarray(5);
+      const payload = avroBodyOf(buffer);
       if (!spec) return writer.fromBuffer(payload) as T;
       const { type: reader, resolvers } = readerOf(spec);
       let resolver = resolvers.get(id);

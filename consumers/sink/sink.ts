@@ -1,6 +1,6 @@
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import { HARDWARE_CLASSES, requestsTopic, topics } from '../../topics/catalog';
-import { RegistryError, schemaIdOf, type Registry } from '../../topics/registry';
+import { avroBodyOf, RegistryError, schemaIdOf, type Registry } from '../../topics/registry';
 import type { DeadLetter } from '../../topics/types';
 import { AvroContainer } from './avro-container';
 import { avroInsert, envelopeSchema, fullName, recordOf, UnsupportedSchema, type AvroRecord } from '../../analytics/avro-rows';
@@ -179,7 +179,7 @@ export function createSink(o: SinkOptions): Sink {
       const key = `${it.topic}\0${it.schemaId}`;
       let g = groups.get(key);
       if (!g) groups.set(key, (g = { topic: it.topic, schemaId: it.schemaId, container: new AvroContainer() }));
-      g.container.add(Number(it.message.offset), it.partition, it.message.value!.subarray(5));
+      g.container.add(Number(it.message.offset), it.partition, avroBodyOf(it.message.value!));
     }
     let statement: { sql: string; params: Record<string, string> };
     const files: Buffer[] = [];
