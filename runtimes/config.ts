@@ -8,8 +8,8 @@ export const runtimesSection = z.object({
   CONVEYOR_RUNTIMES_CACHE_MAX_BYTES: env.int(512 * 1024 * 1024, 1024 * 1024, 1024 * 1024 * 1024 * 1024),
   CONVEYOR_RUNTIMES_CGROUP_PARENT: env.str('conveyor-runtimes'),
   CONVEYOR_RUNTIMES_CPU_CORES: env.int(1, 1, 64),
-  /** Runs forked from a warm runtime in fresh namespaces: python (both sets), native (compiled programs' run stage); empty = one-shot sandboxes. */
-  CONVEYOR_RUNTIMES_FORK: env.list('python,native'),
+  /** Stages forked from a warm runtime in fresh namespaces: python (both sets), native (compiled programs' run stage), compile (their compile stage); empty = one-shot sandboxes. */
+  CONVEYOR_RUNTIMES_FORK: env.list('python,native,compile'),
 });
 
 export type RuntimesConfig = z.infer<typeof runtimesSection>;

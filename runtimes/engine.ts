@@ -12,9 +12,9 @@ import { PchStore } from './pch';
 import { codeHeader, compilePlan, FORKABLE_KINDS, nativeHeader, nativeZygotePlan, poolPlan, runPlan, VIEW, zygotePlan } from './plans';
 import { WarmPools } from './pools';
 import { Zygotes } from './zygotes';
-import { Sandbox, type Dispatched, type SandboxDeps } from './sandbox';
+import { Sandbox, type Dispatched, type SandboxDeps, type SandboxPlan } from './sandbox';
 import { seccompFilter } from './seccomp';
-import { Spawner } from './spawner/client';
+import { Spawner, type NativeMounts } from './spawner/client';
 import {
   RuntimeError,
   type EngineOptions,
@@ -174,9 +174,7 @@ export function createRuntimeEngine(opts: EngineOptions = {}): RuntimeEngine {
         const pchName = r.toolchain.pchCompiler ? pch.lookup(r.toolchain.pchCompiler, r.toolchain.id, r.flags) : null;
         const plan = compilePlan(r, `${VIEW.tmp}/${path.basename(outDir)}`, pchName ? `${VIEW.cache}/pch/${pchName}` : null, cpuCores);
         stageStarts(ctl, 'compile');
-        const dispatched = new Sandbox(deps, plan).dispatch({ stage: 'compile', limits: r.limits.compile, input: Buffer.alloc(0), closeStdin: true, onChunk, seq });
-        attach(ctl, dispatched);
-        compile = await dispatched.result;
+        compile = await nativeStage(r, ctl, onChunk, seq, 'compile', plan, { out: path.basename(outDir), ...(pchName ? { pch: pchName } : {}) });
         if (compile.status === 'runtime_error') compile.status = 'compile_error';
         if (compile.status !== 'ok') {
           const message = compile.status === 'compile_error' ? 'Compilation failed.' : `Compilation stopped: ${compile.status.replace('_', ' ')}.`;
@@ -197,28 +195,37 @@ export function createRuntimeEngine(opts: EngineOptions = {}): RuntimeEngine {
     }
   }
 
-  /** The run stage of a compiled program: forked by its native loader when it can be, else a fresh sandbox. */
-  async function runStage(r: ResolvedSpec, ctl: Control, onChunk: StartOptions['onChunk'], seq: { n: number }, key: string): Promise<StageResult> {
-    const plan = runPlan(r, `${VIEW.cache}/artifacts/${key}`, cpuCores);
-    const d = LIMITS.defaults.run;
+  /** The run stage of a compiled program. */
+  function runStage(r: ResolvedSpec, ctl: Control, onChunk: StartOptions['onChunk'], seq: { n: number }, key: string): Promise<StageResult> {
+    return nativeStage(r, ctl, onChunk, seq, 'run', runPlan(r, `${VIEW.cache}/artifacts/${key}`, cpuCores), { prog: key });
+  }
+
+  /**
+   * A stage of a compiled language: forked by the language's native loader
+   * when it can be (its directories mounted by name), else a fresh sandbox.
+   */
+  async function nativeStage(r: ResolvedSpec, ctl: Control, onChunk: StartOptions['onChunk'], seq: { n: number }, stage: 'compile' | 'run', plan: SandboxPlan, mounts: NativeMounts): Promise<StageResult> {
+    const limits = r.limits[stage];
+    const top = LIMITS.defaults.compile;
     const nativeKey = `native:${r.lang.id}:${r.depSet.name}`;
-    const forkable = forking.has('native') && r.limits.run.fileBytes === d.fileBytes && r.limits.run.openFiles === d.openFiles;
-    const forked = forkable ? zygotes.take(nativeKey, () => nativeZygotePlan(r, cpuCores), plan, key) : null;
+    const forkable = forking.has(stage === 'run' ? 'native' : 'compile') && limits.fileBytes <= top.fileBytes && limits.openFiles <= top.openFiles;
+    const forked = forkable ? zygotes.take(nativeKey, () => nativeZygotePlan(r, top, cpuCores), plan, mounts) : null;
+    const input = stage === 'run' ? Buffer.from(r.stdin) : Buffer.alloc(0);
     const dispatched = (forked ?? new Sandbox(deps, plan)).dispatch({
-      stage: 'run',
-      limits: r.limits.run,
-      input: forked ? Buffer.concat([nativeHeader(r), Buffer.from(r.stdin)]) : Buffer.from(r.stdin),
-      closeStdin: !ctl.interactive,
+      stage,
+      limits,
+      input: forked ? Buffer.concat([nativeHeader(plan), input]) : input,
+      closeStdin: stage === 'compile' || !ctl.interactive,
       onChunk,
       seq,
     });
     attach(ctl, dispatched);
-    const run = await dispatched.result;
+    const result = await dispatched.result;
     if (forked?.setupFailure) {
       zygotes.disable(nativeKey, forked.setupFailure);
-      return runStage(r, ctl, onChunk, seq, key);
+      return nativeStage(r, ctl, onChunk, seq, stage, plan, mounts);
     }
-    return run;
+    return result;
   }
 
   async function lifecycle(r: ResolvedSpec, ctl: Control, onChunk: StartOptions['onChunk']): Promise<RunResult> {

@@ -79,7 +79,7 @@ export function poolPlan(p: PoolPlanInput): SandboxPlan {
 }
 
 /** What can run as a forking runtime (runtimes/zygotes.ts): Python, and compiled programs (native). Node cannot fork safely. */
-export const FORKABLE_KINDS: readonly string[] = ['python', 'native'];
+export const FORKABLE_KINDS: readonly string[] = ['python', 'native', 'compile'];
 
 /**
  * A forking runtime: the pool sandbox of that kind, running the zygote instead
@@ -102,22 +102,24 @@ export function zygotePlan(p: PoolPlanInput): SandboxPlan {
 
 /**
  * The native loader of a compiled language: a bare Python (no site, no
- * preloads) in the run plan's view plus every artifact under /artifacts, which
- * each forked child replaces by its own artifact at /prog (python_zygote.py).
+ * preloads) in the language's view plus every compile-cache artifact under
+ * /artifacts, compile output directories under /outs and precompiled headers
+ * under /pchs. Each forked child mounts only its own at /prog, /out, /pch and
+ * hides the rest (python_zygote.py). Its resource limits are the compile
+ * defaults, which hold the run defaults; a child lowers them to its stage's.
  */
-export function nativeZygotePlan(spec: ResolvedSpec, cpuCores: number): SandboxPlan {
-  const l = spec.limits.run;
+export function nativeZygotePlan(spec: ResolvedSpec, compileDefaults: StageLimits, cpuCores: number): SandboxPlan {
   return {
-    binds: [...langBinds(spec), [`${VIEW.cache}/artifacts`, '/artifacts', 'ro']],
-    dirs: ['/prog'],
+    binds: [...langBinds(spec), [`${VIEW.cache}/artifacts`, '/artifacts', 'ro'], [VIEW.tmp, '/outs', 'rw'], [`${VIEW.cache}/pch`, '/pchs', 'ro']],
+    dirs: ['/prog', '/out', '/pch'],
     files: [
       { dest: '/boot/boot.py', content: boot.python },
       { dest: '/boot/zygote.py', content: boot.pythonZygote },
     ],
     env: { ...BASE_ENV, CONVEYOR_ZYGOTE_FD: '@SOCK@' },
     argv: ['/usr/bin/python3', '-I', '-S', '/boot/zygote.py'],
-    workBytes: workBytes(l),
-    rlimits: rlimits(l),
+    workBytes: workBytes(compileDefaults),
+    rlimits: rlimits(compileDefaults),
     cpuCores,
     idleLimits: { memoryBytes: 256 * 1024 * 1024, pids: 256 },
     announcesReady: true,
@@ -125,10 +127,10 @@ export function nativeZygotePlan(spec: ResolvedSpec, cpuCores: number): SandboxP
   };
 }
 
-/** What the native loader reads from stdin before the program's own stdin: data files, argv, environment. */
-export function nativeHeader(spec: ResolvedSpec): Buffer {
-  const plan = runPlan(spec, '/prog', 1);
-  const body = Buffer.from(JSON.stringify({ files: plan.files.map((f) => ({ name: f.dest.replace(/^\/work\//, ''), content: f.content.toString('utf8') })), argv: plan.argv, env: plan.env }));
+/** What the native loader reads from stdin before the program's own stdin: the stage's files, argv, environment, limits. */
+export function nativeHeader(plan: SandboxPlan): Buffer {
+  const files = plan.files.map((f) => ({ name: f.dest.replace(/^\/work\//, ''), content: f.content.toString('utf8') }));
+  const body = Buffer.from(JSON.stringify({ files, argv: plan.argv, env: plan.env, rlimits: plan.rlimits }));
   const len = Buffer.alloc(4);
   len.writeUInt32BE(body.length);
   return Buffer.concat([len, body]);

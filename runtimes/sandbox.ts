@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import { StringDecoder } from 'node:string_decoder';
 import type { CgroupFactory, RunCgroup } from './cgroup';
-import type { ExitInfo, SpawnedProcess, Spawner } from './spawner/client';
+import type { ExitInfo, NativeMounts, SpawnedProcess, Spawner } from './spawner/client';
 import type { OutputChunk, RunStatus, StageLimits, StageResult } from './types';
 
 /**
@@ -123,7 +123,7 @@ export class Sandbox {
    * compiled artifact mounted at /prog), in fresh namespaces and this
    * sandbox's cgroup (runtimes/zygotes.ts); the plan then gives only limits.
    */
-  constructor(deps: SandboxDeps, plan: SandboxPlan, forkFrom?: { zygote: number; artifact?: string }) {
+  constructor(deps: SandboxDeps, plan: SandboxPlan, forkFrom?: { zygote: number; mounts?: NativeMounts }) {
     this.cpuCores = plan.cpuCores;
     this.cg = deps.cgroups.create(`s${process.pid}-${++counter}`);
     this.cg.setLimits({ ...plan.idleLimits, cpuCores: plan.cpuCores });

@@ -1,4 +1,5 @@
 import { Sandbox, type SandboxDeps, type SandboxPlan } from './sandbox';
+import type { NativeMounts } from './spawner/client';
 
 /**
  * Warm forking runtimes (docs/decisions/runtimes-forking-sandboxes.md): per
@@ -29,14 +30,14 @@ export class Zygotes {
   constructor(private deps: SandboxDeps, private onError: (e: unknown) => void = () => undefined) {}
 
   /** A run forked from the warm runtime for key (limits from runPlan), or null when none is ready. */
-  take(key: string, plan: () => SandboxPlan, runPlan: SandboxPlan, artifact?: string): Sandbox | null {
+  take(key: string, plan: () => SandboxPlan, runPlan: SandboxPlan, mounts?: NativeMounts): Sandbox | null {
     const z = this.ensure(key, plan);
     if (z.disabled || !z.ready || !z.sandbox?.alive) {
       z.fallbacks++;
       return null;
     }
     z.forks++;
-    return new Sandbox(this.deps, { ...runPlan, announcesReady: false, socket: false }, { zygote: z.sandbox.proc.id, artifact });
+    return new Sandbox(this.deps, { ...runPlan, announcesReady: false, socket: false }, { zygote: z.sandbox.proc.id, mounts });
   }
 
   /** Stops forking for key: its children cannot be set up here. */

@@ -35,9 +35,13 @@ for _f in _spec['files']:
 if 'argv' in _spec:
     # Native loader (a forked run of a compiled program): become the program.
     # It starts with the dispositions a shell would give it, not Python's.
-    import signal
+    import resource, signal
     for _s in (signal.SIGPIPE, signal.SIGXFSZ, signal.SIGINT):
         signal.signal(_s, signal.SIG_DFL)
+    # The loader's limits fit every stage; this stage's may be lower (lowering needs no privilege).
+    for _name, _v in _spec.get('rlimits', {}).items():
+        _r = {'fsize': resource.RLIMIT_FSIZE, 'nofile': resource.RLIMIT_NOFILE}[_name]
+        resource.setrlimit(_r, (_v, _v))
     try:
         os.execve(_spec['argv'][0], _spec['argv'], _spec['env'])
     except OSError as _e:

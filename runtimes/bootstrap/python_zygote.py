@@ -4,7 +4,7 @@
 # preloads, compiles the bootstrap (python_boot.py, passed as /boot/boot.py),
 # then waits on a control socket for one message per run from the spawner:
 # 12 bytes (run id, work tmpfs bytes, /tmp bytes; then, for the native
-# loader, the name of the compiled artifact to mount at /prog) plus four descriptors
+# loader, JSON naming the directories to mount at /prog, /out, /pch) plus four descriptors
 # (stdin, stdout, stderr, a per-run socket). For each it forks:
 #
 #   C1  (in this sandbox's pid namespace) reports its pid on the run socket
@@ -160,16 +160,25 @@ def _init(run_sock):
             os._exit(os.WEXITSTATUS(status) if os.WIFEXITED(status) else 128 + os.WTERMSIG(status))
 
 
-def _mount_artifact(name):
-    # The compiled program at /prog, read-only; every other artifact hidden under an empty, read-only tmpfs.
-    if not name.isalnum() or len(name) > 128:
-        raise ValueError('bad artifact name')
-    _mount('/artifacts/' + name, '/prog', None, MS_BIND)
-    _mount(None, '/prog', None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV)
-    _mount('tmpfs', '/artifacts', 'tmpfs', MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, 'size=4k,mode=0')
+# The native loader's per-run mounts: name (in the fork message) -> (root holding every candidate, mount point, writable).
+NATIVE_MOUNTS = {'prog': ('/artifacts', '/prog', False), 'out': ('/outs', '/out', True), 'pch': ('/pchs', '/pch', False)}
 
 
-def _monitor(run_sock, work_bytes, tmp_bytes, artifact):
+def _native_mounts(spec):
+    """The run's own artifact at /prog (or compile output dir at /out, precompiled headers at /pch);
+    every root that holds other runs' directories is then hidden under an empty, read-only tmpfs."""
+    for key, name in spec.items():
+        root, target, writable = NATIVE_MOUNTS[key]
+        if not name.replace('-', '').replace('_', '').isalnum() or len(name) > 128:
+            raise ValueError('bad mount name')
+        _mount(root + '/' + name, target, None, MS_BIND)
+        _mount(None, target, None, MS_REMOUNT | MS_BIND | MS_NOSUID | MS_NODEV | (0 if writable else MS_RDONLY))
+    for root, _target, _w in NATIVE_MOUNTS.values():
+        if os.path.isdir(root):
+            _mount('tmpfs', root, 'tmpfs', MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, 'size=4k,mode=0')
+
+
+def _monitor(run_sock, work_bytes, tmp_bytes, mounts):
     # C1: joins the run's cgroup, builds the namespaces, waits for pid 1.
     uid, gid = os.getuid(), os.getgid()
     run_sock.sendmsg([b'pid'], [(socket.SOL_SOCKET, socket.SCM_CREDENTIALS, struct.pack('iII', os.getpid(), uid, gid))])
@@ -191,8 +200,8 @@ def _monitor(run_sock, work_bytes, tmp_bytes, artifact):
     if os.path.isdir('/dev/pts'):
         _mount('devpts', '/dev/pts', 'devpts', MS_NOSUID | MS_NOEXEC, 'newinstance,ptmxmode=0666,mode=620')
     _mount(None, '/dev', None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV)
-    if artifact:
-        _mount_artifact(artifact)
+    if mounts:
+        _native_mounts(mounts)
     socket.sethostname('conveyor')
     child = os.fork()
     if child == 0:
@@ -222,7 +231,7 @@ def _serve():
     os.write(2, b'\0conveyor-ready\n')
     while True:
         try:
-            msg, anc, _flags, _addr = ctl.recvmsg(12 + 128, fds_size)
+            msg, anc, _flags, _addr = ctl.recvmsg(12 + 1024, fds_size)
         except InterruptedError:
             continue
         if not msg:
@@ -236,7 +245,7 @@ def _serve():
                 os.close(fd)
             continue
         _run_id, work_bytes, tmp_bytes = struct.unpack('>III', msg[:12])
-        artifact = msg[12:].decode('ascii', 'replace')
+        mounts = json.loads(msg[12:]) if len(msg) > 12 else None
         pid = os.fork()
         if pid == 0:
             run_sock = None
@@ -252,7 +261,7 @@ def _serve():
                 os.closerange(3, fds[3])
                 os.closerange(fds[3] + 1, 1 << 16)
                 run_sock = socket.socket(fileno=fds[3])
-                _monitor(run_sock, work_bytes, tmp_bytes, artifact)
+                _monitor(run_sock, work_bytes, tmp_bytes, mounts)
             except BaseException as e:  # noqa: BLE001 - report anything, then die
                 # Before the program started (C1 or C2): the engine runs it elsewhere and stops forking.
                 try:

@@ -17,6 +17,8 @@ export interface SpawnRequest {
   socket?: boolean;
 }
 
+export interface NativeMounts { prog?: string; out?: string; pch?: string }
+
 /** A run forked by a warm runtime spawned with `socket: true` (bootstrap/python_zygote.py). */
 export interface ForkRequest {
   /** The id of the forking runtime's SpawnedProcess. */
@@ -25,8 +27,8 @@ export interface ForkRequest {
   maxOut: number;
   workBytes: number;
   tmpBytes: number;
-  /** Native loader: the compile-cache artifact (a hex key) mounted read-only at /prog. */
-  artifact?: string;
+  /** Native loader: directory names mounted at /prog (a cached artifact, ro), /out (compile output, rw), /pch (ro). */
+  mounts?: NativeMounts;
 }
 
 export interface ExitInfo {

@@ -216,7 +216,7 @@ def fork_run(msg):
         r_in, w_in, r_out, w_out, r_err, w_err = opened
         mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         mine.setsockopt(socket.SOL_SOCKET, socket.SO_PASSCRED, 1)
-        head = struct.pack('>III', pid_id & 0xFFFFFFFF, int(msg['workBytes']), int(msg.get('tmpBytes', 64 << 20))) + msg.get('artifact', '').encode('ascii')
+        head = struct.pack('>III', pid_id & 0xFFFFFFFF, int(msg['workBytes']), int(msg.get('tmpBytes', 64 << 20))) + (json.dumps(msg['mounts']).encode() if msg.get('mounts') else b'')
         try:
             zygote.zygote_sock.sendmsg([head], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, struct.pack('4i', r_in, w_out, w_err, theirs.fileno()))])
         finally:

@@ -10,7 +10,7 @@ let engine: RuntimeEngine;
 const NONCE = `${process.pid}-${Date.now()}`;
 const KEY = 'python:python-3.11-std';
 beforeAll(async () => {
-  engine = createRuntimeEngine({ poolSize: 1, fork: ['python', 'native'] });
+  engine = createRuntimeEngine({ poolSize: 1, fork: ['python', 'native', 'compile'] });
   await engine.warm(['python']);
 });
 afterAll(() => engine.close());
@@ -222,6 +222,20 @@ int main(int argc, char** argv) {
     expect(r.run?.exitCode).toBe(7);
     // The other artifacts are hidden; the previous run's file is gone.
     expect(r.run?.stdout).toBe('pid 2 ppid 1 arg two stdin again\ndata payload\n/artifacts: unreadable\n/prog: main\n/work: data.txt\n');
+  });
+
+  it('compiles in a forked child too: its own output directory, the compiler\'s messages, a compile error', async () => {
+    const before = nativeForks();
+    const ok = await engine.execute(spec('c++', 'main.cpp', `#include <iostream>\nint main(){ std::cout << "fresh ${NONCE}\\n"; }\n`));
+    expect(nativeForks()).toBe(before + 2); // the compile and the run
+    expect(ok.cacheHit).toBe(false);
+    expect(ok.compile?.status).toBe('ok');
+    expect(ok.run?.stdout).toBe(`fresh ${NONCE}\n`);
+    // Every other run's output directories and artifacts stay hidden from a compiler.
+    const peek = await engine.execute(spec('c++', 'main.cpp', `#include "/outs/x"\n#include "/artifacts/y"\nint main(){} // ${NONCE}`));
+    expect(nativeForks()).toBe(before + 3);
+    expect(peek.status).toBe('compile_error');
+    expect(peek.compile?.stderr).toMatch(/\/outs\/x: (Permission denied|No such file or directory)/);
   });
 
   it('reports a signal that kills the program, and stops it at its limits', async () => {
