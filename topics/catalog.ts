@@ -1,5 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { z } from 'zod';
+import { env, readSection } from './ground/env';
 import type { DeadLetter, EditEvent, ExecutorLoad, FleetEvent, ProgramSnapshot, RunControl, RunOutput, RunRequest, RunResultRecord, ShareLink } from './types';
 
 /**
@@ -24,8 +26,13 @@ export interface TopicSpec<T = unknown> {
   readonly _type?: T;
 }
 
-/** editor.edits and every runs.requests.<class> share this count: they are co-partitioned. */
-export const ROUTED_PARTITIONS = 24;
+/**
+ * editor.edits, programs.snapshots and every runs.requests/control.<class> share this count:
+ * they are co-partitioned. Configuration per deployment (ROUTED_PARTITIONS, read once per
+ * process): 24 locally; `conveyor topics plan` sizes it for a peak (512 for the design brief's).
+ * Kafka only grows a count, and growing it moves sessions (docs/fleet.md).
+ */
+export const ROUTED_PARTITIONS = readSection(z.object({ ROUTED_PARTITIONS: env.int(24, 1, 4096) })).ROUTED_PARTITIONS;
 export const HARDWARE_CLASSES = ['x86_64', 'arm64', 'gpu'] as const;
 export type HardwareClassName = (typeof HARDWARE_CLASSES)[number];
 

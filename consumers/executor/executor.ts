@@ -251,6 +251,8 @@ export function createExecutor(deps: ExecutorDeps) {
 
   return {
     executorId,
+    /** What the fleet manager shows: runs held (running or queued) and the partitions owned. */
+    status: () => ({ runsInFlight: running.size, partitions: [...restore.owned()].sort((a, b) => a - b), draining: stopping }),
     async start() {
       producer = await createTypedProducer(kafka, registry);
       outputs = createBatchingSender(producer, registry);

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { createLogger } from '../../topics/ground/logger';
 import { connectionSettings } from '../../topics/ground/connections';
 import { runProcess } from '../../topics/ground/process-main';
@@ -14,17 +15,23 @@ runProcess('executor', async () => {
   const infra = connectionSettings();
   const settings = executorSettings();
   const engine = createRuntimeEngine({ hardwareClasses: [settings.EXECUTOR_HARDWARE_CLASS], logger });
-  const kafka = createKafka(infra.brokers, 'conveyor-executor');
+  const executorId = settings.EXECUTOR_ID ?? `executor-${settings.EXECUTOR_HARDWARE_CLASS}-${randomUUID().slice(0, 8)}`;
+  // The member id as the Kafka client id: the group's member list names the executor.
+  const kafka = createKafka(infra.brokers, executorId);
   const consumer = createExecutorConsumer(kafka, settings);
-  const executor = createExecutor({ kafka, consumer, registry: createRegistry({ url: infra.registryUrl }), engine, settings, logger, onRestore: (r) => process.send?.({ restore: r }) });
+  const executor = createExecutor({ kafka, consumer, executorId, registry: createRegistry({ url: infra.registryUrl }), engine, settings, logger, onRestore: (r) => process.send?.({ restore: r }) });
   await engine.warm();
   await executor.start();
   logger.info({ executorId: executor.executorId, hardwareClass: settings.EXECUTOR_HARDWARE_CLASS }, 'executor running');
+  // The fleet manager (the parent) shows runs in flight and partitions per member.
+  const reports = process.send ? setInterval(() => process.send?.({ report: executor.status() }), 1000) : undefined;
+  reports?.unref();
   return {
     ready: { executorId: executor.executorId },
     async stop() {
       logger.info({}, 'draining in-flight runs');
       await executor.stop();
+      if (reports) clearInterval(reports);
       await engine.close();
     },
   };

@@ -5,6 +5,8 @@ import { HARDWARE_CLASSES } from '../../topics/catalog';
 import { SCHEDULERS } from './scheduler';
 
 const section = z.object({
+  /** The member id the fleet manager gives this executor (its Kafka client id too); generated when unset. */
+  EXECUTOR_ID: z.string().regex(/^[A-Za-z0-9._-]{1,100}$/, 'must be 1–100 of A-Z a-z 0-9 . _ -').optional(),
   EXECUTOR_HARDWARE_CLASS: z.enum(HARDWARE_CLASSES, { message: `must be one of ${HARDWARE_CLASSES.join(', ')}` }).default('x86_64'),
   EXECUTOR_CONCURRENCY: env.int(Math.max(1, os.cpus().length), 1, 256),
   EXECUTOR_QUEUE: env.int(64, 1, 10000),

@@ -4,7 +4,8 @@ import { startStack } from '../services/stack';
 import { registerLoadAndBench } from '../bench/cli';
 import { validateAll } from '../config/all';
 import { registerFleetSimulate } from '../fleet/simulate/cli';
-import { operatorSettings } from '../fleet/settings';
+import { fleetSettings, operatorSettings } from '../fleet/settings';
+import { registerFleet } from '../fleet/cli';
 import { registerReplay } from './replay';
 
 /**
@@ -28,7 +29,7 @@ export function registerCommands(program: Command, log: (msg: string) => void): 
       const { token } = operatorSettings();
       await up(log);
       const stack = await startStack({ executors: o.executors.split(','), onProgress: log });
-      console.log(`\nConveyor is running:\n  editor      ${stack.url}/\n  REST API    ${stack.url}/api/v1/runtimes\n  Piston API  ${stack.url}/api/v2/runtimes\n  WebSocket   ${stack.url.replace('http', 'ws')}/ws/editor\n  dashboard   ${stack.url}/dashboard\n  metrics     ${stack.url}/metrics\n  operator    token ${token.file ? `in ${token.file} (${token.source})` : 'from CONVEYOR_OPERATOR_TOKEN'}\nCtrl-C stops the services (the infrastructure keeps running; \`npx conveyor down\` stops it).`);
+      console.log(`\nConveyor is running:\n  editor      ${stack.url}/\n  REST API    ${stack.url}/api/v1/runtimes\n  Piston API  ${stack.url}/api/v2/runtimes\n  WebSocket   ${stack.url.replace('http', 'ws')}/ws/editor\n  dashboard   ${stack.url}/dashboard\n  metrics     ${stack.url}/metrics\n  fleet       ${fleetSettings().url}/api/ops/fleet  (\`npx conveyor fleet list\`; KEDA: ${fleetSettings().url}/keda/desired)\n  operator    token ${token.file ? `in ${token.file} (${token.source})` : 'from CONVEYOR_OPERATOR_TOKEN'}\nCtrl-C stops the services (the infrastructure keeps running; \`npx conveyor down\` stops it).`);
       await new Promise<void>((resolve) => {
         process.once('SIGINT', resolve);
         process.once('SIGTERM', resolve);
@@ -38,6 +39,7 @@ export function registerCommands(program: Command, log: (msg: string) => void): 
     });
   registerLoadAndBench(program, log);
   registerReplay(program, log);
-  const fleet = program.commands.find((c) => c.name() === 'fleet') ?? program.command('fleet').description('the executor fleets: simulation of scaling policies, scaling reports');
+  registerFleet(program);
+  const fleet = program.commands.find((c) => c.name() === 'fleet') ?? program.command('fleet').description('the executor fleets');
   registerFleetSimulate(fleet, log);
 }

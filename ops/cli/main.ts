@@ -7,6 +7,7 @@ import { applyTopics, listTopics } from '../../topics/admin';
 import { createRegistry } from '../../topics/registry';
 import { formatTable } from './table';
 import { registerCommands } from './commands';
+import { formatPlan, plan } from '../fleet/plan';
 import { gatewaySettings } from '../../producers/gateway/settings';
 import { createRoutingTable } from '../../stream-processors/routing/partitioner';
 import { bar, skewReport } from '../../stream-processors/routing/skew';
@@ -97,6 +98,29 @@ topicsCmd
     const { rows, total, maxOverMean } = skewReport(table, weights, counts);
     console.log(`${o.topic}: ${total} records over ${ROUTED_PARTITIONS} partitions; hottest partition holds ${maxOverMean.toFixed(2)}x the mean\n`);
     console.log(formatTable(['dependency set', 'partitions', 'weight', 'records', 'share', 'per partition', 'max partition', ''], rows.map((r) => [r.set, r.partitions, r.weight, r.records, `${(r.share * 100).toFixed(1)}%`, Math.round(r.perPartition), r.maxPartition, bar(r.share)])));
+  });
+
+topicsCmd
+  .command('plan')
+  .description('partition counts, fleet sizes per hardware class and dependency-set ranges for a peak, with the arithmetic')
+  .requiredOption('--peak-runs-per-s <n>', 'runs per second at the peak', Number)
+  .requiredOption('--run-seconds <s>', 'CPU seconds of an average run', Number)
+  .requiredOption('--cores-per-machine <n>', 'cores of one machine (one executor per machine)', Number)
+  .option('--cores-per-run <n>', 'cores one run uses', Number, 1)
+  .option('--shares <class=share,…>', 'share of runs per hardware class', 'x86_64=1')
+  .option('--wait-objective-s <s>', 'queue wait objective', Number, 1)
+  .option('--quantile <q>', 'share of runs that must meet it', Number, 0.99)
+  .option('--headroom <x>', 'partitions per executor of the largest class, at least', Number, 1.25)
+  .option('--open-programs <n>', 'open programs at the peak', Number, 400000)
+  .option('--json', 'print JSON')
+  .action((o: { peakRunsPerS: number; runSeconds: number; coresPerMachine: number; coresPerRun: number; shares: string; waitObjectiveS: number; quantile: number; headroom: number; openPrograms: number; json?: boolean }) => {
+    const numbers = { peakRunsPerS: o.peakRunsPerS, runSeconds: o.runSeconds, coresPerMachine: o.coresPerMachine, coresPerRun: o.coresPerRun, waitObjectiveS: o.waitObjectiveS, openPrograms: o.openPrograms, headroom: o.headroom };
+    for (const [k, v] of Object.entries(numbers)) if (!(v > 0) || !Number.isFinite(v)) throw Object.assign(new Error(`--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} must be a positive number`), { code: 'invalid_option' });
+    if (!(o.quantile > 0 && o.quantile < 1)) throw Object.assign(new Error('--quantile must be between 0 and 1'), { code: 'invalid_option' });
+    const shares = Object.fromEntries(o.shares.split(',').map((p) => p.split('=')).map(([k, v]) => [k!.trim(), Number(v)]));
+    if (Object.values(shares).some((v) => !(v > 0))) throw Object.assign(new Error('--shares must be class=share with positive shares'), { code: 'invalid_option' });
+    const p = plan({ ...numbers, quantile: o.quantile, shares, weights: gatewaySettings().ROUTING_WEIGHTS });
+    console.log(o.json ? JSON.stringify(p, null, 2) : formatPlan(p));
   });
 
 registerCommands(program, log);

@@ -99,11 +99,11 @@ export function createFleet(o: { classes: Record<string, ClassLimits>; events: F
     classView,
 
     /** A new member in state starting; the actuator launches it. */
-    addMember(hw: string, reason: string, actor = 'manager'): FleetMemberView {
+    addMember(hw: string, reason: string, actor = 'manager', memberId?: string): FleetMemberView {
       classOf(hw);
       const t = now();
       const m: FleetMemberView = {
-        memberId: `executor-${hw}-${o.managerId.slice(-4)}-${++seq}`, hardwareClass: hw, state: 'starting', reason, sinceMs: t, startedAtMs: t,
+        memberId: memberId ?? `executor-${hw}-${o.managerId.slice(-4)}-${++seq}`, hardwareClass: hw, state: 'starting', reason, sinceMs: t, startedAtMs: t,
         pid: null, runsInFlight: null, partitions: null, cpuCores: null,
       };
       members.set(m.memberId, m);
@@ -145,6 +145,7 @@ export function createFleet(o: { classes: Record<string, ClassLimits>; events: F
     setDesired: (hw, n, reason, opt) => setDesired(hw, n, reason, opt),
     async decide(hw, d) {
       const l = classOf(hw);
+      if (!Number.isInteger(d.desired) || d.desired < 0) throw new FleetError(400, 'invalid_size', `A decision's desired size must be a whole number of executors, 0 or more (got ${JSON.stringify(d.desired)}).`);
       const max = maxOf(hw);
       o.events.record({
         kind: 'scale_decision', hardwareClass: hw, desired: d.desired, actual: actualOf(hw), min: l.min, max, applied: d.apply,

@@ -45,7 +45,7 @@ export function processLauncher(o: { logDir: string; env?: NodeJS.ProcessEnv; re
     sample.unref();
     child.on('message', (m: { ready?: boolean; report?: { runsInFlight?: number; partitions?: number[] } }) => {
       if (m?.ready) hooks.ready();
-      if (m?.report) hooks.report(m.report);
+      if (m?.report) hooks.report({ runsInFlight: m.report.runsInFlight, partitions: m.report.partitions });
     });
     child.once('exit', (code, signal) => {
       clearInterval(sample);

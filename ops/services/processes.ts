@@ -16,3 +16,8 @@ export function startGatewayProcess(o: { logDir: string; host?: string; port: nu
     o.logDir,
   );
 }
+
+/** The fleet manager; its executors (local actuator) are its children. Ready once every class has its desired members ready. */
+export function startFleetProcess(o: { logDir: string; name?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number }): Promise<RunningService> {
+  return startService({ name: o.name ?? 'fleet', entry: 'ops/fleet/main.ts', env: o.env, timeoutMs: o.timeoutMs ?? 180000 }, o.logDir);
+}

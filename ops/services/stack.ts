@@ -2,11 +2,12 @@ import path from 'node:path';
 import { paths } from '../../topics/ground/paths';
 import { gatewaySettings } from '../../producers/gateway/settings';
 import { httpReady, startService, stopService, type RunningService } from './launcher';
-import { startExecutorProcess, startGatewayProcess } from './processes';
+import { startFleetProcess, startGatewayProcess } from './processes';
 
 /**
  * The whole service on one machine: the analytics service (owns ClickHouse),
- * one executor per hardware class this machine can serve, and a gateway.
+ * the fleet manager (which runs and heals the executors of each hardware
+ * class, ops/fleet), and a gateway.
  */
 export async function startStack(opts: { executors?: string[]; analytics?: boolean; env?: NodeJS.ProcessEnv; onProgress?: (m: string) => void } = {}) {
   const env = { ...process.env, ...opts.env };
@@ -20,9 +21,9 @@ export async function startStack(opts: { executors?: string[]; analytics?: boole
     if (opts.analytics !== false) {
       starts.push(startService({ name: 'analytics', entry: 'consumers/sink/main.ts', env: { ...opts.env, ANALYTICS_PORT: String(analyticsPort) }, ready: httpReady(`${gw.ANALYTICS_URL}/metrics`) }, logDir));
     }
-    for (const hw of opts.executors ?? ['x86_64', 'arm64']) {
-      starts.push(startExecutorProcess({ logDir, hardwareClass: hw, env: opts.env }));
-    }
+    // --executors names the classes to run one executor each at start, unless FLEET_DESIRED says more.
+    const desired = env.FLEET_DESIRED || (opts.executors ?? ['x86_64', 'arm64']).map((hw) => `${hw}=1`).join(',');
+    starts.push(startFleetProcess({ logDir, env: { ...opts.env, FLEET_DESIRED: desired } }));
     for (const s of starts) {
       const r = await s;
       running.push(r);
@@ -39,9 +40,10 @@ export async function startStack(opts: { executors?: string[]; analytics?: boole
     url: `http://${gw.GATEWAY_HOST}:${gw.GATEWAY_PORT}`,
     services: running,
     async stop() {
-      // Gateway first (no new work), then executors drain, then analytics flushes.
-      for (const name of ['gateway', 'executor', 'analytics']) {
-        await Promise.all(running.filter((r) => r.name.startsWith(name)).map((r) => stopService(r)));
+      // Gateway first (no new work), then the fleet drains its executors, then analytics flushes.
+      for (const name of ['gateway', 'fleet', 'analytics']) {
+        // The fleet waits for its executors' drains, which the longest run bounds (FLEET_DRAIN_TIMEOUT_MS).
+        await Promise.all(running.filter((r) => r.name.startsWith(name)).map((r) => stopService(r, name === 'fleet' ? 170000 : undefined)));
       }
     },
   };
