@@ -160,8 +160,9 @@ describe('fleet manager (local actuator, real executors)', () => {
     await until('the drained members to stop', () => svc.control.list().classes[0]!.members.filter((m) => m.state === 'draining').length === 0, 90000);
     const view = svc.control.list().classes[0]!;
     expect(view).toMatchObject({ desired: 1, actual: 1 });
-    const drained = view.members.filter((m) => m.reason.startsWith('drained:'));
+    const drained = svc.control.history({ limit: 500 }).filter((e) => e.state === 'draining' && e.reason.startsWith('scale-in')).map((e) => e.memberId);
     expect(drained).toHaveLength(2);
+    for (const id of drained) expect(view.members.find((m) => m.memberId === id)).toMatchObject({ state: 'stopped', reason: expect.stringMatching(/^(drained: finished its runs|stopped while starting)/) });
     await new Promise((r) => setTimeout(r, 2500));
     expect(runIds.map((id) => results.seen.get(id)?.length ?? 0)).toEqual(runIds.map(() => 1));
     const history = svc.control.history({ limit: 500 });
