@@ -9,6 +9,7 @@ import { repoRoot } from '../../topics/ground/paths';
 import { formatTable } from '../cli/table';
 import { up } from '../infra/stack';
 import { benchEdits } from './edits';
+import { benchEditor } from './editor';
 import { renderHtml } from './html';
 import { benchPipeline } from './pipeline';
 import type { ReportSection } from './section';
@@ -20,7 +21,7 @@ import { startBenchServices, type BenchServices } from './services';
  * runs the sections in order, stops what it started, and writes one report
  * (JSON + HTML) and its rows in ClickHouse.
  */
-export const SECTION_NAMES = ['pipeline', 'edits', 'runtimes', 'analytics'] as const;
+export const SECTION_NAMES = ['pipeline', 'edits', 'editor', 'runtimes', 'analytics'] as const;
 type SectionName = (typeof SECTION_NAMES)[number];
 
 export interface BenchOptions {
@@ -77,7 +78,7 @@ export async function runBench(o: BenchOptions): Promise<{ report: BenchReport; 
     printSection(s, (l) => console.log(l));
   };
 
-  const needsServices = chosen.includes('pipeline') || chosen.includes('edits');
+  const needsServices = chosen.includes('pipeline') || chosen.includes('edits') || chosen.includes('editor');
   let services: BenchServices | undefined;
   if (needsServices) {
     const running = await fetch('http://127.0.0.1:8080/healthz', { signal: AbortSignal.timeout(1000) }).then((r) => r.ok, () => false);
@@ -86,6 +87,7 @@ export async function runBench(o: BenchOptions): Promise<{ report: BenchReport; 
   }
   try {
     if (chosen.includes('pipeline')) await timed('pipeline', () => benchPipeline({ url: services!.url, iterations: o.iterations, seconds: o.seconds, sessions: o.sessions, cpuRoots: () => services!.cpuRoots(), onProgress: say('pipeline') }));
+    if (chosen.includes('editor')) await timed('editor', () => benchEditor({ url: services!.url, iterations: o.iterations, onProgress: say('editor') }));
     if (chosen.includes('edits')) await timed('edits', () => benchEdits({ url: services!.url, seconds: o.seconds, sessions: o.sessions, onProgress: say('edits') }));
   } finally {
     if (services) {

@@ -158,6 +158,10 @@ export function createLiveSession(o: { url: string; events: LiveSessionEvents; f
       if (ws?.readyState === WebSocket.OPEN) send({ type: 'resume', sessionId: id, version: 0, files: o.files() });
       else if (!ws) connect();
     },
+    /** Connects ahead of the first open (the page does it while it reads the runtimes). */
+    warm() {
+      if (!ws) connect();
+    },
     changed: flush,
     /** Resolves once the server has acknowledged the text as it is now, with its version. */
     async saved(timeoutMs = 15000): Promise<number> {

@@ -77,6 +77,10 @@ const session = createLiveSession({
   },
 });
 
+// Both at once, before anything waits on them: the runtimes list and the WebSocket.
+const runtimesRequest = fetch('/api/v1/runtimes');
+session.warm();
+
 function onMessage(m: ServerMsg) {
   if (m.type === 'run_accepted') out.append('', 'meta');
   else if (m.type === 'queued' && m.runId === runId) out.details(`queued: position ${m.position}${m.expectedStartMs ? `, expected to start in ${Math.max(0, Math.round((m.expectedStartMs - Date.now()) / 100) / 10)} s` : ''}`, 'queued');
@@ -310,7 +314,7 @@ async function start() {
   $<HTMLInputElement>('args').value = settings.args;
   $<HTMLInputElement>('flags').value = settings.compilerFlags;
   $<HTMLTextAreaElement>('stdin').value = settings.stdin;
-  const res = await fetch('/api/v1/runtimes');
+  const res = await runtimesRequest;
   runtimes = ((await res.json()) as { runtimes: RuntimeInfo[] }).runtimes;
   const languages = [...new Set(runtimes.map((r) => r.language))].filter((l) => l in PAGE_LANGUAGES);
   fill($('lang'), languages.map((l) => ({ value: l, label: pageLanguage(l).label })), language);
