@@ -6,7 +6,7 @@ import { paths } from '../topics/ground/paths';
 import { createCgroupFactory, type CgroupFactory } from './cgroup';
 import { cacheKey, CompileCache } from './compile-cache';
 import { readRuntimesConfig } from './config';
-import { findLanguage, hardwareClassesOf, LANGUAGES, type DependencySet, type LanguageDef } from './languages';
+import { findLanguage, hardwareClassesOf, LANGUAGES, runtimeInfos, type DependencySet, type LanguageDef } from './languages';
 import { LIMITS } from './limits';
 import { PchStore } from './pch';
 import { codeHeader, compilePlan, FORKABLE_KINDS, nativeHeader, nativeZygotePlan, poolPlan, runPlan, VIEW, zygotePlan } from './plans';
@@ -280,14 +280,7 @@ export function createRuntimeEngine(opts: EngineOptions = {}): RuntimeEngine {
     },
 
     runtimes(): RuntimeInfo[] {
-      return LANGUAGES.map((l) => ({
-        language: l.id,
-        version: l.version,
-        aliases: l.aliases,
-        dependencySets: l.dependencySets.map((d) => d.name),
-        hardwareClasses: hardwareClassesOf(l).filter((c) => enabledClasses.includes(c)),
-        compiled: l.compiled,
-      })).filter((i) => i.hardwareClasses.length > 0);
+      return runtimeInfos(enabledClasses);
     },
 
     limits: () => structuredClone(LIMITS),

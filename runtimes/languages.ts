@@ -6,6 +6,8 @@
  * runtimes/commands.ts: {sources} {flags} {args} {main} {mainClass}
  * {linkFlags} {out} (the compile output dir), {prog} (the run's artifact dir).
  */
+
+import type { RuntimeInfo } from './types';
 export type PoolKind = 'python' | 'node' | 'typescript';
 
 export interface Toolchain {
@@ -208,6 +210,28 @@ for (const l of LANGUAGES) for (const n of [l.id, ...l.aliases]) byName.set(n.to
 
 export function findLanguage(name: string): LanguageDef | undefined {
   return byName.get(name.trim().toLowerCase());
+}
+
+/**
+ * The language table as RuntimeInfo (what GET /runtimes lists and the gateway
+ * resolves against); with `classes`, only those hardware classes, and only the
+ * languages that run on one of them.
+ */
+export function runtimeInfos(classes?: readonly string[]): RuntimeInfo[] {
+  const infos = LANGUAGES.map((l) => ({
+    language: l.id,
+    version: l.version,
+    aliases: l.aliases,
+    dependencySets: l.dependencySets.map((d) => d.name),
+    hardwareClasses: classes ? hardwareClassesOf(l).filter((c) => classes.includes(c)) : hardwareClassesOf(l),
+    compiled: l.compiled,
+  }));
+  return classes ? infos.filter((i) => i.hardwareClasses.length > 0) : infos;
+}
+
+/** The file a program of this language is saved as when the client names none (main.txt for an unknown one). */
+export function mainFileOf(name: string): string {
+  return findLanguage(name)?.mainFile ?? 'main.txt';
 }
 
 export function defaultDependencySet(lang: LanguageDef): DependencySet {

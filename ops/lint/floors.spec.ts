@@ -35,7 +35,7 @@ describe('the floor plan', () => {
     expect(arrows(root)).toEqual([]);
   });
 
-  it('names an import of ops/ from below, an upward import, a peer import and the ground floor reaching up', () => {
+  it('names an import of ops/ from below, an upward import, a peer import, an adapter importing another and the ground floor reaching up', () => {
     const root = tree({
       'runtimes/cgroup.ts': "import { pidAlive } from '../ops/infra/managed-process';",
       'analytics/service.ts': "import type { Sink } from '../consumers/sink/sink';",
@@ -44,6 +44,7 @@ describe('the floor plan', () => {
       'topics/ground/logger.ts': "void import('../catalog');",
       'topics/catalog.ts': "import '../runtimes/languages';",
       'producers/gateway/a.ts': "import '../../test/support/infra';",
+      'producers/gateway/piston-api.ts': "import { clientOf } from './rest-api'; import { clientKey } from './client-key';",
       'topics/ground/ok.ts': "import './env';",
     });
     expect(arrows(root).sort()).toEqual(
@@ -55,6 +56,7 @@ describe('the floor plan', () => {
         'topics/ground/logger.ts -> topics/catalog',
         'topics/catalog.ts -> runtimes/languages',
         'producers/gateway/a.ts -> test/support/infra',
+        'producers/gateway/piston-api.ts -> producers/gateway/rest-api',
       ].sort(),
     );
     expect(checkFloors(root).find((v) => v.from === 'runtimes/cgroup.ts')!.reason).toMatch(/only ops\/ imports ops\//);

@@ -19,6 +19,14 @@ export const FLOORS: readonly (readonly string[])[] = [
   ['ops'],
 ];
 
+/**
+ * Modules that are peers inside a folder: they share modules beneath them and
+ * never import each other (the gateway's adapters translate one protocol each).
+ */
+export const PEER_MODULES: readonly (readonly string[])[] = [
+  ['producers/gateway/editor-socket', 'producers/gateway/rest-api', 'producers/gateway/piston-api', 'producers/gateway/links-api'],
+];
+
 const GROUND = 'topics/ground';
 const SOURCE = /\.(ts|cts|mts|js|cjs|mjs)$/;
 
@@ -76,7 +84,8 @@ export function checkFloors(root: string): Violation[] {
     for (const spec of importsOf(fs.readFileSync(file, 'utf8'))) {
       if (!spec.startsWith('.')) continue;
       const to = path.relative(root, path.resolve(path.dirname(file), spec)).split(path.sep).join('/');
-      const reason = ruleFor(unitOf(from), unitOf(to), to);
+      const peers = PEER_MODULES.find((g) => g.includes(from.replace(SOURCE, '')) && g.includes(to));
+      const reason = peers && to !== from.replace(SOURCE, '') ? `${from} and ${to} are peers (adapters) and do not import each other (share a module beneath them)` : ruleFor(unitOf(from), unitOf(to), to);
       if (reason) violations.push({ from, to, reason });
     }
   }

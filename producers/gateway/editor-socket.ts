@@ -3,7 +3,7 @@ import type { WebSocket } from 'ws';
 import type { RunResultRecord } from '../../topics/types';
 import type { BatchingSender } from '../../topics/batching-sender';
 import { topics } from '../../topics/catalog';
-import type { Catalog } from './catalog';
+import type { Catalog } from './runtime-catalog';
 import { ApiError } from './errors';
 import { clientMessage, describeIssue, type ClientMessage, type ServerMessage } from './protocol';
 import type { RateLimiter } from './rate-limiter';
@@ -13,6 +13,8 @@ import type { SessionRecovery } from './session-recovery';
 import type { GatewaySession, SessionStore } from './sessions';
 import type { GatewaySettings } from './settings';
 import { toFiles } from '../../stream-processors/buffers/apply-ops';
+import { publicResult } from './public-result';
+import { mainFileOf } from '../../runtimes/languages';
 
 export interface EditorSocketDeps {
   sender: BatchingSender;
@@ -24,16 +26,6 @@ export interface EditorSocketDeps {
   limiter: RateLimiter;
   settings: GatewaySettings;
   metrics: { edits(n: number): void; editAckMs(ms: number): void };
-}
-
-/** Public shape of a result on the editor protocol and the REST API. */
-export function publicResult(r: RunResultRecord) {
-  return {
-    runId: r.runId, sessionId: r.sessionId, status: r.status, message: r.message, language: r.language, version: r.languageVersion,
-    dependencySet: r.dependencySet, hardwareClass: r.hardwareClass, programVersion: r.programVersion, compile: r.compile, run: r.run,
-    cacheHit: r.cacheHit, pooled: r.pooled, requestedAtMs: r.requestedAtMs, startedAtMs: r.startedAtMs, finishedAtMs: r.finishedAtMs,
-    queueWaitMs: r.startedAtMs - r.requestedAtMs, totalMs: r.finishedAtMs - r.requestedAtMs,
-  };
 }
 
 /**
@@ -78,7 +70,7 @@ export function handleEditorSocket(ws: WebSocket, client: string, deps: EditorSo
         return send({ type: 'pong' });
       case 'open': {
         const runtime = catalog.resolve(m.language, m.version, m.dependencySet, m.hardwareClass);
-        const files = m.files ?? [{ name: defaultFileName(runtime.language), content: m.text ?? '' }];
+        const files = m.files ?? [{ name: mainFileOf(runtime.language), content: m.text ?? '' }];
         const { session: s, event } = sessions.open(client, runtime, files);
         await sender.send([{ spec: topics.edits, records: [{ key: s.id, value: event, partition: s.partition }] }]);
         session = s;
@@ -190,9 +182,4 @@ export function handleEditorSocket(ws: WebSocket, client: string, deps: EditorSo
       }
     });
   });
-}
-
-export function defaultFileName(language: string): string {
-  const ext: Record<string, string> = { python: 'main.py', c: 'main.c', 'c++': 'main.cpp', cpp: 'main.cpp', javascript: 'main.js', typescript: 'main.ts', go: 'main.go', rust: 'main.rs', java: 'Main.java' };
-  return ext[language] ?? 'main.txt';
 }

@@ -1,9 +1,9 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import type { Catalog } from './catalog';
+import type { Catalog } from './runtime-catalog';
 import { ApiError, badRequest } from './errors';
 import type { RateLimiter } from './rate-limiter';
-import { clientOf } from './rest-api';
+import { clientOf } from './client-key';
 import type { GatewaySettings } from './settings';
 import { tokenMatches, type LinkStore } from './share-links';
 import type { ShareLink } from '../../topics/types';

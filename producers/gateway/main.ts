@@ -3,7 +3,7 @@ import { connectionSettings } from '../../topics/ground/connections';
 import { runProcess } from '../../topics/ground/process-main';
 import { createKafka } from '../../topics/kafka';
 import { createRegistry } from '../../topics/registry';
-import { catalogFromLanguageTable } from './catalog';
+import { catalogFromLanguageTable } from './runtime-catalog';
 import { mountEditorPage } from './editor-page';
 import { createGateway } from './server';
 import { gatewaySettings } from './settings';

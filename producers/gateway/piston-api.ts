@@ -4,13 +4,13 @@ import { Router } from 'express';
 import type { WebSocket } from 'ws';
 import { z } from 'zod';
 import type { RunResultRecord, StageResultRecord } from '../../topics/types';
-import type { Catalog } from './catalog';
-import { defaultFileName } from './editor-socket';
+import type { Catalog } from './runtime-catalog';
+import { mainFileOf } from '../../runtimes/languages';
 import { ApiError } from './errors';
 import type { RateLimiter } from './rate-limiter';
 import type { RunRouter } from './run-router';
 import type { RunParams, RunService } from './run-service';
-import { clientOf } from './rest-api';
+import { clientOf } from './client-key';
 import type { GatewaySettings } from './settings';
 
 /**
@@ -48,7 +48,7 @@ export function jobParams(job: PistonJob): RunParams {
 
 export function jobFiles(job: PistonJob, language: string) {
   return job.files.map((f, i) => ({
-    name: f.name || (i === 0 ? defaultFileName(language) : `file${i}.code`),
+    name: f.name || (i === 0 ? mainFileOf(language) : `file${i}.code`),
     content: f.encoding && f.encoding !== 'utf8' ? Buffer.from(f.content, f.encoding).toString('utf8') : f.content,
   }));
 }

@@ -1,8 +1,10 @@
-import { Router, type Request } from 'express';
+import { Router } from 'express';
 import { z } from 'zod';
 import type { RunResultRecord } from '../../topics/types';
-import type { Catalog } from './catalog';
-import { publicResult, defaultFileName } from './editor-socket';
+import type { Catalog } from './runtime-catalog';
+import { publicResult } from './public-result';
+import { clientOf } from './client-key';
+import { mainFileOf } from '../../runtimes/languages';
 import { ApiError } from './errors';
 import { checkWebhookTarget } from './webhook-target';
 import { fileSchema, stageLimitsSchema, describeIssue } from './protocol';
@@ -28,13 +30,6 @@ export const runBody = z
   })
   .strict()
   .refine((b) => b.files || b.code !== undefined, { message: 'give either "files" or "code"', path: ['files'] });
-
-/** Who a request or connection counts as for rate limits: its API key, else its address. */
-export function clientKey(apiKey: string | undefined, address: string | undefined): string {
-  return apiKey ? `key:${apiKey.slice(0, 64)}` : `ip:${address ?? 'unknown'}`;
-}
-
-export const clientOf = (req: Request): string => clientKey(req.header('x-api-key'), req.ip);
 
 /** POSTs the result to a webhook, retrying with exponential backoff. */
 export async function deliverWebhook(url: string, body: unknown, retries: number, baseDelayMs = 250): Promise<boolean> {
@@ -68,7 +63,7 @@ export function restApi(deps: { catalog: Catalog; runs: RunService; router: RunR
     limiter.take(client, 'run', settings.RATE_RUNS_PER_MINUTE / 60, settings.RATE_RUNS_BURST);
     const runtime = catalog.resolve(b.language, b.version, b.dependencySet, b.hardwareClass);
     if (b.webhook) await checkWebhookTarget(b.webhook, settings.WEBHOOK_ALLOW_PRIVATE);
-    const files = b.files ?? [{ name: defaultFileName(runtime.language), content: b.code ?? '' }];
+    const files = b.files ?? [{ name: mainFileOf(runtime.language), content: b.code ?? '' }];
     let resolveResult!: (r: RunResultRecord) => void;
     const done = new Promise<RunResultRecord>((resolve) => (resolveResult = resolve));
     const request = await runs.runFiles(client, runtime, files, { stdin: b.stdin, args: b.args, compilerFlags: b.compilerFlags, limits: b.limits, streamOutput: false }, 'rest', { onResult: resolveResult });

@@ -3,7 +3,7 @@ import type { Kafka } from 'kafkajs';
 import { executorGroupId } from '../../topics/catalog';
 import type { StageLimits } from '../../runtimes/types';
 import type { RunRequest, RunSource, SourceFile, StageLimitsRecord } from '../../topics/types';
-import type { Catalog, ResolvedRuntime } from './catalog';
+import type { Catalog, ResolvedRuntime } from './runtime-catalog';
 import { ApiError, badRequest } from './errors';
 import type { RunListener, RunRouter } from './run-router';
 import type { GatewaySession, SessionStore } from './sessions';

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { EditEvent, SourceFile } from '../../topics/types';
 import { applyOps, textBytes, toFiles } from '../../stream-processors/buffers/apply-ops';
 import type { RoutingTable } from '../../stream-processors/routing/partitioner';
-import type { ResolvedRuntime } from './catalog';
+import type { ResolvedRuntime } from './runtime-catalog';
 import { ApiError, badRequest } from './errors';
 import type { GatewaySettings } from './settings';
 

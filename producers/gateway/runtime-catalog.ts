@@ -1,4 +1,4 @@
-import { LANGUAGES, hardwareClassesOf } from '../../runtimes/languages';
+import { runtimeInfos } from '../../runtimes/languages';
 import { LIMITS } from '../../runtimes/limits';
 import type { EngineLimits, RuntimeInfo, StageLimits } from '../../runtimes/types';
 import { ApiError, badRequest } from './errors';
@@ -45,13 +45,5 @@ export type Catalog = ReturnType<typeof createCatalog>;
 
 /** The catalog of the runtimes' language table, without starting any runtime. */
 export function catalogFromLanguageTable(): Catalog {
-  const infos: RuntimeInfo[] = LANGUAGES.map((l) => ({
-    language: l.id,
-    version: l.version,
-    aliases: l.aliases,
-    dependencySets: l.dependencySets.map((d) => d.name),
-    hardwareClasses: hardwareClassesOf(l),
-    compiled: l.compiled,
-  }));
-  return createCatalog(infos, LIMITS);
+  return createCatalog(runtimeInfos(), LIMITS);
 }
