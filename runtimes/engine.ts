@@ -12,7 +12,7 @@ import { PchStore } from './pch';
 import { codeHeader, compilePlan, FORKABLE_KINDS, nativeHeader, nativeZygotePlan, poolPlan, runPlan, VIEW, zygotePlan } from './plans';
 import { WarmPools } from './pools';
 import { Zygotes } from './zygotes';
-import { Sandbox, type Dispatched, type SandboxDeps, type SandboxPlan } from './sandbox';
+import { Sandbox, SANDBOX_UID, type Dispatched, type SandboxDeps, type SandboxPlan } from './sandbox';
 import { seccompFilter } from './seccomp';
 import { Spawner, type NativeMounts } from './spawner/client';
 import {
@@ -33,7 +33,6 @@ import { silentLogger } from '../topics/ground/logger';
 /** Exit code of bootstrap/node_boot.js when TypeScript does not parse. */
 const TS_COMPILE_ERROR_EXIT = 97;
 
-const SANDBOX_UID = 65534;
 
 /** Which hardware classes this machine can really serve. */
 export function detectHardwareClasses(): string[] {

@@ -34,7 +34,8 @@ export interface SandboxPlan {
 export const TMP_BYTES = 64 * 1024 * 1024;
 
 export const READY_MARKER = '\u0000conveyor-ready\n';
-const SANDBOX_UID = 65534;
+/** The uid and gid programs run as inside the sandbox (nobody; runtimes/spawner/spawner.py uses the same). */
+export const SANDBOX_UID = 65534;
 const PASSWD = `root:x:0:0:root:/root:/bin/false\nnobody:x:${SANDBOX_UID}:${SANDBOX_UID}:nobody:/work:/bin/false\n`;
 const GROUP = `root:x:0:\nnogroup:x:${SANDBOX_UID}:\n`;
 

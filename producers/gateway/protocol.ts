@@ -18,13 +18,18 @@ export const opSchema = z.object({
   insert: z.string().default(''),
 });
 
+/** Which runtime a program asks for; the same fields on the editor protocol and the REST API. */
+export const runtimeSelector = {
+  language: z.string().min(1).max(64),
+  version: z.string().max(32).optional(),
+  dependencySet: z.string().max(64).optional(),
+  hardwareClass: z.string().max(32).optional(),
+};
+
 export const clientMessage = z.discriminatedUnion('type', [
   z.object({
     type: z.literal('open'),
-    language: z.string().min(1).max(64),
-    version: z.string().max(32).optional(),
-    dependencySet: z.string().max(64).optional(),
-    hardwareClass: z.string().max(32).optional(),
+    ...runtimeSelector,
     files: z.array(fileSchema).min(1).optional(),
     text: z.string().optional(),
   }),

@@ -7,7 +7,7 @@ import { clientOf } from './client-key';
 import { mainFileOf } from '../../runtimes/languages';
 import { ApiError } from './errors';
 import { checkWebhookTarget } from './webhook-target';
-import { fileSchema, stageLimitsSchema, describeIssue } from './protocol';
+import { fileSchema, runtimeSelector, stageLimitsSchema, describeIssue } from './protocol';
 import type { RateLimiter } from './rate-limiter';
 import type { RunRouter } from './run-router';
 import type { RunService } from './run-service';
@@ -15,10 +15,7 @@ import type { GatewaySettings } from './settings';
 
 export const runBody = z
   .object({
-    language: z.string().min(1).max(64),
-    version: z.string().max(32).optional(),
-    dependencySet: z.string().max(64).optional(),
-    hardwareClass: z.string().max(32).optional(),
+    ...runtimeSelector,
     files: z.array(fileSchema).min(1).optional(),
     code: z.string().optional(),
     stdin: z.string().optional(),
