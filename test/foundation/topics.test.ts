@@ -72,7 +72,7 @@ describe('topics through the real broker and registry', () => {
   });
 
   it('refuses a value that is not in the wire format with a reason instead of throwing', async () => {
-    expect(await decodeValue(registry, Buffer.from('plain text'))).toEqual({ ok: false, reason: expect.stringMatching(/wire format/) });
+    expect(await decodeValue(registry, Buffer.from('plain text'))).toEqual({ ok: false, transient: false, reason: expect.stringMatching(/wire format/) });
   });
 
   it('applying the catalog twice changes nothing the second time', async () => {

@@ -124,7 +124,8 @@ describe('run scheduling on one core', () => {
     const waitS = Number(/about (\d+) s/.exec(rest.json.error.message)![1]);
     // About 12 s of sleeping ahead (one running, three queued, 3 s each), minus what already ran.
     expect(waitS).toBeGreaterThanOrEqual(8);
-    expect(waitS).toBeLessThanOrEqual(13);
+    // A loaded machine stretches the sleepers' wall time a little; a wrong sum would be far off.
+    expect(waitS).toBeLessThanOrEqual(15);
     expect(retryAfter).toBeGreaterThanOrEqual(waitS - STRICT_BOUND_S - 1);
     expect(retryAfter).toBeLessThanOrEqual(waitS - STRICT_BOUND_S + 1);
     expect(piston.status).toBe(429);
