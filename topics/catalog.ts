@@ -115,9 +115,32 @@ export function allTopics(): TopicSpec[] {
   return [...Object.values(topics), ...HARDWARE_CLASSES.map(requestsTopic), ...HARDWARE_CLASSES.map(controlTopic)];
 }
 
-/** The consumer group of the executors of one hardware class. */
-export function executorGroupId(hardwareClass: string): string {
-  return `conveyor-executors-${hardwareClass}`;
+/** The consumer group of the executors of one hardware class (of a topic namespace, see namespaced). */
+export function executorGroupId(hardwareClass: string, namespace = ''): string {
+  return namespace ? `conveyor-executors-${namespace.replace(/\.$/, '')}-${hardwareClass}` : `conveyor-executors-${hardwareClass}`;
+}
+
+/**
+ * The same topic under a namespace prefix ("replay." → "replay.runs.results"):
+ * a replay's candidate executors consume and produce only there, never on the
+ * users' topics. Same schema and partitions; short retention.
+ */
+export function namespaced<T>(spec: TopicSpec<T>, namespace: string): TopicSpec<T> {
+  if (!namespace) return spec;
+  return { ...spec, name: `${namespace}${spec.name}`, config: { ...spec.config, 'cleanup.policy': spec.config['cleanup.policy'] ?? 'delete', 'retention.ms': String(DAY) }, doc: `${spec.doc} (namespace ${namespace})` };
+}
+
+/** Every topic an executor of one hardware class uses, in a namespace ('' = the users' topics). */
+export function executorTopics(hardwareClass: string, namespace = '') {
+  return {
+    edits: namespaced(topics.edits, namespace),
+    snapshots: namespaced(topics.snapshots, namespace),
+    output: namespaced(topics.output, namespace),
+    results: namespaced(topics.results, namespace),
+    dlq: namespaced(topics.dlq, namespace),
+    requests: namespaced(requestsTopic(hardwareClass), namespace),
+    control: namespaced(controlTopic(hardwareClass), namespace),
+  };
 }
 
 /** The registry subject of a topic's values (Confluent TopicNameStrategy). */

@@ -6,7 +6,7 @@ import type { ExecutorSettings } from './settings';
 /** The Kafka consumer an executor of one hardware class runs on: its group, the co-partition assigner, timeouts from settings. */
 export function createExecutorConsumer(kafka: Kafka, settings: ExecutorSettings): Consumer {
   return kafka.consumer({
-    groupId: executorGroupId(settings.EXECUTOR_HARDWARE_CLASS),
+    groupId: executorGroupId(settings.EXECUTOR_HARDWARE_CLASS, settings.EXECUTOR_TOPIC_NAMESPACE),
     partitionAssigners: [CoPartitionAssigner],
     sessionTimeout: settings.EXECUTOR_SESSION_TIMEOUT_MS,
     heartbeatInterval: Math.min(1000, Math.floor(settings.EXECUTOR_SESSION_TIMEOUT_MS / 4)),

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
-import { controlTopic, requestsTopic, topics, type TopicSpec } from '../../topics/catalog';
+import { executorTopics, type TopicSpec } from '../../topics/catalog';
 import { createTypedProducer, decodeRetrying, TransientDecodeError, type TypedProducer } from '../../topics/codec';
 import type { Registry } from '../../topics/registry';
 import type { RunOutput, RunRequest, RunResultRecord } from '../../topics/types';
@@ -57,9 +57,11 @@ export function createExecutor(deps: ExecutorDeps) {
   const { kafka, registry, engine, settings, logger } = deps;
   const hw = settings.EXECUTOR_HARDWARE_CLASS;
   const executorId = deps.executorId ?? `executor-${hw}-${randomUUID().slice(0, 8)}`;
-  const editsTopic = topics.edits.name;
-  const reqTopic = requestsTopic(hw).name;
-  const ctlTopic = controlTopic(hw).name;
+  // A replay's candidate group runs in a topic namespace ("replay."): never on the users' topics.
+  const t = executorTopics(hw, settings.EXECUTOR_TOPIC_NAMESPACE);
+  const editsTopic = t.edits.name;
+  const reqTopic = t.requests.name;
+  const ctlTopic = t.control.name;
   const buffers = createSessionBuffers();
   const tracker = createOffsetTracker();
   const finished = new Map<string, RunResultRecord>();
@@ -78,7 +80,7 @@ export function createExecutor(deps: ExecutorDeps) {
   const commits = createCommitBatcher({ topic: reqTopic, tracker, consumer, logger });
   const restore = createRestore({
     editsTopic, consumer, buffers, logger, executorId, onRestore: deps.onRestore,
-    readSnapshots: (partitions, onSnapshot) => readSnapshots(kafka, registry, partitions, onSnapshot),
+    readSnapshots: (partitions, onSnapshot) => readSnapshots(kafka, registry, partitions, onSnapshot, t.snapshots),
     onLost: (lost) => {
       tracker.forget(reqTopic, lost);
       checkpointer.forget(lost);
@@ -86,7 +88,7 @@ export function createExecutor(deps: ExecutorDeps) {
   });
   const checkpointer = createCheckpointer({
     editsTopic, buffers, consumer, logger, owned: restore.owned,
-    sendSnapshots: (records) => producer.send(topics.snapshots, records),
+    sendSnapshots: (records) => producer.send(t.snapshots, records),
   });
   let producer: TypedProducer;
   // Output chunks of all runs share produce requests: a flood costs few round trips.
@@ -96,7 +98,7 @@ export function createExecutor(deps: ExecutorDeps) {
 
   async function deadLetter(topic: string, partition: number, m: KafkaMessage, code: string, reason: string, runId: string | null = null) {
     const dl = deadLetterOf(m, { topic, partition }, code, reason, executorId, runId);
-    await producer.send(topics.dlq, [{ key: dl.id, value: dl }]);
+    await producer.send(t.dlq, [{ key: dl.id, value: dl }]);
     logger.warn({ topic, partition, offset: m.offset, code }, reason);
   }
 
@@ -108,14 +110,14 @@ export function createExecutor(deps: ExecutorDeps) {
     // The edits have not arrived: fall back to the snapshot changelog.
     await readSnapshots(kafka, registry, [partition], (s, p) => {
       if (s.sessionId === req.sessionId) buffers.restore(s, p);
-    });
+    }, t.snapshots);
     b = buffers.get(req.sessionId) ?? null;
     return b && b.version >= req.programVersion ? b : null;
   }
 
   async function publishOutput(req: RunRequest, chunk: OutputChunk) {
     const out: RunOutput = { runId: req.runId, sessionId: req.sessionId, replyTo: req.replyTo, seq: chunk.seq, stage: chunk.stage, stream: chunk.stream, data: chunk.data, timestampMs: Date.now() };
-    await outputs.send([{ spec: topics.output, records: [{ key: req.runId, value: out, headers: replyHeaders(req) }] }]);
+    await outputs.send([{ spec: t.output, records: [{ key: req.runId, value: out, headers: replyHeaders(req) }] }]);
   }
 
   async function execute(req: RunRequest, partition: number, m: KafkaMessage): Promise<RunResultRecord> {
@@ -188,20 +190,20 @@ export function createExecutor(deps: ExecutorDeps) {
   }
 
   async function onRequest(partition: number, m: KafkaMessage) {
-    const d = await decode(requestsTopic(hw), m);
+    const d = await decode(t.requests, m);
     if (!d.ok) return deadLetter(reqTopic, partition, m, 'undecodable', d.reason);
     const req = d.value;
     const done = finished.get(req.runId);
     if (done) {
       // A redelivered finished run: republish, never run twice.
-      await producer.send(topics.results, [{ key: req.runId, value: done, headers: replyHeaders(req) }]);
+      await producer.send(t.results, [{ key: req.runId, value: done, headers: replyHeaders(req) }]);
       return;
     }
     if (running.has(req.runId)) return;
     const offset = Number(m.offset);
     if (Date.now() - req.requestedAtMs > settings.REQUEST_TTL_MS) {
       // Nobody waits for a request this old (a new group reading history): answer it without running it.
-      await producer.send(topics.results, [{ key: req.runId, value: failedResult(req, 'internal_error', 'The request expired before an executor took it.', executorId), headers: replyHeaders(req) }]);
+      await producer.send(t.results, [{ key: req.runId, value: failedResult(req, 'internal_error', 'The request expired before an executor took it.', executorId), headers: replyHeaders(req) }]);
       return;
     }
     tracker.begin(reqTopic, partition, offset);
@@ -215,8 +217,8 @@ export function createExecutor(deps: ExecutorDeps) {
         result = failedResult(req, 'internal_error', `The executor failed: ${(err as Error).message}`, executorId);
       }
       result = await publishResult(result, {
-        send: (r) => producer.send(topics.results, [{ key: req.runId, value: r, headers: replyHeaders(req) }]),
-        maxRecordBytes: topics.results.maxRecordBytes, stopping: () => stopping, logger,
+        send: (r) => producer.send(t.results, [{ key: req.runId, value: r, headers: replyHeaders(req) }]),
+        maxRecordBytes: t.results.maxRecordBytes, stopping: () => stopping, logger,
       });
       finished.set(req.runId, result);
       if (finished.size > settings.FINISHED_RUNS_REMEMBERED) finished.delete(finished.keys().next().value!);
@@ -233,7 +235,7 @@ export function createExecutor(deps: ExecutorDeps) {
   async function onEdit(partition: number, m: KafkaMessage) {
     const pending = restore.ready(partition);
     if (pending) await pending;
-    const d = await decode(topics.edits, m);
+    const d = await decode(t.edits, m);
     if (!d.ok) {
       await deadLetter(editsTopic, partition, m, 'undecodable', d.reason);
     } else {
@@ -244,7 +246,7 @@ export function createExecutor(deps: ExecutorDeps) {
   }
 
   async function onControl(partition: number, m: KafkaMessage) {
-    const d = await decode(controlTopic(hw), m);
+    const d = await decode(t.control, m);
     if (!d.ok) return deadLetter(ctlTopic, partition, m, 'undecodable', d.reason);
     controls.receive(d.value);
   }

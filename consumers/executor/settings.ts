@@ -19,6 +19,8 @@ const section = z.object({
   EXECUTOR_SCHEDULER: z.enum(SCHEDULERS, { message: `must be one of ${SCHEDULERS.join(', ')}` }).default('conveyor'),
   SCHEDULER_SLACK: z.coerce.number().min(0).max(100).default(2),
   SCHEDULER_PRIOR_MS: env.int(200, 1, 600000),
+  // A topic namespace such as "replay.": the group consumes and produces only there (a replay's candidate executors).
+  EXECUTOR_TOPIC_NAMESPACE: z.string().regex(/^([a-z][a-z0-9-]*\.)*$/, 'must be empty or dot-terminated words, e.g. "replay."').default(''),
   /** How long a record's decode is retried while the schema registry is unreachable, before the record is fetched again. */
   REGISTRY_RETRY_MS: env.int(60000, 1000, 3600000),
   SCHEDULER_REPORT_MS: env.int(250, 20, 60000),

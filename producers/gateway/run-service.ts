@@ -36,7 +36,7 @@ export function createExecutorPresence(kafka: Kafka, classes: string[], refreshM
   const admin = kafka.admin();
   async function refresh() {
     try {
-      const { groups } = await admin.describeGroups(classes.map(executorGroupId));
+      const { groups } = await admin.describeGroups(classes.map((c) => executorGroupId(c)));
       live.clear();
       for (const c of classes) if (groups.find((g) => g.groupId === executorGroupId(c))?.members.length) live.add(c);
     } catch {

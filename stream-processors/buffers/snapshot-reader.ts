@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Kafka } from 'kafkajs';
-import { topics } from '../../topics/catalog';
+import { topics, type TopicSpec } from '../../topics/catalog';
 import { decodeRetrying } from '../../topics/codec';
 import type { Registry } from '../../topics/registry';
 import type { ProgramSnapshot } from '../../topics/types';
@@ -16,12 +16,13 @@ export async function readSnapshots(
   registry: Registry,
   partitions: number[],
   onSnapshot: (s: ProgramSnapshot, partition: number) => void,
+  spec: TopicSpec<ProgramSnapshot> = topics.snapshots,
 ): Promise<{ records: number; ms: number }> {
   const t0 = Date.now();
   if (!partitions.length) return { records: 0, ms: 0 };
   const admin = kafka.admin();
   await admin.connect();
-  const offsets = await admin.fetchTopicOffsets(topics.snapshots.name);
+  const offsets = await admin.fetchTopicOffsets(spec.name);
   await admin.disconnect();
   const want = new Map<number, { low: number; high: number }>();
   for (const o of offsets) {
@@ -33,7 +34,7 @@ export async function readSnapshots(
   // pauses the partitions we do not need.
   const consumer = kafka.consumer({ groupId: `conveyor-restore-${randomUUID()}`, maxWaitTimeInMs: 50, sessionTimeout: 10000 });
   await consumer.connect();
-  await consumer.subscribe({ topic: topics.snapshots.name, fromBeginning: true });
+  await consumer.subscribe({ topic: spec.name, fromBeginning: true });
   let records = 0;
   const remaining = new Set(want.keys());
   await new Promise<void>((resolve, reject) => {
@@ -45,7 +46,7 @@ export async function readSnapshots(
     };
     consumer.on(consumer.events.GROUP_JOIN, () => {
       const skip = offsets.map((o) => o.partition).filter((p) => !want.has(p));
-      if (skip.length) consumer.pause([{ topic: topics.snapshots.name, partitions: skip }]);
+      if (skip.length) consumer.pause([{ topic: spec.name, partitions: skip }]);
     });
     consumer.on(consumer.events.CRASH, (e) => reject(e.payload.error));
     consumer
@@ -57,7 +58,7 @@ export async function readSnapshots(
           for (const m of batch.messages) {
             if (m.value) {
               // A registry outage is waited out (within the scan's own deadline), not taken for a bad snapshot.
-              const d = await decodeRetrying(registry, m.value, topics.snapshots, { deadlineMs: 15000 });
+              const d = await decodeRetrying(registry, m.value, spec, { deadlineMs: 15000 });
               if (d.ok) {
                 onSnapshot(d.value, batch.partition);
                 records++;
