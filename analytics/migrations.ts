@@ -305,6 +305,36 @@ export const migrations: Migration[] = [
         ADD COLUMN IF NOT EXISTS slowdown Float32 DEFAULT 0`,
     ],
   },
+  {
+    version: 17,
+    name: 'replay results: one row per recorded run replayed against a candidate',
+    statements: [
+      `CREATE TABLE IF NOT EXISTS replay_results (
+        replay_id String,
+        operator String,
+        started_at DateTime64(3, 'UTC'),
+        against String,
+        run_id String,
+        session_id String,
+        language LowCardinality(String),
+        dependency_set LowCardinality(String),
+        program_version UInt32,
+        classification LowCardinality(String),
+        status_changed UInt8,
+        output_changed UInt8,
+        output_changed_ws UInt8,
+        diagnostics_changed UInt8,
+        baseline_status LowCardinality(String),
+        candidate_status LowCardinality(String),
+        cpu_ratio Nullable(Float64),
+        memory_ratio Nullable(Float64),
+        note String
+      ) ENGINE = ReplacingMergeTree
+      PARTITION BY toYYYYMM(started_at)
+      ORDER BY (replay_id, run_id)
+      SETTINGS ${DEDUP}`,
+    ],
+  },
 ];
 
 export interface MigrationReport { applied: number[]; current: number }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
-import { executorTopics, type TopicSpec } from '../../topics/catalog';
+import { executorTopics, topics, type TopicSpec } from '../../topics/catalog';
 import { createTypedProducer, decodeRetrying, TransientDecodeError, type TypedProducer } from '../../topics/codec';
 import type { Registry } from '../../topics/registry';
 import type { RunOutput, RunRequest, RunResultRecord } from '../../topics/types';

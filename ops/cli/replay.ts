@@ -8,7 +8,14 @@ import { candidatePartitions, readSession } from '../../stream-processors/replay
 import { ROUTED_PARTITIONS } from '../../topics/catalog';
 import { createKafka } from '../../topics/kafka';
 import { createRegistry } from '../../topics/registry';
-import { ArgumentError, parseMoment, parseVersion } from './replay-args';
+import { ArgumentError, parseFraction, parseMoment, parsePositive, parseVersion } from './replay-args';
+import { openWarehouse, type Warehouse } from '../../analytics/warehouse';
+import { migrate } from '../../analytics/migrations';
+import { operatorSettings } from '../fleet/settings';
+import { paths } from '../../topics/ground/paths';
+import { formatReport } from '../replay/report';
+import { operatorIdentity, replayRuns } from '../replay/runs';
+import type { ReplayProgress } from '../../stream-processors/replay/traffic-replay';
 import { formatTable } from './table';
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -73,5 +80,72 @@ export function registerReplay(program: Command, log: (msg: string) => void): Co
         : 'snapshot check: no snapshot of this session in programs.snapshots');
       log(`read ${read.cost.recordsRead} records (${read.cost.recordsDecoded} decoded) in ${read.cost.windows} window(s) of ${read.cost.editPartitionsRead} edits partition(s), ${read.cost.ms} ms`);
     });
+  replay
+    .command('runs')
+    .description('re-execute recorded runs on a baseline and a candidate executor group (replay topics only) and diff the outcomes')
+    .requiredOption('--from <time>', 'first request time (ISO, epoch ms, HH:MM UTC, -1h)')
+    .requiredOption('--to <time>', 'last request time')
+    .option('--language <lang>', 'only runs of this language')
+    .option('--dependency-set <set>', 'only runs of this dependency set')
+    .option('--against <target>', 'hardware class (arm64), group:<name> (an executor group in namespace replay.<name>.) or a toolchain version; the recorded toolchain when absent')
+    .option('--rate <n>', 'recorded runs started per second')
+    .option('--sample <p>', 'replay this fraction of the runs (chosen by run id, the same ones every time)')
+    .option('--budget <n>', 'stop after this many runs')
+    .option('--resume <id>', 'continue a cancelled replay')
+    .option('--operator <name>', 'who replays (recorded with the operator token\'s fingerprint)')
+    .option('--no-start-executors', 'use running replay executor groups instead of starting them')
+    .option('--no-warehouse', 'do not write replay_results to ClickHouse')
+    .option('--json', 'print the report as JSON')
+    .action(async (o: { from: string; to: string; language?: string; dependencySet?: string; against?: string; rate?: string; sample?: string; budget?: string; resume?: string; operator?: string; startExecutors: boolean; warehouse: boolean; json?: boolean }) => {
+      const fromMs = parseMoment(o.from);
+      const toMs = parseMoment(o.to);
+      if (toMs < fromMs) throw new ArgumentError('--to is before --from.');
+      const s = infraSettings();
+      const kafka = createKafka(s.brokers, 'conveyor-replay');
+      const registry = createRegistry({ url: s.registryUrl });
+      const routing = createRoutingTable(ROUTED_PARTITIONS, gatewaySettings().ROUTING_WEIGHTS);
+      const operator = operatorIdentity(operatorSettings().token.reveal(), o.operator);
+      let wh: Warehouse | null = null;
+      if (o.warehouse) {
+        try {
+          wh = await openWarehouse(s.CLICKHOUSE_URL ? { url: s.CLICKHOUSE_URL } : { dataDir: s.clickhouseDataDir });
+          await migrate(wh);
+        } catch (err) {
+          log(`replay_results will not be written: ClickHouse is not available to this process (${(err as Error).message.split('\n')[0]}); the JSON report holds the same rows`);
+          wh = null;
+        }
+      }
+      const abort = new AbortController();
+      const onSigint = () => {
+        log('\nstopping: waiting for the runs in flight; resume later with --resume');
+        abort.abort();
+      };
+      process.once('SIGINT', onSigint);
+      try {
+        const { report, files } = await replayRuns(kafka, registry, routing, {
+          fromMs, toMs, language: o.language, dependencySet: o.dependencySet, against: o.against,
+          ratePerSecond: o.rate ? parsePositive(o.rate, '--rate') : undefined, sample: o.sample ? parseFraction(o.sample, '--sample') : undefined,
+          budgetRuns: o.budget ? Math.floor(parsePositive(o.budget, '--budget')) : undefined, resume: o.resume, stateDir: paths().state, operator,
+          startExecutors: o.startExecutors, warehouse: wh, signal: abort.signal, onProgress: progressBar(), log,
+        });
+        process.stderr.write('\n');
+        console.log(o.json ? JSON.stringify(report, null, 2) : formatReport(report));
+        log(`report: ${files.html} (JSON ${files.json})${wh ? '; rows in ClickHouse replay_results' : ''}`);
+      } finally {
+        process.off('SIGINT', onSigint);
+        await wh?.close();
+      }
+    });
   return replay;
+}
+
+/** A one-line progress bar on stderr (a terminal only). */
+export function progressBar(stream: NodeJS.WriteStream = process.stderr): (p: ReplayProgress) => void {
+  return (p) => {
+    const width = 30;
+    const filled = p.total ? Math.round((p.done / p.total) * width) : width;
+    const line = `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${p.done}/${p.total} runs, ${p.changed} changed, ${p.nondeterministic} non-deterministic, ${p.incomplete} incomplete`;
+    if (stream.isTTY) stream.write(`\r${line}`);
+    else if (p.done === p.total || p.done % 10 === 0) stream.write(`${line}\n`);
+  };
 }

@@ -31,6 +31,7 @@ export interface RunDiff {
 
 const output = (r: RunResultRecord) => `${r.run?.stdout ?? ''}\u0000${r.run?.stderr ?? ''}`;
 const squash = (s: string) => s.split('\n').map((l) => l.trim().replace(/\s+/g, ' ')).filter(Boolean).join('\n');
+const squashed = (r: RunResultRecord) => `${squash(r.run?.stdout ?? '')}\u0000${squash(r.run?.stderr ?? '')}`;
 // Compile diagnostics name the sandbox's work directory; it is the same in every sandbox, but temp names are not.
 const diagnostics = (r: RunResultRecord) => (r.compile?.stderr ?? '').replace(/\/tmp\/[A-Za-z0-9._-]+/g, '/tmp/…');
 const cpu = (r: RunResultRecord) => (r.compile?.cpuMs ?? 0) + (r.run?.cpuMs ?? 0);
@@ -54,7 +55,7 @@ export function diffRun(recorded: RunResultRecord, baseline: RunResultRecord | n
   }
   const statusChanged = candidate.status !== recorded.status;
   const outputChanged = output(candidate) !== output(recorded);
-  const outputChangedModuloWhitespace = squash(output(candidate)) !== squash(output(recorded));
+  const outputChangedModuloWhitespace = squashed(candidate) !== squashed(recorded);
   const diagnosticsChanged = diagnostics(candidate) !== diagnostics(recorded);
   const nondeterministic = differs(recorded, baseline);
   return {
@@ -64,7 +65,8 @@ export function diffRun(recorded: RunResultRecord, baseline: RunResultRecord | n
     candidateStatus: candidate.status,
     cpuRatio: ratio(cpu(candidate), cpu(recorded)),
     memoryRatio: ratio(memory(candidate), memory(recorded)),
-    note,
+    // An engine failure is not the program's behaviour: say what failed.
+    note: note || [baseline, candidate].filter((r) => r.status === 'internal_error').map((r) => r.message ?? 'internal error').join('; '),
   };
 }
 

@@ -99,7 +99,7 @@ export async function replayTraffic(kafka: Kafka, registry: Registry, o: Traffic
       const hw = target.hardwareClass ?? req.hardwareClass;
       const t = executorTopics(hw, target.namespace);
       const sessionId = `rp.${o.replayId}.${req.runId}.${kind}`;
-      const runId = `${req.runId}~${o.replayId}~${kind}`;
+      const runId = `${req.runId}:${o.replayId}:${kind}`;
       const partition = o.partitionOf(req.dependencySet, sessionId);
       const files = new Map(run.files.map((f) => [f.name, f.content]));
       const open: EditEvent = {

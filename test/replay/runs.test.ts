@@ -1,0 +1,101 @@
+import { openWarehouse, type Warehouse } from '../../analytics/warehouse';
+import { migrate } from '../../analytics/migrations';
+import { tmpDir } from '../analytics/fixtures';
+import { operatorIdentity, replayRuns } from '../../ops/replay/runs';
+import { ensureReplayTopics } from '../../stream-processors/replay/traffic-replay';
+import { createRoutingTable, DEFAULT_WEIGHTS } from '../../stream-processors/routing/partitioner';
+import { ROUTED_PARTITIONS } from '../../topics/catalog';
+import { realInfra } from '../support/infra';
+import { gatewayUrl, postJson, startExecutor, startGateway, stopService } from '../support/stack';
+
+const { kafka, registry } = realInfra('replay-runs-test');
+const routing = createRoutingTable(ROUTED_PARTITIONS, DEFAULT_WEIGHTS);
+let services: Awaited<ReturnType<typeof startExecutor>>[] = [];
+let wh: Warehouse;
+const stateDir = tmpDir('replay-state');
+
+// 44 deterministic Python programs, one that prints the time, and 5 C programs of which two print the architecture they were built for.
+const python = Array.from({ length: 44 }, (_, i) => `n = ${i}\nprint(sum(k * k for k in range(n)), "  end")\n`);
+const clock = 'import time\nprint(time.time_ns())\n';
+const arch = '#include <stdio.h>\nint main(void) {\n#ifdef __aarch64__\n  puts("arm");\n#else\n  puts("x86");\n#endif\n  return 0;\n}\n';
+const plainC = (i: number) => `#include <stdio.h>\nint main(void) { printf("%d\\n", ${i} * 7); return 0; }\n`;
+const recorded: { runId: string; kind: string }[] = [];
+let fromMs = 0;
+let toMs = 0;
+
+beforeAll(async () => {
+  await ensureReplayTopics(kafka, registry, [{ namespace: 'replay.', hardwareClass: 'x86_64' }, { namespace: 'replay.', hardwareClass: 'arm64' }]);
+  const started = await Promise.allSettled([
+    startExecutor(),
+    // The replay's executor groups: baseline (and same-toolchain candidate) on x86_64, the arm64 candidate.
+    startExecutor('replay-executor-x86_64', { EXECUTOR_TOPIC_NAMESPACE: 'replay.' }),
+    startExecutor('replay-executor-arm64', { EXECUTOR_TOPIC_NAMESPACE: 'replay.', EXECUTOR_HARDWARE_CLASS: 'arm64' }),
+  ]);
+  services = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+  const failed = started.find((s) => s.status === 'rejected');
+  if (failed) throw (failed as PromiseRejectedResult).reason;
+  services.push(await startGateway());
+  wh = await openWarehouse({ dataDir: tmpDir('replay-ch') });
+  await migrate(wh);
+  fromMs = Date.now();
+  const programs = [
+    ...python.map((code) => ({ language: 'python', code, kind: 'python' })),
+    { language: 'python', code: clock, kind: 'clock' },
+    { language: 'c', code: arch, kind: 'arch' },
+    { language: 'c', code: arch, kind: 'arch' },
+    ...[1, 2, 3].map((i) => ({ language: 'c', code: plainC(i), kind: 'c' })),
+  ];
+  for (let i = 0; i < programs.length; i += 5) {
+    await Promise.all(programs.slice(i, i + 5).map(async (p) => {
+      const r = await postJson(`${gatewayUrl}/api/v1/runs`, { language: p.language, code: p.code });
+      expect(r.json.status).toBe('ok');
+      recorded.push({ runId: r.json.runId, kind: p.kind });
+    }));
+  }
+  toMs = Date.now();
+}, 240000);
+
+afterAll(async () => {
+  await wh?.close();
+  for (const s of services.reverse()) await stopService(s);
+});
+
+describe('traffic replay with a diff', () => {
+  it('replays 50 recorded runs against the same toolchain with zero regressions, the clock program as non-deterministic, across a cancel and a resume', async () => {
+    expect(recorded).toHaveLength(50);
+    const abort = new AbortController();
+    const operator = operatorIdentity('test-operator-token-0123456789', 'tester');
+    const first = await replayRuns(kafka, registry, routing, {
+      fromMs, toMs, stateDir, operator, maxInFlight: 4, signal: abort.signal, startExecutors: false,
+      onProgress: (p) => {
+        if (p.done >= 8) abort.abort();
+      },
+    });
+    expect(first.report.cancelled).toBe(true);
+    const doneFirst = first.report.runs.length;
+    expect(doneFirst).toBeGreaterThanOrEqual(8);
+    expect(doneFirst).toBeLessThan(50);
+
+    const { report } = await replayRuns(kafka, registry, routing, { fromMs, toMs, stateDir, operator, resume: first.report.replayId, startExecutors: false, warehouse: wh });
+    const ids = report.runs.map((d) => d.runId);
+    expect(new Set(ids).size).toBe(50);
+    expect(ids.sort()).toEqual(recorded.map((r) => r.runId).sort());
+    expect(report.totals).toMatchObject({ runs: 50, changed: 0, incomplete: 0, nondeterministic: 1, statusChanged: 0, outputChanged: 0 });
+    const clockRun = recorded.find((r) => r.kind === 'clock')!.runId;
+    expect(report.runs.filter((d) => d.classification === 'nondeterministic').map((d) => d.runId)).toEqual([clockRun]);
+    expect(report.totals.cpuRatioMedian).not.toBeNull();
+
+    const rows = await wh.query<{ n: number | string; nondet: number | string; op: string }>(
+      `SELECT count() AS n, countIf(classification = 'nondeterministic') AS nondet, any(operator) AS op FROM replay_results FINAL WHERE replay_id = {id:String}`, { id: report.replayId });
+    expect([Number(rows[0]!.n), Number(rows[0]!.nondet), rows[0]!.op]).toEqual([50, 1, expect.stringContaining('tester (operator token ')]);
+  });
+
+  it('against another hardware class reports exactly the runs whose output changes', async () => {
+    const { report, files } = await replayRuns(kafka, registry, routing, { fromMs, toMs, stateDir, operator: 'tester', language: 'c', against: 'arm64', startExecutors: false });
+    expect(report.totals).toMatchObject({ runs: 5, changed: 2, same: 3, nondeterministic: 0, incomplete: 0, outputChanged: 2, statusChanged: 0 });
+    const archRuns = recorded.filter((r) => r.kind === 'arch').map((r) => r.runId).sort();
+    expect(report.runs.filter((d) => d.classification === 'changed').map((d) => d.runId).sort()).toEqual(archRuns);
+    expect(report.against).toBe('hardware class arm64');
+    expect(require('node:fs').readFileSync(files.html, 'utf8')).toContain(archRuns[0]);
+  });
+});
