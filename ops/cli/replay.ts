@@ -15,6 +15,9 @@ import { operatorSettings } from '../fleet/settings';
 import { paths } from '../../topics/ground/paths';
 import { formatReport } from '../replay/report';
 import { operatorIdentity, replayRuns } from '../replay/runs';
+import { rebuildWarehouse, REBUILDABLE } from '../replay/warehouse';
+import { EXPORT_FORMATS, exportTopic, type ExportFormat } from '../replay/export';
+import type { AnalyticsTable } from '../../analytics/rows';
 import type { ReplayProgress } from '../../stream-processors/replay/traffic-replay';
 import { formatTable } from './table';
 
@@ -135,6 +138,40 @@ export function registerReplay(program: Command, log: (msg: string) => void): Co
         process.off('SIGINT', onSigint);
         await wh?.close();
       }
+    });
+  replay
+    .command('warehouse')
+    .description('reload ClickHouse tables from the retained topics into fresh tables and swap them in (no count changes; run with the analytics service stopped)')
+    .option('--from <time>', 'replay records from this moment; older rows are carried over from the current tables (default: the start of the retained log)')
+    .option('--tables <list>', `comma-separated, from ${REBUILDABLE.join(', ')}`, REBUILDABLE.join(','))
+    .action(async (o: { from?: string; tables: string }) => {
+      const s = infraSettings();
+      const tables = o.tables.split(',').map((t) => t.trim()).filter(Boolean) as AnalyticsTable[];
+      const wh = await openWarehouse(s.CLICKHOUSE_URL ? { url: s.CLICKHOUSE_URL } : { dataDir: s.clickhouseDataDir });
+      try {
+        await migrate(wh);
+        const done = await rebuildWarehouse(createKafka(s.brokers, 'conveyor-replay'), createRegistry({ url: s.registryUrl }), wh, { tables, fromMs: o.from ? parseMoment(o.from) : undefined, onProgress: log });
+        console.log(formatTable(['table', 'from', 'carried over', 'replayed', 'rows before', 'rows after', 'ms'], done.map((t) => [t.table, iso(t.fromMs), t.carried, t.replayed, t.before, t.after, t.ms])));
+      } finally {
+        await wh.close();
+      }
+    });
+  replay
+    .command('export')
+    .description('write a time range of a topic as Avro object container files (with the writer schema), JSON Lines or Parquet')
+    .requiredOption('--topic <name>', 'the topic')
+    .requiredOption('--from <time>', 'first record time')
+    .requiredOption('--to <time>', 'last record time')
+    .option('--format <f>', EXPORT_FORMATS.join('|'), 'avro')
+    .requiredOption('--out <dir>', 'directory for the files')
+    .action(async (o: { topic: string; from: string; to: string; format: string; out: string }) => {
+      if (!EXPORT_FORMATS.includes(o.format as ExportFormat)) throw new ArgumentError(`--format must be one of ${EXPORT_FORMATS.join(', ')}.`);
+      const s = infraSettings();
+      const r = await exportTopic(createKafka(s.brokers, 'conveyor-replay'), createRegistry({ url: s.registryUrl }), {
+        topic: o.topic, fromMs: parseMoment(o.from), toMs: parseMoment(o.to), format: o.format as ExportFormat, outDir: o.out, onProgress: (n) => log(`${n} records`),
+      });
+      console.log(formatTable(['file', 'records', 'schema id'], r.files.map((f) => [f.file, f.records, f.schemaId ?? '-'])));
+      log(`${r.records} records exported in ${r.ms} ms${r.skipped ? `, ${r.skipped} not in the Confluent wire format skipped` : ''}`);
     });
   return replay;
 }

@@ -39,7 +39,7 @@ export function groupObserver(kafka: Kafka, classes: string[]): () => Promise<Ob
   return async () => {
     connected ??= admin.connect();
     await connected;
-    const { groups } = await admin.describeGroups(classes.map(executorGroupId));
+    const { groups } = await admin.describeGroups(classes.map((c) => executorGroupId(c)));
     return groups.flatMap((g, i) =>
       g.members.map((m) => {
         let partitions: number[] = [];

@@ -19,7 +19,7 @@ export class ReplayTimeoutError extends Error {
  * session's history is its key's records, and most records are someone else's.
  */
 export interface RangeReader {
-  read(ranges: OffsetRange[], onMessage: (m: KafkaMessage, r: OffsetRange) => void | Promise<void>, opts?: { timeoutMs?: number; keep?: (key: Buffer | null) => boolean }): Promise<{ records: number; kept: number }>;
+  read(ranges: OffsetRange[], onMessage: (m: KafkaMessage, r: OffsetRange) => void | Promise<void>, opts?: { timeoutMs?: number; keep?: (key: Buffer | null) => boolean; idleMs?: number }): Promise<{ records: number; kept: number }>;
   close(): Promise<void>;
 }
 
@@ -31,7 +31,7 @@ export async function createRangeReader(kafka: Kafka, topicNames: string[], opts
     maxBytesPerPartition: 4 * 1024 * 1024,
     retry: { retries: 3 },
   });
-  interface Active { range: OffsetRange; next: number; resolve: () => void }
+  interface Active { range: OffsetRange; next: number; resolve: () => void; seenAt: number }
   let active = new Map<string, Active>();
   let onMessage: (m: KafkaMessage, r: OffsetRange) => void | Promise<void> = () => {};
   let keep: (key: Buffer | null) => boolean = () => true;
@@ -79,13 +79,16 @@ export async function createRangeReader(kafka: Kafka, topicNames: string[], opts
         // Batches fetched before the seek may still arrive: only offsets in order from the range's start count.
         if (off < a.next || off >= a.range.to) continue;
         a.next = off + 1;
+        a.seenAt = Date.now();
         records++;
         if (keep(m.key)) {
           kept++;
           await onMessage(m, a.range);
         }
       }
-      if (a.next >= a.range.to || (Number(batch.lastOffset()) >= a.range.to - 1 && Number(batch.firstOffset()) <= a.next)) finish(k, a);
+      // Compaction (programs.snapshots) removes offsets, also the last ones: reaching the high watermark ends the range too.
+      const reached = Math.min(a.range.to, Number(batch.highWatermark));
+      if (a.next >= a.range.to || (Number(batch.lastOffset()) + 1 >= reached && Number(batch.firstOffset()) <= a.next)) finish(k, a);
     },
   });
   // run() resolves once the member runs; a disconnect before that would leave kafkajs restarting it.
@@ -104,12 +107,17 @@ export async function createRangeReader(kafka: Kafka, topicNames: string[], opts
       const waits: Promise<void>[] = [];
       active = new Map();
       for (const r of todo) {
-        waits.push(new Promise<void>((resolve) => active.set(keyOf(r.topic, r.partition), { range: r, next: r.from, resolve })));
+        waits.push(new Promise<void>((resolve) => active.set(keyOf(r.topic, r.partition), { range: r, next: r.from, resolve, seenAt: Date.now() })));
       }
       for (const r of todo) consumer.seek({ topic: r.topic, partition: r.partition, offset: String(r.from) });
       consumer.resume(todo.map((r) => ({ topic: r.topic, partitions: [r.partition] })));
       const timeoutMs = o.timeoutMs ?? 30000;
       let timer: NodeJS.Timeout | undefined;
+      // A compacted partition whose last batches were removed entirely sends nothing more: idleMs ends such a range.
+      const idle = o.idleMs ? setInterval(() => {
+        // Before its first record a range waits longer: a loaded broker may take seconds to answer the first fetch.
+        for (const [k, a] of active) if (Date.now() - a.seenAt > (a.next > a.range.from ? o.idleMs! : o.idleMs! * 5)) finish(k, a);
+      }, Math.min(500, o.idleMs)) : undefined;
       try {
         await Promise.race([
           Promise.all(waits),
@@ -119,6 +127,7 @@ export async function createRangeReader(kafka: Kafka, topicNames: string[], opts
         ]);
       } finally {
         clearTimeout(timer);
+        if (idle) clearInterval(idle);
         for (const [k, a] of active) finish(k, a);
       }
       return { records, kept };

@@ -162,7 +162,7 @@ export async function readSession(kafka: Kafka, registry: Registry, o: SessionRe
         const r = await reader.read([{ topic: topics.snapshots.name, partition, from: sb.low, to: sb.high }], async (m) => {
           const d = await decodeValue(registry, m.value, topics.snapshots);
           if (d.ok && d.value.sessionId === o.sessionId && (!latest || d.value.version > latest.version)) latest = d.value;
-        }, { keep, timeoutMs: left() });
+        }, { keep, timeoutMs: left(), idleMs: 3000 });
         cost.recordsRead += r.records;
         cost.recordsDecoded += r.kept;
       }
