@@ -14,6 +14,7 @@ import { handleEditorSocket } from './editor-socket';
 import { createSessionRecovery, scanAllPartitions } from './session-recovery';
 import { historyApi } from './history-api';
 import { ApiError } from './errors';
+import { methodNotAllowed } from './method-table';
 import { createGatewayMetrics } from './metrics';
 import { handlePistonConnect, pistonApi } from './piston-api';
 import { createRateLimiter } from './rate-limiter';
@@ -77,7 +78,8 @@ export function createGateway(deps: GatewayDeps) {
       const app = express();
       app.disable('x-powered-by');
       app.set('trust proxy', 'loopback');
-      app.use(express.json({ limit: settings.MAX_MESSAGE_BYTES }));
+      // JSON bodies are read whatever they are labelled or not labelled (clients such as piston-client send none or text/plain); others are refused by the handlers' schemas.
+      app.use(express.json({ limit: settings.MAX_MESSAGE_BYTES, type: (req) => !/^multipart\/|^application\/x-www-form-urlencoded/i.test(String(req.headers['content-type'] ?? '')) }));
       app.use((req, res, next) => {
         res.on('finish', () => metrics.http.inc({ route: req.route?.path ?? req.path.split('/').slice(0, 4).join('/'), status: String(res.statusCode) }));
         next();
@@ -107,6 +109,7 @@ export function createGateway(deps: GatewayDeps) {
         }
       });
       deps.mount?.(app);
+      app.use(methodNotAllowed());
       app.use((_req, _res, next) => next(new ApiError(404, 'not_found', 'No such endpoint; see docs/openapi.yaml.')));
       app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
         const e = err as ApiError & { type?: string; status?: number };

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { env, readSection } from '../../topics/ground/env';
+import { ConfigError, env, readSection } from '../../topics/ground/env';
 import { DEFAULT_WEIGHTS, parseWeights } from '../../stream-processors/routing/partitioner';
 import { RECORD_MAX_BYTES } from '../../topics/catalog';
 
@@ -47,6 +47,11 @@ const section = z.object({
 });
 
 export function gatewaySettings(e: NodeJS.ProcessEnv = process.env) {
-  return readSection(section, e);
+  const s = readSection(section, e);
+  // A request body must be able to carry what the other limits allow (JSON escaping aside): the limits agree by construction.
+  if (s.MAX_MESSAGE_BYTES < s.MAX_PROGRAM_BYTES + s.MAX_STDIN_BYTES) {
+    throw new ConfigError('MAX_MESSAGE_BYTES', `must be at least MAX_PROGRAM_BYTES + MAX_STDIN_BYTES (${s.MAX_PROGRAM_BYTES + s.MAX_STDIN_BYTES}), got ${s.MAX_MESSAGE_BYTES}`);
+  }
+  return s;
 }
 export type GatewaySettings = ReturnType<typeof gatewaySettings>;
