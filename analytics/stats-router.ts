@@ -2,6 +2,7 @@ import express, { type NextFunction, type Request, type Response, type Router } 
 import { z } from 'zod';
 import { cacheHitRatio, GROUP_BY, latencyPercentiles, METRICS, queueWait, schedulingStats, STEPS, statusBreakdown, summary, usageSeries, type Filters } from './queries';
 import type { Warehouse } from './warehouse';
+import { fleetSeries } from './fleet-queries';
 
 export interface StatsDeps {
   warehouse: Warehouse;
@@ -115,6 +116,16 @@ export function createStatsRouter(deps: StatsDeps): Router {
   grouped('/api/stats/cache', cacheHitRatio);
   grouped('/api/stats/queue-wait', queueWait);
   grouped('/api/stats/scheduling', schedulingStats);
+
+  r.get(
+    '/api/stats/fleet',
+    json(async (req) => {
+      const p = parse(z.object({ from: instant.optional(), to: instant.optional(), step: z.enum(Object.keys(STEPS) as [keyof typeof STEPS, ...(keyof typeof STEPS)[]]).default('5m') }), req);
+      const range = rangeOf(p, now());
+      if ((range.toMs - range.fromMs) / (STEPS[p.step] * 1000) > MAX_POINTS) throw new BadRequest(`step: more than ${MAX_POINTS} points; choose a longer step`);
+      return { step: p.step, ...range, points: await fleetSeries(wh, { ...range, stepSeconds: STEPS[p.step] }) };
+    }),
+  );
 
   r.get(
     '/api/stats/lag',

@@ -8,6 +8,8 @@ import { createRegistry } from '../../topics/registry';
 import { formatTable } from './table';
 import { registerCommands } from './commands';
 import { formatPlan, plan } from '../fleet/plan';
+import { fleetClient } from '../fleet/client';
+import { fleetSettings, operatorSettings } from '../fleet/settings';
 import { gatewaySettings } from '../../producers/gateway/settings';
 import { createRoutingTable } from '../../stream-processors/routing/partitioner';
 import { bar, skewReport } from '../../stream-processors/routing/skew';
@@ -59,6 +61,13 @@ program
       await admin.disconnect();
     }
     console.log(`\n${formatSinkStatus(await sinkStatus())}`);
+    // The fleets, next to the demand above (the requests lag): `fleet list` has the members.
+    try {
+      const view = await fleetClient(fleetSettings().url, operatorSettings().token, 3000).fetchList();
+      console.log(`\n${formatTable(['fleet', 'desired', 'actual', 'ready', 'min', 'max', 'runs in flight', 'crash loop'], view.classes.map((c) => [c.hardwareClass, c.desired, c.actual, c.ready, c.min, c.max, c.members.reduce((n, m) => n + (m.runsInFlight ?? 0), 0), c.crashLoop ? 'yes' : 'no']))}`);
+    } catch (err) {
+      console.log(`\nfleet: ${(err as Error).message}`);
+    }
   });
 
 const topicsCmd = program.command('topics').description('topics as code: apply and list');
