@@ -9,6 +9,8 @@ import { createRegistry } from '../../topics/registry';
 import { analyticsSettings } from '../../analytics/config';
 import { createDashboardRouter } from '../../analytics/dashboard-router';
 import { scheduleExport, type ExportSchedule } from '../../analytics/export';
+import { scheduleFleetReport } from '../../analytics/forecast/report-schedule';
+import { forecastSettings } from '../../analytics/forecast/settings';
 import type { ExportTarget } from '../../analytics/export-target';
 import { runProcess } from '../../topics/ground/process-main';
 import { migrate } from '../../analytics/migrations';
@@ -67,6 +69,8 @@ export async function startAnalyticsService(opts: AnalyticsServiceOptions = {}):
 
   const exportEnabled = opts.exportEnabled ?? cfg.exportEnabled;
   const exports = exportEnabled ? scheduleExport(warehouse, { target: opts.exportTarget ?? cfg.exportTarget, cron: opts.exportCron ?? cfg.exportCron, logger }) : null;
+  const fs = forecastSettings(env);
+  const fleetReport = fs.report.enabled ? scheduleFleetReport(warehouse, fs, (msg, fields) => logger.info(fields ?? {}, msg)) : null;
 
   const app = express();
   app.disable('x-powered-by');
@@ -99,6 +103,7 @@ export async function startAnalyticsService(opts: AnalyticsServiceOptions = {}):
     close() {
       closing ??= (async () => {
         exports?.stop();
+        fleetReport?.stop();
         server.closeAllConnections();
         await new Promise<void>((r) => server.close(() => r()));
         await sink?.stop();

@@ -4,6 +4,7 @@ import { startStack } from '../services/stack';
 import { registerLoadAndBench } from '../bench/cli';
 import { validateAll } from '../config/all';
 import { registerFleetSimulate } from '../fleet/simulate/cli';
+import { registerFleetReport } from '../fleet/scaler-report';
 import { fleetSettings, operatorSettings } from '../fleet/settings';
 import { registerFleet } from '../fleet/cli';
 import { registerReplay } from './replay';
@@ -42,4 +43,5 @@ export function registerCommands(program: Command, log: (msg: string) => void): 
   registerFleet(program);
   const fleet = program.commands.find((c) => c.name() === 'fleet') ?? program.command('fleet').description('the executor fleets');
   registerFleetSimulate(fleet, log);
+  registerFleetReport(fleet, log);
 }

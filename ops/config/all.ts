@@ -4,6 +4,7 @@ import { gatewaySettings } from '../../producers/gateway/settings';
 import { readRuntimesConfig } from '../../runtimes/config';
 import { infraSettings } from '../infra/settings';
 import { fleetSettings } from '../fleet/settings';
+import { forecastSettings } from '../../analytics/forecast/settings';
 import { operatorTokenSection } from '../../topics/ground/operator-token';
 import { readSection } from '../../topics/ground/env';
 
@@ -19,6 +20,7 @@ export function validateAll(e: NodeJS.ProcessEnv = process.env) {
     runtimes: readRuntimesConfig(e),
     analytics: analyticsSettings(e),
     fleet: fleetSettings(e),
+    forecasts: forecastSettings(e),
     operator: readSection(operatorTokenSection, e),
   };
 }

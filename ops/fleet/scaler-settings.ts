@@ -1,36 +1,10 @@
-import { z } from 'zod';
-import { env, readSection } from '../../topics/ground/env';
+import { forecastSettings } from '../../analytics/forecast/settings';
 import type { ScalerConfig } from './scaler';
 
-const section = z.object({
-  SCALER_MODE: z.enum(['act', 'observe'], { message: 'must be act or observe' }).default('act'),
-  SCALER_BOOT_DELAY_SECONDS: env.int(180, 0, 3600),
-  SCALER_WAIT_OBJECTIVE_MS: env.int(1000, 1, 600000),
-  SCALER_WAIT_QUANTILE: z.coerce.number().gt(0.5, 'must be between 0.5 and 1').lt(1, 'must be between 0.5 and 1').default(0.99),
-  SCALER_SCALE_IN_WINDOW_MINUTES: env.int(10, 0, 1440),
-  SCALER_LOOKAHEAD_MINUTES: env.int(2, 0, 60),
-  SCALER_BACKLOG_DRAIN_SECONDS: env.int(60, 1, 3600),
-  /** Run slots per executor; unset, an executor's concurrency (EXECUTOR_CONCURRENCY, else this machine's cores). */
-  SCALER_SLOTS_PER_EXECUTOR: env.int(0, 0, 4096),
-  SCALER_REFRESH_MINUTES: env.int(5, 1, 360),
-  SCALER_DEFAULT_SERVICE_MS: env.int(10000, 1, 600000),
-});
-
-/** Settings of the scaler (ops/fleet/scaler*): objective, boot delay, stabilisation, forecast refresh. */
+/** The scaler's part of the forecast settings (analytics/forecast/settings.ts: SCALER_*). */
 export function scalerSettings(e: NodeJS.ProcessEnv = process.env, defaultSlots = 1) {
-  const s = readSection(section, e);
-  const config: Omit<ScalerConfig, 'minExecutors' | 'maxExecutors'> = {
-    mode: s.SCALER_MODE,
-    slotsPerExecutor: s.SCALER_SLOTS_PER_EXECUTOR || defaultSlots,
-    bootDelaySeconds: s.SCALER_BOOT_DELAY_SECONDS,
-    waitObjectiveSeconds: s.SCALER_WAIT_OBJECTIVE_MS / 1000,
-    waitQuantile: s.SCALER_WAIT_QUANTILE,
-    scaleInWindowMinutes: s.SCALER_SCALE_IN_WINDOW_MINUTES,
-    lookaheadMinutes: s.SCALER_LOOKAHEAD_MINUTES,
-    backlogDrainSeconds: s.SCALER_BACKLOG_DRAIN_SECONDS,
-    defaultServiceSeconds: s.SCALER_DEFAULT_SERVICE_MS / 1000,
-    serviceCv2: 1,
-  };
-  return { config, refreshMinutes: s.SCALER_REFRESH_MINUTES };
+  const s = forecastSettings(e, defaultSlots);
+  const config: Omit<ScalerConfig, 'minExecutors' | 'maxExecutors'> = s.scaler;
+  return { config, refreshMinutes: s.refreshMinutes };
 }
 export type ScalerSettings = ReturnType<typeof scalerSettings>;

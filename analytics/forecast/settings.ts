@@ -1,0 +1,51 @@
+import path from 'node:path';
+import { z } from 'zod';
+import { env, readSection } from '../../topics/ground/env';
+import { paths } from '../../topics/ground/paths';
+
+const section = z.object({
+  SCALER_MODE: z.enum(['act', 'observe'], { message: 'must be act or observe' }).default('act'),
+  SCALER_BOOT_DELAY_SECONDS: env.int(180, 0, 3600),
+  SCALER_WAIT_OBJECTIVE_MS: env.int(1000, 1, 600000),
+  SCALER_WAIT_QUANTILE: z.coerce.number().gt(0.5, 'must be between 0.5 and 1').lt(1, 'must be between 0.5 and 1').default(0.99),
+  SCALER_SCALE_IN_WINDOW_MINUTES: env.int(10, 0, 1440),
+  SCALER_LOOKAHEAD_MINUTES: env.int(2, 0, 60),
+  SCALER_BACKLOG_DRAIN_SECONDS: env.int(60, 1, 3600),
+  /** Run slots per executor; unset (0), an executor's concurrency as the caller knows it. */
+  SCALER_SLOTS_PER_EXECUTOR: env.int(0, 0, 4096),
+  SCALER_REFRESH_MINUTES: env.int(5, 1, 360),
+  SCALER_DEFAULT_SERVICE_MS: env.int(10000, 1, 600000),
+  FLEET_REPORT_CRON: z
+    .string()
+    .regex(/^(\S+\s+){4,5}\S+$/, 'must be a cron expression such as "30 0 * * *"')
+    .default('30 0 * * *'),
+  FLEET_REPORT_ENABLED: env.bool(true),
+  FLEET_REPORT_DIR: z.string().min(1).optional(),
+  FLEET_REPORT_DAYS: env.int(7, 1, 90),
+});
+
+/**
+ * Settings of the forecasts, the scaler (ops/fleet/scaler*) and the daily ops
+ * scaling report: one section, so the scaler and the report agree on the
+ * objective they size for and judge by.
+ */
+export function forecastSettings(e: NodeJS.ProcessEnv = process.env, defaultSlots = 1) {
+  const s = readSection(section, e);
+  return {
+    scaler: {
+      mode: s.SCALER_MODE,
+      slotsPerExecutor: s.SCALER_SLOTS_PER_EXECUTOR || defaultSlots,
+      bootDelaySeconds: s.SCALER_BOOT_DELAY_SECONDS,
+      waitObjectiveSeconds: s.SCALER_WAIT_OBJECTIVE_MS / 1000,
+      waitQuantile: s.SCALER_WAIT_QUANTILE,
+      scaleInWindowMinutes: s.SCALER_SCALE_IN_WINDOW_MINUTES,
+      lookaheadMinutes: s.SCALER_LOOKAHEAD_MINUTES,
+      backlogDrainSeconds: s.SCALER_BACKLOG_DRAIN_SECONDS,
+      defaultServiceSeconds: s.SCALER_DEFAULT_SERVICE_MS / 1000,
+      serviceCv2: 1,
+    },
+    refreshMinutes: s.SCALER_REFRESH_MINUTES,
+    report: { cron: s.FLEET_REPORT_CRON, enabled: s.FLEET_REPORT_ENABLED, dir: path.resolve(s.FLEET_REPORT_DIR ?? path.join(paths(e).state, 'reports')), days: s.FLEET_REPORT_DAYS },
+  };
+}
+export type ForecastSettings = ReturnType<typeof forecastSettings>;
