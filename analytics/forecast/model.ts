@@ -54,7 +54,8 @@ export function forecastSeries(series: { start: number; values: readonly number[
   const raw = series.values.slice(first - series.start, alignedEnd - series.start);
   const tail = series.values.slice(alignedEnd - series.start);
   const horizon = Math.max(opts.horizonMinutes, 120);
-  const known = raw.filter((v) => !Number.isNaN(v)).length + tail.filter((v) => !Number.isNaN(v)).length;
+  const usableValues = series.values.slice(series.values.length - usable);
+  const known = usableValues.filter((v) => !Number.isNaN(v)).length;
   const base = { start: end, historyMinutes: usable, filledMinutes: 0, clippedBuckets: 0 };
   if (known === 0) {
     const zeros = new Array<number>(horizon).fill(0);
@@ -119,7 +120,9 @@ export function forecastSeries(series: { start: number; values: readonly number[
       model.free();
     }
   }
-  const recent = filled.values.slice(-Math.min(30, filled.values.length));
+  // Less than a bucket may precede the first aligned bucket: the fallback reads every known minute.
+  const allFilled = fillGaps(usableValues).values;
+  const recent = allFilled.slice(-Math.min(30, allFilled.length));
   const level = recent.reduce((a, b) => a + b, 0) / recent.length;
   const flat = new Array<number>(horizon).fill(level);
   return { ...stats, point: flat, lower: flat, upper: flat, method: 'last-value', note: `only ${known} minutes of history: the mean of the last ${recent.length} minutes, held flat` };

@@ -4,6 +4,7 @@ import { usageHistory } from '../../analytics/forecast/store';
 import { decide, emptyScalerState, type ScalerDecision, type ScalerState } from './scaler';
 import { forecastMargin } from './scaler-margin';
 import type { ScalerSettings } from './scaler-settings';
+import type { FleetControl } from './control';
 
 /**
  * The scaler's minute loop: refresh the forecasts every few minutes, read
@@ -17,6 +18,9 @@ export interface ScalerFleet {
   decide(hardwareClass: string, d: { desired: number; reason: string; inputs: Record<string, unknown>; apply: boolean; actor?: string }): Promise<unknown>;
   list(): { classes: { hardwareClass: string; desired: number; ready: number; min: number; max: number }[] };
 }
+
+// The fleet manager's FleetControl is a ScalerFleet (checked here, at compile time).
+export const asScalerFleet = (f: FleetControl): ScalerFleet => f;
 
 export interface ScalerLoopDeps {
   wh: Warehouse;
