@@ -1,4 +1,4 @@
-import { burstPlan, busy, floodPlan, HELLO, jainIndex, maxMinShares, overlap, type PlannedRun, type Program } from '../load/burst';
+import { burstPlan, floodPlan, HELLO, holds, jainIndex, maxMinShares, overlap, type PlannedRun, type Program } from '../load/burst';
 import { r1, summarize } from '../load/stats';
 import { sleep } from '../../topics/ground/retry';
 import type { ReportSection } from './section';
@@ -12,8 +12,8 @@ import { startBenchServices } from './services';
  * scheduler. Runs go through the gateway's REST API like any client's.
  */
 const SLOTS = 2;
-const LONGS = [1200, 1500, 2000, 2500, 3000, 3000, 1500];
-const FLOOD_PROGRAM = busy(500);
+const LONGS = [1200, 1500, 2000, 2500, 3000];
+const FLOOD_PROGRAM = holds(500);
 
 interface Done { plan: PlannedRun; latencyMs: number; startedAtMs: number; finishedAtMs: number; requestedAtMs: number; status: string; httpStatus: number }
 
@@ -59,8 +59,8 @@ function fairness(done: Done[], plan: PlannedRun[], from: number, to: number) {
 
 export async function benchScheduling(opts: { onProgress?: (m: string) => void; waves?: number; floodSeconds?: number }): Promise<ReportSection> {
   const say = opts.onProgress ?? (() => undefined);
-  const programs = new Map<string, Program>([HELLO, FLOOD_PROGRAM, ...LONGS.map(busy)].map((p) => [p.name, p]));
-  const burst = burstPlan({ waves: opts.waves ?? 6, everyMs: 8000, hellos: 20, longs: LONGS });
+  const programs = new Map<string, Program>([HELLO, FLOOD_PROGRAM, ...LONGS.map(holds)].map((p) => [p.name, p]));
+  const burst = burstPlan({ waves: opts.waves ?? 6, everyMs: 10000, hellos: 12, longs: LONGS, program: holds });
   const floodMs = (opts.floodSeconds ?? 24) * 1000;
   const flood = floodPlan({ clients: 5, factor: 10, everyMs: 2000, durationMs: floodMs, program: FLOOD_PROGRAM });
   const rows: (string | number)[][] = [];
@@ -102,7 +102,7 @@ export async function benchScheduling(opts: { onProgress?: (m: string) => void; 
   return {
     name: 'scheduling',
     tables: [{
-      title: `Burst (${burst.length} runs: hello worlds among ${LONGS.length} busy programs of 1.2–3 s per wave, waves 8 s apart) and flood (5 clients, one at 10×, 0.5 s programs) on ${SLOTS} slots`,
+      title: `Burst (${burst.length} runs: per wave 12 hello worlds among ${LONGS.length} programs holding their slot 1.2–3 s, waves 10 s apart) and flood (5 clients, one at 10×, 0.5 s programs) on ${SLOTS} slots`,
       columns: ['scheduler', 'short p50 ms', 'short p95 ms', 'slowdown p50 (>1 s)', 'slowdown p99 (>1 s)', 'throughput runs/s', 'throughput ÷ FIFO', "Jain's index (flood)", 'cores flooder / others', 'failed'],
       rows,
     }],

@@ -15,6 +15,16 @@ export const busy = (ms: number): Program => ({
   name: `busy-${ms}`, nominalMs: ms,
   code: `import time\nt = time.time()\nwhile time.time() - t < ${ms / 1000}:\n    pass\nprint("done ${ms}")\n`,
 });
+
+/**
+ * A Python program that holds its slot for `ms` of wall time while sleeping. The slot is
+ * what the scheduler hands out; on a shared 2-core machine two busy slots would starve the
+ * broker, gateway and executor the benchmark measures through.
+ */
+export const holds = (ms: number): Program => ({
+  name: `holds-${ms}`, nominalMs: ms,
+  code: `import time\ntime.sleep(${ms / 1000})\nprint("done ${ms}")\n`,
+});
 export const HELLO: Program = { name: 'hello', code: 'print("hello, world")\n', nominalMs: 20 };
 
 /** A seeded shuffle, so FIFO and the scheduler get the very same order. */
@@ -29,13 +39,13 @@ function shuffle<T>(xs: T[], seed: number): T[] {
   return a;
 }
 
-export function burstPlan(o: { waves: number; everyMs: number; hellos: number; longs: number[]; spreadMs?: number; seed?: number }): PlannedRun[] {
+export function burstPlan(o: { waves: number; everyMs: number; hellos: number; longs: number[]; spreadMs?: number; seed?: number; program?: (ms: number) => Program }): PlannedRun[] {
   const out: PlannedRun[] = [];
   const spread = o.spreadMs ?? 200;
   for (let w = 0; w < o.waves; w++) {
     const wave = [
       ...Array.from({ length: o.hellos }, () => ({ program: HELLO.name, nominalMs: HELLO.nominalMs, kind: 'short' as const })),
-      ...o.longs.map((ms) => ({ program: busy(ms).name, nominalMs: ms, kind: 'long' as const })),
+      ...o.longs.map((ms) => ({ program: (o.program ?? busy)(ms).name, nominalMs: ms, kind: 'long' as const })),
     ];
     shuffle(wave, (o.seed ?? 7) + w).forEach((r, i, all) => out.push({ ...r, atMs: w * o.everyMs + Math.round((i / all.length) * spread), client: `burst-${w}-${i}` }));
   }

@@ -6,11 +6,10 @@ import type { QueuedRun, ScheduledQueue } from './types';
  * run has a deadline: its arrival plus `slack` times its predicted cost, so a
  * short run overtakes long ones while a long run, as it ages, overtakes every
  * newcomer whose deadline falls after its own: no run waits much more than
- * `slack` times its own prediction. Fair shares: a client's runs are lined up
- * one after another, each deadline pushed back by `slack` times the predicted
- * work the same client already has ahead of it (queued or running), so a
- * client with ten runs gets the deadlines of one client running ten times in a
- * row, not ten clients' worth. Runs whose deadlines lie within `tieMs` of the
+ * `slack` times its own prediction. Fair shares (Virtual Clock): a client's
+ * runs are lined up one after another, each deadline starting where the same
+ * client's previous one ended, so a client with ten runs gets the deadlines of
+ * one client running ten times in a row, not ten clients' worth. Runs whose deadlines lie within `tieMs` of the
  * earliest are equal: one whose dependency set is warm goes first.
  */
 export interface ConveyorQueueOptions {
@@ -23,79 +22,66 @@ export interface ConveyorQueueOptions {
   isWarm?: (dependencySet: string) => boolean;
 }
 
-interface Entry<T> { item: T; costMs: number; base: number; seq: number }
+interface Entry<T> { item: T; costMs: number; key: number; seq: number }
 
 export function createConveyorQueue<T extends QueuedRun>(opts: ConveyorQueueOptions): ScheduledQueue<T> {
   const slack = opts.slack ?? 2;
   const tieMs = opts.tieMs ?? 20;
   const ledger = createLedger(opts.predictor);
-  // Per client, its runs in order of their own deadlines.
-  const byClient = new Map<string, Entry<T>[]>();
-  const where = new Map<string, string>();
-  let count = 0;
+  const entries = new Map<string, Entry<T>>();
+  // Per client: the deadline of its latest run, and its queued predicted work.
+  const clients = new Map<string, { lastKey: number; queuedMs: number }>();
   let seq = 0;
   let lastSet: string | undefined;
 
   const warm = opts.isWarm ?? ((set: string) => set === lastSet || ledger.runningSets().has(set));
-
-  /** Every queued run with its deadline as of now, in one pass per client. */
-  function keyed(now: number): { e: Entry<T>; key: number }[] {
-    const out: { e: Entry<T>; key: number }[] = [];
-    for (const [client, list] of byClient) {
-      let ahead = ledger.runningLoad(client, now);
-      for (const e of list) {
-        out.push({ e, key: e.base + slack * ahead });
-        ahead += e.costMs;
-      }
-    }
-    return out;
-  }
-
-  const earlier = (a: { e: Entry<T>; key: number }, b: { e: Entry<T>; key: number }) => a.key - b.key || a.e.seq - b.e.seq;
+  const earlier = (a: Entry<T>, b: Entry<T>) => a.key - b.key || a.seq - b.seq;
 
   function detach(e: Entry<T>) {
-    const client = e.item.clientId;
-    const list = byClient.get(client)!;
-    list.splice(list.indexOf(e), 1);
-    if (!list.length) byClient.delete(client);
-    where.delete(e.item.runId);
-    count--;
+    entries.delete(e.item.runId);
+    const c = clients.get(e.item.clientId);
+    if (c) c.queuedMs -= e.costMs;
   }
 
   return {
     push(item) {
       ledger.predict(item);
       const costMs = ledger.costOf(item.runId);
-      const e: Entry<T> = { item, costMs, base: item.enqueuedAtMs + slack * costMs, seq: seq++ };
-      const list = byClient.get(item.clientId) ?? [];
-      let i = list.findIndex((x) => x.base > e.base);
-      if (i < 0) i = list.length;
-      list.splice(i, 0, e);
-      byClient.set(item.clientId, list);
-      where.set(item.runId, item.clientId);
-      count++;
+      const now = item.enqueuedAtMs;
+      const c = clients.get(item.clientId) ?? { lastKey: 0, queuedMs: 0 };
+      // Virtual Clock: a client's run starts its deadline where its previous run's ended, so ten
+      // runs sent at once get the deadlines of ten runs one after another. Capped by what the
+      // client still has outstanding, so a client served alone while the cores were idle owes nothing later.
+      const outstanding = c.queuedMs + ledger.runningLoad(item.clientId, now);
+      const start = Math.max(now, Math.min(c.lastKey, now + slack * outstanding));
+      const e: Entry<T> = { item, costMs, key: start + slack * costMs, seq: seq++ };
+      c.lastKey = e.key;
+      c.queuedMs += costMs;
+      clients.set(item.clientId, c);
+      entries.set(item.runId, e);
+      // Forget clients with nothing left whose last deadline has passed (bounded memory).
+      if (clients.size > 10000) for (const [id, x] of clients) if (x.queuedMs <= 0 && x.lastKey < now) clients.delete(id);
     },
 
     take(now) {
-      if (!count) return undefined;
-      const all = keyed(now);
-      let best = all[0]!;
-      for (const k of all) if (earlier(k, best) < 0) best = k;
+      if (!entries.size) return undefined;
+      let best: Entry<T> | undefined;
+      for (const e of entries.values()) if (!best || earlier(e, best) < 0) best = e;
       // Equal priority: prefer a run whose dependency set has warm runtimes.
-      if (!warm(best.e.item.dependencySet)) {
-        const tied = all.filter((k) => k.key <= best.key + tieMs && warm(k.e.item.dependencySet)).sort(earlier);
-        if (tied.length) best = tied[0]!;
+      if (!warm(best!.item.dependencySet)) {
+        let tied: Entry<T> | undefined;
+        for (const e of entries.values()) if (e.key <= best!.key + tieMs && warm(e.item.dependencySet) && (!tied || earlier(e, tied) < 0)) tied = e;
+        if (tied) best = tied;
       }
-      detach(best.e);
-      ledger.started(best.e.item, now);
-      lastSet = best.e.item.dependencySet;
-      return best.e.item;
+      detach(best!);
+      ledger.started(best!.item, now);
+      lastSet = best!.item.dependencySet;
+      return best!.item;
     },
 
     remove(runId) {
-      const client = where.get(runId);
-      if (client === undefined) return undefined;
-      const e = byClient.get(client)!.find((x) => x.item.runId === runId)!;
+      const e = entries.get(runId);
+      if (!e) return undefined;
       detach(e);
       ledger.forget(runId);
       return e.item;
@@ -104,11 +90,11 @@ export function createConveyorQueue<T extends QueuedRun>(opts: ConveyorQueueOpti
     done: (runId) => ledger.done(runId),
 
     get size() {
-      return count;
+      return entries.size;
     },
 
     plan(now, slots) {
-      const order = keyed(now).sort(earlier).map((k) => ({ runId: k.e.item.runId, costMs: k.e.costMs }));
+      const order = [...entries.values()].sort(earlier).map((e) => ({ runId: e.item.runId, costMs: e.costMs }));
       return expectedStarts(order, ledger.runningRemaining(now), slots, now);
     },
     prediction: ledger.prediction,
