@@ -15,7 +15,8 @@ export async function generateRuns(wh: Warehouse, o: { rows: number; endMs: numb
   for (let done = 0; done < o.rows; done += chunk) {
     const n = Math.min(chunk, o.rows - done);
     await wh.command(
-      `INSERT INTO runs
+      // Columns named: later migrations add columns (with defaults) that generated runs leave at their defaults.
+      `INSERT INTO runs (run_id, session_id, user_id, source, language, language_version, dependency_set, hardware_class, executor_id, program_version, status, requested_at, started_at, finished_at, queue_wait_ms, latency_ms, compiled, executed, compile_ms, run_ms, cpu_ms, peak_memory_bytes, cache_hit, pooled, source_bytes, file_count, stdout_bytes, stderr_bytes, attempt, kafka_topic, kafka_partition, kafka_offset)
        SELECT
          concat('gen-', toString(id)) AS run_id,
          concat('s-', toString(cityHash64(id, 1) % 200000)) AS session_id,

@@ -54,7 +54,12 @@ export function createRestore(o: {
         .catch((err) => o.logger.error({ err: (err as Error).message }, 'restore failed'))
         .finally(() => {
           for (const p of gained) restoringParts.delete(p);
-          o.consumer.resume([{ topic: o.editsTopic, partitions: gained }]);
+          try {
+            o.consumer.resume([{ topic: o.editsTopic, partitions: gained }]);
+          } catch (err) {
+            // A member drained while it restored has already left the group: nothing to resume.
+            o.logger.warn({ err: (err as Error).message }, 'edits not resumed after restore');
+          }
         });
       for (const p of gained) restoringParts.set(p, restoring);
     },
