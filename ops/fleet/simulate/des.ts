@@ -1,4 +1,5 @@
-import { gauss, mulberry32 } from './trace';
+import { seededRandom } from '../../load/stats';
+import { gauss } from './trace';
 
 /**
  * A run-by-run discrete-event simulation of one class's queue, to validate
@@ -8,7 +9,7 @@ import { gauss, mulberry32 } from './trace';
  * server finishes its run first). Returns every run's wait, in seconds.
  */
 export function simulateRuns(q: { runs: ArrayLike<number>; cpuSeconds: ArrayLike<number>; slots: ArrayLike<number>; seed?: number; serviceCv2?: number; service?: 'lognormal' | 'exponential' }): Float64Array {
-  const rand = mulberry32(q.seed ?? 7);
+  const rand = seededRandom(q.seed ?? 7);
   const sigma2 = Math.log(1 + (q.serviceCv2 ?? 1));
   const minutes = q.runs.length;
   const arrivals: number[] = [];

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { seededRandom } from '../../load/stats';
 
 /**
  * Demand traces for the simulation: per minute and hardware class, runs and
@@ -62,7 +63,7 @@ export function generateTrace(o: GenerateOptions): Trace {
   const shares = o.classShares ?? { x86_64: 0.9, arm64: 0.1 };
   const holiday = o.holidayDay ?? (o.days > 17 ? 17 : -1);
   const spike = o.spikeDay ?? (o.days > 22 ? 22 : -1);
-  const rand = mulberry32(o.seed ?? 1);
+  const rand = seededRandom(o.seed ?? 1);
   // Off-peak weight so that 80% of a working day's runs fall inside the peak window.
   // With weight w: inside = P_in + w·O_in, total = P + w·O; inside = 0.8·total gives w.
   const sums = { pIn: 0, p: 0, oIn: 0, o: 0 };
@@ -135,17 +136,6 @@ export function traceFromRows(rows: readonly TraceRow[]): Trace {
 
 export class TraceError extends Error {
   readonly code = 'bad_trace';
-}
-
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 export function gauss(rand: () => number): number {
