@@ -6,7 +6,7 @@ import { kedaDocument } from './kubernetes-actuator';
 
 /**
  * The fleet service's HTTP surface. Handlers only translate to FleetControl.
- *   GET  /healthz, /metrics                       open
+ *   GET  /healthz, /metrics                       open (counts per class, no members)
  *   GET  /keda/desired                            open (read-only; KEDA metrics-api)
  *   GET  /api/ops/fleet                           operator token
  *   POST /api/ops/fleet/classes/:class/scale      {desired, reason?}
@@ -19,7 +19,11 @@ export function fleetApi(o: { control: FleetControl; token: OperatorToken; metri
   const app = express();
   app.disable('x-powered-by');
   app.use(express.json({ limit: '64kb' }));
-  app.get('/healthz', (_req, res) => void res.json({ status: 'ok', ...o.control.list() }));
+  // Open, so it says how many members each class has, not who they are (pids, reasons: /api/ops/fleet).
+  app.get('/healthz', (_req, res) => {
+    const view = o.control.list();
+    res.json({ status: 'ok', managerId: view.managerId, actuator: view.actuator, classes: view.classes.map(({ members, crashLoop, ...c }) => ({ ...c, members: members.length, crashLoop: crashLoop !== null })) });
+  });
   app.get('/metrics', async (_req, res) => void res.type(o.metrics.contentType).send(await o.metrics.metrics()));
   app.get('/keda/desired', (_req, res) => void res.json(kedaDocument(o.control.list())));
 

@@ -1,6 +1,9 @@
 import { createLogger } from '../../topics/ground/logger';
 import { connectionSettings } from '../../topics/ground/connections';
 import { runProcess } from '../../topics/ground/process-main';
+import { readSection } from '../../topics/ground/env';
+import { operatorToken, operatorTokenSection } from '../../topics/ground/operator-token';
+import { paths } from '../../topics/ground/paths';
 import { createKafka } from '../../topics/kafka';
 import { createRegistry } from '../../topics/registry';
 import { catalogFromLanguageTable } from './runtime-catalog';
@@ -18,6 +21,7 @@ runProcess('gateway', async () => {
     catalog: catalogFromLanguageTable(),
     settings: gatewaySettings(),
     logger,
+    operatorToken: operatorToken({ configured: readSection(operatorTokenSection).CONVEYOR_OPERATOR_TOKEN, stateDir: paths().state }),
     mount: mountEditorPage,
   });
   const { url } = await gateway.start();

@@ -25,9 +25,11 @@ import { createAdmission } from './admission';
 import { createExecutorPresence, createRunService } from './run-service';
 import { createSessionStore } from './sessions';
 import { linksApi } from './links-api';
+import { operatorApi } from './operator-api';
 import { createLinkStore } from './share-links';
 import type { GatewaySettings } from './settings';
 import type { Logger } from '../../topics/ground/logger';
+import type { OperatorToken } from '../../topics/ground/operator-token';
 
 export interface GatewayDeps {
   kafka: Kafka;
@@ -35,6 +37,8 @@ export interface GatewayDeps {
   catalog: Catalog;
   settings: GatewaySettings;
   logger: Logger;
+  /** What the operator endpoints (/api/ops/…) require. */
+  operatorToken: OperatorToken;
   gatewayId?: string;
   /** Extra routes mounted before the 404 handler (the editor page, …). */
   mount?: (app: express.Express) => void;
@@ -94,6 +98,7 @@ export function createGateway(deps: GatewayDeps) {
       app.use('/api/v1/links', linksApi({ catalog, links, limiter, settings }));
       app.use('/api/v1', restApi({ catalog, runs, router, limiter, settings, liveClasses: presence.classes }));
       app.use('/api/v2', pistonApi({ catalog, runs, limiter, settings }));
+      app.use('/api/ops', operatorApi({ kafka, catalog, token: deps.operatorToken, liveClasses: presence.classes, executorReports: () => admission.view.reports(Date.now()) }));
       // The analytics service owns ClickHouse; the gateway forwards its pages.
       app.use(['/api/stats', '/dashboard'], async (req, res) => {
         const target = `${settings.ANALYTICS_URL}${req.originalUrl}`;
