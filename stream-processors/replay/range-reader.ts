@@ -70,10 +70,14 @@ export async function createRangeReader(kafka: Kafka, topicNames: string[], opts
   const running = consumer.run({
     autoCommit: false,
     eachBatchAutoResolve: false,
-    eachBatch: async ({ batch }) => {
+    eachBatch: async ({ batch, resolveOffset }) => {
       const k = keyOf(batch.topic, batch.partition);
       const a = active.get(k);
       if (!a) return;
+      // The next fetch starts after the last resolved offset: without this, every fetch
+      // returns the first batch again and a range longer than one fetch
+      // (maxBytesPerPartition) ends by idleness or time-out, its tail unread.
+      if (batch.messages.length) resolveOffset(batch.lastOffset());
       for (const m of batch.messages) {
         const off = Number(m.offset);
         // Batches fetched before the seek may still arrive: only offsets in order from the range's start count.

@@ -1,7 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import { EditorClient } from '../../producers/client/editor-client';
 import { createRoutingTable, DEFAULT_WEIGHTS } from '../../stream-processors/routing/partitioner';
 import { candidatePartitions, readSession } from '../../stream-processors/replay/session-reader';
-import { ROUTED_PARTITIONS } from '../../topics/catalog';
+import { ROUTED_PARTITIONS, topics } from '../../topics/catalog';
+import { createTypedProducer } from '../../topics/codec';
 import { realInfra } from '../support/infra';
 import { gatewayUrl, startExecutor, startGateway, stopService, wsUrl } from '../support/stack';
 
@@ -19,11 +21,27 @@ afterAll(async () => {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Other sessions' snapshots in one partition of programs.snapshots, more than one fetch of the reader holds. */
+async function fillSnapshots(partition: number, bytes: number) {
+  const producer = await createTypedProducer(kafka, registry);
+  const content = 'x'.repeat(4096);
+  const records = Array.from({ length: Math.ceil(bytes / content.length) }, () => {
+    const id = `s-filler-${randomUUID()}`;
+    return { key: id, partition, value: { sessionId: id, userId: 'filler', language: 'python', dependencySet: 'python-3.11-std', hardwareClass: 'x86_64', version: 1, files: [{ name: 'main.py', content }], updatedAtMs: Date.now() } };
+  });
+  try {
+    for (let i = 0; i < records.length; i += 200) await producer.send(topics.snapshots, records.slice(i, i + 200));
+  } finally {
+    await producer.raw.disconnect();
+  }
+}
+
 describe('sessions rebuilt from editor.edits', () => {
   it('rebuilds a session typed with 200 edits exactly at five versions and five moments, with its runs', async () => {
     const c = await EditorClient.connect(wsUrl);
     await c.open('python', '');
     const sessionId = c.sessionId!;
+    await fillSnapshots(routing.partitionOf('python-3.11-std', sessionId), 5 * 1024 * 1024);
     const truth = new Map<number, { text: string; atMs: number }>();
     truth.set(c.version, { text: '', atMs: Date.now() });
     // Every prefix of these lines is a valid Python program, so a run at any version succeeds.
@@ -52,6 +70,13 @@ describe('sessions rebuilt from editor.edits', () => {
       if (i % 40 === 0) await sleep(15); // spread the edits over time so moments fall between versions
     }
     expect(c.version).toBe(201);
+    // Wait until the executors checkpointed the last version (closing drops the buffer).
+    const deadline = Date.now() + 60000;
+    let checked = await readSession(kafka, registry, { sessionId, partitions: [routing.partitionOf('python-3.11-std', sessionId)], withRuns: false, firstWindowMs: 2000 });
+    while (checked.snapshot?.version !== 201 && Date.now() < deadline) {
+      await sleep(250);
+      checked = await readSession(kafka, registry, { sessionId, partitions: [routing.partitionOf('python-3.11-std', sessionId)], withRuns: false, firstWindowMs: 2000 });
+    }
     c.close();
 
     const partitions = candidatePartitions(routing, sessionId);
@@ -59,6 +84,8 @@ describe('sessions rebuilt from editor.edits', () => {
     expect(s.history.versions.map((v) => v.version)).toEqual([...truth.keys()]);
     expect(s.partition).toBe(routing.partitionOf('python-3.11-std', sessionId));
     expect(s.history.truncated).toBe(false);
+    // The executors' snapshot is found behind more than one fetch of other sessions' snapshots, and matches.
+    expect(s.snapshot).toEqual({ version: 201, matches: true, mismatchedFiles: [] });
     for (const v of [1, 37, 100, 158, 201]) {
       expect(s.history.textAt(v).files).toEqual([{ name: 'main.py', content: truth.get(v)!.text }]);
     }
