@@ -4,7 +4,11 @@ import { env, readSection } from '../../topics/ground/env';
 import { paths } from '../../topics/ground/paths';
 
 const section = z.object({
-  SCALER_MODE: z.enum(['act', 'observe'], { message: 'must be act or observe' }).default('act'),
+  /** observe: decide and record every minute without changing the fleet; act: apply; off: no scaler loop. */
+  SCALER_MODE: z.enum(['act', 'observe', 'off'], { message: 'must be act, observe or off' }).default('observe'),
+  /** Where the fleet manager's scaler reads forecasts and usage (the analytics service owns ClickHouse). */
+  ANALYTICS_URL: z.string().url('must be a URL such as http://127.0.0.1:8090').default('http://127.0.0.1:8090'),
+  SCALER_ANALYTICS_TIMEOUT_MS: env.int(30000, 100, 600000),
   SCALER_BOOT_DELAY_SECONDS: env.int(180, 0, 3600),
   SCALER_WAIT_OBJECTIVE_MS: env.int(1000, 1, 600000),
   SCALER_WAIT_QUANTILE: z.coerce.number().gt(0.5, 'must be between 0.5 and 1').lt(1, 'must be between 0.5 and 1').default(0.99),
@@ -33,7 +37,7 @@ export function forecastSettings(e: NodeJS.ProcessEnv = process.env, defaultSlot
   const s = readSection(section, e);
   return {
     scaler: {
-      mode: s.SCALER_MODE,
+      mode: s.SCALER_MODE === 'act' ? ('act' as const) : ('observe' as const),
       slotsPerExecutor: s.SCALER_SLOTS_PER_EXECUTOR || defaultSlots,
       bootDelaySeconds: s.SCALER_BOOT_DELAY_SECONDS,
       waitObjectiveSeconds: s.SCALER_WAIT_OBJECTIVE_MS / 1000,
@@ -44,6 +48,9 @@ export function forecastSettings(e: NodeJS.ProcessEnv = process.env, defaultSlot
       defaultServiceSeconds: s.SCALER_DEFAULT_SERVICE_MS / 1000,
       serviceCv2: 1,
     },
+    enabled: s.SCALER_MODE !== 'off',
+    analyticsUrl: s.ANALYTICS_URL.replace(/\/$/, ''),
+    analyticsTimeoutMs: s.SCALER_ANALYTICS_TIMEOUT_MS,
     refreshMinutes: s.SCALER_REFRESH_MINUTES,
     report: { cron: s.FLEET_REPORT_CRON, enabled: s.FLEET_REPORT_ENABLED, dir: path.resolve(s.FLEET_REPORT_DIR ?? path.join(paths(e).state, 'reports')), days: s.FLEET_REPORT_DAYS },
   };

@@ -11,6 +11,8 @@ import { createDashboardRouter } from '../../analytics/dashboard-router';
 import { scheduleExport, type ExportSchedule } from '../../analytics/export';
 import { scheduleFleetReport } from '../../analytics/forecast/report-schedule';
 import { forecastSettings } from '../../analytics/forecast/settings';
+import { createForecastRouter } from '../../analytics/forecast/router';
+import { warehouseScalerSource } from '../../analytics/forecast/scaler-source';
 import type { ExportTarget } from '../../analytics/export-target';
 import { runProcess } from '../../topics/ground/process-main';
 import { migrate } from '../../analytics/migrations';
@@ -45,7 +47,8 @@ export interface AnalyticsService {
 /**
  * The analytics service: the one process that owns the embedded ClickHouse
  * data directory. It migrates the schema, runs the Kafka sink and the Parquet
- * export schedule, and serves /api/stats/*, /dashboard and /metrics.
+ * export schedule, and serves /api/stats/*, /dashboard, /metrics and the
+ * fleet manager's scaler calls (/api/forecasts/*).
  */
 export async function startAnalyticsService(opts: AnalyticsServiceOptions = {}): Promise<AnalyticsService> {
   const env = opts.env ?? process.env;
@@ -74,6 +77,7 @@ export async function startAnalyticsService(opts: AnalyticsServiceOptions = {}):
 
   const app = express();
   app.disable('x-powered-by');
+  app.use(createForecastRouter(warehouseScalerSource(warehouse)));
   app.use(createStatsRouter({ warehouse, sinkStatus: sink ? () => sink!.status() : undefined }));
   app.use(createDashboardRouter());
   app.get('/', (_req, res) => res.redirect('/dashboard'));

@@ -1,4 +1,5 @@
 import type { Warehouse } from '../../analytics/warehouse';
+import { warehouseScalerSource } from '../../analytics/forecast/scaler-source';
 import { createScalerLoop, type ScalerFleet } from './scaler-loop';
 import { scalerSettings } from './scaler-settings';
 
@@ -40,7 +41,7 @@ describe('scaler loop', () => {
       const wh = fakeWarehouse();
       const fleet = fakeFleet();
       const settings = scalerSettings({ SCALER_MODE: mode, SCALER_SLOTS_PER_EXECUTOR: '1', SCALER_BACKLOG_DRAIN_SECONDS: '60' });
-      const loop = createScalerLoop({ wh, fleet, backlog: async () => 60, settings, now: () => NOW_MS });
+      const loop = createScalerLoop({ source: warehouseScalerSource(wh), fleet, backlog: async () => 60, settings, now: () => NOW_MS });
       const [d] = await loop.tick();
       // 2 runs/s of 1 s: a = 2 Erlangs → Erlang C for p99 ≤ 1 s; 60 queued runs × 1 s over 60 s → one more slot.
       expect(d).toMatchObject({ hardwareClass: 'x86_64', reason: 'reactive' });
@@ -54,5 +55,20 @@ describe('scaler loop', () => {
       // The refresh stored the forecasts it made (two metrics).
       expect(wh.inserts).toEqual(['forecasts', 'forecasts']);
     }
+  });
+
+  it('still decides from the backlog when the analytics service cannot answer, and says so in the inputs', async () => {
+    const fleet = fakeFleet();
+    const down = async () => {
+      throw new Error('connect ECONNREFUSED');
+    };
+    const settings = scalerSettings({ SCALER_MODE: 'act', SCALER_SLOTS_PER_EXECUTOR: '1', SCALER_BACKLOG_DRAIN_SECONDS: '60', SCALER_DEFAULT_SERVICE_MS: '1000' });
+    const logged: string[] = [];
+    const loop = createScalerLoop({ source: { refresh: down, usageMinute: down }, fleet, backlog: async () => 120, settings, now: () => NOW_MS, log: (m) => logged.push(m) });
+    const [d] = await loop.tick();
+    // No usage, no forecast: 120 queued runs of the default 1 s drained in 60 s need 2 slots, plus none for arrivals.
+    expect(d).toMatchObject({ reason: 'reactive', forecastNeed: null, reactiveNeed: 2, desired: 2 });
+    expect(fleet.calls[0]!.inputs).toMatchObject({ refreshError: expect.stringMatching(/no forecast yet.*ECONNREFUSED/), usageError: expect.stringMatching(/ECONNREFUSED/), forecastIssuedMinute: null });
+    expect(logged.join('\n')).toMatch(/forecast refresh failed/);
   });
 });

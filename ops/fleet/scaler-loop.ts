@@ -1,6 +1,6 @@
-import type { Warehouse } from '../../analytics/warehouse';
-import { refreshForecasts, type RefreshResult } from '../../analytics/forecast/forecaster';
-import { usageHistory } from '../../analytics/forecast/store';
+import type { DemandForecast } from '../../analytics/forecast/forecaster';
+import type { ScalerSource } from '../../analytics/forecast/scaler-source';
+import type { UsageMinute } from '../../analytics/forecast/store';
 import { decide, emptyScalerState, type ScalerDecision, type ScalerState } from './scaler';
 import { forecastMargin } from './scaler-margin';
 import type { ScalerSettings } from './scaler-settings';
@@ -11,6 +11,9 @@ import type { FleetControl } from './control';
  * the last complete minute and the backlog, decide per hardware class, and
  * hand the decision to the fleet (which records it as an `ops.fleet` event
  * and a ClickHouse row, and applies it unless the mode is observe).
+ * When the analytics service cannot answer, the last forecast stays in use
+ * (and without usage the floor follows the backlog alone); the decision
+ * says so in its inputs.
  */
 
 /** The part of the fleet manager's FleetControl the scaler uses. */
@@ -23,7 +26,7 @@ export interface ScalerFleet {
 export const asScalerFleet = (f: FleetControl): ScalerFleet => f;
 
 export interface ScalerLoopDeps {
-  wh: Warehouse;
+  source: ScalerSource;
   fleet: ScalerFleet;
   /** Runs waiting for a class right now (consumer lag of its requests topic). */
   backlog(hardwareClass: string): Promise<number>;
@@ -44,7 +47,8 @@ export function createScalerLoop(deps: ScalerLoopDeps): ScalerLoop {
   const states = new Map<string, ScalerState>();
   // Per class: what the forecast in use said for each past minute and what came (the last 6 hours).
   const said = new Map<string, { forecast: number; actual: number }[]>();
-  let forecasts: RefreshResult | undefined;
+  let forecasts: { issuedMinute: number; byClass: Map<string, DemandForecast> } | undefined;
+  let refreshError: string | null = null;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<unknown> = Promise.resolve();
   let stopped = false;
@@ -52,13 +56,25 @@ export function createScalerLoop(deps: ScalerLoopDeps): ScalerLoop {
   async function tick(): Promise<ScalerDecision[]> {
     const nowMinute = Math.floor(now() / 60000);
     const classes = deps.fleet.list().classes;
-    if (!forecasts || nowMinute - forecasts.issuedMinute >= deps.settings.refreshMinutes) {
-      forecasts = await refreshForecasts(deps.wh, { hardwareClasses: classes.map((c) => c.hardwareClass), nowMinute });
+    if (!forecasts || nowMinute - forecasts.issuedMinute >= deps.settings.refreshMinutes || nowMinute < forecasts.issuedMinute) {
+      try {
+        forecasts = await deps.source.refresh({ hardwareClasses: classes.map((c) => c.hardwareClass), nowMinute });
+        refreshError = null;
+      } catch (e) {
+        refreshError = `forecast refresh failed (${forecasts ? `using the one of minute ${forecasts.issuedMinute}` : 'no forecast yet'}): ${e instanceof Error ? e.message : String(e)}`;
+        deps.log?.(refreshError);
+      }
     }
     const out: ScalerDecision[] = [];
     for (const c of classes) {
-      const [last] = await usageHistory(deps.wh, { hardwareClass: c.hardwareClass, fromMinute: nowMinute - 1, toMinute: nowMinute });
-      const f = forecasts.byClass.get(c.hardwareClass);
+      let last: UsageMinute | undefined;
+      let usageError: string | null = null;
+      try {
+        last = await deps.source.usageMinute({ hardwareClass: c.hardwareClass, minute: nowMinute - 1 });
+      } catch (e) {
+        usageError = `usage of the last minute unknown: ${e instanceof Error ? e.message : String(e)}`;
+      }
+      const f = forecasts?.byClass.get(c.hardwareClass);
       const pairs = said.get(c.hardwareClass) ?? [];
       const k = nowMinute - 1 - (f?.cpu_seconds.start ?? Infinity);
       if (f && k >= 0 && k < f.cpu_seconds.point.length) pairs.push({ forecast: f.cpu_seconds.point[k]!, actual: last?.cpuSeconds ?? 0 });
@@ -80,7 +96,7 @@ export function createScalerLoop(deps: ScalerLoopDeps): ScalerLoop {
         states.get(c.hardwareClass) ?? emptyScalerState,
       );
       states.set(c.hardwareClass, state);
-      await deps.fleet.decide(c.hardwareClass, { desired: decision.desired, reason: `${decision.reason}: ${decision.explanation}`, inputs: decisionInputs(decision, f?.runs.note), apply: decision.act, actor: 'scaler' });
+      await deps.fleet.decide(c.hardwareClass, { desired: decision.desired, reason: `${decision.reason}: ${decision.explanation}`, inputs: { ...decisionInputs(decision, f?.runs.note), forecastIssuedMinute: forecasts?.issuedMinute ?? null, refreshError, usageError }, apply: decision.act, actor: 'scaler' });
       out.push(decision);
     }
     return out;

@@ -6,6 +6,8 @@ import { executorGroupId, ROUTED_PARTITIONS, topics } from '../../topics/catalog
 import { createTypedProducer } from '../../topics/codec';
 import type { OperatorToken } from '../../topics/ground/operator-token';
 import type { Registry } from '../../topics/registry';
+import type { ScalerSource } from '../../analytics/forecast/scaler-source';
+import { kafkaBacklog } from './backlog';
 import { fleetApi } from './api';
 import { createFleetEvents, kafkaFleetSink } from './events';
 import { createFleet, type ClassLimits } from './fleet';
@@ -13,13 +15,16 @@ import { createKubernetesActuator, type ObservedMember } from './kubernetes-actu
 import { createLocalActuator } from './local-actuator';
 import { processLauncher } from './local-launcher';
 import { createFleetMetrics } from './metrics';
+import { asScalerFleet, createScalerLoop, type ScalerLoop } from './scaler-loop';
+import type { ScalerSettings } from './scaler-settings';
 import type { FleetSettings } from './settings';
 
 /**
  * The fleet manager: the fleets of the configured classes, their actuator,
  * the ops.fleet event stream and the HTTP API (operator API, KEDA document,
- * metrics). `npm start` runs it as its own process (ops/fleet/main.ts); the
- * executors of the local actuator are its children.
+ * metrics), and the scaler's minute loop when one is configured (SCALER_MODE
+ * observe or act). `npm start` runs it as its own process (ops/fleet/main.ts);
+ * the executors of the local actuator are its children.
  */
 export interface FleetServiceDeps {
   kafka: Kafka;
@@ -30,6 +35,17 @@ export interface FleetServiceDeps {
   /** Extra environment of every executor (tests shorten timeouts). */
   executorEnv?: NodeJS.ProcessEnv;
   log?: (msg: string, fields?: object) => void;
+  /** The scaler: its settings (off: no loop) and where it reads forecasts and usage. */
+  scaler?: {
+    settings: ScalerSettings;
+    source: ScalerSource;
+    /** Runs waiting per class; default the executor group's lag on its requests topic. */
+    backlog?: (hardwareClass: string) => Promise<number>;
+    /** The scaler's clock (tests compress it); default Date.now. */
+    now?: () => number;
+    /** false: the caller ticks the loop itself (tests). */
+    start?: boolean;
+  };
 }
 
 /** Members of the executor groups as the broker sees them (the kubernetes actuator's view). */
@@ -80,6 +96,16 @@ export async function startFleetService(d: FleetServiceDeps) {
   for (const hw of names) await fleet.control.setDesired(hw, s.FLEET_DESIRED[hw] ?? 0, `fleet manager ${managerId} started (${s.FLEET_ACTUATOR} actuator, FLEET_DESIRED)`, { actor: 'manager' });
   actuator.converge();
 
+  let scaler: ScalerLoop | null = null;
+  const backlog = d.scaler?.settings.enabled && !d.scaler.backlog ? kafkaBacklog(d.kafka) : null;
+  if (d.scaler?.settings.enabled) {
+    scaler = createScalerLoop({
+      source: d.scaler.source, fleet: asScalerFleet(fleet.control), backlog: d.scaler.backlog ?? backlog!.backlog, settings: d.scaler.settings, now: d.scaler.now,
+      log: (msg) => d.log?.(msg),
+    });
+    if (d.scaler.start !== false) scaler.start();
+  }
+
   const metrics = createFleetMetrics(fleet.control);
   const server = http.createServer(fleetApi({ control: fleet.control, token: d.token, metrics }));
   await new Promise<void>((resolve, reject) => {
@@ -93,6 +119,8 @@ export async function startFleetService(d: FleetServiceDeps) {
     url,
     fleet,
     control: fleet.control,
+    /** The scaler's minute loop (null when SCALER_MODE is off or no scaler was given). */
+    scaler,
     /** Resolves when every class has its desired members ready (or rejects at the deadline). */
     async converged(timeoutMs: number) {
       const deadline = Date.now() + timeoutMs;
@@ -104,6 +132,8 @@ export async function startFleetService(d: FleetServiceDeps) {
       }
     },
     async stop() {
+      await scaler?.stop();
+      await backlog?.stop();
       await new Promise<void>((r) => server.close(() => r()));
       await actuator.stop();
       await events.flush().catch((err) => d.log?.(`fleet events lost at stop: ${(err as Error).message}`));

@@ -23,7 +23,7 @@ export async function startStack(opts: { executors?: string[]; analytics?: boole
     }
     // --executors names the classes to run one executor each at start, unless FLEET_DESIRED says more.
     const desired = env.FLEET_DESIRED || (opts.executors ?? ['x86_64', 'arm64']).map((hw) => `${hw}=1`).join(',');
-    starts.push(startFleetProcess({ logDir, env: { ...opts.env, FLEET_DESIRED: desired } }));
+    starts.push(startFleetProcess({ logDir, env: { ...opts.env, FLEET_DESIRED: desired, ANALYTICS_URL: gw.ANALYTICS_URL } }));
     for (const s of starts) {
       const r = await s;
       running.push(r);
