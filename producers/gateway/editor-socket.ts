@@ -36,6 +36,12 @@ export function handleEditorSocket(ws: WebSocket, client: string, deps: EditorSo
   const { sessions, sender, catalog, runs, router, limiter, settings } = deps;
   let session: GatewaySession | undefined;
   let chain = Promise.resolve();
+  // A socket that never opens or resumes a session holds a slot for nothing (docs/limits.md, "Clients").
+  const helloTimer = setTimeout(() => {
+    send({ type: 'error', code: 'hello_timeout', message: `Open or resume a session within ${settings.EDITOR_HELLO_TIMEOUT_MS} ms of connecting.` });
+    ws.close(4008, 'Hello Timeout');
+  }, settings.EDITOR_HELLO_TIMEOUT_MS);
+  ws.on('close', () => clearTimeout(helloTimer));
 
   const send = (m: ServerMessage) => {
     if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(m));
@@ -69,17 +75,20 @@ export function handleEditorSocket(ws: WebSocket, client: string, deps: EditorSo
       case 'ping':
         return send({ type: 'pong' });
       case 'open': {
+        limiter.take(client, 'session', settings.RATE_SESSIONS_PER_MINUTE / 60, settings.RATE_SESSIONS_BURST);
         const runtime = catalog.resolve(m.language, m.version, m.dependencySet, m.hardwareClass);
         const files = m.files ?? [{ name: mainFileOf(runtime.language), content: m.text ?? '' }];
         const { session: s, event } = sessions.open(client, runtime, files);
         await sender.send([{ spec: topics.edits, records: [{ key: s.id, value: event, partition: s.partition }] }]);
         session = s;
+        clearTimeout(helloTimer);
         return send(opened(s, false));
       }
       case 'resume': {
         const s = sessions.get(m.sessionId) ?? (await recover(m.sessionId));
         if (!s) throw new ApiError(404, 'unknown_session', `Session ${m.sessionId} does not exist or has expired; open a new one.`);
         session = s;
+        clearTimeout(helloTimer);
         // The client's text is what the person sees: if it differs, it becomes the next version.
         if (m.files) {
           const mine = JSON.stringify(toFiles(s.files));

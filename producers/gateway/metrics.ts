@@ -11,6 +11,7 @@ export function createGatewayMetrics() {
   const scans = new client.Counter({ name: 'conveyor_snapshot_scans_total', help: 'Scans of programs.snapshots to rebuild sessions this gateway did not hold', registers: [registry] });
   const scannedFor = new client.Counter({ name: 'conveyor_snapshot_scan_sessions_total', help: 'Sessions looked up by those scans', registers: [registry] });
   const sockets = new client.Gauge({ name: 'conveyor_websockets_open', help: 'Open WebSocket connections', labelNames: ['kind'], registers: [registry] });
+  const refusals = new client.Counter({ name: 'conveyor_client_refusals_total', help: 'Connections and requests refused by the per-client limits and slow-client deadlines, by code', labelNames: ['code'], registers: [registry] });
   // Executors' queues as their latest executors.load reports tell them (read when scraped).
   let reports: () => ExecutorLoad[] = () => [];
   const perExecutor = (name: string, help: string, value: (l: ExecutorLoad) => number) =>
@@ -40,6 +41,7 @@ export function createGatewayMetrics() {
       reports = f;
     },
     sockets,
+    refusals,
     http,
     edits: (n: number) => edits.inc(n),
     editAckMs: (ms: number) => editAck.observe(ms),

@@ -19,6 +19,7 @@ import { createGatewayMetrics } from './metrics';
 import { handlePistonConnect, pistonApi } from './piston-api';
 import { createRateLimiter } from './rate-limiter';
 import { clientKey } from './client-key';
+import { createOpenCounter, guardServer, rawRefusal } from './client-limits';
 import { restApi } from './rest-api';
 import { createRunRouter } from './run-router';
 import { createAdmission } from './admission';
@@ -122,6 +123,10 @@ export function createGateway(deps: GatewayDeps) {
         if (err instanceof ApiError) api = err;
         else if (e.type === 'entity.too.large') api = new ApiError(413, 'request_too_large', `The request body is larger than ${settings.MAX_MESSAGE_BYTES} bytes.`);
         else if (e.type === 'entity.parse.failed') api = new ApiError(400, 'malformed_json', 'The request body is not valid JSON.');
+        // The client went away (or its body was too slow and it got a 408 on the socket): nobody to answer.
+        else if (e.type === 'request.aborted' || req.socket.destroyed) return;
+        // The body reader's other refusals (an unsupported charset or content-encoding, a length that lies): the client's fault.
+        else if (typeof e.type === 'string' && typeof e.status === 'number' && e.status >= 400 && e.status < 500) api = new ApiError(e.status, e.type.replace(/\./g, '_'), `The request body cannot be read: ${(err as Error).message}.`);
         else {
           logger.error({ err: (err as Error).stack, path: req.path }, 'unhandled gateway error');
           api = new ApiError(500, 'internal_error', 'The gateway failed to handle the request.');
@@ -132,7 +137,10 @@ export function createGateway(deps: GatewayDeps) {
         else res.status(api.status).json(api.toJSON());
       });
 
-      server = http.createServer(app);
+      // Deadlines are checked this often (Node's default, 30 s, would let a slow client hold on far past them).
+      server = http.createServer({ connectionsCheckingInterval: Math.min(1000, settings.HEADERS_TIMEOUT_MS) }, app);
+      guardServer(server, settings, (code) => metrics.refusals.inc({ code }));
+      const sockets = createOpenCounter(settings.MAX_SOCKETS_PER_CLIENT);
       wss = new WebSocketServer({ noServer: true, maxPayload: settings.MAX_MESSAGE_BYTES });
       server.on('upgrade', (req, socket, head) => {
         const path = (req.url ?? '').split('?')[0];
@@ -140,9 +148,15 @@ export function createGateway(deps: GatewayDeps) {
           socket.end('HTTP/1.1 404 Not Found\r\n\r\n');
           return;
         }
+        const apiKey = req.headers['x-api-key'];
+        const client = clientKey(Array.isArray(apiKey) ? apiKey[0] : apiKey, req.socket.remoteAddress);
+        if (!sockets.acquire(client)) {
+          metrics.refusals.inc({ code: 'too_many_sockets' });
+          return rawRefusal(socket, 429, 'too_many_sockets', `At most ${settings.MAX_SOCKETS_PER_CLIENT} WebSockets per client are open at once; close one and try again.`, { 'Retry-After': '5' });
+        }
+        // Released when the TCP socket closes, whether or not the handshake completed.
+        socket.once('close', () => sockets.release(client));
         wss.handleUpgrade(req, socket, head, (ws) => {
-          const apiKey = req.headers['x-api-key'];
-          const client = clientKey(Array.isArray(apiKey) ? apiKey[0] : apiKey, req.socket.remoteAddress);
           const kind = path === '/ws/editor' ? 'editor' : 'piston';
           metrics.sockets.inc({ kind });
           ws.on('close', () => metrics.sockets.dec({ kind }));

@@ -28,6 +28,15 @@ const section = z.object({
   RATE_LINKS_PER_MINUTE: env.int(10, 1, 1000000),
   RATE_LINKS_BURST: env.int(30, 1, 100000),
   MAX_LINK_BYTES: env.int(320 * 1024, 1024, 900 * 1024),
+  // Per client (docs/limits.md, "Clients"); 0 turns a count limit off (a proxy in front that limits instead).
+  MAX_CONNECTIONS_PER_ADDRESS: env.int(1024, 0, 1000000),
+  MAX_SOCKETS_PER_CLIENT: env.int(32, 0, 1000000),
+  RATE_SESSIONS_PER_MINUTE: env.int(60, 1, 1000000),
+  RATE_SESSIONS_BURST: env.int(60, 1, 1000000),
+  // Slow clients: headers within, the whole request (body included) within, an editor socket's first open/resume within.
+  HEADERS_TIMEOUT_MS: env.int(20000, 100, 600000),
+  REQUEST_TIMEOUT_MS: env.int(60000, 100, 3600000),
+  EDITOR_HELLO_TIMEOUT_MS: env.int(10000, 100, 600000),
   RESULTS_REMEMBERED: env.int(50000, 100, 10000000),
   // Refuse (429) a run expected to wait longer than this for a slot (docs/decisions/scheduling-admission.md).
   ADMISSION_MAX_WAIT_MS: env.int(30000, 0, 3600000),
@@ -51,6 +60,9 @@ export function gatewaySettings(e: NodeJS.ProcessEnv = process.env) {
   // A request body must be able to carry what the other limits allow (JSON escaping aside): the limits agree by construction.
   if (s.MAX_MESSAGE_BYTES < s.MAX_PROGRAM_BYTES + s.MAX_STDIN_BYTES) {
     throw new ConfigError('MAX_MESSAGE_BYTES', `must be at least MAX_PROGRAM_BYTES + MAX_STDIN_BYTES (${s.MAX_PROGRAM_BYTES + s.MAX_STDIN_BYTES}), got ${s.MAX_MESSAGE_BYTES}`);
+  }
+  if (s.HEADERS_TIMEOUT_MS > s.REQUEST_TIMEOUT_MS) {
+    throw new ConfigError('HEADERS_TIMEOUT_MS', `must not be above REQUEST_TIMEOUT_MS (${s.REQUEST_TIMEOUT_MS}), got ${s.HEADERS_TIMEOUT_MS}`);
   }
   return s;
 }
