@@ -44,6 +44,14 @@ export const RECORD_MAX_BYTES = 8 * MiB;
 export const DEAD_LETTER_MAX_BYTES = 2 * RECORD_MAX_BYTES;
 /** What the local broker accepts (message.max.bytes, replica.fetch.max.bytes): the largest topic's limit. */
 export const BROKER_MAX_MESSAGE_BYTES = DEAD_LETTER_MAX_BYTES;
+/**
+ * What every consumer lets one fetch carry. kafkajs drops a record batch that a
+ * fetch cut short and asks again from the same offset, so a partition whose next
+ * batch is larger than maxBytesPerPartition (kafkajs's default is 1 MiB) stands
+ * still for as long as other partitions answer first: every consumer can take
+ * the largest record any topic accepts, and a fetch holds a few of them.
+ */
+export const CONSUMER_FETCH_LIMITS = { maxBytesPerPartition: BROKER_MAX_MESSAGE_BYTES, maxBytes: 4 * BROKER_MAX_MESSAGE_BYTES } as const;
 
 function topic<T>(spec: Omit<TopicSpec<T>, '_type' | 'maxRecordBytes'> & { maxRecordBytes?: number }): TopicSpec<T> {
   const maxRecordBytes = spec.maxRecordBytes ?? RECORD_MAX_BYTES;

@@ -1,11 +1,12 @@
 import type { Consumer, Kafka } from 'kafkajs';
-import { executorGroupId } from '../../topics/catalog';
+import { CONSUMER_FETCH_LIMITS, executorGroupId } from '../../topics/catalog';
 import { CoPartitionAssigner } from './co-partition-assigner';
 import type { ExecutorSettings } from './settings';
 
 /** The Kafka consumer an executor of one hardware class runs on: its group, the co-partition assigner, timeouts from settings. */
 export function createExecutorConsumer(kafka: Kafka, settings: ExecutorSettings): Consumer {
   return kafka.consumer({
+    ...CONSUMER_FETCH_LIMITS,
     groupId: executorGroupId(settings.EXECUTOR_HARDWARE_CLASS, settings.EXECUTOR_TOPIC_NAMESPACE),
     partitionAssigners: [CoPartitionAssigner],
     sessionTimeout: settings.EXECUTOR_SESSION_TIMEOUT_MS,

@@ -1,4 +1,5 @@
 import type { Kafka } from 'kafkajs';
+import { CONSUMER_FETCH_LIMITS } from '../../topics/catalog';
 
 export type GroupOffsets = Map<string, { partition: number; offset: string }[]>;
 
@@ -21,7 +22,7 @@ export async function endOffsets(kafka: Kafka, topicNames: string[]): Promise<Gr
  * group must have no other members, as with admin.setOffsets.
  */
 export async function commitGroupOffsets(kafka: Kafka, groupId: string, offsets: GroupOffsets): Promise<void> {
-  const member = kafka.consumer({ groupId, sessionTimeout: 10_000 });
+  const member = kafka.consumer({ ...CONSUMER_FETCH_LIMITS, groupId, sessionTimeout: 10_000 });
   await member.connect();
   try {
     const joined = new Promise<void>((resolve) => member.on(member.events.GROUP_JOIN, () => resolve()));

@@ -1,5 +1,5 @@
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
-import { HARDWARE_CLASSES, requestsTopic, topics } from '../../topics/catalog';
+import { CONSUMER_FETCH_LIMITS, HARDWARE_CLASSES, requestsTopic, topics } from '../../topics/catalog';
 import { avroBodyOf, RegistryError, schemaIdOf, type Registry } from '../../topics/registry';
 import type { DeadLetter } from '../../topics/types';
 import { AvroContainer } from './avro-container';
@@ -83,11 +83,10 @@ export function createSink(o: SinkOptions): Sink {
   const logger: Logger = o.logger ?? silentLogger;
   const abort = new AbortController();
   const consumer: Consumer = o.kafka.consumer({
+    ...CONSUMER_FETCH_LIMITS,
     groupId,
     sessionTimeout: 30_000,
     heartbeatInterval: 3_000,
-    maxBytesPerPartition: 8 * 1024 * 1024,
-    maxBytes: 64 * 1024 * 1024,
     maxWaitTimeInMs: 250,
   });
   const producer: Producer = o.kafka.producer({ allowAutoTopicCreation: false, idempotent: true, maxInFlightRequests: 1 });

@@ -64,7 +64,7 @@ export function ruleFor(fromUnit: string | null, toUnit: string | null, toRel: s
   return null;
 }
 
-function sourcesUnder(dir: string, out: string[] = []): string[] {
+export function sourcesUnder(dir: string, out: string[] = []): string[] {
   if (!fs.existsSync(dir)) return out;
   for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
     if (e.name === 'node_modules' || e.name.startsWith('.')) continue;

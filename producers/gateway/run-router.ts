@@ -1,5 +1,5 @@
 import type { Consumer, Kafka } from 'kafkajs';
-import { controlTopic, requestsTopic, topics } from '../../topics/catalog';
+import { CONSUMER_FETCH_LIMITS, controlTopic, requestsTopic, topics } from '../../topics/catalog';
 import { decodeRetrying, type Decoded } from '../../topics/codec';
 import type { Registry } from '../../topics/registry';
 import type { EditEvent, ExecutorLoad, QueuedRunPosition, RunControl, RunOutput, RunRequest, RunResultRecord } from '../../topics/types';
@@ -95,7 +95,7 @@ export function createRunRouter(deps: {
 
   return {
     async start() {
-      consumer = kafka.consumer({ groupId: `conveyor-gateway-${gatewayId}`, maxWaitTimeInMs: 50, sessionTimeout: 10000, heartbeatInterval: 1000 });
+      consumer = kafka.consumer({ ...CONSUMER_FETCH_LIMITS, groupId: `conveyor-gateway-${gatewayId}`, maxWaitTimeInMs: 50, sessionTimeout: 10000, heartbeatInterval: 1000 });
       await consumer.connect();
       await consumer.subscribe({ topics: [topics.output.name, topics.results.name], fromBeginning: false });
       // Results produced before our first fetch would be missed: wait for it.

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Kafka } from 'kafkajs';
-import { topics, type TopicSpec } from '../../topics/catalog';
+import { CONSUMER_FETCH_LIMITS, topics, type TopicSpec } from '../../topics/catalog';
 import { decodeRetrying } from '../../topics/codec';
 import type { Registry } from '../../topics/registry';
 import type { ProgramSnapshot } from '../../topics/types';
@@ -32,7 +32,7 @@ export async function readSnapshots(
 
   // kafkajs has no manual assignment: a throwaway group reads the topic and
   // pauses the partitions we do not need.
-  const consumer = kafka.consumer({ groupId: `conveyor-restore-${randomUUID()}`, maxWaitTimeInMs: 50, sessionTimeout: 10000 });
+  const consumer = kafka.consumer({ ...CONSUMER_FETCH_LIMITS, groupId: `conveyor-restore-${randomUUID()}`, maxWaitTimeInMs: 50, sessionTimeout: 10000 });
   await consumer.connect();
   await consumer.subscribe({ topic: spec.name, fromBeginning: true });
   let records = 0;

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Kafka, KafkaMessage } from 'kafkajs';
+import { CONSUMER_FETCH_LIMITS } from '../../topics/catalog';
 
 /** A half-open range of offsets [from, to) of one partition of one topic. */
 export interface OffsetRange { topic: string; partition: number; from: number; to: number }
@@ -25,10 +26,10 @@ export interface RangeReader {
 
 export async function createRangeReader(kafka: Kafka, topicNames: string[], opts: { groupPrefix?: string } = {}): Promise<RangeReader> {
   const consumer = kafka.consumer({
+    ...CONSUMER_FETCH_LIMITS,
     groupId: `${opts.groupPrefix ?? 'conveyor-replay'}-${randomUUID()}`,
     maxWaitTimeInMs: 50,
     sessionTimeout: 10000,
-    maxBytesPerPartition: 4 * 1024 * 1024,
     retry: { retries: 3 },
   });
   interface Active { range: OffsetRange; next: number; resolve: () => void; seenAt: number }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Kafka } from 'kafkajs';
 import { applyTopics } from '../../topics/admin';
-import { executorTopics } from '../../topics/catalog';
+import { CONSUMER_FETCH_LIMITS, executorTopics } from '../../topics/catalog';
 import { createTypedProducer, decodeValue } from '../../topics/codec';
 import type { Registry } from '../../topics/registry';
 import type { EditEvent, RunRequest, RunResultRecord } from '../../topics/types';
@@ -71,7 +71,7 @@ export async function replayTraffic(kafka: Kafka, registry: Registry, o: Traffic
   const waiting = new Map<string, (r: RunResultRecord) => void>();
   const early = new Map<string, RunResultRecord>();
   const producer = await createTypedProducer(kafka, registry);
-  const consumer = kafka.consumer({ groupId: `conveyor-replay-${o.replayId}-${randomUUID().slice(0, 8)}`, maxWaitTimeInMs: 50, sessionTimeout: 10000 });
+  const consumer = kafka.consumer({ ...CONSUMER_FETCH_LIMITS, groupId: `conveyor-replay-${o.replayId}-${randomUUID().slice(0, 8)}`, maxWaitTimeInMs: 50, sessionTimeout: 10000 });
   const resultSpecs = namespaces.map((ns) => executorTopics('x86_64', ns).results);
   const diffs: RunDiff[] = [];
   let cancelled = false;

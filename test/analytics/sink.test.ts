@@ -4,7 +4,7 @@ import { migrate } from '../../analytics/migrations';
 import { openWarehouse, type Warehouse } from '../../analytics/warehouse';
 import { createSink, sinkTopics, type Sink } from '../../consumers/sink/sink';
 import { connectionSettings } from '../../topics/ground/connections';
-import { requestsTopic, topics } from '../../topics/catalog';
+import { CONSUMER_FETCH_LIMITS, requestsTopic, topics } from '../../topics/catalog';
 import { createKafka } from '../../topics/kafka';
 import { createRegistry, type Registry } from '../../topics/registry';
 import type { DeadLetter } from '../../topics/types';
@@ -139,7 +139,7 @@ describe('ClickHouse sink on the real topics', () => {
     await waitFor('good rows', () => count('runs', 'run_id', prefix), (c) => c.n === 23);
     expect(sink.status().deadLetters).toBe(4);
 
-    const reader = kafka.consumer({ groupId: `dlq-reader-${randomUUID()}` });
+    const reader = kafka.consumer({ ...CONSUMER_FETCH_LIMITS, groupId: `dlq-reader-${randomUUID()}` });
     await reader.connect();
     const letters: DeadLetter[] = [];
     await reader.subscribe({ topic: topics.dlq.name });

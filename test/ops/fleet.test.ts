@@ -7,7 +7,7 @@ import { EditorClient } from '../../producers/client/editor-client';
 import { kedaDocument } from '../../ops/fleet/kubernetes-actuator';
 import { startFleetService, type FleetService } from '../../ops/fleet/service';
 import { fleetSettings } from '../../ops/fleet/settings';
-import { topics } from '../../topics/catalog';
+import { CONSUMER_FETCH_LIMITS, topics } from '../../topics/catalog';
 import { decodeValue } from '../../topics/codec';
 import { operatorToken } from '../../topics/ground/operator-token';
 import type { RunResultRecord } from '../../topics/types';
@@ -43,7 +43,7 @@ async function watchResults() {
   await admin.connect();
   const ends = await admin.fetchTopicOffsets(topics.results.name);
   await admin.disconnect();
-  const consumer: Consumer = kafka.consumer({ groupId: `fleet-test-${randomUUID()}`, maxWaitTimeInMs: 100 });
+  const consumer: Consumer = kafka.consumer({ ...CONSUMER_FETCH_LIMITS, groupId: `fleet-test-${randomUUID()}`, maxWaitTimeInMs: 100 });
   watchers.push(consumer);
   const seen = new Map<string, RunResultRecord[]>();
   await consumer.connect();

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import net from 'node:net';
 import type { Kafka } from 'kafkajs';
 import WebSocket from 'ws';
-import { loadSchema, requestsTopic, topics } from '../../topics/catalog';
+import { CONSUMER_FETCH_LIMITS, loadSchema, requestsTopic, topics } from '../../topics/catalog';
 import { createTypedProducer, decodeValue } from '../../topics/codec';
 import type { DeadLetter, EditEvent, RunRequest, RunResultRecord } from '../../topics/types';
 import { realInfra } from '../support/infra';
@@ -248,7 +248,7 @@ async function deadLetters(kafka: Kafka, match: (d: DeadLetter) => boolean): Pro
   const high = Number(ends[0]!.high);
   const found: DeadLetter[] = [];
   if (high === 0) return found;
-  const consumer = kafka.consumer({ groupId: `faults-dlq-${randomUUID()}`, maxWaitTimeInMs: 100 });
+  const consumer = kafka.consumer({ ...CONSUMER_FETCH_LIMITS, groupId: `faults-dlq-${randomUUID()}`, maxWaitTimeInMs: 100 });
   await consumer.connect();
   await consumer.subscribe({ topic: topics.dlq.name, fromBeginning: true });
   await new Promise<void>((resolve) => {
@@ -267,7 +267,7 @@ async function deadLetters(kafka: Kafka, match: (d: DeadLetter) => boolean): Pro
 /** Reads runs.results from now on and resolves with the first result of a run. */
 async function collectResults(kafka: Kafka, runId: string) {
   const { registry } = realInfra('faults-results');
-  const consumer = kafka.consumer({ groupId: `faults-results-${randomUUID()}`, maxWaitTimeInMs: 100 });
+  const consumer = kafka.consumer({ ...CONSUMER_FETCH_LIMITS, groupId: `faults-results-${randomUUID()}`, maxWaitTimeInMs: 100 });
   await consumer.connect();
   await consumer.subscribe({ topic: topics.results.name, fromBeginning: false });
   let resolve!: (r: RunResultRecord) => void;

@@ -69,5 +69,5 @@ describe('warehouse rebuild', () => {
     expect(await counts()).toEqual(loaded);
     const tables = await wh.query<{ name: string }>(`SELECT name FROM system.tables WHERE database = currentDatabase() AND name LIKE '%__rebuild'`);
     expect(tables).toEqual([]);
-  }, 300000);
+  }, 120000);
 });
