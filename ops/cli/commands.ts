@@ -8,6 +8,7 @@ import { registerFleetReport } from '../fleet/scaler-report';
 import { fleetSettings, operatorSettings } from '../fleet/settings';
 import { registerFleet } from '../fleet/cli';
 import { registerReplay } from './replay';
+import { whenOrphaned } from '../../topics/ground/process-main';
 
 /**
  * Commands of the service itself (start, bench, load, …) register here, so
@@ -28,15 +29,19 @@ export function registerCommands(program: Command, log: (msg: string) => void): 
     .action(async (o: { executors: string }) => {
       validateAll();
       const { token } = operatorSettings();
+      // Asked to stop (Ctrl-C, SIGTERM, or npm gone) at any moment, start-up included: the stack stops once it is up.
+      const stopAsked = new Promise<string>((resolve) => {
+        process.once('SIGINT', () => resolve('SIGINT'));
+        process.once('SIGTERM', () => resolve('SIGTERM'));
+        whenOrphaned(() => resolve('parent process gone'));
+      });
       await up(log);
       const stack = await startStack({ executors: o.executors.split(','), onProgress: log });
       console.log(`\nConveyor is running:\n  editor      ${stack.url}/\n  REST API    ${stack.url}/api/v1/runtimes\n  Piston API  ${stack.url}/api/v2/runtimes\n  WebSocket   ${stack.url.replace('http', 'ws')}/ws/editor\n  dashboard   ${stack.url}/dashboard\n  metrics     ${stack.url}/metrics\n  fleet       ${fleetSettings().url}/api/ops/fleet  (\`npx conveyor fleet list\`; KEDA: ${fleetSettings().url}/keda/desired)\n  operator    token ${token.file ? `in ${token.file} (${token.source})` : 'from CONVEYOR_OPERATOR_TOKEN'}\nCtrl-C stops the services (the infrastructure keeps running; \`npx conveyor down\` stops it).`);
-      await new Promise<void>((resolve) => {
-        process.once('SIGINT', resolve);
-        process.once('SIGTERM', resolve);
-      });
-      log('stopping services…');
+      log(`stopping services (${await stopAsked})…`);
       await stack.stop();
+      // Nothing else may keep the CLI alive once its children are gone (the parent watch, open handles).
+      process.exit(0);
     });
   registerLoadAndBench(program, log);
   registerReplay(program, log);
