@@ -1,4 +1,5 @@
 import type { Logger } from '../topics/ground/logger';
+import type { RunStatusValue, StageResultRecord } from '../topics/types';
 
 /** The public contract of the runtimes engine: executors code against these names. */
 
@@ -33,28 +34,9 @@ export interface RunSpec {
   limits?: { compile?: Partial<StageLimits>; run?: Partial<StageLimits> };
 }
 
-export type RunStatus =
-  | 'ok'
-  | 'compile_error'
-  | 'runtime_error'
-  | 'time_limit'
-  | 'memory_limit'
-  | 'output_limit'
-  | 'internal_error'
-  | 'cancelled';
-
-export interface StageResult {
-  status: RunStatus;
-  stdout: string;
-  stderr: string;
-  exitCode: number | null;
-  signal: string | null;
-  wallMs: number;
-  cpuMs: number;
-  peakMemoryBytes: number;
-  stdoutTruncated: boolean;
-  stderrTruncated: boolean;
-}
+/** A run's and a stage's outcome are the records' own types (topics/types.ts): the result crosses the broker as it is. */
+export type RunStatus = RunStatusValue;
+export type StageResult = StageResultRecord;
 
 export interface RunResult {
   runId: string;
