@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import type { RunResultRecord } from '../../topics/types';
+import { retryUntilDone } from '../../topics/ground/retry';
 import type { Catalog } from './runtime-catalog';
 import { publicResult } from './public-result';
 import { clientOf } from './client-key';
@@ -28,19 +29,18 @@ export const runBody = z
   .strict()
   .refine((b) => b.files || b.code !== undefined, { message: 'give either "files" or "code"', path: ['files'] });
 
-/** POSTs the result to a webhook, retrying with exponential backoff. */
+/** A webhook's answer that no retry changes: a 4xx other than 429. */
+class WebhookRefused extends Error {}
+
+/** POSTs the result to a webhook, retrying with exponential backoff; false once it is refused or out of retries. */
 export async function deliverWebhook(url: string, body: unknown, retries: number, baseDelayMs = 250): Promise<boolean> {
-  for (let attempt = 0; attempt <= retries; attempt++) {
-    try {
-      const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal: AbortSignal.timeout(5000) });
-      if (res.ok) return true;
-      if (res.status >= 400 && res.status < 500 && res.status !== 429) return false;
-    } catch {
-      /* retry */
-    }
-    await new Promise((r) => setTimeout(r, baseDelayMs * 2 ** attempt));
-  }
-  return false;
+  const post = async () => {
+    const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal: AbortSignal.timeout(5000) });
+    if (res.ok) return true;
+    if (res.status >= 400 && res.status < 500 && res.status !== 429) throw new WebhookRefused(`The webhook answered ${res.status}.`);
+    throw new Error(`The webhook answered ${res.status}.`);
+  };
+  return retryUntilDone(post, { initialMs: baseDelayMs, maxMs: baseDelayMs * 2 ** retries }, { attempts: retries + 1, retryable: (e) => !(e instanceof WebhookRefused) }).catch(() => false);
 }
 
 /** The REST API (docs/openapi.yaml): run synchronously or asynchronously, fetch runs, list runtimes. */

@@ -25,6 +25,12 @@ describe('retryUntilDone', () => {
     expect(calls).toBe(1);
   });
 
+  it('throws the last error after the given number of attempts', async () => {
+    let calls = 0;
+    await expect(retryUntilDone(async () => { throw new Error(`down ${++calls}`); }, { initialMs: 1, maxMs: 1 }, { attempts: 3 })).rejects.toThrow('down 3');
+    expect(calls).toBe(3);
+  });
+
   it('stops retrying with AbortedError when its signal aborts', async () => {
     const ac = new AbortController();
     const p = retryUntilDone(async () => { throw new Error('down'); }, { initialMs: 60000, maxMs: 60000 }, { signal: ac.signal });

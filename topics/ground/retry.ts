@@ -3,7 +3,8 @@
  * operation with exponential backoff and jitter until it succeeds, the error
  * is not retryable, or the signal aborts. Used where giving up would lose data
  * (ClickHouse inserts, dead-letter produces): the sink waits instead, and its
- * lag shows it.
+ * lag shows it. With `attempts` it gives up after that many tries and throws
+ * the last error (a webhook delivery: the result stays readable anyway).
  */
 export interface Backoff { initialMs: number; maxMs: number }
 
@@ -14,7 +15,7 @@ export class AbortedError extends Error {
 export async function retryUntilDone<T>(
   op: () => Promise<T>,
   { initialMs, maxMs }: Backoff,
-  hooks: { signal?: AbortSignal; onRetry?: (err: Error, attempt: number, delayMs: number) => void; retryable?: (err: unknown) => boolean } = {},
+  hooks: { signal?: AbortSignal; onRetry?: (err: Error, attempt: number, delayMs: number) => void; retryable?: (err: unknown) => boolean; attempts?: number } = {},
 ): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     if (hooks.signal?.aborted) throw new AbortedError('Stopped while retrying');
@@ -23,6 +24,7 @@ export async function retryUntilDone<T>(
     } catch (err) {
       if (hooks.signal?.aborted) throw new AbortedError(`Stopped while retrying: ${(err as Error).message}`);
       if (hooks.retryable && !hooks.retryable(err)) throw err;
+      if (hooks.attempts !== undefined && attempt >= hooks.attempts) throw err;
       const delay = Math.min(maxMs, initialMs * 2 ** Math.min(attempt - 1, 20)) * (0.75 + Math.random() * 0.5);
       hooks.onRetry?.(err as Error, attempt, delay);
       await sleep(delay, hooks.signal);
