@@ -6,7 +6,7 @@ import { ApiError } from './errors';
 
 /**
  * The browser editor (producers/editor-web, built into dist/ at set-up): the
- * page at / (and at the links that open it), its script and chunks under /editor/.
+ * page at / (and at the links that open it: /z, /e, /s), its script and chunks under /editor/.
  */
 export function mountEditorPage(app: express.Express) {
   const page = path.join(EDITOR_DIST, 'index.html');
@@ -18,6 +18,8 @@ export function mountEditorPage(app: express.Express) {
   app.get('/', sendPage);
   // A shared link (/z/<id>) and its embed (/e/<id>) open the same page, which reads the link.
   app.get(/^\/(z|e)\/[A-Za-z0-9_-]{1,32}$/, sendPage);
+  // A collaboration link (/s/<sessionId>#t=<token>): the token stays in the fragment, never in a request or a log.
+  app.get(/^\/s\/[A-Za-z0-9_.:-]{1,128}$/, sendPage);
   // Chunk names carry a content hash; app.js and app.css are revalidated.
   app.use('/editor', express.static(EDITOR_DIST, { index: false, maxAge: '1h', setHeaders: (res, p) => /[\\/]chunks[\\/]/.test(p) || res.setHeader('Cache-Control', 'no-cache') }));
 }

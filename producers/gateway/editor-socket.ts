@@ -15,6 +15,8 @@ import type { GatewaySettings } from './settings';
 import { toFiles } from '../../stream-processors/buffers/apply-ops';
 import { publicResult } from './public-result';
 import { mainFileOf } from '../../runtimes/languages';
+import type { CollabHub } from './collab-hub';
+import { collabToken, isCollabToken } from './collab-token';
 
 export interface EditorSocketDeps {
   sender: BatchingSender;
@@ -26,14 +28,19 @@ export interface EditorSocketDeps {
   limiter: RateLimiter;
   settings: GatewaySettings;
   metrics: { edits(n: number): void; editAckMs(ms: number): void };
+  /** The peers of each session on this gateway (live collaboration). */
+  hub: CollabHub;
+  /** The key collaboration tokens are made with (the same on every gateway). */
+  collabKey: string;
 }
 
 /**
- * One editor connection: open or resume a session, stream edits against
- * versions, run, cancel, and receive live output and results.
+ * One editor connection: open or resume (or join) a session, stream edits
+ * against versions, run, cancel, and receive live output and results; the
+ * other peers of the session hear its accepted versions, cursor and runs.
  */
 export function handleEditorSocket(ws: WebSocket, client: string, deps: EditorSocketDeps) {
-  const { sessions, sender, catalog, runs, router, limiter, settings } = deps;
+  const { sessions, sender, catalog, runs, router, limiter, settings, hub } = deps;
   let session: GatewaySession | undefined;
   let chain = Promise.resolve();
   // A socket that never opens or resumes a session holds a slot for nothing (docs/limits.md, "Clients").
@@ -42,10 +49,26 @@ export function handleEditorSocket(ws: WebSocket, client: string, deps: EditorSo
     ws.close(4008, 'Hello Timeout');
   }, settings.EDITOR_HELLO_TIMEOUT_MS);
   ws.on('close', () => clearTimeout(helloTimer));
+  const peerId = randomUUID().slice(0, 8);
 
   const send = (m: ServerMessage) => {
     if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(m));
   };
+  const peer = { peerId, send };
+  /** This connection becomes a peer of `s` (and leaves the session it was in). */
+  const attach = (s: GatewaySession) => {
+    if (session?.id === s.id && hub.peers(s.id)) return;
+    if (session) hub.leave(session.id, peerId);
+    session = s;
+    hub.join(s.id, peer);
+  };
+  ws.on('close', () => session && hub.leave(session.id, peerId));
+  /** Makes a new version durable, then acknowledges it here and tells the other peers (in version order). */
+  const announce = (s: GatewaySession, record: Parameters<BatchingSender['send']>[0][number]['records'][number], others: ServerMessage, reply: ServerMessage | null) =>
+    hub.announce(s.id, sender.send([{ spec: topics.edits, records: [record] }]), (ok) => {
+      if (ok && reply) send(reply);
+      hub.broadcast(s.id, others, peerId);
+    });
   const fail = (err: unknown) => {
     if (err instanceof ApiError) send({ type: 'error', code: err.code, message: err.message, ...(err.retryAfterS ? { retryAfterS: err.retryAfterS } : {}) });
     else send({ type: 'error', code: 'internal_error', message: `The gateway could not handle the message: ${(err as Error).message}` });
@@ -53,6 +76,7 @@ export function handleEditorSocket(ws: WebSocket, client: string, deps: EditorSo
   const opened = (s: GatewaySession, resumed: boolean): ServerMessage => ({
     type: 'opened', sessionId: s.id, version: s.version, language: s.runtime.language, languageVersion: s.runtime.version,
     dependencySet: s.runtime.dependencySet, hardwareClass: s.runtime.hardwareClass, files: toFiles(s.files), resumed,
+    peerId, collabToken: collabToken(deps.collabKey, s.id),
   });
   const need = () => {
     if (!session) throw new ApiError(409, 'no_session', 'Open or resume a session first.');
@@ -80,23 +104,31 @@ export function handleEditorSocket(ws: WebSocket, client: string, deps: EditorSo
         const files = m.files ?? [{ name: mainFileOf(runtime.language), content: m.text ?? '' }];
         const { session: s, event } = sessions.open(client, runtime, files);
         await sender.send([{ spec: topics.edits, records: [{ key: s.id, value: event, partition: s.partition }] }]);
-        session = s;
+        attach(s);
         clearTimeout(helloTimer);
         return send(opened(s, false));
       }
       case 'resume': {
         const s = sessions.get(m.sessionId) ?? (await recover(m.sessionId));
         if (!s) throw new ApiError(404, 'unknown_session', `Session ${m.sessionId} does not exist or has expired; open a new one.`);
-        session = s;
+        // Its creator (the same client key) resumes freely; anyone else joins with the collaboration link's token.
+        if (s.userId !== client) {
+          if (!m.token) throw new ApiError(403, 'collab_token_required', `Session ${m.sessionId} belongs to another client; join it with its collaboration link (which carries a token).`);
+          if (!isCollabToken(deps.collabKey, s.id, m.token)) throw new ApiError(403, 'invalid_collab_token', 'The collaboration token does not belong to this session.');
+        }
+        attach(s);
         clearTimeout(helloTimer);
         // The client's text is what the person sees: if it differs, it becomes the next version.
         if (m.files) {
           const mine = JSON.stringify(toFiles(s.files));
           if (JSON.stringify(m.files) !== mine) {
             const event = sessions.set(s, m.files);
-            await sender.send([{ spec: topics.edits, records: [{ key: s.id, value: event, partition: s.partition }] }]);
+            await announce(s, { key: s.id, value: event, partition: s.partition }, { type: 'edited', version: event.version, author: peerId, files: m.files }, null);
           }
-        } else if (m.version !== s.version) {
+        }
+        // Versions announced before this point reach this peer before `opened`, later ones after it.
+        await hub.settled(s.id);
+        if (!m.files && m.version !== s.version) {
           send({ type: 'resync', version: s.version, files: toFiles(s.files), reason: `Your version ${m.version} differs from the server's ${s.version}.` });
         }
         return send(opened(s, true));
@@ -106,18 +138,26 @@ export function handleEditorSocket(ws: WebSocket, client: string, deps: EditorSo
         limiter.take(client, 'edit', settings.RATE_EDITS_PER_SECOND, settings.RATE_EDITS_BURST);
         const t0 = performance.now();
         const r = sessions.edit(s, m.baseVersion, m.ops);
-        if (!r.ok) return send({ type: 'resync', version: s.version, files: toFiles(s.files), reason: r.reason });
-        await sender.send([{ spec: topics.edits, records: [{ key: s.id, value: r.event, partition: s.partition }] }]);
+        if (!r.ok) {
+          // After the versions it missed: a collaborator has them by then and only rebases its edit.
+          await hub.settled(s.id);
+          return send({ type: 'resync', version: s.version, files: toFiles(s.files), reason: r.reason });
+        }
+        await announce(s, { key: s.id, value: r.event, partition: s.partition }, { type: 'edited', version: r.event.version, author: peerId, ops: r.event.ops }, { type: 'ack', version: r.event.version });
         deps.metrics.edits(1);
         deps.metrics.editAckMs(performance.now() - t0);
-        return send({ type: 'ack', version: r.event.version });
+        return;
       }
       case 'set': {
         const s = need();
         limiter.take(client, 'edit', settings.RATE_EDITS_PER_SECOND, settings.RATE_EDITS_BURST);
         const event = sessions.set(s, m.files);
-        await sender.send([{ spec: topics.edits, records: [{ key: s.id, value: event, partition: s.partition }] }]);
-        return send({ type: 'ack', version: s.version });
+        await announce(s, { key: s.id, value: event, partition: s.partition }, { type: 'edited', version: event.version, author: peerId, files: m.files }, { type: 'ack', version: event.version });
+        return;
+      }
+      case 'cursor': {
+        if (session) hub.cursor(session.id, peerId, { file: m.file, anchor: m.anchor, head: m.head });
+        return;
       }
       case 'sync': {
         const s = need();
@@ -126,6 +166,11 @@ export function handleEditorSocket(ws: WebSocket, client: string, deps: EditorSo
       case 'run': {
         const s = need();
         limiter.take(client, 'run', settings.RATE_RUNS_PER_MINUTE / 60, settings.RATE_RUNS_BURST);
+        // A run's output and result reach every peer of the session, not only the one who pressed Run.
+        const everyone = (msg: ServerMessage) => {
+          send(msg);
+          hub.broadcast(s.id, msg, peerId);
+        };
         const listener = (runId: string, retried: boolean): RunListener => {
           let told = { position: 0, expectedStartMs: 0 };
           return {
@@ -136,7 +181,7 @@ export function handleEditorSocket(ws: WebSocket, client: string, deps: EditorSo
             send({ type: 'queued', runId, position: q.position, expectedStartMs: q.expectedStartMs, predictedMs: q.predictedMs });
           },
           // A chunk without data only marks a stage's start (Piston clients use it).
-          onOutput: (o) => o.data && send({ type: 'output', runId, stage: o.stage, stream: o.stream, data: o.data, seq: o.seq }),
+          onOutput: (o) => o.data && everyone({ type: 'output', runId, stage: o.stage, stream: o.stream, data: o.data, seq: o.seq }),
           onResult: (r) => {
             // The executor lost this session's text (its snapshot was behind after a failure):
             // the gateway still has it, so it sends the text again and runs once more.
@@ -148,12 +193,13 @@ export function handleEditorSocket(ws: WebSocket, client: string, deps: EditorSo
                 .catch((err) => fail(err));
               return;
             }
-            send({ type: 'result', runId, result: { ...publicResult(r), runId } });
+            everyone({ type: 'result', runId, result: { ...publicResult(r), runId } });
           },
           };
         };
         const runId = m.runId ?? `r-${randomUUID()}`;
         const req = await runs.runSession(s, { ...m, runId }, listener(runId, false));
+        hub.broadcast(s.id, { type: 'run_accepted', runId: req.runId, version: req.programVersion, author: peerId }, peerId);
         return send({ type: 'run_accepted', runId: req.runId, version: req.programVersion });
       }
       case 'cancel': {

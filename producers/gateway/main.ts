@@ -15,13 +15,17 @@ import { gatewaySettings } from './settings';
 runProcess('gateway', async () => {
   const logger = createLogger('gateway');
   const infra = connectionSettings();
+  const settings = gatewaySettings();
+  const operator = operatorToken({ configured: readSection(operatorTokenSection).CONVEYOR_OPERATOR_TOKEN, stateDir: paths().state });
   const gateway = createGateway({
     kafka: createKafka(infra.brokers, 'conveyor-gateway'),
     registry: createRegistry({ url: infra.registryUrl }),
     catalog: catalogFromLanguageTable(),
-    settings: gatewaySettings(),
+    settings,
+    // Every gateway on the machine reads the same operator token, so their collaboration tokens agree.
+    collabKey: settings.COLLAB_SECRET?.reveal() ?? `collab:${operator.reveal()}`,
     logger,
-    operatorToken: operatorToken({ configured: readSection(operatorTokenSection).CONVEYOR_OPERATOR_TOKEN, stateDir: paths().state }),
+    operatorToken: operator,
     mount: mountEditorPage,
   });
   const { url } = await gateway.start();

@@ -38,6 +38,8 @@ export const clientMessage = z.discriminatedUnion('type', [
     sessionId: z.string().min(1).max(128),
     version: z.number().int().min(0),
     files: z.array(fileSchema).min(1).optional(),
+    /** A collaboration link's token: needed to join a session another client opened. */
+    token: z.string().min(1).max(64).optional(),
   }),
   z.object({ type: z.literal('edit'), baseVersion: z.number().int().min(0), ops: z.array(opSchema).min(1) }),
   z.object({ type: z.literal('set'), files: z.array(fileSchema).min(1) }),
@@ -55,6 +57,8 @@ export const clientMessage = z.discriminatedUnion('type', [
   z.object({ type: z.literal('stdin'), runId: z.string().min(1).max(64), data: z.string(), eof: z.boolean().optional() }),
   z.object({ type: z.literal('signal'), runId: z.string().min(1).max(64), signal: z.string().regex(/^SIG[A-Z0-9]{1,12}$/, 'a signal name such as SIGINT') }),
   z.object({ type: z.literal('sync') }),
+  /** Where this peer's cursor is (offsets in its own text of `file`), for the others in the session. */
+  z.object({ type: z.literal('cursor'), file: z.string().min(1).max(128), anchor: z.number().int().min(0), head: z.number().int().min(0) }),
   z.object({ type: z.literal('ping') }),
 ]);
 export type ClientMessage = z.infer<typeof clientMessage>;
@@ -76,10 +80,26 @@ export const serverMessage = z.discriminatedUnion('type', [
   z.object({
     type: z.literal('opened'), sessionId: z.string(), version: z.number().int(), language: z.string(), languageVersion: z.string(),
     dependencySet: z.string(), hardwareClass: z.string(), files: z.array(fileSchema), resumed: z.boolean(),
+    /** This connection's name among the session's peers. */
+    peerId: z.string(),
+    /** The token of the session's collaboration link (`/s/<sessionId>#t=<token>`). */
+    collabToken: z.string(),
   }),
   z.object({ type: z.literal('ack'), version: z.number().int() }),
+  /** Another peer's accepted change: `ops` against the previous version, or the whole `files`. */
+  z.object({
+    type: z.literal('edited'), version: z.number().int(), author: z.string(),
+    ops: z.array(z.object({ file: z.string(), offset: z.number().int(), deleteCount: z.number().int(), insert: z.string() })).optional(),
+    files: z.array(fileSchema).optional(),
+  }),
+  /** A peer arrived, moved its cursor or left. */
+  z.object({
+    type: z.literal('presence'), peerId: z.string(), state: z.enum(['here', 'left']),
+    file: z.string().optional(), anchor: z.number().int().optional(), head: z.number().int().optional(),
+  }),
   z.object({ type: z.literal('resync'), version: z.number().int(), files: z.array(fileSchema), reason: z.string() }),
-  z.object({ type: z.literal('run_accepted'), runId: z.string(), version: z.number().int() }),
+  /** `author` is set when another peer of the session started the run. */
+  z.object({ type: z.literal('run_accepted'), runId: z.string(), version: z.number().int(), author: z.string().optional() }),
   z.object({
     type: z.literal('queued'), runId: z.string(),
     /** 1 = the next run to get a slot. */

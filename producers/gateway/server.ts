@@ -25,6 +25,7 @@ import { createRunRouter } from './run-router';
 import { createAdmission } from './admission';
 import { createExecutorPresence, createRunService } from './run-service';
 import { createSessionStore } from './sessions';
+import { createCollabHub } from './collab-hub';
 import { linksApi } from './links-api';
 import { operatorApi } from './operator-api';
 import { createLinkStore } from './share-links';
@@ -41,6 +42,8 @@ export interface GatewayDeps {
   /** What the operator endpoints (/api/ops/…) require. */
   operatorToken: OperatorToken;
   gatewayId?: string;
+  /** The key collaboration links' tokens are made with; every gateway of a deployment needs the same one. */
+  collabKey: string;
   /** Extra routes mounted before the 404 handler (the editor page, …). */
   mount?: (app: express.Express) => void;
 }
@@ -57,6 +60,7 @@ export function createGateway(deps: GatewayDeps) {
   const limiter = createRateLimiter();
   const routing = createRoutingTable(ROUTED_PARTITIONS, settings.ROUTING_WEIGHTS);
   const sessions = createSessionStore({ routing, settings });
+  const hub = createCollabHub();
   const recovery = createSessionRecovery(scanAllPartitions(kafka, registry), { onScan: (n) => metrics.snapshotScan(n) });
   const presence = createExecutorPresence(kafka, [...HARDWARE_CLASSES]);
   let producer: TypedProducer;
@@ -160,7 +164,7 @@ export function createGateway(deps: GatewayDeps) {
           const kind = path === '/ws/editor' ? 'editor' : 'piston';
           metrics.sockets.inc({ kind });
           ws.on('close', () => metrics.sockets.dec({ kind }));
-          if (kind === 'editor') handleEditorSocket(ws, client, { sender, catalog, sessions, recovery, runs, router, limiter, settings, metrics });
+          if (kind === 'editor') handleEditorSocket(ws, client, { sender, catalog, sessions, recovery, runs, router, limiter, settings, metrics, hub, collabKey: deps.collabKey });
           else handlePistonConnect(ws, client, { catalog, runs, router, settings });
         });
       });

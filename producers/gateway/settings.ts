@@ -37,6 +37,13 @@ const section = z.object({
   HEADERS_TIMEOUT_MS: env.int(20000, 100, 600000),
   REQUEST_TIMEOUT_MS: env.int(60000, 100, 3600000),
   EDITOR_HELLO_TIMEOUT_MS: env.int(10000, 100, 600000),
+  // Collaboration links' tokens are HMACs under this key (unset: the machine's operator token; set it on every gateway of a multi-machine deployment).
+  COLLAB_SECRET: z
+    .string()
+    .min(16, 'must be at least 16 characters')
+    .optional()
+    // Printed as [hidden] by `conveyor config` and loggers.
+    .transform((v) => (v === undefined ? undefined : { reveal: () => v, toJSON: () => '[hidden]' })),
   RESULTS_REMEMBERED: env.int(50000, 100, 10000000),
   // Refuse (429) a run expected to wait longer than this for a slot (docs/decisions/scheduling-admission.md).
   ADMISSION_MAX_WAIT_MS: env.int(30000, 0, 3600000),

@@ -38,6 +38,14 @@ async function openEditor(o: { viewport?: { width: number; height: number }; mob
   page.on('pageerror', (e) => problems.push(e.message));
   page.on('request', (r) => !r.url().startsWith(gatewayUrl) && !r.url().startsWith('ws://127.0.0.1') && !r.url().startsWith('data:') && problems.push(`outside request ${r.url()}`));
   (page as Page & { problems: string[] }).problems = problems;
+  // EDITOR_WS_LOG=<file>: every WebSocket frame of every page, for reading a failure afterwards.
+  if (process.env.EDITOR_WS_LOG) {
+    const tag = Math.random().toString(36).slice(2, 5);
+    page.on('websocket', (ws) => {
+      ws.on('framesent', (f) => fs.appendFileSync(process.env.EDITOR_WS_LOG!, `${tag} > ${f.payload}\n`));
+      ws.on('framereceived', (f) => fs.appendFileSync(process.env.EDITOR_WS_LOG!, `${tag} < ${f.payload}\n`));
+    });
+  }
   await page.goto(`${gatewayUrl}${o.url ?? '/'}`);
   await page.waitForSelector('body[data-ready="1"]');
   await page.waitForSelector('#status[data-state="saved"]');
@@ -152,6 +160,95 @@ describe('browser editor', () => {
     expect(await serverText(sessionId)).toBe(expected);
     expect(problemsOf(page)).toEqual([]);
     await page.context().close();
+  });
+
+  it('lets two browsers edit one session live: both converge on the server\'s text, see each other\'s cursor and the run\'s output', async () => {
+    const a = await openEditor();
+    await setText(a, 'print("shared")\n');
+    await a.waitForSelector('#status[data-state="saved"]');
+    await a.click('#invite');
+    const link = await a.inputValue('#invite-url');
+    const sessionId = await a.evaluate(() => (window as any).conveyor.session.sessionId as string);
+    expect(link).toMatch(new RegExp(`^${gatewayUrl}/s/${sessionId}#t=[A-Za-z0-9_-]{32}$`));
+    await a.keyboard.press('Escape');
+
+    // A second browser (its own storage) opens the link: the same session, text and runtime.
+    const b = await openEditor({ url: link.slice(gatewayUrl.length) });
+    expect(await b.evaluate(() => (window as any).conveyor.session.sessionId as string)).toBe(sessionId);
+    expect(await editorText(b)).toBe('print("shared")\n');
+    expect(await b.inputValue('#lang')).toBe('python');
+    await a.waitForSelector('body[data-peers="1"]');
+    await b.waitForSelector('body[data-peers="1"]');
+
+    // Both type at once, in different places.
+    await Promise.all([
+      (async () => {
+        await a.click('.cm-content');
+        await a.keyboard.press('Control+End');
+        await typeLines(a, 'print("from a")\n');
+      })(),
+      (async () => {
+        await b.click('.cm-content');
+        await b.keyboard.press('Control+Home');
+        await typeLines(b, '# from b\n');
+      })(),
+    ]);
+    const expected = '# from b\nprint("shared")\nprint("from a")\n';
+    const converged = async (want?: string) => {
+      await Promise.all([a, b].map((p) => p.waitForFunction(() => (window as any).conveyor.session && document.querySelector('#status')!.getAttribute('data-state') === 'saved', undefined, { timeout: 30000 })));
+      for (let i = 0; i < 100; i++) {
+        const [ta, tb] = [await editorText(a), await editorText(b)];
+        if (ta === tb && (want === undefined || ta === want) && (await serverText(sessionId)) === ta) return ta;
+        await a.waitForTimeout(200);
+      }
+      throw new Error(`did not converge: a=${JSON.stringify(await editorText(a))} b=${JSON.stringify(await editorText(b))} server=${JSON.stringify(await serverText(sessionId))}`);
+    };
+    expect(await converged(expected)).toBe(expected);
+    // Each sees the other's cursor.
+    await a.waitForSelector('.cm-remote-caret', { timeout: 10000 });
+    await b.waitForSelector('.cm-remote-caret', { timeout: 10000 });
+
+    // Both type on the same line at the same time: nothing is lost, everyone ends with the server's text.
+    await Promise.all([
+      (async () => {
+        await a.keyboard.press('Control+End');
+        await a.keyboard.type('aaaaaaaaaa', { delay: 5 });
+      })(),
+      (async () => {
+        await b.keyboard.press('Control+End');
+        await b.keyboard.type('bbbbbbbbbb', { delay: 5 });
+      })(),
+    ]);
+    const both = await converged();
+    expect(both.length).toBe(expected.length + 20);
+    expect(both.replace(/[ab]{20}$/, '')).toBe(expected);
+    expect([...both.slice(-20)].sort().join('')).toBe('a'.repeat(10) + 'b'.repeat(10));
+    await a.keyboard.press('Control+End');
+    for (let i = 0; i < 20; i++) await a.keyboard.press('Backspace');
+    expect(await converged(expected)).toBe(expected);
+
+    // A runs it; B sees the run and its output.
+    await a.keyboard.press('Control+Enter');
+    await a.waitForSelector('body[data-result="ok"]', { timeout: 60000 });
+    await b.waitForSelector('body[data-result="ok"]', { timeout: 30000 });
+    expect(await b.textContent('#out')).toBe('shared\nfrom a\n');
+    await b.screenshot({ path: path.join(ARTIFACTS, 'desktop-collaboration.png') });
+    expect(problemsOf(a)).toEqual([]);
+    expect(problemsOf(b)).toEqual([]);
+
+    // Another client joins only with the link's token.
+    const token = link.split('#t=')[1]!;
+    const other = await EditorClient.connect(wsUrl, { 'x-api-key': 'someone-else' });
+    other.send({ type: 'resume', sessionId, version: 0 });
+    expect((await other.next((m) => m.type === 'error')).code).toBe('collab_token_required');
+    other.send({ type: 'resume', sessionId, version: 0, token: token.replace(/^./, (c) => (c === 'A' ? 'B' : 'A')) });
+    expect((await other.next((m) => m.type === 'error' && m.code !== 'collab_token_required')).code).toBe('invalid_collab_token');
+    other.send({ type: 'resume', sessionId, version: 0, token });
+    const joined = await other.next((m) => m.type === 'opened');
+    expect((joined.files as { content: string }[])[0]!.content).toBe(expected);
+    other.close();
+    await a.context().close();
+    await b.context().close();
   });
 
   it('answers an interactive program line by line through live stdin, ends input with Ctrl+D and stops a run with Ctrl+C', async () => {

@@ -3,18 +3,23 @@ import { defaultKeymap, history, historyKeymap, indentWithTab } from '@codemirro
 import { bracketMatching, defaultHighlightStyle, foldGutter, foldKeymap, indentOnInput, syntaxHighlighting } from '@codemirror/language';
 import { lintGutter, lintKeymap, setDiagnostics, type Diagnostic as CmDiagnostic } from '@codemirror/lint';
 import { highlightSelectionMatches, searchKeymap } from '@codemirror/search';
-import { Compartment, EditorState, Prec, type Extension } from '@codemirror/state';
+import { ChangeSet, Compartment, EditorState, Prec, Transaction, type Extension } from '@codemirror/state';
 import { oneDark } from '@codemirror/theme-one-dark';
 import {
   crosshairCursor, drawSelection, dropCursor, EditorView, highlightActiveLine, highlightActiveLineGutter, highlightSpecialChars, keymap, lineNumbers, rectangularSelection,
 } from '@codemirror/view';
 import type { Diagnostic } from './diagnostics';
+import { remoteCursors, setRemoteCursor } from './remote-cursors';
 
 /**
  * CodeMirror 6 with one state per file (each keeps its own undo history),
  * and compartments for what the settings change: language, theme, keymap, font size.
  */
-export interface EditorOptions { dark: boolean; fontSize: number; onChange: () => void; onRun: () => void }
+export interface EditorOptions {
+  dark: boolean; fontSize: number; onChange: () => void; onRun: () => void;
+  /** The person moved the cursor or changed the selection in `file`. */
+  onCursor?: (file: string, anchor: number, head: number) => void;
+}
 
 export function createEditor(parent: HTMLElement, o: EditorOptions) {
   const mode = new Compartment();
@@ -35,11 +40,15 @@ export function createEditor(parent: HTMLElement, o: EditorOptions) {
     lineNumbers(), highlightActiveLineGutter(), highlightSpecialChars(), history(), foldGutter(), drawSelection(), dropCursor(),
     EditorState.allowMultipleSelections.of(true), indentOnInput(), syntaxHighlighting(defaultHighlightStyle, { fallback: true }),
     bracketMatching(), closeBrackets(), autocompletion(), rectangularSelection(), crosshairCursor(), highlightActiveLine(),
-    highlightSelectionMatches(), lintGutter(),
+    highlightSelectionMatches(), lintGutter(), remoteCursors,
     keymap.of([...closeBracketsKeymap, ...defaultKeymap, ...searchKeymap, ...historyKeymap, ...foldKeymap, ...completionKeymap, ...lintKeymap, indentWithTab]),
     readOnly.of(lockOf(locked)),
     mode.of(current.mode), theme.of(current.dark ? oneDark : []), font.of(fontTheme(current.fontSize)),
-    EditorView.updateListener.of((u) => u.docChanged && o.onChange()),
+    EditorView.updateListener.of((u) => {
+      if (u.docChanged) o.onChange();
+      const remote = u.transactions.some((t) => t.annotation(Transaction.remote));
+      if ((u.selectionSet || u.docChanged) && !remote && o.onCursor) o.onCursor(active, u.state.selection.main.anchor, u.state.selection.main.head);
+    }),
   ];
 
   function lockOf(on: boolean): Extension {
@@ -106,6 +115,27 @@ export function createEditor(parent: HTMLElement, o: EditorOptions) {
       if (!cm) return;
       view.dispatch({ selection: { anchor: cm.from }, scrollIntoView: true });
       view.focus();
+    },
+    /** Another peer's change: applied to each file without entering the person's undo history. */
+    applyRemote(changes: Map<string, ChangeSet>, added: { name: string; content: string }[], removed: string[]) {
+      const annotations = [Transaction.addToHistory.of(false), Transaction.remote.of(true)];
+      for (const [name, c] of changes) {
+        if (name === active) view.dispatch({ changes: c, annotations });
+        else {
+          const st = states.get(name);
+          if (st) states.set(name, st.update({ changes: c, annotations }).state);
+        }
+      }
+      for (const f of added) states.set(f.name, EditorState.create({ doc: f.content, extensions: config() }));
+      for (const name of removed) if (name !== active) states.delete(name);
+    },
+    /** Shows a peer's cursor in `file` (and nowhere else); `file` null: the peer left. */
+    setPeerCursor(peerId: string, file: string | null, anchor = -1, head = -1) {
+      for (const name of new Set([...states.keys(), active].filter(Boolean))) {
+        const effects = setRemoteCursor.of(name === file ? { peerId, anchor, head } : { peerId, anchor: -1, head: -1 });
+        if (name === active) view.dispatch({ effects });
+        else states.set(name, states.get(name)!.update({ effects }).state);
+      }
     },
     setMode(ext: Extension) {
       current.mode = ext;

@@ -1,4 +1,4 @@
-import { diffOp } from './live-session';
+import { diffOp } from './rebase';
 
 /** Applies one protocol op the way the session buffers do (UTF-16 offsets). */
 const apply = (text: string, op: { offset: number; deleteCount: number; insert: string }) => text.slice(0, op.offset) + op.insert + text.slice(op.offset + op.deleteCount);

@@ -1,12 +1,18 @@
+import { diffOp, rebase, type Op, type PageFile, type Rebased, type RemoteChange } from './rebase';
+
 /**
- * The page's end of the editor protocol (docs/editor-protocol.md). The person's
- * text is the truth on this side: changes are sent as diff ops, one message in
- * flight at a time (so every ack or resync answers exactly that message, and
- * what was typed meanwhile goes out as the next edit); a reconnect resumes the
- * session with the current text, so nothing typed while offline is lost; a
- * gateway that no longer knows the session gets a new one with the same text.
+ * The page's end of the editor protocol (docs/editor-protocol.md). Changes are
+ * sent as diff ops, one message in flight at a time (so every ack or resync
+ * answers exactly that message, and what was typed meanwhile goes out as the
+ * next edit). A collaborator's version (`edited`) is mapped over what this page
+ * has not sent yet (./rebase.ts); an edit that crossed it is refused by the
+ * server and goes again, rebased. A reconnect resumes the session: with the
+ * page's text when an edit was in flight (its ack may be lost, so the person's
+ * text wins), otherwise without, and the server's newer text is rebased over the
+ * page's like a collaborator's. A gateway that no longer knows the session gets
+ * a new one with the same text. Nothing typed is lost either way.
  */
-export interface PageFile { name: string; content: string }
+export type { PageFile };
 export interface OpenSpec { language: string; version?: string; dependencySet?: string; hardwareClass?: string }
 export type ServerMsg = { type: string } & Record<string, any>;
 
@@ -15,19 +21,9 @@ export interface LiveSessionEvents {
   opened(m: ServerMsg): void;
   /** The server's text replaces the page's (a resync with nothing unsent on this side). */
   replaced(files: PageFile[]): void;
+  /** Another peer's version (or the server's newer text) to show, mapped over the page's unsent changes. */
+  rebased(r: Rebased): void;
   message(m: ServerMsg): void;
-}
-
-interface Op { file: string; offset: number; deleteCount: number; insert: string }
-
-/** The smallest single replacement that turns `a` into `b` (common prefix and suffix kept). */
-export function diffOp(file: string, a: string, b: string): Op | null {
-  if (a === b) return null;
-  let p = 0;
-  while (p < a.length && p < b.length && a.charCodeAt(p) === b.charCodeAt(p)) p++;
-  let s = 0;
-  while (s < a.length - p && s < b.length - p && a.charCodeAt(a.length - 1 - s) === b.charCodeAt(b.length - 1 - s)) s++;
-  return { file, offset: p, deleteCount: a.length - p - s, insert: b.slice(p, b.length - s) };
 }
 
 const same = (a: PageFile[], b: PageFile[]) => a.length === b.length && a.every((f, i) => f.name === b[i]!.name && f.content === b[i]!.content);
@@ -41,6 +37,12 @@ export function createLiveSession(o: { url: string; events: LiveSessionEvents; f
   let confirmed: PageFile[] = [];
   /** The text of the message in flight, if any. */
   let inflight: PageFile[] | null = null;
+  /** An edit was in flight when the connection dropped: the server may have taken it without us hearing. */
+  let uncertain = false;
+  /** A remote change is being applied to the editor: its change events are not the person's typing. */
+  let applying = false;
+  let token: string | null = null;
+  let peerId: string | null = null;
   let ready = false;
   let closed = false;
   let retryTimer: ReturnType<typeof setTimeout> | undefined;
@@ -57,6 +59,7 @@ export function createLiveSession(o: { url: string; events: LiveSessionEvents; f
 
   /** Sends what changed since the last acknowledged text, if nothing is in flight. */
   function flush() {
+    if (applying) return;
     if (!ready || inflight) return report();
     const now = o.files();
     if (same(now, confirmed)) {
@@ -75,16 +78,68 @@ export function createLiveSession(o: { url: string; events: LiveSessionEvents; f
     report();
   }
 
+  /** Shows a remote change: the server's text moves to `next` at `v`, the page keeps its unsent typing. */
+  function take(v: number, change: RemoteChange) {
+    const r = rebase(confirmed, o.files(), change);
+    confirmed = r.next;
+    version = v;
+    applying = true;
+    try {
+      o.events.rebased(r);
+    } finally {
+      applying = false;
+    }
+  }
+
+  /** The server's text at `v` (a resync, a resumed session): rebased over the page's when the page knows its base. */
+  function adopt(v: number, files: PageFile[]) {
+    const mine = o.files();
+    inflight = null;
+    if (!mine.length) {
+      confirmed = files;
+      version = v;
+      o.events.replaced(files);
+    } else if (same(files, mine)) {
+      confirmed = files;
+      version = v;
+    } else if (!confirmed.length || v < version) {
+      // No base to rebase on, or the server lost versions: the person's text wins (flush sends the difference).
+      confirmed = files;
+      version = v;
+    } else if (v !== version || !same(files, confirmed)) {
+      take(v, { files });
+    }
+  }
+
   function onMessage(m: ServerMsg) {
     switch (m.type) {
       case 'opened':
+        if (m.resumed) adopt(m.version, m.files);
+        else {
+          version = m.version;
+          confirmed = m.files;
+          inflight = null;
+        }
         sessionId = m.sessionId;
-        version = m.version;
-        confirmed = m.files;
-        inflight = null;
+        token = m.collabToken ?? token;
+        peerId = m.peerId ?? null;
         ready = true;
+        uncertain = false;
         o.events.opened(m);
         flush();
+        break;
+      case 'edited':
+        // Versions arrive in order; one already known (announced before `opened`) is skipped.
+        if (!ready || m.version <= version) break;
+        if (m.version !== version + 1) {
+          // A gap (should not happen): the next edit is refused and its resync repairs it.
+          if (!inflight) send({ type: 'sync' });
+          break;
+        }
+        // An edit of ours in flight crossed this one: the server refuses it and we send it again, rebased.
+        take(m.version, m.ops ? { ops: m.ops } : { files: m.files });
+        if (!inflight) flush();
+        o.events.message(m);
         break;
       case 'ack':
         version = m.version;
@@ -92,22 +147,15 @@ export function createLiveSession(o: { url: string; events: LiveSessionEvents; f
         inflight = null;
         flush();
         break;
-      case 'resync': {
-        version = m.version;
-        const mine = o.files();
-        const unsent = !same(mine, confirmed) || inflight;
-        confirmed = m.files;
-        inflight = null;
-        // Told to resynchronise with nothing unsent here: take the server's text. Otherwise the person's text wins.
-        if (!unsent) o.events.replaced(m.files);
-        flush();
+      case 'resync':
+        adopt(m.version, m.files);
+        if (ready) flush();
         break;
-      }
       case 'error':
         if (m.code === 'unknown_session' && spec) {
           // The session expired or its gateway lost it: a new one with the same text.
           sessionId = null;
-          send({ type: 'open', ...spec, files: o.files() });
+          if (o.files().length) send({ type: 'open', ...spec, files: o.files() });
         } else if (inflight && ['rate_limited', 'edit_out_of_range', 'unknown_file', 'too_many_ops', 'version_ahead'].includes(m.code)) {
           // The edit was refused: send the whole text again shortly.
           inflight = null;
@@ -129,17 +177,24 @@ export function createLiveSession(o: { url: string; events: LiveSessionEvents; f
     report();
     sock.onopen = () => {
       report();
-      if (sessionId) send({ type: 'resume', sessionId, version, files: o.files() });
+      if (sessionId) resumeNow();
       else if (spec) send({ type: 'open', ...spec, files: o.files() });
     };
     sock.onmessage = (ev) => onMessage(JSON.parse(String(ev.data)) as ServerMsg);
     sock.onclose = () => {
       if (ws !== sock) return;
       ready = false;
+      if (inflight) uncertain = true;
       inflight = null;
       report();
       retryTimer = setTimeout(connect, o.reconnectMs ?? 700);
     };
+  }
+
+  function resumeNow() {
+    const files = o.files();
+    const withText = files.length && (uncertain || !confirmed.length);
+    send({ type: 'resume', sessionId, version, ...(withText ? { files } : {}), ...(token ? { token } : {}) });
   }
 
   return {
@@ -152,11 +207,18 @@ export function createLiveSession(o: { url: string; events: LiveSessionEvents; f
       else if (!ws) connect();
     },
     /** Re-attaches to a session that exists (a reload, a collaboration link). */
-    resume(id: string, s: OpenSpec) {
+    resume(id: string, s: OpenSpec | null, collabToken?: string) {
       spec = s;
       sessionId = id;
-      if (ws?.readyState === WebSocket.OPEN) send({ type: 'resume', sessionId: id, version: 0, files: o.files() });
+      token = collabToken ?? null;
+      confirmed = [];
+      version = 0;
+      if (ws?.readyState === WebSocket.OPEN) resumeNow();
       else if (!ws) connect();
+    },
+    /** Where the person's cursor is, for the other peers. */
+    cursor(file: string, anchor: number, head: number) {
+      if (ready) send({ type: 'cursor', file, anchor, head });
     },
     /** Connects ahead of the first open (the page does it while it reads the runtimes). */
     warm() {
@@ -187,6 +249,12 @@ export function createLiveSession(o: { url: string; events: LiveSessionEvents; f
     },
     get sessionId() {
       return sessionId;
+    },
+    get collabToken() {
+      return token;
+    },
+    get peerId() {
+      return peerId;
     },
     get version() {
       return version;

@@ -15,6 +15,11 @@ const dark = () => settings.theme === 'dark' || (settings.theme === 'system' && 
 let runtimes: RuntimeInfo[] = [];
 let language = settings.language in PAGE_LANGUAGES ? settings.language : 'python';
 let runId: string | null = null;
+/** A run another peer of the session started: its output is shown here too. */
+let watching: string | null = null;
+/** The other peers in the session (live collaboration). */
+const peers = new Set<string>();
+let cursorTimer: ReturnType<typeof setTimeout> | undefined;
 let started = 0;
 /** The live text while an old version is previewed from the history (edits are not sent meanwhile). */
 let live: PageFile[] | null = null;
@@ -24,9 +29,15 @@ const editor = createEditor($('editor'), {
   onChange: () => {
     if (live) return;
     session.changed();
-    if (session.sessionId) saveDraft({ sessionId: session.sessionId, language, files: editor.files() });
+    if (session.sessionId) saveDraft({ sessionId: session.sessionId, language, files: editor.files(), token: session.collabToken ?? undefined });
   },
   onRun: () => void run(),
+  // Cursor moves go to the peers at most every 80 ms.
+  onCursor: (file, anchor, head) => {
+    if (live || !peers.size) return;
+    clearTimeout(cursorTimer);
+    cursorTimer = setTimeout(() => session.cursor(file, anchor, head), 80);
+  },
 });
 const history = createHistoryPanel({
   sessionId: () => session.sessionId,
@@ -60,13 +71,19 @@ const session = createLiveSession({
   files: () => live ?? editor.files(),
   events: {
     status(text, state) {
-      $('status').textContent = session?.sessionId ? `${text} · ${session.sessionId.slice(0, 8)}` : text;
+      const together = peers.size ? ` · ${peers.size + 1} editing` : '';
+      $('status').textContent = session?.sessionId ? `${text} · ${session.sessionId.slice(0, 8)}${together}` : text;
       $('status').dataset.state = state;
     },
     opened(m) {
       document.body.dataset.session = m.sessionId;
-      if (!m.resumed && editor.files().length === 0) editor.load(m.files);
-      saveDraft({ sessionId: m.sessionId, language, files: editor.files() });
+      if (document.body.dataset.joining) joined(m);
+      else if (!m.resumed && editor.files().length === 0) editor.load(m.files);
+      saveDraft({ sessionId: m.sessionId, language, files: editor.files(), token: m.collabToken });
+    },
+    rebased(r) {
+      editor.applyRemote(r.apply, r.added, r.removed);
+      if (r.added.length || r.removed.length) renderTabs();
     },
     replaced(files) {
       const show = editor.active;
@@ -81,14 +98,51 @@ const session = createLiveSession({
 const runtimesRequest = fetch('/api/v1/runtimes');
 session.warm();
 
+/** Joined from a collaboration link: the page takes the session's language and runtime. */
+function joined(m: ServerMsg) {
+  delete document.body.dataset.joining;
+  language = m.language;
+  $<HTMLSelectElement>('lang').value = language;
+  Object.assign(settings, { version: m.languageVersion, dependencySet: m.dependencySet, hardwareClass: m.hardwareClass });
+  runtimeChoices();
+  void pageLanguage(language).mode().then((mode) => editor.setMode(mode));
+  renderTabs();
+}
+
+function onPresence(m: ServerMsg) {
+  if (m.state === 'left') {
+    peers.delete(m.peerId);
+    editor.setPeerCursor(m.peerId, null);
+  } else {
+    peers.add(m.peerId);
+    if (m.file !== undefined) editor.setPeerCursor(m.peerId, m.file, m.anchor, m.head);
+  }
+  document.body.dataset.peers = String(peers.size);
+  session.changed();
+}
+
 function onMessage(m: ServerMsg) {
-  if (m.type === 'run_accepted') out.append('', 'meta');
+  const shown = (id: string) => id === runId || id === watching;
+  if (m.type === 'presence') onPresence(m);
+  else if (m.type === 'run_accepted' && m.author) {
+    // Another peer pressed Run: everyone in the session sees it (unless this page is running its own).
+    if (runId) return;
+    watching = m.runId;
+    delete document.body.dataset.result;
+    out.clear();
+    editor.setDiagnostics([]);
+    out.details(`v${m.version} run by ${String(m.author).slice(0, 4)}…`, 'submitted');
+  } else if (m.type === 'run_accepted') out.append('', 'meta');
   else if (m.type === 'queued' && m.runId === runId) out.details(`queued: position ${m.position}${m.expectedStartMs ? `, expected to start in ${Math.max(0, Math.round((m.expectedStartMs - Date.now()) / 100) / 10)} s` : ''}`, 'queued');
-  else if (m.type === 'output' && m.runId === runId) {
-    if (!document.body.dataset.running) out.details('running…', 'running');
+  else if (m.type === 'output' && shown(m.runId)) {
+    if (!document.body.dataset.running && !watching) out.details('running…', 'running');
     out.append(m.data, m.stream);
-  } else if (m.type === 'result' && m.runId === runId) finish(m.result);
-  else if (m.type === 'error') {
+  } else if (m.type === 'result' && shown(m.runId)) finish(m.result);
+  else if (m.type === 'error' && /^(collab_token_required|invalid_collab_token|unknown_session)$/.test(m.code) && document.body.dataset.joining) {
+    delete document.body.dataset.joining;
+    notice(`This collaboration link cannot be joined: ${m.message} Here is a new program instead.`);
+    newSession(false);
+  } else if (m.type === 'error') {
     out.append(`error ${m.code}: ${m.message}\n`, 'stderr');
     if (runId && !document.body.dataset.accepted) endRun();
   }
@@ -130,6 +184,7 @@ function finish(r: any) {
 
 function endRun() {
   runId = null;
+  watching = null;
   delete document.body.dataset.running;
   delete document.body.dataset.accepted;
   $<HTMLButtonElement>('stop').disabled = true;
@@ -138,6 +193,7 @@ function endRun() {
 
 async function run() {
   if (runId) return;
+  watching = null;
   runId = `r-${crypto.randomUUID()}`;
   delete document.body.dataset.result;
   document.body.dataset.running = '1';
@@ -270,6 +326,14 @@ async function share() {
   dialog.showModal();
 }
 
+/** Invite: the session's collaboration link (its id and token); whoever opens it edits this session live. */
+function invite() {
+  if (!session.sessionId || !session.collabToken) return;
+  $<HTMLInputElement>('invite-url').value = `${location.origin}/s/${encodeURIComponent(session.sessionId)}#t=${session.collabToken}`;
+  $<HTMLDialogElement>('invite-dialog').showModal();
+  $<HTMLInputElement>('invite-url').select();
+}
+
 /** Opens a shared link (/z/<id>) or its embed (/e/<id>): a new session with that state and the toolchain it was made with. */
 async function openLink(kind: string, id: string): Promise<boolean> {
   const res = await fetch(`/api/v1/links/${id}`);
@@ -337,6 +401,7 @@ async function start() {
   $('run').onclick = () => void run();
   $('stop').onclick = stop;
   $('share').onclick = () => void share();
+  $('invite').onclick = invite;
   $('history-toggle').onclick = () => history.toggle();
   $('live').onkeydown = liveKeys;
   $('theme').onchange = () => {
@@ -367,13 +432,20 @@ async function start() {
   if (settings.keymap === 'vim') void editor.setVim(true);
   const draft = loadDraft();
   const link = /^\/(z|e)\/([A-Za-z0-9_-]{1,32})$/.exec(location.pathname);
-  if (link && (await openLink(link[1]!, link[2]!))) {
+  const together = /^\/s\/([A-Za-z0-9_.:-]{1,128})$/.exec(location.pathname);
+  if (together) {
+    // A collaboration link: the session's text, language and runtime come from the server.
+    document.body.dataset.joining = '1';
+    document.body.dataset.link = together[1]!;
+    editor.load([]);
+    session.resume(decodeURIComponent(together[1]!), null, new URLSearchParams(location.hash.slice(1)).get('t') ?? undefined);
+  } else if (link && (await openLink(link[1]!, link[2]!))) {
     /* opened from the link */
   } else if (draft && draft.language === language && draft.files.length) {
     editor.load(draft.files);
     void pageLanguage(language).mode().then((m) => editor.setMode(m));
     renderTabs();
-    session.resume(draft.sessionId, spec());
+    session.resume(draft.sessionId, spec(), draft.token);
   } else newSession(false);
   document.body.dataset.ready = '1';
   (window as unknown as { conveyor: object }).conveyor = { session, editor, startedAt: started };

@@ -32,7 +32,7 @@ export function saveSettings(s: PageSettings) {
 }
 
 /** The open session and its text, so a reload resumes it instead of starting over. */
-export interface Draft { sessionId: string; language: string; files: { name: string; content: string }[] }
+export interface Draft { sessionId: string; language: string; files: { name: string; content: string }[]; token?: string }
 const DRAFT = 'conveyor.draft';
 export const loadDraft = (): Draft | null => {
   try {
