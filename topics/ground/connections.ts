@@ -12,16 +12,23 @@ import { paths } from './paths';
  */
 export const connectionSection = z.object({
   KAFKA_PORT: env.port(9092),
+  /** How many brokers `conveyor up` runs locally: 1, or a KRaft cluster of 3 (ports KAFKA_PORT + 2·i). */
+  KAFKA_BROKERS_LOCAL: env.int(1, 1, 5),
   KAFKA_BROKERS: z.string().regex(/^[^,\s]+:\d+(,[^,\s]+:\d+)*$/, 'must be host:port[,host:port…]').optional(),
   REGISTRY_PORT: env.port(8081),
   SCHEMA_REGISTRY_URL: z.string().url('must be a URL such as http://127.0.0.1:8081/apis/ccompat/v7').optional(),
   CLICKHOUSE_URL: z.string().url('must be a URL such as http://127.0.0.1:8123').optional(),
 });
 
+/** The client ports of the local brokers: KAFKA_PORT, then every second port (the odd ones are their controllers'). */
+export function localBrokerPorts(kafkaPort: number, count: number): number[] {
+  return Array.from({ length: count }, (_, i) => kafkaPort + 2 * i);
+}
+
 /** The addresses derived from a read connection section. */
 export function connectionsOf(c: z.infer<typeof connectionSection>, stateDir: string) {
   return {
-    brokers: (c.KAFKA_BROKERS ?? `127.0.0.1:${c.KAFKA_PORT}`).split(','),
+    brokers: c.KAFKA_BROKERS?.split(',') ?? localBrokerPorts(c.KAFKA_PORT, c.KAFKA_BROKERS_LOCAL).map((p) => `127.0.0.1:${p}`),
     localKafka: c.KAFKA_BROKERS === undefined,
     registryUrl: c.SCHEMA_REGISTRY_URL ?? `http://127.0.0.1:${c.REGISTRY_PORT}/apis/ccompat/v7`,
     localRegistry: c.SCHEMA_REGISTRY_URL === undefined,
