@@ -95,7 +95,9 @@ export function createRunRouter(deps: {
 
   return {
     async start() {
-      consumer = kafka.consumer({ ...CONSUMER_FETCH_LIMITS, groupId: `conveyor-gateway-${gatewayId}`, maxWaitTimeInMs: 50, sessionTimeout: 10000, heartbeatInterval: 1000 });
+      const groupId = `conveyor-gateway-${gatewayId}`;
+      await commitEndOffsets(kafka, groupId, [topics.output.name, topics.results.name]);
+      consumer = kafka.consumer({ ...CONSUMER_FETCH_LIMITS, groupId, maxWaitTimeInMs: 50, sessionTimeout: 10000, heartbeatInterval: 1000 });
       await consumer.connect();
       await consumer.subscribe({ topics: [topics.output.name, topics.results.name], fromBeginning: false });
       // Results produced before our first fetch would be missed: wait for it.
@@ -178,3 +180,22 @@ export function createRunRouter(deps: {
   };
 }
 export type RunRouter = ReturnType<typeof createRunRouter>;
+
+/**
+ * Gives the gateway's new group a committed offset on every partition before
+ * it consumes. Without one, a consumer that crashes and restarts (the broker
+ * restarted) resets each partition it never committed to its end, and skips
+ * the results produced there meanwhile: those runs were never answered.
+ */
+async function commitEndOffsets(kafka: Kafka, groupId: string, topicNames: string[]): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    for (const topic of topicNames) {
+      const ends = await admin.fetchTopicOffsets(topic);
+      await admin.setOffsets({ groupId, topic, partitions: ends.map((e) => ({ partition: e.partition, offset: e.high })) });
+    }
+  } finally {
+    await admin.disconnect();
+  }
+}
