@@ -1,0 +1,49 @@
+import { seededRandom } from '../load/stats';
+import { sleep } from '../../topics/ground/retry';
+import type { ChaosRow } from './measure';
+import { chaosStack } from './stack';
+import { underLoad } from './under-load';
+
+/**
+ * kill -9 an executor again and again under steady load: `members` executors
+ * of one hardware class share its partitions; every `intervalMs` one of them
+ * (chosen by a seeded draw) is killed without a drain and a replacement is
+ * started, as the fleet manager heals a member. Nothing may be lost or shown
+ * twice: requests are committed after their results, a dead member's
+ * partitions move to the others, and the gateway shows one result per run id.
+ */
+export interface ExecutorKillOptions {
+  kills: number;
+  intervalMs: number;
+  members: number;
+  people: number;
+  env?: NodeJS.ProcessEnv;
+  seed?: number;
+  onProgress?: (m: string) => void;
+}
+
+export async function executorKills(o: ExecutorKillOptions): Promise<ChaosRow> {
+  const say = o.onProgress ?? (() => undefined);
+  const stack = chaosStack({ env: o.env, onProgress: say });
+  const rand = seededRandom(o.seed ?? 11);
+  try {
+    await Promise.all(Array.from({ length: o.members }, () => stack.executor('x86_64')));
+    await stack.gateway();
+    const note = `${o.kills} kills every ${o.intervalMs / 1000} s, ${o.members} members of x86_64, ${o.people} sessions`;
+    return await underLoad({ scenario: 'executor kill -9', note, urls: [stack.url()], people: o.people, onProgress: say }, async (fault) => {
+      const replacements: Promise<unknown>[] = [];
+      for (let k = 0; k < o.kills; k++) {
+        const members = stack.executors('x86_64');
+        const victim = members[Math.floor(rand() * members.length)]!;
+        fault(`kill -9 ${victim.name}`);
+        await stack.kill(victim);
+        // The replacement boots while the survivors take over, as a healing fleet's would.
+        replacements.push(stack.executor('x86_64'));
+        await sleep(o.intervalMs);
+      }
+      await Promise.all(replacements);
+    });
+  } finally {
+    await stack.stopAll();
+  }
+}

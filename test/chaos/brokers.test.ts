@@ -1,0 +1,53 @@
+import { brokerLeaderKill, brokerRestart } from '../../ops/chaos/brokers';
+import { chaosCluster, type ChaosCluster } from '../../ops/chaos/cluster';
+import { createKafka } from '../../topics/kafka';
+
+/**
+ * The broker faults, short (the bench runs them longer): the partition
+ * leaders' broker of a 3-broker cluster killed under load, and the shared
+ * single broker restarted under load.
+ */
+const say = (m: string) => process.env.CHAOS_VERBOSE && console.log(m);
+
+describe('a 3-broker cluster', () => {
+  let cluster: ChaosCluster;
+  beforeAll(async () => {
+    cluster = await chaosCluster(say);
+  }, 180_000);
+  afterAll(async () => {
+    await cluster?.stop();
+  }, 60_000);
+
+  it('replicates every topic 3 times with min.insync.replicas 2', async () => {
+    const admin = createKafka(cluster.addresses, 'chaos-test').admin();
+    await admin.connect();
+    try {
+      const meta = await admin.fetchTopicMetadata({ topics: ['editor.edits', 'runs.requests.x86_64', 'runs.results'] });
+      for (const t of meta.topics) for (const p of t.partitions) expect(p.replicas).toHaveLength(3);
+      const { resources } = await admin.describeConfigs({ resources: [{ type: 2, name: 'editor.edits', configNames: ['min.insync.replicas'] }], includeSynonyms: false });
+      expect(resources[0]!.configEntries.find((e) => e.configName === 'min.insync.replicas')?.configValue).toBe('2');
+    } finally {
+      await admin.disconnect();
+    }
+  });
+
+  it('loses no acknowledged edit and no run when the partition leaders\' broker is killed with kill -9 under load', async () => {
+    const row = await brokerLeaderKill({ cluster, kills: 1, downMs: 5000, people: 4, onProgress: say });
+    console.log(JSON.stringify(row));
+    expect(row.runs).toBeGreaterThan(4);
+    expect(row.runsLost).toBe(0);
+    expect(row.editsLost).toBe(0);
+    expect(row.duplicates).toBe(0);
+    expect(row.recoveryMs).not.toBeNull();
+  }, 240_000);
+});
+
+it('loses nothing acknowledged when the single broker is restarted under load', async () => {
+  const row = await brokerRestart({ restarts: 1, downMs: 3000, people: 3, onProgress: say });
+  console.log(JSON.stringify(row));
+  expect(row.runs).toBeGreaterThan(3);
+  expect(row.runsLost).toBe(0);
+  expect(row.editsLost).toBe(0);
+  expect(row.duplicates).toBe(0);
+  expect(row.recoveryMs).not.toBeNull();
+}, 240_000);
