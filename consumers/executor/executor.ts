@@ -20,7 +20,7 @@ import { createOffsetTracker } from './offset-tracker';
 import { publishResult } from './publish-result';
 import { failedResult, limitsFromRecord, resultRecord } from './results';
 import { createRestore, type RestoreReport } from './restore';
-import type { QueuedRun, RunQueue } from './run-queue';
+import type { QueuedRun, RunQueue } from './scheduler/types';
 import { newRunState, type RunState } from './run-state';
 import type { ExecutorSettings } from './settings';
 import { createExecutorScheduling } from './scheduler/executor-scheduling';

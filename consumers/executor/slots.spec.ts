@@ -1,8 +1,11 @@
-import { createFifoRunQueue, type QueuedRun, type RunQueue } from './run-queue';
+import { createFifoQueue } from './scheduler/fifo-queue';
+import type { QueuedRun, RunQueue } from './scheduler/types';
 import { createSlots } from './slots';
 
 const run = (runId: string): QueuedRun => ({ runId, clientId: 'c', language: 'python', dependencySet: 'python-3.11-std', enqueuedAtMs: 0 });
 const flush = () => new Promise((r) => setImmediate(r));
+const flatCost = { predict: () => ({ compileMs: 0, runMs: 100, totalMs: 100, basis: 'prior' as const, cacheHitExpected: false }) };
+const createFifoRunQueue = () => createFifoQueue<QueuedRun>(flatCost);
 
 describe('slots', () => {
   it('starts at most `concurrency` runs and gives a freed slot to the next waiting run', async () => {

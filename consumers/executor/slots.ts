@@ -1,4 +1,4 @@
-import type { QueuedRun, RunQueue } from './run-queue';
+import type { QueuedRun, RunQueue } from './scheduler/types';
 
 /**
  * Bounded concurrency: at most `concurrency` runs hold a slot; the others wait

@@ -124,4 +124,15 @@ describe('FIFO run queue (the baseline)', () => {
     expect([q.take(3), q.take(3), q.take(3)].map((r) => r?.runId)).toEqual(order.map((r) => r.runId));
     expect(q.plan(3, 2)).toEqual([]);
   });
+
+  it('takes a run out by id and counts what waits', () => {
+    const q = createFifoQueue(fixed(costs));
+    const order = [run('a', 'hello', 0), run('b', 'hello', 1), run('c', 'hello', 2)];
+    for (const r of order) q.push(r);
+    expect(q.size).toBe(3);
+    expect(q.remove(order[1]!.runId)?.runId).toBe(order[1]!.runId);
+    expect(q.remove('missing')).toBeUndefined();
+    expect([q.take(3)?.runId, q.take(3)?.runId, q.take(3)]).toEqual([order[0]!.runId, order[2]!.runId, undefined]);
+    expect(q.size).toBe(0);
+  });
 });
