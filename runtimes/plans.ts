@@ -40,6 +40,8 @@ export interface PoolPlanInput {
   depsDir?: string;
   preload?: string[];
   env?: Record<string, string>;
+  /** The interpreter's path in the sandbox, when not the system's (node). */
+  interpreter?: string;
   limits: StageLimits;
   cpuCores: number;
 }
@@ -63,7 +65,9 @@ export function poolPlan(p: PoolPlanInput): SandboxPlan {
       binds.push([VIEW.typescript, '/deps/typescript', 'ro']);
       env.CONVEYOR_TS = '/deps/typescript';
     }
-    argv = ['/usr/bin/node', '/boot/boot.js'];
+    // A second Node toolchain lives in its dependency set's directory (/deps/bin/node).
+    if (p.depsDir) binds.push([`${VIEW.depsets}/${p.depsDir}`, '/deps', 'ro']);
+    argv = [p.interpreter ?? '/usr/bin/node', '/boot/boot.js'];
   }
   return {
     binds,

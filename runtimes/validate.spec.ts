@@ -66,13 +66,24 @@ describe('flags and limits', () => {
 
 describe('language table', () => {
   it('has unique ids and aliases and a default dependency set everywhere', () => {
-    const names = LANGUAGES.flatMap((l) => [l.id, ...l.aliases]);
-    expect(new Set(names).size).toBe(names.length);
+    // The versions of one language share its id and aliases; no name belongs to two languages.
+    const owner = new Map<string, string>();
+    for (const l of LANGUAGES) for (const n of [l.id, ...l.aliases]) expect(owner.set(n, owner.get(n) ?? l.id).get(n)).toBe(l.id);
+    const versions = LANGUAGES.map((l) => `${l.id} ${l.version}`);
+    expect(new Set(versions).size).toBe(versions.length);
+    const sets = LANGUAGES.flatMap((l) => l.dependencySets.map((d) => d.name));
+    expect(new Set(sets).size).toBe(sets.length);
     for (const l of LANGUAGES) {
       expect(l.dependencySets.length).toBeGreaterThan(0);
       expect(Object.keys(l.toolchains)).toContain('x86_64');
       expect(l.compiled).toBe(!!Object.values(l.toolchains)[0]!.compile);
     }
+  });
+  it('resolves a version prefix to its toolchain and a dependency set to its version', () => {
+    expect(resolveSpec({ runId: 'r', language: 'node', version: '22', hardwareClass: 'x86_64', files: [{ name: 'main.js', content: '' }] }, ['x86_64']).depSet.name).toBe('javascript-node22-std');
+    expect(resolveSpec({ runId: 'r', language: 'js', hardwareClass: 'x86_64', files: [{ name: 'main.js', content: '' }] }, ['x86_64']).lang.version).toBe('20.20.2');
+    expect(resolveSpec({ runId: 'r', language: 'js', dependencySet: 'javascript-node22-std', hardwareClass: 'x86_64', files: [{ name: 'main.js', content: '' }] }, ['x86_64']).lang.version).toBe('22.23.5');
+    expect(() => resolveSpec({ runId: 'r', language: 'js', version: '21', hardwareClass: 'x86_64', files: [{ name: 'main.js', content: '' }] }, ['x86_64'])).toThrow(expect.objectContaining({ code: 'unknown_version' }));
   });
   it('offers the dependency sets named in the issue', () => {
     const sets = LANGUAGES.flatMap((l) => l.dependencySets.map((d) => d.name));

@@ -1,4 +1,4 @@
-import { defaultDependencySet, findLanguage, flagAllowed, hardwareClassesOf, type DependencySet, type LanguageDef, type Toolchain } from './languages';
+import { defaultDependencySet, findLanguage, flagAllowed, hardwareClassesOf, versionsOf, type DependencySet, type LanguageDef, type Toolchain } from './languages';
 import { resolveLimits } from './limits';
 import { KNOWN_HARDWARE_CLASSES, RuntimeError, type EngineLimits, type RunSpec, type SourceFile, type StageLimits } from './types';
 
@@ -56,10 +56,13 @@ export function resolveSpec(spec: RunSpec, enabledClasses: string[], limitTable?
   if (!spec || typeof spec !== 'object') throw new RuntimeError('invalid_spec', 'A run spec must be an object.');
   if (typeof spec.runId !== 'string' || !/^[A-Za-z0-9_.:-]{1,128}$/.test(spec.runId))
     throw new RuntimeError('invalid_spec', 'runId must be 1-128 characters of letters, digits, _ . : -.');
-  const lang = typeof spec.language === 'string' ? findLanguage(spec.language) : undefined;
-  if (!lang) throw new RuntimeError('unknown_language', `Unknown language "${String(spec.language)}".`);
-  if (spec.version !== undefined && spec.version !== '*' && !(lang.version === spec.version || lang.version.startsWith(spec.version + '.')))
-    throw new RuntimeError('unknown_version', `${lang.id} ${spec.version} is not installed; the available version is ${lang.version}.`);
+  if (typeof spec.language !== 'string' || !findLanguage(spec.language)) throw new RuntimeError('unknown_language', `Unknown language "${String(spec.language)}".`);
+  // Without a version, the dependency set names the toolchain when one version has it (javascript-node22-std).
+  const lang = spec.version === undefined && spec.dependencySet !== undefined
+    ? (versionsOf(spec.language).find((l) => l.dependencySets.some((d) => d.name === spec.dependencySet)) ?? findLanguage(spec.language))
+    : findLanguage(spec.language, spec.version);
+  if (!lang)
+    throw new RuntimeError('unknown_version', `${spec.language} ${spec.version} is not installed; the available versions are ${versionsOf(spec.language).map((l) => l.version).join(', ')}.`);
   const depSet = spec.dependencySet === undefined ? defaultDependencySet(lang) : lang.dependencySets.find((d) => d.name === spec.dependencySet);
   if (!depSet)
     throw new RuntimeError('unknown_dependency_set', `${lang.id} has no dependency set "${spec.dependencySet}"; available: ${lang.dependencySets.map((d) => d.name).join(', ')}.`);

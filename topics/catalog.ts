@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { env, readSection } from './ground/env';
-import type { DeadLetter, EditEvent, ExecutorLoad, FleetEvent, ProgramSnapshot, RunControl, RunOutput, RunRequest, RunResultRecord, ShareLink } from './types';
+import type { DeadLetter, EditEvent, ExecutorLoad, FleetEvent, ProgramSnapshot, RunControl, RunOutput, RunRequest, RunResultRecord, RuntimeCurrent, ShareLink } from './types';
 
 /**
  * Every topic Conveyor uses, declared once: name, partitions, key, retention
@@ -100,6 +100,12 @@ export const topics = {
     name: 'editor.links', partitions: 3, key: 'linkId', schemaFile: 'ShareLink.avsc',
     config: { 'cleanup.policy': 'compact', 'min.cleanable.dirty.ratio': '0.1', 'segment.ms': String(3600 * 1000), 'max.message.bytes': String(1024 * 1024) },
     doc: 'Shared editor states (/z/<id>), keyed by their content-derived id; a tombstone deletes one.',
+  }),
+  runtimesCurrent: topic<RuntimeCurrent>({
+    // Compacted: the latest switch per language, read whole by every gateway (docs/decisions/runtime-versions.md).
+    name: 'runtimes.current', partitions: 1, key: 'language', schemaFile: 'RuntimeCurrent.avsc',
+    config: { 'cleanup.policy': 'compact', 'min.cleanable.dirty.ratio': '0.1', 'segment.ms': String(3600 * 1000) },
+    doc: 'The toolchain version new sessions of each language get; `conveyor runtimes set-current` writes it.',
   }),
 } as const;
 

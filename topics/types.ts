@@ -207,3 +207,11 @@ export interface FleetEvent {
   inputsJson: string | null;
   managerId: string;
 }
+
+/** The toolchain version new sessions of a language get (runtimes.current). */
+export interface RuntimeCurrent {
+  language: string;
+  version: string;
+  setBy: string;
+  setAtMs: number;
+}

@@ -9,6 +9,7 @@ import { fleetSettings, operatorSettings } from '../fleet/settings';
 import { registerFleet } from '../fleet/cli';
 import { registerReplay } from './replay';
 import { whenOrphaned } from '../../topics/ground/process-main';
+import { registerRuntimes } from './runtimes';
 
 /**
  * Commands of the service itself (start, bench, load, …) register here, so
@@ -45,6 +46,7 @@ export function registerCommands(program: Command, log: (msg: string) => void): 
     });
   registerLoadAndBench(program, log);
   registerReplay(program, log);
+  registerRuntimes(program, log);
   registerFleet(program);
   const fleet = program.commands.find((c) => c.name() === 'fleet') ?? program.command('fleet').description('the executor fleets');
   registerFleetSimulate(fleet, log);

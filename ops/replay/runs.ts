@@ -10,6 +10,8 @@ import { ensureReplayTopics, replayTraffic, type ReplayProgress, type Target } f
 import type { RoutingTable } from '../../stream-processors/routing/partitioner';
 import { executorGroupId, HARDWARE_CLASSES } from '../../topics/catalog';
 import type { Registry } from '../../topics/registry';
+import type { RunRequest } from '../../topics/types';
+import { findLanguage, LANGUAGES, versionMatches } from '../../runtimes/languages';
 import { startExecutorProcess } from '../services/processes';
 import { stopService, type RunningService } from '../services/launcher';
 import { buildReport, replayRows, writeReport, type ReplayReport } from './report';
@@ -34,7 +36,21 @@ export function parseAgainst(against: string | undefined): { target: Target; lab
   const g = /^group:([a-z][a-z0-9-]{0,40})$/.exec(against);
   if (g) return { target: { namespace: `${BASELINE_NAMESPACE}${g[1]}.` }, label: `executor group ${g[1]}` };
   const v = /^(?:version:)?([A-Za-z0-9][A-Za-z0-9._+-]{0,40})$/.exec(against);
-  if (v && /\d/.test(v[1]!)) return { target: { namespace: BASELINE_NAMESPACE, languageVersion: v[1] }, label: `toolchain version ${v[1]}` };
+  if (v && /\d/.test(v[1]!)) {
+    const version = v[1]!;
+    const having = LANGUAGES.filter((l) => versionMatches(l.version, version));
+    if (!having.length) throw new AgainstError(`No toolchain in the language table has version ${version}; \`conveyor runtimes list\` shows them.`);
+    // Runs of a language with that version ask for it (and its dependency set); the others keep their own toolchain.
+    const toolchainOf = (req: RunRequest) => {
+      const lang = findLanguage(req.language, version);
+      if (!lang) return undefined;
+      const recordedSets = findLanguage(req.language, req.languageVersion)?.dependencySets.map((d) => d.name) ?? [];
+      const sets = lang.dependencySets.map((d) => d.name);
+      const dependencySet = sets.includes(req.dependencySet) ? req.dependencySet : (sets[recordedSets.indexOf(req.dependencySet)] ?? sets[0]!);
+      return { languageVersion: lang.version, dependencySet };
+    };
+    return { target: { namespace: BASELINE_NAMESPACE, toolchainOf }, label: `toolchain version ${version} (${having.map((l) => `${l.id} ${l.version}`).join(', ')})` };
+  }
   throw new AgainstError(`--against "${against}" is neither a hardware class (${HARDWARE_CLASSES.join(', ')}), group:<name>, nor a toolchain version.`);
 }
 

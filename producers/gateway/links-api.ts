@@ -29,7 +29,7 @@ const linkRequest = z.object({
 export function toolchainOf(catalog: Catalog, l: ShareLink) {
   const versions = catalog.runtimes().filter((r) => r.language === l.language);
   if (versions.some((r) => r.version === l.languageVersion)) return { available: true, runsWith: l.languageVersion, notice: null };
-  const current = versions[0]?.version ?? null;
+  const current = catalog.currentVersion(l.language) ?? null;
   return {
     available: false, runsWith: current,
     notice: current

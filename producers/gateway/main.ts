@@ -6,6 +6,7 @@ import { operatorToken, operatorTokenSection } from '../../topics/ground/operato
 import { paths } from '../../topics/ground/paths';
 import { createKafka } from '../../topics/kafka';
 import { createRegistry } from '../../topics/registry';
+import { createCurrentRuntimes } from './current-runtimes';
 import { catalogFromLanguageTable } from './runtime-catalog';
 import { mountEditorPage } from './editor-page';
 import { createGateway } from './server';
@@ -17,10 +18,15 @@ runProcess('gateway', async () => {
   const infra = connectionSettings();
   const settings = gatewaySettings();
   const operator = operatorToken({ configured: readSection(operatorTokenSection).CONVEYOR_OPERATOR_TOKEN, stateDir: paths().state });
+  const kafka = createKafka(infra.brokers, 'conveyor-gateway');
+  const registry = createRegistry({ url: infra.registryUrl });
+  // New sessions get each language's current toolchain version (`conveyor runtimes set-current`).
+  const current = createCurrentRuntimes({ kafka, registry, gatewayId: 'gateway' });
+  await current.start();
   const gateway = createGateway({
-    kafka: createKafka(infra.brokers, 'conveyor-gateway'),
-    registry: createRegistry({ url: infra.registryUrl }),
-    catalog: catalogFromLanguageTable(),
+    kafka,
+    registry,
+    catalog: catalogFromLanguageTable(current.version),
     settings,
     // Every gateway on the machine reads the same operator token, so their collaboration tokens agree.
     collabKey: settings.COLLAB_SECRET?.reveal() ?? `collab:${operator.reveal()}`,
@@ -30,5 +36,11 @@ runProcess('gateway', async () => {
   });
   const { url } = await gateway.start();
   logger.info({ url, gatewayId: gateway.gatewayId }, 'gateway listening');
-  return { ready: { url }, stop: () => gateway.stop() };
+  return {
+    ready: { url },
+    async stop() {
+      await gateway.stop();
+      await current.stop();
+    },
+  };
 });

@@ -49,7 +49,8 @@ export function restApi(deps: { catalog: Catalog; runs: RunService; router: RunR
   const r = Router();
 
   r.get('/runtimes', (_req, res) => {
-    res.json({ runtimes: catalog.runtimes(), limits: catalog.limits(), hardwareClasses: deps.liveClasses() });
+    // current: the version a new session of the language gets (`conveyor runtimes set-current`).
+    res.json({ runtimes: catalog.runtimes().map((i) => ({ ...i, current: catalog.currentVersion(i.language) === i.version })), limits: catalog.limits(), hardwareClasses: deps.liveClasses() });
   });
 
   r.post('/runs', async (req, res) => {

@@ -1,4 +1,4 @@
-import { runtimeInfos } from '../../runtimes/languages';
+import { compareVersions, runtimeInfos } from '../../runtimes/languages';
 import { LIMITS } from '../../runtimes/limits';
 import type { EngineLimits, RuntimeInfo, StageLimits } from '../../runtimes/types';
 import { ApiError, badRequest } from './errors';
@@ -9,18 +9,29 @@ export interface ResolvedRuntime { language: string; version: string; dependency
  * What the gateway knows about runtimes without running any: the language
  * table and the limits, to refuse bad requests before they reach Kafka.
  */
-export function createCatalog(infos: RuntimeInfo[], limits: EngineLimits) {
+export function createCatalog(infos: RuntimeInfo[], limits: EngineLimits, switched: (language: string) => string | undefined = () => undefined) {
   const byName = new Map<string, RuntimeInfo[]>();
   for (const info of infos) {
-    for (const name of [info.language, ...info.aliases]) byName.set(name.toLowerCase(), [...(byName.get(name.toLowerCase()) ?? []), info]);
+    for (const name of new Set([info.language, ...info.aliases].map((n) => n.toLowerCase()))) byName.set(name, [...(byName.get(name) ?? []), info]);
   }
+  /** The version new sessions get: the one switched to (runtimes.current) when the table has it, else the table's first. */
+  const currentOf = (candidates: RuntimeInfo[]): RuntimeInfo => candidates.find((c) => c.version === switched(c.language)) ?? candidates[0]!;
   return {
     runtimes: () => infos,
     limits: () => limits,
+    /** The current version of a language (its table id or an alias), or undefined for an unknown one. */
+    currentVersion(language: string): string | undefined {
+      const candidates = byName.get(String(language).toLowerCase());
+      return candidates ? currentOf(candidates).version : undefined;
+    },
     resolve(language: string, version?: string, dependencySet?: string, hardwareClass = 'x86_64'): ResolvedRuntime {
       const candidates = byName.get(String(language).toLowerCase());
       if (!candidates) throw badRequest('unknown_language', `Language "${language}" is not supported; GET /api/v1/runtimes lists the languages.`);
-      const info = candidates.find((c) => !version || version === '*' || c.version === version || c.version.startsWith(`${version}.`) || c.version.startsWith(version));
+      const matching = candidates.filter((c) => !version || version === '*' || c.version === version || c.version.startsWith(`${version}.`));
+      // No version: the current one, unless the dependency set names another version's (a resumed session keeps its toolchain).
+      const info = !version || version === '*'
+        ? (dependencySet && !currentOf(candidates).dependencySets.includes(dependencySet) ? candidates.find((c) => c.dependencySets.includes(dependencySet)) : undefined) ?? currentOf(candidates)
+        : matching.sort((a, b) => compareVersions(b.version, a.version))[0];
       if (!info) throw badRequest('unknown_version', `${language} ${version} is not available; available: ${candidates.map((c) => c.version).join(', ')}.`);
       const set = dependencySet ?? info.dependencySets[0]!;
       if (!info.dependencySets.includes(set)) throw badRequest('unknown_dependency_set', `Dependency set "${set}" does not exist for ${info.language}; available: ${info.dependencySets.join(', ')}.`);
@@ -44,6 +55,6 @@ export function createCatalog(infos: RuntimeInfo[], limits: EngineLimits) {
 export type Catalog = ReturnType<typeof createCatalog>;
 
 /** The catalog of the runtimes' language table, without starting any runtime. */
-export function catalogFromLanguageTable(): Catalog {
-  return createCatalog(runtimeInfos(), LIMITS);
+export function catalogFromLanguageTable(switched?: (language: string) => string | undefined): Catalog {
+  return createCatalog(runtimeInfos(), LIMITS, switched);
 }

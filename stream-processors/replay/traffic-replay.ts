@@ -25,6 +25,12 @@ export interface Target {
   hardwareClass?: string;
   /** Toolchain version to ask for; the recorded run's when absent. */
   languageVersion?: string;
+  /**
+   * The candidate toolchain of a recorded run (another version has its own
+   * dependency sets); undefined keeps the recorded one, e.g. for a language
+   * that has no such version.
+   */
+  toolchainOf?: (req: RunRequest) => { languageVersion: string; dependencySet: string } | undefined;
 }
 
 export interface ReplayProgress { done: number; total: number; changed: number; nondeterministic: number; incomplete: number }
@@ -95,7 +101,8 @@ export async function replayTraffic(kafka: Kafka, registry: Registry, o: Traffic
     await sleep(300);
 
     const execute = async (run: RecordedRun, target: Target, kind: 'b' | 'c'): Promise<RunResultRecord | null> => {
-      const req = run.request;
+      const tc = target.toolchainOf?.(run.request);
+      const req = tc ? { ...run.request, ...tc } : run.request;
       const hw = target.hardwareClass ?? req.hardwareClass;
       const t = executorTopics(hw, target.namespace);
       const sessionId = `rp.${o.replayId}.${req.runId}.${kind}`;

@@ -5,6 +5,7 @@ import { operatorIdentity, replayRuns } from '../../ops/replay/runs';
 import { ensureReplayTopics } from '../../stream-processors/replay/traffic-replay';
 import { createRoutingTable, DEFAULT_WEIGHTS } from '../../stream-processors/routing/partitioner';
 import { ROUTED_PARTITIONS } from '../../topics/catalog';
+import { readCurrentRuntimes, setCurrentRuntime } from '../../ops/runtimes/versions';
 import { realInfra } from '../support/infra';
 import { gatewayUrl, postJson, startExecutor, startGateway, stopService } from '../support/stack';
 
@@ -56,6 +57,8 @@ beforeAll(async () => {
 }, 240000);
 
 afterAll(async () => {
+  // runtimes.current outlives this file: leave JavaScript on the table's first version.
+  await setCurrentRuntime(kafka, registry, 'javascript', '20.20.2', 'runs-test').catch(() => {});
   await wh?.close();
   for (const s of services.reverse()) await stopService(s);
 });
@@ -97,5 +100,54 @@ describe('traffic replay with a diff', () => {
     expect(report.runs.filter((d) => d.classification === 'changed').map((d) => d.runId).sort()).toEqual(archRuns);
     expect(report.against).toBe('hardware class arm64');
     expect(require('node:fs').readFileSync(files.html, 'utf8')).toContain(archRuns[0]);
+  });
+
+  it('against another toolchain version (Node 22) reports exactly the runs that change', async () => {
+    // Four programs that print the same on Node 20 and 22, two that do not (a Node 22 API, the major version).
+    const js = [
+      ...[1, 2, 3, 4].map((i) => ({ code: `console.log([${i}, ${i + 1}, ${i + 2}].map((x) => x * x).join(' '))`, changes: false })),
+      { code: 'console.log(typeof Object.groupBy, typeof Promise.withResolvers)', changes: true },
+      { code: "console.log('node', process.versions.node.split('.')[0])", changes: true },
+    ];
+    const jsFrom = Date.now();
+    const runs: { runId: string; changes: boolean }[] = [];
+    for (const p of js) {
+      const r = await postJson(`${gatewayUrl}/api/v1/runs`, { language: 'javascript', code: p.code });
+      expect([r.json.status, r.json.version]).toEqual(['ok', '20.20.2']);
+      runs.push({ runId: r.json.runId, changes: p.changes });
+    }
+    const jsTo = Date.now();
+    const same = await replayRuns(kafka, registry, routing, { fromMs: jsFrom, toMs: jsTo, stateDir, operator: 'tester', language: 'javascript', startExecutors: false });
+    expect(same.report.totals).toMatchObject({ runs: 6, changed: 0, same: 6, nondeterministic: 0, incomplete: 0 });
+    const { report } = await replayRuns(kafka, registry, routing, { fromMs: jsFrom, toMs: jsTo, stateDir, operator: 'tester', language: 'javascript', against: '22.23.5', startExecutors: false });
+    expect(report.totals).toMatchObject({ runs: 6, changed: 2, same: 4, nondeterministic: 0, incomplete: 0, outputChanged: 2, statusChanged: 0 });
+    expect(report.runs.filter((d) => d.classification === 'changed').map((d) => d.runId).sort()).toEqual(runs.filter((r) => r.changes).map((r) => r.runId).sort());
+    expect(report.against).toContain('javascript 22.23.5');
+  });
+
+  it('runtimes set-current switches new sessions to Node 22 while a short link made before keeps Node 20', async () => {
+    const program = 'console.log(process.version)';
+    const link = await postJson(`${gatewayUrl}/api/v1/links`, { language: 'javascript', files: [{ name: 'main.js', content: program }] });
+    expect(link.json.version).toBe('20.20.2');
+    await setCurrentRuntime(kafka, registry, 'node', '22', 'tester (operator token test)');
+    expect((await readCurrentRuntimes(kafka, registry)).find((c) => c.language === 'javascript')).toMatchObject({ version: '22.23.5', setBy: 'tester (operator token test)' });
+    // The gateway follows runtimes.current: poll until it lists Node 22 as current.
+    const deadline = Date.now() + 60000;
+    let current: string | undefined;
+    while (Date.now() < deadline) {
+      const body = await fetch(`${gatewayUrl}/api/v1/runtimes`).then((r) => r.json() as Promise<{ runtimes: { language: string; version: string; current: boolean }[] }>);
+      current = body.runtimes.find((r) => r.language === 'javascript' && r.current)?.version;
+      if (current === '22.23.5') break;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    expect(current).toBe('22.23.5');
+    const fresh = await postJson(`${gatewayUrl}/api/v1/runs`, { language: 'javascript', code: program });
+    expect([fresh.json.status, fresh.json.version, fresh.json.run?.stdout]).toEqual(['ok', '22.23.5', 'v22.23.5\n']);
+    // The link made before the switch still opens, and runs, with its own version.
+    const again = await fetch(`${gatewayUrl}/api/v1/links/${link.json.id}`).then((r) => r.json() as Promise<any>);
+    expect(again.toolchain).toEqual({ available: true, runsWith: '20.20.2', notice: null });
+    const old = await postJson(`${gatewayUrl}/api/v1/runs`, { language: again.language, version: again.toolchain.runsWith, dependencySet: again.dependencySet, files: again.files });
+    expect([old.json.status, old.json.version, old.json.run?.stdout]).toEqual(['ok', '20.20.2', 'v20.20.2\n']);
+    await setCurrentRuntime(kafka, registry, 'javascript', '20.20.2', 'tester');
   });
 });

@@ -12,6 +12,7 @@ const hello: [string, string, string, string, string][] = [
   ['python', 'python-3.11-std', 'main.py', 'import sys\nprint("hello python", sys.version_info[:2] == (3, 11))', 'hello python True\n'],
   ['python', 'python-3.11-sci', 'main.py', 'import numpy as np, pandas as pd\nprint(int(np.arange(5).sum()), int(pd.DataFrame({"a": [1, 2, 3]})["a"].sum()))', '10 6\n'],
   ['javascript', 'javascript-node20-std', 'main.js', 'console.log("hello js", process.version.startsWith("v20"))', 'hello js true\n'],
+  ['javascript', 'javascript-node22-std', 'main.js', 'console.log("hello js", process.version)', 'hello js v22.23.5\n'],
   ['typescript', 'typescript-node20-std', 'main.ts', 'const n: number = 6 * 7;\nconsole.log(`hello ts ${n}`);', 'hello ts 42\n'],
   ['c', 'c-gcc12-std', 'main.c', '#include <stdio.h>\n#include <math.h>\nint main(void){ printf("hello c %.0f\\n", sqrt(81.0)); return 0; }', 'hello c 9\n'],
   ['c++', 'cpp-gcc12-std', 'main.cpp', '#include <bits/stdc++.h>\nint main(){ std::vector<int> v{3,1,2}; std::sort(v.begin(), v.end()); std::cout << "hello c++ " << v[0] << v[2] << "\\n"; }', 'hello c++ 13\n'],

@@ -7,7 +7,7 @@ import { createOutputPane } from './output-pane';
 import { loadDraft, loadSettings, saveDraft, saveSettings } from './settings';
 
 /** The page: wires the editor, the live session, the run controls and the output pane together. */
-interface RuntimeInfo { language: string; version: string; dependencySets: string[]; hardwareClasses: string[]; compiled: boolean }
+interface RuntimeInfo { language: string; version: string; dependencySets: string[]; hardwareClasses: string[]; compiled: boolean; current?: boolean }
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
 const settings = loadSettings();
@@ -255,7 +255,8 @@ function fill(select: HTMLSelectElement, values: { value: string; label: string 
 
 function runtimeChoices() {
   const versions = runtimes.filter((r) => r.language === language);
-  fill($('version'), versions.map((r) => ({ value: r.version, label: r.version })), settings.version);
+  // Unless the user chose one, the version new sessions get (`conveyor runtimes set-current`).
+  fill($('version'), versions.map((r) => ({ value: r.version, label: r.current && versions.length > 1 ? `${r.version} (current)` : r.version })), settings.version || (versions.find((r) => r.current)?.version ?? ''));
   const info = versions.find((r) => r.version === $<HTMLSelectElement>('version').value) ?? versions[0];
   fill($('depset'), (info?.dependencySets ?? []).map((d) => ({ value: d, label: d })), settings.dependencySet);
   fill($('hw'), (info?.hardwareClasses ?? ['x86_64']).map((h) => ({ value: h, label: h })), settings.hardwareClass);
