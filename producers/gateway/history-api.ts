@@ -41,7 +41,9 @@ export function historyApi(deps: { kafka: Kafka; registry: Registry; routing: Ro
     if (running >= maxConcurrent) throw new ApiError(429, 'replay_busy', `At most ${maxConcurrent} session histories are read at once; try again in a moment.`, 1);
     running++;
     const set = dependencySet ?? deps.sessions.get(id)?.runtime.dependencySet;
-    const p = readSession(deps.kafka, deps.registry, { sessionId: id, partitions: candidatePartitions(deps.routing, id, set), timeoutMs: deps.timeoutMs ?? 20000 }).finally(() => {
+    // No snapshot check: the timeline does not show it, and it reads the session's whole partition of the
+    // compacted programs.snapshots (every session's latest text there) and can end on a 3 s idle wait.
+    const p = readSession(deps.kafka, deps.registry, { sessionId: id, partitions: candidatePartitions(deps.routing, id, set), timeoutMs: deps.timeoutMs ?? 20000, withSnapshot: false }).finally(() => {
       running--;
     });
     inFlight.set(id, { at: Date.now(), read: p });

@@ -127,7 +127,11 @@ export async function createRangeReader(kafka: Kafka, topicNames: string[], opts
         await Promise.race([
           Promise.all(waits),
           new Promise<never>((_, reject) => {
-            timer = setTimeout(() => reject(crashed ?? new ReplayTimeoutError(`Reading ${todo.length} offset range(s) did not finish within ${timeoutMs} ms.`)), timeoutMs);
+            timer = setTimeout(() => {
+              // Which ranges stood still and where: the first thing to know when a read times out.
+              const where = [...active.values()].slice(0, 3).map((a) => `${a.range.topic}[${a.range.partition}] at ${a.next} of ${a.range.from}..${a.range.to}`).join(', ');
+              reject(crashed ?? new ReplayTimeoutError(`Reading ${todo.length} offset range(s) did not finish within ${timeoutMs} ms (${active.size} unfinished: ${where}).`));
+            }, timeoutMs);
           }),
         ]);
       } finally {
