@@ -2,19 +2,20 @@ import { createCommitBatcher } from './commit-batcher';
 import { createOffsetTracker } from './offset-tracker';
 import { recordingLogger } from './test-fakes';
 
-type Offsets = { topic: string; partition: number; offset: string }[];
+type Offsets = { topic: string; partition: number; offset: string; metadata?: string | null }[];
 
 function setup(fail = false) {
   const calls: Offsets[] = [];
   const consumer = {
-    commitOffsets: async (o: Offsets) => {
+    fail,
+    async commitOffsets(o: Offsets) {
       calls.push(o);
-      if (fail) throw new Error('not the owner');
+      if (consumer.fail) throw new Error('The group is rebalancing');
     },
   };
   const tracker = createOffsetTracker();
   const { logger, lines } = recordingLogger();
-  return { calls, tracker, lines, batcher: createCommitBatcher({ topic: 'runs.requests.x86_64', tracker, consumer, logger, intervalMs: 10 }) };
+  return { calls, tracker, lines, consumer, batcher: createCommitBatcher({ topic: 'runs.requests.x86_64', tracker, consumer, logger, intervalMs: 10 }) };
 }
 
 describe('commit batcher', () => {
@@ -29,17 +30,34 @@ describe('commit batcher', () => {
     batcher.commit(0);
     expect(calls).toEqual([]);
     await new Promise((r) => setTimeout(r, 30));
-    expect(calls).toEqual([[{ topic: 'runs.requests.x86_64', partition: 0, offset: '7' }, { topic: 'runs.requests.x86_64', partition: 1, offset: '8' }]]);
+    expect(calls).toEqual([[{ topic: 'runs.requests.x86_64', partition: 0, offset: '7', metadata: null }, { topic: 'runs.requests.x86_64', partition: 1, offset: '8', metadata: null }]]);
   });
 
-  it('never commits past a run that has not finished', async () => {
+  it('never commits past a run that has not finished, and says in the metadata which later runs were answered', async () => {
     const { calls, tracker, batcher } = setup();
     tracker.begin('runs.requests.x86_64', 0, 10);
     tracker.begin('runs.requests.x86_64', 0, 11);
     tracker.end('runs.requests.x86_64', 0, 11);
     batcher.commit(0);
     await batcher.flush();
-    expect(calls).toEqual([[{ topic: 'runs.requests.x86_64', partition: 0, offset: '10' }]]);
+    expect(calls).toEqual([[{ topic: 'runs.requests.x86_64', partition: 0, offset: '10', metadata: tracker.handOver('runs.requests.x86_64', 0) }]]);
+    const next = createOffsetTracker();
+    next.inherit('runs.requests.x86_64', 0, 10, calls[0]![0]!.metadata ?? null);
+    expect(next.seen('runs.requests.x86_64', 0, 11)).toBe(true);
+    expect(next.seen('runs.requests.x86_64', 0, 10)).toBe(false);
+  });
+
+  it('commits a refused partition again once the group is joined, if the partition stayed', async () => {
+    const { calls, tracker, batcher, consumer } = setup(true);
+    for (const p of [0, 1]) tracker.answered('runs.requests.x86_64', p, 3);
+    batcher.commit(0);
+    batcher.commit(1);
+    await batcher.flush();
+    consumer.fail = false;
+    await batcher.retry(new Set([1]));
+    expect(calls.map((c) => c.map((o) => o.partition))).toEqual([[0, 1], [1]]);
+    await batcher.retry(new Set([0, 1]));
+    expect(calls).toHaveLength(2);
   });
 
   it('logs a refused commit instead of throwing (the new owner redelivers)', async () => {

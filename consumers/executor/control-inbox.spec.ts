@@ -27,7 +27,7 @@ function setup(finished: string[] = []) {
 describe('control inbox', () => {
   it('hands a started program its stdin, eof and signals at once', () => {
     const { running, inbox } = setup();
-    const state = newRunState('r1');
+    const state = newRunState('r1', 0);
     const { handle, calls } = fakeHandle();
     state.handle = handle;
     running.set('r1', state);
@@ -43,7 +43,7 @@ describe('control inbox', () => {
     const { running, inbox } = setup();
     inbox.receive(ctl('r2', 'stdin', { data: 'a' }));
     inbox.receive(ctl('r2', 'eof'));
-    const state = newRunState('r2');
+    const state = newRunState('r2', 0);
     running.set('r2', state);
     expect(inbox.cancelledBeforeStart(state)).toBe(false);
     const { handle, calls } = fakeHandle();
@@ -56,11 +56,11 @@ describe('control inbox', () => {
   it('reports a cancel that came before the start, whether the run was known yet or not', () => {
     const { running, inbox } = setup();
     inbox.receive(ctl('early', 'cancel'));
-    const early = newRunState('early');
+    const early = newRunState('early', 0);
     expect(inbox.cancelledBeforeStart(early)).toBe(true);
     expect(inbox.pendingRuns).toBe(0);
 
-    const waiting = newRunState('waiting');
+    const waiting = newRunState('waiting', 0);
     running.set('waiting', waiting);
     inbox.receive(ctl('waiting', 'cancel'));
     expect(waiting.cancelled).toBe(true);

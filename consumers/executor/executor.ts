@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
-import { executorTopics, topics, type TopicSpec } from '../../topics/catalog';
+import { executorGroupId, executorTopics, topics, type TopicSpec } from '../../topics/catalog';
 import { createTypedProducer, decodeRetrying, TransientDecodeError, type TypedProducer } from '../../topics/codec';
 import type { Registry } from '../../topics/registry';
 import type { RunOutput, RunRequest, RunResultRecord } from '../../topics/types';
@@ -9,12 +9,15 @@ import { createSessionBuffers, type SessionBuffer } from '../../stream-processor
 import { readSnapshots } from '../../stream-processors/buffers/snapshot-reader';
 import { toFiles, textBytes } from '../../stream-processors/buffers/apply-ops';
 import { deadLetterOf } from '../../topics/dead-letter';
+import { sleep } from '../../topics/ground/retry';
 import { createBatchingSender, type BatchingSender } from '../../topics/batching-sender';
 import { createCheckpointer } from './checkpointer';
 import { createCommitBatcher } from './commit-batcher';
 import { createExecutorConsumer } from './consumer';
 import { createControlInbox } from './control-inbox';
 import { drain } from './drain';
+import { createInheritance } from './inherit';
+import { createPartitionFence } from './partition-fence';
 import type { Logger } from '../../topics/ground/logger';
 import { createOffsetTracker } from './offset-tracker';
 import { publishResult } from './publish-result';
@@ -25,6 +28,9 @@ import { newRunState, type RunState } from './run-state';
 import type { ExecutorSettings } from './settings';
 import { createExecutorScheduling } from './scheduler/executor-scheduling';
 import { createSlots } from './slots';
+
+/** How long results are held for a rebalance to finish (the consumer's rebalance timeout plus a join); longer, and they are not published. */
+const REBALANCE_HOLD_MS = 45000;
 
 /** The gateway that waits, also as a header: other gateways skip the record without decoding it. */
 const replyHeaders = (req: RunRequest) => ({ replyTo: req.replyTo });
@@ -78,13 +84,22 @@ export function createExecutor(deps: ExecutorDeps) {
     onRefused: (c, err) => logger.warn({ runId: c.runId, signal: c.signal, err: err.message }, 'signal not delivered'),
   });
   const commits = createCommitBatcher({ topic: reqTopic, tracker, consumer, logger });
+  // Exactly one result per run across rebalances: docs/decisions/fleet-manager.md ("Partitions that move").
+  const fence = createPartitionFence({ holdMs: REBALANCE_HOLD_MS });
+  const admin = kafka.admin();
+  const inheritance = createInheritance({
+    topic: reqTopic, tracker, logger, deadlineMs: REBALANCE_HOLD_MS,
+    fetchCommitted: async () => {
+      const groupId = executorGroupId(hw, settings.EXECUTOR_TOPIC_NAMESPACE);
+      const [offsets] = await admin.fetchOffsets({ groupId, topics: [reqTopic] });
+      return offsets?.partitions ?? [];
+    },
+  });
   const restore = createRestore({
     editsTopic, consumer, buffers, logger, executorId, onRestore: deps.onRestore,
     readSnapshots: (partitions, onSnapshot) => readSnapshots(kafka, registry, partitions, onSnapshot, t.snapshots),
-    onLost: (lost) => {
-      tracker.forget(reqTopic, lost);
-      checkpointer.forget(lost);
-    },
+    // The request partitions' offsets are forgotten in joined(), with their runs.
+    onLost: (lost) => checkpointer.forget(lost),
   });
   const checkpointer = createCheckpointer({
     editsTopic, buffers, consumer, logger, owned: restore.owned,
@@ -164,7 +179,7 @@ export function createExecutor(deps: ExecutorDeps) {
       const record = resultRecord(req, r, {
         startedAtMs, finishedAtMs, sourceBytes: textBytes(buffer.files), fileCount: files.length, executorId, attempt: 1, outputChunks: chunks.length, ...scheduled,
       });
-      scheduling.learn(queued, record);
+      if (!state.abandoned) scheduling.learn(queued, record);
       return record;
     } catch (err) {
       const e = err as Error & { code?: string };
@@ -189,25 +204,36 @@ export function createExecutor(deps: ExecutorDeps) {
     return d;
   }
 
-  async function onRequest(partition: number, m: KafkaMessage) {
-    const d = await decode(t.requests, m);
-    if (!d.ok) return deadLetter(reqTopic, partition, m, 'undecodable', d.reason);
-    const req = d.value;
-    const done = finished.get(req.runId);
-    if (done) {
-      // A redelivered finished run: republish, never run twice.
-      await producer.send(t.results, [{ key: req.runId, value: done, headers: replyHeaders(req) }]);
-      return;
-    }
-    if (running.has(req.runId)) return;
+  /** A request answered without running it: counted as done, so its offset is committed and a redelivery skips it. */
+  function answered(partition: number, offset: number) {
+    tracker.answered(reqTopic, partition, offset);
+    commits.commit(partition);
+  }
+
+  async function onRequest(partition: number, m: KafkaMessage, heartbeat: () => Promise<void>) {
+    const inheriting = inheritance.ready(partition);
+    if (inheriting) await inheriting;
     const offset = Number(m.offset);
+    // Taken already, here or by the partition's previous owner (its commit's hand-over): never run twice.
+    if (tracker.seen(reqTopic, partition, offset)) return;
+    const d = await decode(t.requests, m);
+    if (!d.ok) {
+      await deadLetter(reqTopic, partition, m, 'undecodable', d.reason);
+      return answered(partition, offset);
+    }
+    const req = d.value;
+    // A run abandoned when its partition left, and the partition is back: wait until the old run is gone.
+    const prior = running.get(req.runId);
+    if (prior?.abandoned) await prior.done;
+    else if (prior) return;
+    if (finished.has(req.runId)) return answered(partition, offset);
     if (Date.now() - req.requestedAtMs > settings.REQUEST_TTL_MS) {
       // Nobody waits for a request this old (a new group reading history): answer it without running it.
       await producer.send(t.results, [{ key: req.runId, value: failedResult(req, 'internal_error', 'The request expired before an executor took it.', executorId), headers: replyHeaders(req) }]);
-      return;
+      return answered(partition, offset);
     }
     tracker.begin(reqTopic, partition, offset);
-    const state = newRunState(req.runId);
+    const state = newRunState(req.runId, partition);
     running.set(req.runId, state);
     state.done = (async () => {
       let result: RunResultRecord;
@@ -215,6 +241,14 @@ export function createExecutor(deps: ExecutorDeps) {
         result = await execute(req, partition, m);
       } catch (err) {
         result = failedResult(req, 'internal_error', `The executor failed: ${(err as Error).message}`, executorId);
+      }
+      // The partition went to another member during the run (or a rebalance outlived the hold): the new owner answers.
+      if (state.abandoned || !(await fence.mayAnswer(partition)) || state.abandoned) {
+        if (running.get(req.runId) === state) running.delete(req.runId);
+        // Still ours after all (the hold ran out): owed again, run when the rejoined group redelivers it.
+        if (!state.abandoned) tracker.reopen(reqTopic, partition, offset);
+        logger.info({ runId: req.runId, partition }, 'run abandoned: its partition moved to another member');
+        return;
       }
       result = await publishResult(result, {
         send: (r) => producer.send(t.results, [{ key: req.runId, value: r, headers: replyHeaders(req) }]),
@@ -226,10 +260,29 @@ export function createExecutor(deps: ExecutorDeps) {
       tracker.end(reqTopic, partition, offset);
       commits.commit(partition);
     })().catch((err) => logger.error({ runId: req.runId, err: (err as Error).message }, 'result could not be published'));
-    // Backpressure: stop taking requests while the local queue is full.
+    // Backpressure: stop taking requests while the local queue is full, heartbeating so the group keeps this member
+    // (a rebalance it reports is thrown to kafkajs, which rejoins and fetches this request again: seen, skipped).
     while (running.size >= settings.EXECUTOR_CONCURRENCY + settings.EXECUTOR_QUEUE && !stopping) {
-      await Promise.race([...running.values()].map((r) => r.done));
+      const abort = new AbortController();
+      await Promise.race([...[...running.values()].map((r) => r.done), sleep(1000, abort.signal)]);
+      abort.abort();
+      await heartbeat();
     }
+  }
+
+  /** The group assigned these request partitions: runs of lost ones are abandoned, gained ones inherit the committed hand-over. */
+  function joined(partitions: number[]) {
+    const { lost, gained } = fence.joined(partitions);
+    const gone = new Set(lost);
+    for (const state of running.values()) {
+      if (!gone.has(state.partition) || state.abandoned) continue;
+      state.abandoned = true;
+      state.cancelled = true;
+      state.handle?.cancel();
+    }
+    if (lost.length) tracker.forget(reqTopic, lost);
+    inheritance.gained(gained);
+    void commits.retry(fence.owned());
   }
 
   async function onEdit(partition: number, m: KafkaMessage) {
@@ -258,16 +311,25 @@ export function createExecutor(deps: ExecutorDeps) {
     async start() {
       producer = await createTypedProducer(kafka, registry);
       outputs = createBatchingSender(producer, registry);
-      consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => restore.assigned((payload.memberAssignment[editsTopic] ?? []) as number[]));
+      consumer.on(consumer.events.REBALANCING, () => {
+        fence.rebalancing();
+        // Results published before the rebalance: committed while the group still takes this generation's commits.
+        void commits.flush();
+      });
+      consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+        restore.assigned((payload.memberAssignment[editsTopic] ?? []) as number[]);
+        joined((payload.memberAssignment[reqTopic] ?? []) as number[]);
+      });
+      await admin.connect();
       await consumer.connect();
       // A partition without a committed offset is read from its start: nothing sent before the group existed is skipped.
       await consumer.subscribe({ topics: [editsTopic, reqTopic, ctlTopic], fromBeginning: true });
       await consumer.run({
         autoCommit: false,
         partitionsConsumedConcurrently: 6,
-        eachMessage: async ({ topic, partition, message }) => {
+        eachMessage: async ({ topic, partition, message, heartbeat }) => {
           if (topic === editsTopic) return onEdit(partition, message);
-          if (topic === reqTopic) return onRequest(partition, message);
+          if (topic === reqTopic) return onRequest(partition, message, heartbeat);
           return onControl(partition, message);
         },
       });
@@ -287,6 +349,7 @@ export function createExecutor(deps: ExecutorDeps) {
         leave: async () => {
           await consumer.disconnect();
           await producer.disconnect();
+          await admin.disconnect();
         },
       });
     },

@@ -131,36 +131,47 @@ describe('fleet manager (local actuator, real executors)', () => {
     c.close();
   }, 180000);
 
-  // Skipped: a known gap, not a flake. When a scale-out rebalance moves a partition away from a member
-  // with a run in flight, the new owner may run it again (two results on runs.results; the client still
-  // sees one). The fix — the old member stops runs of partitions it lost — is described in
-  // docs/decisions/fleet-manager.md. Re-enable this test with that fix.
-  it.skip('fleet scale x86_64 3 then 1 with runs in flight: every run has exactly one result and the drained members stop cleanly', async () => {
+  it('fleet scale x86_64 3 then 1 with runs in flight: every run has exactly one result and the drained members stop cleanly', async () => {
     const results = await watchResults();
     const clients = await Promise.all(Array.from({ length: 6 }, () => EditorClient.connect(wsUrl)));
     for (const c of clients) await c.open('python', SLOW);
-    const runIds: string[] = [];
-    const runAll = async () => {
-      const accepted = await Promise.all(clients.map(async (c) => {
-        const mark = c.messages.length;
-        c.send({ type: 'run' });
-        const a = await c.next((m) => m.type === 'run_accepted', 30000, mark);
-        return { c, mark, runId: String(a.runId) };
-      }));
-      runIds.push(...accepted.map((a) => a.runId));
+    const [first] = svc.control.list().classes[0]!.members.filter((m) => m.state === 'ready');
+    type Accepted = { c: EditorClient; mark: number; runId: string; acceptedAtMs: number };
+    const runs: Accepted[] = [];
+    const run = async (c: EditorClient): Promise<Accepted> => {
+      const mark = c.messages.length;
+      c.send({ type: 'run' });
+      const a = await c.next((m) => m.type === 'run_accepted', 30000, mark);
+      const accepted = { c, mark, runId: String(a.runId), acceptedAtMs: Date.now() };
+      runs.push(accepted);
       return accepted;
     };
-    const first = await runAll();
+    const resultOf = (a: Accepted) => a.c.next((m) => m.type === 'result' && m.runId === a.runId, 150000, a.mark);
+    // Every client keeps a run going (2 run, 4 queue on the one member) until the new members are ready:
+    // the scale-out rebalance moves partitions away from the first member while it holds their runs.
+    let scaledOut = false;
+    const loops = clients.map(async (c) => {
+      while (!scaledOut) expect((await resultOf(await run(c))).result).toMatchObject({ status: 'ok', run: { stdout: 'started\ndone\n' } });
+    });
+    await until('runs queued on the first member', () => runs.length === clients.length, 30000);
     const scaleOut = await fetch(`${svc.url}/api/ops/fleet/classes/x86_64/scale`, { method: 'POST', headers: { authorization: `Bearer ${token.reveal()}`, 'content-type': 'application/json' }, body: JSON.stringify({ desired: 3, reason: 'test: scale out' }) });
     expect(scaleOut.status).toBe(200);
-    await until('3 ready members', () => svc.control.list().classes[0]!.ready === 3, 150000);
-    const second = await runAll();
+    let secondReadyAtMs = 0;
+    await until('3 ready members', () => {
+      const ready = svc.control.list().classes[0]!.ready;
+      if (ready >= 2 && !secondReadyAtMs) secondReadyAtMs = Date.now();
+      return ready === 3;
+    }, 150000);
+    scaledOut = true;
+    await Promise.all(loops);
+    // Runs taken by the first member well before any other member was ready, answered by another: their partition moved.
+    const movedWhileHeld = runs.filter((a) => a.acceptedAtMs < secondReadyAtMs - 1000 && results.seen.get(a.runId)?.[0]?.executorId !== first!.memberId);
+    expect(movedWhileHeld.length).toBeGreaterThan(0);
+
+    const second = await Promise.all(clients.map(run));
     await until('runs in flight on the members', () => svc.control.list().classes[0]!.members.some((m) => (m.runsInFlight ?? 0) > 0), 30000);
     await svc.control.setDesired('x86_64', 1, 'test: scale in with runs in flight');
-    for (const a of [...first, ...second]) {
-      const r = await a.c.next((m) => m.type === 'result' && m.runId === a.runId, 150000, a.mark);
-      expect(r.result).toMatchObject({ status: 'ok', run: { stdout: 'started\ndone\n' } });
-    }
+    for (const a of second) expect((await resultOf(a)).result).toMatchObject({ status: 'ok', run: { stdout: 'started\ndone\n' } });
     await until('the drained members to stop', () => svc.control.list().classes[0]!.members.filter((m) => m.state === 'draining').length === 0, 90000);
     const view = svc.control.list().classes[0]!;
     expect(view).toMatchObject({ desired: 1, actual: 1 });
@@ -168,6 +179,7 @@ describe('fleet manager (local actuator, real executors)', () => {
     expect(drained).toHaveLength(2);
     for (const id of drained) expect(view.members.find((m) => m.memberId === id)).toMatchObject({ state: 'stopped', reason: expect.stringMatching(/^(drained: finished its runs|stopped while starting)/) });
     await new Promise((r) => setTimeout(r, 2500));
+    const runIds = runs.map((a) => a.runId);
     expect(runIds.map((id) => results.seen.get(id)?.length ?? 0)).toEqual(runIds.map(() => 1));
     const history = svc.control.history({ limit: 500 });
     expect(history.filter((e) => e.kind === 'desired_changed').map((e) => e.desired).slice(0, 2)).toEqual([1, 3]);
