@@ -3,7 +3,7 @@ import path from 'node:path';
 import avro from 'avsc';
 import type { Kafka } from 'kafkajs';
 import { createRangeReader, type OffsetRange } from '../../stream-processors/replay/range-reader';
-import { schemaIdOf, type Registry } from '../../topics/registry';
+import { avroBodyOf, schemaIdOf, type Registry } from '../../topics/registry';
 
 /**
  * `conveyor replay export`: a time range of any topic as files standard tools
@@ -57,7 +57,7 @@ export async function exportTopic(kafka: Kafka, registry: Registry, o: { topic: 
         types.set(id, type);
       }
       const list = bySchema.get(id) ?? [];
-      list.push({ partition: r.partition, offset: Number(m.offset), timestampMs: Number(m.timestamp), key: m.key?.toString() ?? null, schemaId: id, value: type.fromBuffer(m.value.subarray(5)) as Record<string, unknown> });
+      list.push({ partition: r.partition, offset: Number(m.offset), timestampMs: Number(m.timestamp), key: m.key?.toString() ?? null, schemaId: id, value: type.fromBuffer(avroBodyOf(m.value)) as Record<string, unknown> });
       bySchema.set(id, list);
       if (++records % 10000 === 0) o.onProgress?.(records);
     }, { timeoutMs: 600000 });
