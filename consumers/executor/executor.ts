@@ -78,7 +78,10 @@ export function createExecutor(deps: ExecutorDeps) {
     settings, executorId, logger, owned: () => restore.owned(), active: () => slots.active,
     send: (load) => producer.send(topics.load, [{ key: executorId, value: load }]),
   });
-  const slots = createSlots({ concurrency: settings.EXECUTOR_CONCURRENCY, queue: deps.queue ?? scheduling.queue });
+  const slots = createSlots({
+    concurrency: settings.EXECUTOR_CONCURRENCY, queue: deps.queue ?? scheduling.queue,
+    express: { slots: settings.SCHEDULER_EXPRESS_SLOTS, maxCostMs: settings.SCHEDULER_EXPRESS_MAX_MS },
+  });
   const controls = createControlInbox({
     running, finished: (runId) => finished.has(runId),
     onRefused: (c, err) => logger.warn({ runId: c.runId, signal: c.signal, err: err.message }, 'signal not delivered'),

@@ -37,6 +37,13 @@ export function createConveyorQueue<T extends QueuedRun>(opts: ConveyorQueueOpti
   const warm = opts.isWarm ?? ((set: string) => set === lastSet || ledger.runningSets().has(set));
   const earlier = (a: Entry<T>, b: Entry<T>) => a.key - b.key || a.seq - b.seq;
 
+  function start(e: Entry<T>, now: number): T {
+    detach(e);
+    ledger.started(e.item, now);
+    lastSet = e.item.dependencySet;
+    return e.item;
+  }
+
   function detach(e: Entry<T>) {
     entries.delete(e.item.runId);
     const c = clients.get(e.item.clientId);
@@ -73,10 +80,16 @@ export function createConveyorQueue<T extends QueuedRun>(opts: ConveyorQueueOpti
         for (const e of entries.values()) if (e.key <= best!.key + tieMs && warm(e.item.dependencySet) && (!tied || earlier(e, tied) < 0)) tied = e;
         if (tied) best = tied;
       }
-      detach(best!);
-      ledger.started(best!.item, now);
-      lastSet = best!.item.dependencySet;
-      return best!.item;
+      return start(best!, now);
+    },
+
+    takeShort(now, maxCostMs) {
+      let best: Entry<T> | undefined;
+      for (const e of entries.values()) {
+        if (e.costMs > maxCostMs || ledger.prediction(e.item.runId)?.basis === 'prior') continue;
+        if (!best || earlier(e, best) < 0) best = e;
+      }
+      return best && start(best, now);
     },
 
     remove(runId) {

@@ -23,6 +23,12 @@ export interface RunQueue<T extends QueuedRun> {
   readonly size: number;
   /** A taken run left its slot (scheduler bookkeeping of running work). */
   done?(runId: string, now: number): void;
+  /**
+   * The run the policy would start next among those whose learned cost (not a
+   * prior) is at most `maxCostMs`: the express slots take these while every
+   * ordinary slot is busy. A queue without it (FIFO) has no express lane.
+   */
+  takeShort?(now: number, maxCostMs: number): T | undefined;
 }
 
 /** One stage's predicted slot time, and what the prediction was drawn from. */
