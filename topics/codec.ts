@@ -1,6 +1,7 @@
 import type { Kafka, Producer, ProducerConfig, IHeaders, CompressionTypes } from 'kafkajs';
 import type { TopicSpec } from './catalog';
 import { RegistryError, schemaIdOf, type Registry } from './registry';
+import { retryUntilDone } from './ground/retry';
 
 export interface OutgoingRecord<T> { key: string; value: T; partition?: number; headers?: IHeaders }
 export interface EncodedRecord { key: string; value: Buffer; partition?: number; headers?: IHeaders }
@@ -115,15 +116,24 @@ export interface DecodeRetry {
   onRetry?: (reason: string, attempt: number) => void;
 }
 
-/** decodeValue, retrying transient failures with backoff until they pass or the deadline does. */
+/** decodeValue, retrying transient failures with backoff (the one retry primitive) until they pass or the deadline does. */
 export async function decodeRetrying<T>(registry: Registry, value: Buffer | null, spec: TopicSpec<T> | undefined, retry: DecodeRetry): Promise<Decoded<T>> {
   const until = Date.now() + retry.deadlineMs;
-  for (let attempt = 1; ; attempt++) {
-    const d = await decodeValue(registry, value, spec);
-    if (d.ok || !d.transient || Date.now() >= until || retry.stopped?.()) return d;
-    retry.onRetry?.(d.reason, attempt);
-    const delay = Math.min(retry.maxMs ?? 2000, (retry.initialMs ?? 100) * 2 ** Math.min(attempt - 1, 16)) * (0.75 + Math.random() * 0.5);
-    await new Promise((r) => setTimeout(r, Math.max(0, Math.min(delay, until - Date.now()))));
+  let last: Decoded<T> | undefined;
+  try {
+    return await retryUntilDone(
+      async () => {
+        const d = await decodeValue(registry, value, spec);
+        if (d.ok || !d.transient) return d;
+        last = d;
+        throw new Error(d.reason);
+      },
+      { initialMs: retry.initialMs ?? 100, maxMs: retry.maxMs ?? 2000 },
+      { retryable: () => Date.now() < until && !retry.stopped?.(), onRetry: (err, attempt) => retry.onRetry?.(err.message, attempt) },
+    );
+  } catch (err) {
+    if (last) return last;
+    throw err;
   }
 }
 
