@@ -1,4 +1,4 @@
-import type { Kafka } from 'kafkajs';
+import type { Admin, Kafka } from 'kafkajs';
 import { allTopics, type TopicSpec } from './catalog';
 import type { Registry } from './registry';
 
@@ -75,4 +75,35 @@ export async function listTopics(kafka: Kafka, specs: TopicSpec[] = allTopics())
   } finally {
     await admin.disconnect();
   }
+}
+
+type OffsetAdmin = Pick<Admin, 'fetchOffsets' | 'fetchTopicOffsets' | 'setOffsets'>;
+
+/**
+ * Commits the end offset of every partition the group never committed, before
+ * the group consumes. A consumer that starts "from the end" (fromBeginning:
+ * false) resets an uncommitted partition to its end each time it (re)joins:
+ * after a crash, a broker restart or its own restart, the records produced
+ * there meanwhile were skipped. With a committed offset everywhere, it resumes
+ * where it was. Skipped (returns 0) when the group has members already: they
+ * hold its positions. Returns how many partitions it committed.
+ */
+export async function commitUncommittedEnds(admin: OffsetAdmin, groupId: string, topicNames: string[]): Promise<number> {
+  const committed = await admin.fetchOffsets({ groupId, topics: topicNames });
+  let n = 0;
+  for (const topic of topicNames) {
+    const have = new Map((committed.find((c) => c.topic === topic)?.partitions ?? []).map((p) => [p.partition, Number(p.offset)]));
+    const ends = await admin.fetchTopicOffsets(topic);
+    const missing = ends.filter((e) => (have.get(e.partition) ?? -1) < 0).map((e) => ({ partition: e.partition, offset: e.high }));
+    if (!missing.length) continue;
+    try {
+      await admin.setOffsets({ groupId, topic, partitions: missing });
+      n += missing.length;
+    } catch (err) {
+      // A live member of the group: its commits stand.
+      if ((err as { type?: string }).type === 'UNKNOWN_MEMBER_ID' || /running instances|not empty/i.test((err as Error).message)) return n;
+      throw err;
+    }
+  }
+  return n;
 }

@@ -1,5 +1,6 @@
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import { CONSUMER_FETCH_LIMITS, HARDWARE_CLASSES, requestsTopic, topics } from '../../topics/catalog';
+import { commitUncommittedEnds } from '../../topics/admin';
 import { avroBodyOf, RegistryError, schemaIdOf, type Registry } from '../../topics/registry';
 import type { DeadLetter } from '../../topics/types';
 import { AvroContainer } from './avro-container';
@@ -386,6 +387,9 @@ export function createSink(o: SinkOptions): Sink {
     metrics,
     async start() {
       await Promise.all([consumer.connect(), producer.connect(), admin.connect()]);
+      // A partition the group never committed would be reset to its end on every restart, skipping
+      // what was produced while the sink was down (o.fromBeginning reads history instead).
+      if (!o.fromBeginning) await commitUncommittedEnds(admin, groupId, topicNames);
       consumer.on(consumer.events.GROUP_JOIN, () => highWater.clear());
       await consumer.subscribe({ topics: topicNames, fromBeginning: o.fromBeginning ?? false });
       await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently: concurrency, eachBatch });

@@ -1,5 +1,6 @@
 import type { Consumer, Kafka } from 'kafkajs';
 import { CONSUMER_FETCH_LIMITS, controlTopic, requestsTopic, topics } from '../../topics/catalog';
+import { commitUncommittedEnds } from '../../topics/admin';
 import { decodeRetrying, type Decoded } from '../../topics/codec';
 import type { Registry } from '../../topics/registry';
 import type { EditEvent, ExecutorLoad, QueuedRunPosition, RunControl, RunOutput, RunRequest, RunResultRecord } from '../../topics/types';
@@ -96,7 +97,10 @@ export function createRunRouter(deps: {
   return {
     async start() {
       const groupId = `conveyor-gateway-${gatewayId}`;
-      await commitEndOffsets(kafka, groupId, [topics.output.name, topics.results.name]);
+      // Resumes where it was after a consumer restart (a broker restart), instead of skipping to the end.
+      const admin = kafka.admin();
+      await admin.connect();
+      await commitUncommittedEnds(admin, groupId, [topics.output.name, topics.results.name]).finally(() => admin.disconnect());
       consumer = kafka.consumer({ ...CONSUMER_FETCH_LIMITS, groupId, maxWaitTimeInMs: 50, sessionTimeout: 10000, heartbeatInterval: 1000 });
       await consumer.connect();
       await consumer.subscribe({ topics: [topics.output.name, topics.results.name], fromBeginning: false });
@@ -180,22 +184,3 @@ export function createRunRouter(deps: {
   };
 }
 export type RunRouter = ReturnType<typeof createRunRouter>;
-
-/**
- * Gives the gateway's new group a committed offset on every partition before
- * it consumes. Without one, a consumer that crashes and restarts (the broker
- * restarted) resets each partition it never committed to its end, and skips
- * the results produced there meanwhile: those runs were never answered.
- */
-async function commitEndOffsets(kafka: Kafka, groupId: string, topicNames: string[]): Promise<void> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    for (const topic of topicNames) {
-      const ends = await admin.fetchTopicOffsets(topic);
-      await admin.setOffsets({ groupId, topic, partitions: ends.map((e) => ({ partition: e.partition, offset: e.high })) });
-    }
-  } finally {
-    await admin.disconnect();
-  }
-}
