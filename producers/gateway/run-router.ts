@@ -110,17 +110,19 @@ export function createRunRouter(deps: {
         partitionsConsumedConcurrently: 6,
         eachMessage: async ({ topic, message }) => {
           const replyTo = message.headers?.replyTo?.toString();
-          if (replyTo !== undefined && replyTo !== gatewayId) return;
+          // Ours, or a run a client asked for again here after its gateway died (records are keyed by run id).
+          const waitedFor = (runId: string | undefined) => runId !== undefined && listeners.has(runId);
+          if (replyTo !== undefined && replyTo !== gatewayId && !waitedFor(message.key?.toString())) return;
           // A registry outage is retried: the record is someone's answer. A record that can never be decoded is skipped.
           const retry = { deadlineMs: 30000, onRetry: (reason: string, n: number) => n === 1 && deps.logger.warn({ topic, offset: message.offset, reason }, 'schema registry unavailable; retrying the decode') };
           const failed = (d: Decoded<unknown>) => !d.ok && deps.logger.warn({ topic, offset: message.offset, reason: d.reason }, 'record not decodable; skipped');
           if (topic === topics.output.name) {
             const d = await decodeRetrying(registry, message.value, topics.output, retry);
-            if (d.ok && d.value.replyTo === gatewayId) onOutput(d.value);
+            if (d.ok && (d.value.replyTo === gatewayId || waitedFor(d.value.runId))) onOutput(d.value);
             else failed(d);
           } else {
             const d = await decodeRetrying(registry, message.value, topics.results, retry);
-            if (d.ok && d.value.replyTo === gatewayId) onResult(d.value);
+            if (d.ok && (d.value.replyTo === gatewayId || waitedFor(d.value.runId))) onResult(d.value);
             else failed(d);
           }
         },
