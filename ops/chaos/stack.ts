@@ -19,6 +19,10 @@ export const CHAOS_ENV: NodeJS.ProcessEnv = {
   RATE_RUNS_BURST: '10000',
   RATE_EDITS_PER_SECOND: '100000',
   RATE_EDITS_BURST: '100000',
+  RATE_SESSIONS_PER_MINUTE: '100000',
+  RATE_SESSIONS_BURST: '100000',
+  MAX_CONNECTIONS_PER_ADDRESS: '0',
+  MAX_SOCKETS_PER_CLIENT: '0',
 };
 
 export function chaosStack(o: { env?: NodeJS.ProcessEnv; logDir?: string; onProgress?: (m: string) => void } = {}) {

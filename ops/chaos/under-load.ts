@@ -1,6 +1,6 @@
 import { sleep } from '../../topics/ground/retry';
 import { measure, type ChaosRow, type Fault } from './measure';
-import { startPeople, type PeopleOptions } from './people';
+import { startPeople, type PeopleOptions, type PeopleReport } from './people';
 
 /**
  * The frame of every chaos scenario: steady editor load starts, the first
@@ -9,7 +9,7 @@ import { startPeople, type PeopleOptions } from './people';
  * tallies become one row of the chaos table.
  */
 export async function underLoad(
-  o: { scenario: string; note?: string; recoveryTimeoutMs?: number } & PeopleOptions,
+  o: { scenario: string; note?: string; recoveryTimeoutMs?: number; onReport?: (r: PeopleReport) => void } & PeopleOptions,
   inject: (mark: (what: string) => void) => Promise<void>,
 ): Promise<ChaosRow> {
   const people = startPeople(o);
@@ -26,6 +26,7 @@ export async function underLoad(
   } finally {
     report = await people.stop();
   }
+  o.onReport?.(report);
   return measure(o.scenario, report, faults, o.note);
 }
 
