@@ -1,11 +1,14 @@
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import { randomUUID } from 'node:crypto';
+import path from 'node:path';
 import avro from 'avsc';
 import { exportTopic } from '../../ops/replay/export';
 import { topics } from '../../topics/catalog';
 import { createTypedProducer } from '../../topics/codec';
 import type { EditEvent } from '../../topics/types';
 import { editEvent, tmpDir } from '../analytics/fixtures';
+import { paths } from '../../topics/ground/paths';
 import { realInfra } from '../support/infra';
 
 const { kafka, registry } = realInfra('replay-export-test');
@@ -21,6 +24,38 @@ function readContainer(file: string): Promise<{ schema: unknown; records: Record
       .on('end', () => resolve({ schema, records }))
       .on('error', reject);
   });
+}
+
+/**
+ * Every record of Avro container files as Python's fastavro reads them (an
+ * implementation that shares no code with avsc, which wrote them), with the
+ * writer schema's name; installed by ops/setup/steps/55-test-fastavro.sh.
+ */
+function readWithFastavro(files: string[]): { schemas: string[]; records: Record<string, unknown>[] } {
+  const python = path.join(paths().cache, 'test-tools', 'fastavro', 'bin', 'python3');
+  const script = [
+    'import datetime, json, sys, fastavro',
+    'out = {"schemas": [], "records": []}',
+    'for name in sys.argv[1:]:',
+    '    with open(name, "rb") as f:',
+    '        r = fastavro.reader(f)',
+    '        out["schemas"].append(r.writer_schema["name"])',
+    '        out["records"].extend(r)',
+    'ms = lambda v: int(v.timestamp() * 1000) if isinstance(v, datetime.datetime) else str(v)',
+    'print(json.dumps(out, default=ms))',
+  ].join('\n');
+  const r = spawnSync(python, ['-c', script, ...files], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  if (r.status !== 0) throw new Error(`fastavro could not read the export (${python}): ${r.error?.message ?? r.stderr}`);
+  return JSON.parse(r.stdout);
+}
+
+/** Rows of a Parquet file as hyparquet (which shares no code with hyparquet-writer's encoder path) decodes them. */
+async function readParquet(file: string): Promise<{ columns: string[]; rows: Record<string, unknown>[] }> {
+  const { parquetMetadata, parquetReadObjects } = await import('hyparquet');
+  const bytes = fs.readFileSync(file);
+  const buf = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+  const meta = parquetMetadata(buf);
+  return { columns: meta.schema.slice(1).map((c) => c.name), rows: await parquetReadObjects({ file: buf }) };
 }
 
 describe('export', () => {
@@ -42,10 +77,45 @@ describe('export', () => {
     const normal = (x: Record<string, unknown>) => JSON.parse(JSON.stringify({ ...x, timestampMs: Number(x.timestampMs instanceof Date ? x.timestampMs.getTime() : x.timestampMs) }));
     expect(mine.map(normal).sort(byId)).toEqual(events.map((e) => normal({ ...e })).sort(byId));
 
+    // The same files through an independent Avro implementation: Python's fastavro.
+    const py = readWithFastavro(r.files.map((f) => f.file));
+    expect(py.schemas.every((n) => n.endsWith('EditEvent'))).toBe(true);
+    const pyMine = py.records.filter((x) => String(x.eventId).startsWith(prefix));
+    expect(pyMine.map(normal).sort(byId)).toEqual(events.map((e) => normal({ ...e })).sort(byId));
+
     const jsonl = await exportTopic(kafka, registry, { topic: topics.edits.name, fromMs, toMs, format: 'jsonl', outDir: out });
     const lines = fs.readFileSync(jsonl.files[0]!.file, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     expect(lines.filter((l) => String(l.value.eventId).startsWith(prefix))).toHaveLength(40);
     expect(lines[0]).toMatchObject({ topic: 'editor.edits', partition: expect.any(Number), offset: expect.any(Number), schemaId: expect.any(Number) });
     await expect(exportTopic(kafka, registry, { topic: 'no.such.topic', fromMs, toMs, format: 'avro', outDir: out })).rejects.toMatchObject({ code: 'unknown_topic' });
+  });
+
+  it('writes a time range as Parquet that hyparquet reads back with the same records, one column per field plus the record position', async () => {
+    const prefix = `pq${randomUUID().slice(0, 8)}`;
+    const producer = await createTypedProducer(kafka, registry);
+    const fromMs = Date.now();
+    const events: EditEvent[] = Array.from({ length: 30 }, (_, i) => ({ ...editEvent(prefix, i, fromMs + i), sessionId: `${prefix}-s${i % 3}` }));
+    await producer.send(topics.edits, events.map((e) => ({ key: e.sessionId, value: e })));
+    await producer.disconnect();
+    const toMs = Date.now();
+    const r = await exportTopic(kafka, registry, { topic: topics.edits.name, fromMs, toMs, format: 'parquet', outDir: tmpDir('replay-export-parquet') });
+    expect(r.files.length).toBeGreaterThanOrEqual(1);
+    const read = await Promise.all(r.files.map((f) => readParquet(f.file)));
+    expect(read[0]!.columns).toEqual(['_partition', '_offset', '_timestamp', '_key', 'eventId', 'sessionId', 'userId', 'timestampMs', 'kind', 'language', 'dependencySet', 'hardwareClass', 'baseVersion', 'version', 'files', 'ops', 'textBytes']);
+    expect(read.reduce((n, f) => n + f.rows.length, 0)).toBe(r.records);
+    const mine = read.flatMap((f) => f.rows).filter((x) => String(x.eventId).startsWith(prefix));
+    // An INT64 column decodes as a bigint, a TIMESTAMP column as a Date.
+    const millis = (v: unknown) => (v instanceof Date ? v.getTime() : Number(v));
+    const asEvent = (x: Record<string, unknown>): EditEvent => ({
+      eventId: String(x.eventId), sessionId: String(x.sessionId), userId: String(x.userId), timestampMs: millis(x.timestampMs), kind: x.kind as EditEvent['kind'],
+      language: String(x.language), dependencySet: String(x.dependencySet), hardwareClass: String(x.hardwareClass), baseVersion: Number(x.baseVersion), version: Number(x.version),
+      files: JSON.parse(String(x.files)), ops: JSON.parse(String(x.ops)), textBytes: Number(x.textBytes),
+    });
+    const byId = (a: EditEvent, b: EditEvent) => a.eventId.localeCompare(b.eventId);
+    expect(mine.map(asEvent).sort(byId)).toEqual([...events].sort(byId));
+    // Each row keeps its record's place in the log: the key and, per partition, rising offsets.
+    for (const x of mine) expect(x._key).toBe(x.sessionId);
+    const offsets = mine.filter((x) => x._partition === mine[0]!._partition).map((x) => Number(x._offset));
+    expect(offsets).toEqual([...offsets].sort((a, b) => a - b));
   });
 });
