@@ -12,6 +12,7 @@ import { benchEdits } from './edits';
 import { benchEditor } from './editor';
 import { renderHtml } from './html';
 import { benchPipeline } from './pipeline';
+import { benchReplay } from './replay';
 import { benchScheduling } from './scheduling';
 import type { ReportSection } from './section';
 import { startBenchServices, type BenchServices } from './services';
@@ -22,7 +23,7 @@ import { startBenchServices, type BenchServices } from './services';
  * runs the sections in order, stops what it started, and writes one report
  * (JSON + HTML) and its rows in ClickHouse.
  */
-export const SECTION_NAMES = ['pipeline', 'edits', 'editor', 'runtimes', 'analytics', 'scheduling'] as const;
+export const SECTION_NAMES = ['pipeline', 'edits', 'editor', 'runtimes', 'analytics', 'scheduling', 'replay'] as const;
 type SectionName = (typeof SECTION_NAMES)[number];
 
 export interface BenchOptions {
@@ -98,6 +99,8 @@ export async function runBench(o: BenchOptions): Promise<{ report: BenchReport; 
   }
   // Starts executors of its own (FIFO, then the scheduler), after the shared bench services stopped.
   if (chosen.includes('scheduling')) await timed('scheduling', () => benchScheduling({ onProgress: say('scheduling') }));
+  // Records runs through a bench gateway and executor of its own, then replays them on a replay executor group.
+  if (chosen.includes('replay')) await timed('replay', () => benchReplay({ onProgress: say('replay') }));
   if (chosen.includes('runtimes')) await timed('runtimes', () => benchRuntimes({ iterations: o.runtimeIterations, onProgress: say('runtimes') }));
   if (chosen.includes('analytics')) await timed('analytics', () => benchAnalytics({ rows: o.rows, onProgress: say('analytics') }));
 
