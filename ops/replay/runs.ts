@@ -119,7 +119,10 @@ export async function replayRuns(kafka: Kafka, registry: Registry, routing: Rout
   const previous: RunDiff[] = [];
   if (o.resume) {
     if (!fs.existsSync(metaFile)) throw Object.assign(new Error(`No replay ${o.resume} under ${path.dirname(dir)} to resume.`), { code: 'unknown_replay' });
-    meta = { ...JSON.parse(fs.readFileSync(metaFile, 'utf8')), operator: o.operator };
+    // Who started it stays on record; whoever resumes it is added.
+    const before = JSON.parse(fs.readFileSync(metaFile, 'utf8')) as typeof meta;
+    meta = { ...before, operator: before.operator.split(', resumed by ').includes(o.operator) ? before.operator : `${before.operator}, resumed by ${o.operator}` };
+    fs.writeFileSync(metaFile, JSON.stringify(meta, null, 2));
     if (fs.existsSync(jsonl)) for (const line of fs.readFileSync(jsonl, 'utf8').split('\n')) if (line.trim()) previous.push(JSON.parse(line) as RunDiff);
     log(`resuming replay ${replayId}: ${previous.length} runs already done`);
   } else {

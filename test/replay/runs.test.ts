@@ -1,3 +1,6 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
 import { openWarehouse, type Warehouse } from '../../analytics/warehouse';
 import { migrate } from '../../analytics/migrations';
 import { tmpDir } from '../analytics/fixtures';
@@ -6,6 +9,7 @@ import { ensureReplayTopics } from '../../stream-processors/replay/traffic-repla
 import { createRoutingTable, DEFAULT_WEIGHTS } from '../../stream-processors/routing/partitioner';
 import { ROUTED_PARTITIONS } from '../../topics/catalog';
 import { readCurrentRuntimes, setCurrentRuntime } from '../../ops/runtimes/versions';
+import { paths } from '../../topics/ground/paths';
 import { realInfra } from '../support/infra';
 import { gatewayUrl, postJson, startExecutor, startGateway, stopService } from '../support/stack';
 
@@ -149,5 +153,45 @@ describe('traffic replay with a diff', () => {
     const old = await postJson(`${gatewayUrl}/api/v1/runs`, { language: again.language, version: again.toolchain.runsWith, dependencySet: again.dependencySet, files: again.files });
     expect([old.json.status, old.json.version, old.json.run?.stdout]).toEqual(['ok', '20.20.2', 'v20.20.2\n']);
     await setCurrentRuntime(kafka, registry, 'javascript', '20.20.2', 'tester');
+  });
+
+  it('the CLI stops at Ctrl-C (SIGINT) with the runs done so far and resumes where it stopped, recording both operators', async () => {
+    const repo = path.resolve(__dirname, '../..');
+    const cli = (args: string[], onErr?: (text: string, child: ChildProcess) => void) => new Promise<{ code: number | null; out: string; err: string }>((resolve, reject) => {
+      const child = spawn(process.execPath, ['ops/cli/bin.cjs', 'replay', 'runs', '--from', String(fromMs), '--to', String(toMs), '--language', 'python', '--no-start-executors', '--no-warehouse', ...args], { cwd: repo, env: { ...process.env, CONVEYOR_OPERATOR_TOKEN: 'cli-test-operator-token-0123456789' } });
+      let out = '';
+      let err = '';
+      const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`conveyor replay runs did not finish: ${err}`)); }, 240000);
+      child.stdout.on('data', (d: Buffer) => { out += d; });
+      child.stderr.on('data', (d: Buffer) => { err += d; onErr?.(err, child); });
+      child.on('error', reject);
+      child.on('exit', (code) => { clearTimeout(timer); resolve({ code, out, err }); });
+    });
+    let interrupted = false;
+    // One recorded run per second: the first progress line (10 runs) arrives well before the 45 are done.
+    const first = await cli(['--rate', '1', '--operator', 'alice'], (err, child) => {
+      if (!interrupted && /\] 10\/45 runs/.test(err)) {
+        interrupted = true;
+        child.kill('SIGINT');
+      }
+    });
+    expect(interrupted).toBe(true);
+    expect(first.code).toBe(0);
+    expect(first.err).toContain('stopping: waiting for the runs in flight');
+    const id = /cancelled; resume with --resume (\S+)\)/.exec(first.out)?.[1];
+    expect(id).toBeDefined();
+    const jsonl = path.join(paths().state, 'replay', id!, 'runs.jsonl');
+    const doneFirst = fs.readFileSync(jsonl, 'utf8').trim().split('\n').length;
+    expect(doneFirst).toBeGreaterThanOrEqual(10);
+    expect(doneFirst).toBeLessThan(45);
+
+    const second = await cli(['--resume', id!, '--operator', 'bob', '--json']);
+    expect(second.code).toBe(0);
+    expect(second.err).toContain(`resuming replay ${id}: ${doneFirst} runs already done`);
+    const report = JSON.parse(second.out.slice(second.out.indexOf('{')));
+    expect(report.cancelled).toBe(false);
+    expect(report.totals).toMatchObject({ runs: 45, changed: 0, incomplete: 0, nondeterministic: 1 });
+    expect(new Set(report.runs.map((d: { runId: string }) => d.runId)).size).toBe(45);
+    expect(report.operator).toMatch(/^alice \(operator token [0-9a-f]{12}\), resumed by bob \(operator token [0-9a-f]{12}\)$/);
   });
 });
