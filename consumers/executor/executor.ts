@@ -80,7 +80,7 @@ export function createExecutor(deps: ExecutorDeps) {
   });
   const slots = createSlots({
     concurrency: settings.EXECUTOR_CONCURRENCY, queue: deps.queue ?? scheduling.queue,
-    express: { slots: settings.SCHEDULER_EXPRESS_SLOTS, maxCostMs: settings.SCHEDULER_EXPRESS_MAX_MS },
+    express: { slots: settings.SCHEDULER_EXPRESS_SLOTS ?? settings.EXECUTOR_CONCURRENCY, maxCostMs: settings.SCHEDULER_EXPRESS_MAX_MS },
   });
   const controls = createControlInbox({
     running, finished: (runId) => finished.has(runId),

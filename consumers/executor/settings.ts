@@ -19,8 +19,9 @@ const section = z.object({
   EXECUTOR_SCHEDULER: z.enum(SCHEDULERS, { message: `must be one of ${SCHEDULERS.join(', ')}` }).default('conveyor'),
   SCHEDULER_SLACK: z.coerce.number().min(0).max(100).default(2),
   SCHEDULER_PRIOR_MS: env.int(200, 1, 600000),
-  // Express lane: while every slot is busy, this many more runs whose learned cost is at most EXPRESS_MAX_MS start at once.
-  SCHEDULER_EXPRESS_SLOTS: env.int(1, 0, 64),
+  // Express lane: while every slot is busy, this many more runs whose learned cost is at most EXPRESS_MAX_MS start at once
+  // (unset: one per slot, so each core is oversubscribed by one short run at most; 0 turns the lane off).
+  SCHEDULER_EXPRESS_SLOTS: z.coerce.number().int().min(0).max(256).optional(),
   SCHEDULER_EXPRESS_MAX_MS: env.int(250, 1, 60000),
   // A topic namespace such as "replay.": the group consumes and produces only there (a replay's candidate executors).
   EXECUTOR_TOPIC_NAMESPACE: z.string().regex(/^([a-z][a-z0-9-]*\.)*$/, 'must be empty or dot-terminated words, e.g. "replay."').default(''),

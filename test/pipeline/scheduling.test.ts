@@ -87,6 +87,8 @@ describe('run scheduling on one core', () => {
     const started = long.map((l) => l.c.messages.find((m) => m.type === 'result')?.result as any);
     const ranBefore = started.filter((r) => r && r.status === 'ok' && r.finishedAtMs <= mine.startedAtMs);
     expect(ranBefore.length).toBeLessThanOrEqual(1);
+    // The express lane: a hello world of learned cost started while a program still held the only slot, not after it.
+    expect(started.some((r) => r && r.startedAtMs > 0 && r.startedAtMs < mine.startedAtMs && r.finishedAtMs > mine.startedAtMs)).toBe(true);
     me!.c.close();
   });
 
