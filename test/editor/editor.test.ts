@@ -162,6 +162,39 @@ describe('browser editor', () => {
     await page.context().close();
   });
 
+  it('loses no keystroke when the gateway restarts mid-typing', async () => {
+    const page = await openEditor();
+    await typeProgram(page, 'print("before the restart")\n');
+    await page.waitForSelector('#status[data-state="saved"]');
+    // The gateway goes down and a new one comes up on the same address while the person keeps typing.
+    let restarted = false;
+    const restart = (async () => {
+      await stopService(services.pop()!);
+      services.push(await startGateway());
+      restarted = true;
+    })();
+    const states = new Set<string>();
+    let expected = 'print("before the restart")\n';
+    for (let i = 0; !restarted || i < 3; i++) {
+      await typeLines(page, `print(${i})\n`);
+      expected += `print(${i})\n`;
+      states.add((await page.getAttribute('#status', 'data-state'))!);
+      await page.waitForTimeout(150);
+      if (i > 400) throw new Error('the gateway did not come back');
+    }
+    await restart;
+    await typeLines(page, 'print("after")\n');
+    expected += 'print("after")\n';
+    await page.waitForSelector('#status[data-state="saved"]', { timeout: 30000 });
+    // Some of that typing happened while the page had no gateway.
+    expect(states).toContain('offline');
+    expect(await editorText(page)).toBe(expected);
+    const sessionId = await page.evaluate(() => (window as any).conveyor.session.sessionId as string);
+    expect(await serverText(sessionId)).toBe(expected);
+    expect(problemsOf(page).filter((p) => !/WebSocket/.test(p))).toEqual([]);
+    await page.context().close();
+  }, 180000);
+
   it('lets two browsers edit one session live: both converge on the server\'s text, see each other\'s cursor and the run\'s output', async () => {
     const a = await openEditor();
     await setText(a, 'print("shared")\n');

@@ -39,6 +39,8 @@ export function createLiveSession(o: { url: string; events: LiveSessionEvents; f
   let inflight: PageFile[] | null = null;
   /** An edit was in flight when the connection dropped: the server may have taken it without us hearing. */
   let uncertain = false;
+  /** The text a `resume` carried: the server's text equal to it is the page's own, not someone else's change. */
+  let resumedWith: PageFile[] | null = null;
   /** A remote change is being applied to the editor: its change events are not the person's typing. */
   let applying = false;
   let token: string | null = null;
@@ -99,7 +101,8 @@ export function createLiveSession(o: { url: string; events: LiveSessionEvents; f
       confirmed = files;
       version = v;
       o.events.replaced(files);
-    } else if (same(files, mine)) {
+    } else if (same(files, mine) || (resumedWith && same(files, resumedWith))) {
+      // The server has the page's text (or what it was when the resume went out): what was typed since goes as an edit.
       confirmed = files;
       version = v;
     } else if (!confirmed.length || v < version) {
@@ -120,6 +123,7 @@ export function createLiveSession(o: { url: string; events: LiveSessionEvents; f
           confirmed = m.files;
           inflight = null;
         }
+        resumedWith = null;
         sessionId = m.sessionId;
         token = m.collabToken ?? token;
         peerId = m.peerId ?? null;
@@ -193,7 +197,8 @@ export function createLiveSession(o: { url: string; events: LiveSessionEvents; f
 
   function resumeNow() {
     const files = o.files();
-    const withText = files.length && (uncertain || !confirmed.length);
+    const withText = files.length > 0 && (uncertain || !confirmed.length);
+    resumedWith = withText ? files : null;
     send({ type: 'resume', sessionId, version, ...(withText ? { files } : {}), ...(token ? { token } : {}) });
   }
 
