@@ -9,7 +9,11 @@ const roots = ['topics', 'producers', 'consumers', 'stream-processors', 'runtime
 module.exports = {
   projects: [
     { displayName: 'unit', transform, transformIgnorePatterns, testEnvironment: 'node', roots: roots.map((r) => `<rootDir>/${r}`), testMatch: ['**/*.spec.ts'] },
-    { displayName: 'integration', transform, transformIgnorePatterns, testEnvironment: 'node', roots: ['<rootDir>/test'], testMatch: ['**/*.test.ts'], slowTestThreshold: 30 },
+    // Integration tests use topics and groups of their own ("test." prefix), never those of a running `npm start`.
+    {
+      displayName: 'integration', transform, transformIgnorePatterns, testEnvironment: 'node', roots: ['<rootDir>/test'], testMatch: ['**/*.test.ts'], slowTestThreshold: 30,
+      setupFiles: ['<rootDir>/test/support/isolation.ts'], globalSetup: '<rootDir>/test/support/global-setup.ts',
+    },
   ],
   testTimeout: 120000,
 };

@@ -1,4 +1,4 @@
-import { HARDWARE_CLASSES, requestsTopic, topics, type TopicSpec } from '../topics/catalog';
+import { HARDWARE_CLASSES, requestsTopic, topics, unprefixed, type TopicSpec } from '../topics/catalog';
 import type { EditEvent, FleetEvent, RunRequest, RunResultRecord } from '../topics/types';
 
 /**
@@ -158,7 +158,7 @@ export function fleetRow(e: FleetEvent, o: Origin) {
 /** Which table a topic loads into, and how a record becomes a row. */
 export function tableOf(name: string): AnalyticsTable | null {
   // Benchmarks load copies of the real topics ("bench.runs.results") so they never touch live data.
-  const topic = name.replace(/^bench\./, '');
+  const topic = unprefixed(name.replace(/^bench\./, ''));
   if (topic === 'runs.results') return 'runs';
   if (topic.startsWith('runs.requests.')) return 'run_requests';
   if (topic === 'editor.edits') return 'edit_activity';

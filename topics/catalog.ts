@@ -33,6 +33,20 @@ export interface TopicSpec<T = unknown> {
  * Kafka only grows a count, and growing it moves sessions (docs/fleet.md).
  */
 export const ROUTED_PARTITIONS = readSection(z.object({ ROUTED_PARTITIONS: env.int(24, 1, 4096) })).ROUTED_PARTITIONS;
+/**
+ * A prefix on every topic and fixed consumer group name (CONVEYOR_TOPIC_PREFIX,
+ * read once per process; "" in production). The integration tests run under
+ * "test." (test/support/isolation.ts), so they never share a topic or a group
+ * with a developer's `npm start` on the same broker
+ * (docs/decisions/test-isolation.md).
+ */
+export const TOPIC_PREFIX = readSection(
+  z.object({ CONVEYOR_TOPIC_PREFIX: z.string().regex(/^([a-z][a-z0-9-]*\.)*$/, 'must be empty or dot-terminated words, e.g. "test."').default('') }),
+).CONVEYOR_TOPIC_PREFIX;
+/** A topic's or group's name without the process's prefix (what analytics tables are chosen by). */
+export const unprefixed = (name: string) => (TOPIC_PREFIX && name.startsWith(TOPIC_PREFIX) ? name.slice(TOPIC_PREFIX.length) : name);
+/** A fixed consumer group's name under the prefix. */
+export const groupName = (base: string) => `${TOPIC_PREFIX}${base}`;
 export const HARDWARE_CLASSES = ['x86_64', 'arm64', 'gpu'] as const;
 export type HardwareClassName = (typeof HARDWARE_CLASSES)[number];
 
@@ -55,7 +69,7 @@ export const CONSUMER_FETCH_LIMITS = { maxBytesPerPartition: BROKER_MAX_MESSAGE_
 
 function topic<T>(spec: Omit<TopicSpec<T>, '_type' | 'maxRecordBytes'> & { maxRecordBytes?: number }): TopicSpec<T> {
   const maxRecordBytes = spec.maxRecordBytes ?? RECORD_MAX_BYTES;
-  return { ...spec, maxRecordBytes, config: { ...spec.config, 'max.message.bytes': String(maxRecordBytes) } };
+  return { ...spec, name: `${TOPIC_PREFIX}${spec.name}`, maxRecordBytes, config: { ...spec.config, 'max.message.bytes': String(maxRecordBytes) } };
 }
 
 export const topics = {
@@ -131,7 +145,7 @@ export function allTopics(): TopicSpec[] {
 
 /** The consumer group of the executors of one hardware class (of a topic namespace, see namespaced). */
 export function executorGroupId(hardwareClass: string, namespace = ''): string {
-  return namespace ? `conveyor-executors-${namespace.replace(/\.$/, '')}-${hardwareClass}` : `conveyor-executors-${hardwareClass}`;
+  return groupName(namespace ? `conveyor-executors-${namespace.replace(/\.$/, '')}-${hardwareClass}` : `conveyor-executors-${hardwareClass}`);
 }
 
 /**

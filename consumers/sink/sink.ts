@@ -1,5 +1,5 @@
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
-import { CONSUMER_FETCH_LIMITS, HARDWARE_CLASSES, requestsTopic, topics } from '../../topics/catalog';
+import { CONSUMER_FETCH_LIMITS, groupName, HARDWARE_CLASSES, requestsTopic, topics } from '../../topics/catalog';
 import { commitUncommittedEnds } from '../../topics/admin';
 import { avroBodyOf, RegistryError, schemaIdOf, type Registry } from '../../topics/registry';
 import type { DeadLetter } from '../../topics/types';
@@ -15,7 +15,7 @@ import { createSinkMetrics, type SinkMetrics } from './metrics';
 import { silentLogger, type Logger } from '../../topics/ground/logger';
 import { AbortedError, retryUntilDone, type Backoff } from '../../topics/ground/retry';
 
-export const SINK_GROUP = 'conveyor-sink';
+export const SINK_GROUP = groupName('conveyor-sink');
 
 export function sinkTopics(): string[] {
   return [topics.results.name, ...HARDWARE_CLASSES.map((h) => requestsTopic(h).name), topics.edits.name, topics.fleet.name];

@@ -91,7 +91,7 @@ topicsCmd
 topicsCmd
   .command('skew')
   .description('how records spread over the dependency-set partition ranges of editor.edits and runs.requests.<class>')
-  .option('--topic <name>', 'topic to report', 'editor.edits')
+  .option('--topic <name>', 'topic to report', topics.edits.name)
   .action(async (o: { topic: string }) => {
     const s = infraSettings();
     const weights = gatewaySettings().ROUTING_WEIGHTS;

@@ -149,7 +149,7 @@ describe('ClickHouse sink on the real topics', () => {
     await reader.disconnect();
     const byKey = Object.fromEntries(mine.map((l) => [l.key!.slice(prefix.length + 1), l]));
     expect(Object.keys(byKey).sort()).toEqual(['garbage', 'negative', 'truncated', 'wrong-type']);
-    expect(byKey.garbage).toMatchObject({ sourceTopic: 'runs.results', code: 'undecodable', consumer: group });
+    expect(byKey.garbage).toMatchObject({ sourceTopic: topics.results.name, code: 'undecodable', consumer: group });
     expect(byKey.garbage!.reason).toMatch(/cannot be decoded/);
     expect(byKey.garbage!.payload?.toString()).toBe('not avro at all');
     expect(byKey.truncated).toMatchObject({ code: 'undecodable' });
@@ -224,8 +224,8 @@ describe('ClickHouse sink on the real topics', () => {
     await produceResults(prefix, 0, 400);
     await waitFor('outage noticed', async () => sink.status(), (s) => !s.clickhouse.up && s.clickhouse.failedAttempts >= 3, 20_000);
     const lag = await sink.refreshLag();
-    expect(lag.find((l) => l.topic === 'runs.results')!.lag).toBeGreaterThan(0);
-    expect((await sink.metrics.registry.getSingleMetricAsString('conveyor_sink_lag_records'))).toMatch(/topic="runs.results"} [1-9]/);
+    expect(lag.find((l) => l.topic === topics.results.name)!.lag).toBeGreaterThan(0);
+    expect((await sink.metrics.registry.getSingleMetricAsString('conveyor_sink_lag_records'))).toMatch(new RegExp(`topic="${topics.results.name.replace(/\./g, '\\.')}"} [1-9]`));
     expect(await count('runs', 'run_id', prefix)).toEqual({ n: 0, distinct: 0 });
 
     down = false;
@@ -262,7 +262,7 @@ describe('ClickHouse sink on the real topics', () => {
       await waitFor('fetched during the insert', async () => first.status().inFlightRows, (n) => n >= 150, 20_000);
       expect(await count('runs', 'run_id', prefix)).toEqual({ n: 0, distinct: 0 });
       expect(first.status().inFlightRows).toBeLessThanOrEqual(200);
-      expect((await first.refreshLag()).find((l) => l.topic === 'runs.results')!.lag).toBeGreaterThanOrEqual(400);
+      expect((await first.refreshLag()).find((l) => l.topic === topics.results.name)!.lag).toBeGreaterThanOrEqual(400);
     } finally {
       release();
     }

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { startFleetService, type FleetService } from '../../ops/fleet/service';
 import { fleetSettings } from '../../ops/fleet/settings';
+import { topics } from '../../topics/catalog';
 import { operatorToken } from '../../topics/ground/operator-token';
 import { realInfra } from '../support/infra';
 import { gatewayUrl, startGateway, stopService } from '../support/stack';
@@ -67,7 +68,7 @@ describe('operator endpoints', () => {
   it('answers the operator token on the gateway: topics against the catalog and runtimes with their executors', async () => {
     const topicsRes = await call(operatorCalls[5]!, { authorization: `Bearer ${secret}` });
     expect(topicsRes.status).toBe(200);
-    expect(topicsRes.json.topics).toEqual(expect.arrayContaining([expect.objectContaining({ name: 'editor.edits', declared: true, partitions: expect.any(Number) })]));
+    expect(topicsRes.json.topics).toEqual(expect.arrayContaining([expect.objectContaining({ name: topics.edits.name, declared: true, partitions: expect.any(Number) })]));
     const runtimes = await call(operatorCalls[6]!, { 'x-operator-token': secret });
     expect(runtimes.status).toBe(200);
     expect(runtimes.json.runtimes).toEqual(expect.arrayContaining([expect.objectContaining({ language: 'python', liveHardwareClasses: expect.any(Array) })]));

@@ -86,7 +86,7 @@ describe('export', () => {
     const jsonl = await exportTopic(kafka, registry, { topic: topics.edits.name, fromMs, toMs, format: 'jsonl', outDir: out });
     const lines = fs.readFileSync(jsonl.files[0]!.file, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     expect(lines.filter((l) => String(l.value.eventId).startsWith(prefix))).toHaveLength(40);
-    expect(lines[0]).toMatchObject({ topic: 'editor.edits', partition: expect.any(Number), offset: expect.any(Number), schemaId: expect.any(Number) });
+    expect(lines[0]).toMatchObject({ topic: topics.edits.name, partition: expect.any(Number), offset: expect.any(Number), schemaId: expect.any(Number) });
     await expect(exportTopic(kafka, registry, { topic: 'no.such.topic', fromMs, toMs, format: 'avro', outDir: out })).rejects.toMatchObject({ code: 'unknown_topic' });
   });
 
