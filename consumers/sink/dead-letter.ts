@@ -1,14 +1,6 @@
 /** The codes the sink dead-letters with (topics/dead-letter.ts builds the record). */
 export type DeadLetterCode = 'undecodable' | 'invalid_record';
 
-/** Decoding failures that retrying cannot fix: bad bytes, unknown schema id. */
-export function isPermanentDecodeError(err: unknown): boolean {
-  const e = err as { status?: number; name?: string; message?: string };
-  if (e?.status === 404 || e?.status === 422) return true;
-  if (e?.name && /ArgumentError|SyntaxError|RangeError/.test(e.name)) return true;
-  return /magic byte|truncated|invalid|schema not found|no schema|unknown|out of range|trailing/i.test(e?.message ?? '');
-}
-
 /**
  * ClickHouse refusing the data itself (bytes it cannot parse, throwIf on a
  * bad value), as opposed to ClickHouse being unavailable: retrying cannot

@@ -9,7 +9,8 @@ import { specOf, tableOf, toRow, type AnalyticsTable } from '../../analytics/row
 import type { Warehouse } from '../../analytics/warehouse';
 import { createBatcher } from './batcher';
 import { deadLetterOf } from '../../topics/dead-letter';
-import { isDataError, isPermanentDecodeError, type DeadLetterCode } from './dead-letter';
+import { isDataError, type DeadLetterCode } from './dead-letter';
+import { isTransientDecodeError } from '../../topics/codec';
 import { groupLag, type TopicLag } from './lag';
 import { createSinkMetrics, type SinkMetrics } from './metrics';
 import { silentLogger, type Logger } from '../../topics/ground/logger';
@@ -36,12 +37,16 @@ export interface SinkOptions {
   lagIntervalMs?: number;
   metrics?: SinkMetrics;
   logger?: Logger;
+  /** Which table a topic loads into (default analytics/rows.ts tableOf; a test loads a topic of its own). */
+  tableOf?: (topic: string) => AnalyticsTable | null;
 }
 
 export interface SinkStatus {
   groupId: string;
   state: 'starting' | 'running' | 'stopping' | 'stopped';
   clickhouse: { up: boolean; since: number; lastError: string | null; failedAttempts: number };
+  /** Whether the schema registry answered the last decode that needed it (an outage pauses loading, never dead-letters). */
+  registry: { up: boolean; since: number; lastError: string | null; failedAttempts: number };
   lag: TopicLag[];
   totalLag: number;
   lagCheckedAt: number | null;
@@ -115,6 +120,7 @@ export function createSink(o: SinkOptions): Sink {
     groupId,
     state: 'starting',
     clickhouse: { up: true, since: Date.now(), lastError: null, failedAttempts: 0 },
+    registry: { up: true, since: Date.now(), lastError: null, failedAttempts: 0 },
     lag: [],
     totalLag: 0,
     lagCheckedAt: null,
@@ -229,19 +235,38 @@ export function createSink(o: SinkOptions): Sink {
 
   async function sendDeadLetters(dead: DeadLetter[]): Promise<void> {
     if (dead.length === 0) return;
-    const encoded = await Promise.all(dead.map(async (d) => ({ key: d.id, value: await o.registry.encode(topics.dlq, d) })));
+    // Encoding needs the dead-letter schema's id: the registry is waited for here too.
+    const encoded = await Promise.all(dead.map(async (d) => ({ key: d.id, value: await retryUntilDone(() => o.registry.encode(topics.dlq, d), backoff, { signal: abort.signal, onRetry: registryFailed }) })));
     await retryUntilDone(() => producer.send({ topic: topics.dlq.name, messages: encoded }), backoff, { signal: abort.signal });
     st.deadLetters += dead.length;
     for (const d of dead) metrics.deadLetters.inc({ code: d.code });
     logger.warn({ topic: dead[0]!.sourceTopic, count: dead.length, reason: dead[0]!.reason }, 'dead-lettered records');
   }
 
+  function registryFailed(err: Error, attempt: number, delay: number) {
+    if (st.registry.up) st.registry = { up: false, since: Date.now(), lastError: null, failedAttempts: 0 };
+    st.registry.lastError = err.message;
+    st.registry.failedAttempts++;
+    metrics.retries.inc();
+    logger.warn({ attempt, delayMs: Math.round(delay), error: err.message }, 'schema registry unavailable, retrying');
+    // A long outage must not cost the group its members: every waiting batch says it is alive.
+    for (const beat of heartbeats) beat().catch(() => {});
+  }
+  /** Retries while the registry cannot be reached (isTransientDecodeError); any other failure is thrown at once. */
+  async function withRegistry<T>(op: () => Promise<T>): Promise<T> {
+    const out = await retryUntilDone(op, backoff, { signal: abort.signal, onRetry: registryFailed, retryable: isTransientDecodeError });
+    if (!st.registry.up) {
+      logger.info({ downMs: Date.now() - st.registry.since }, 'schema registry back');
+      st.registry = { up: true, since: Date.now(), lastError: null, failedAttempts: 0 };
+    }
+    return out;
+  }
+  /** The heartbeats of the batches in progress (kafkajs beats only between batches). */
+  const heartbeats = new Set<() => Promise<void>>();
+
   /** The writer schema of a schema id; registry outages are retried, an unknown id is permanent. */
   async function writerSchema(id: number): Promise<Record<string, unknown>> {
-    return retryUntilDone(() => o.registry.schemaById(id), backoff, {
-      signal: abort.signal,
-      retryable: (err) => !(err instanceof RegistryError && err.code === 'schema_unknown'),
-    });
+    return withRegistry(() => o.registry.schemaById(id));
   }
 
   /** The last offset of a partition already in ClickHouse (-1: none). */
@@ -260,19 +285,19 @@ export function createSink(o: SinkOptions): Sink {
     return hw;
   }
 
+  /**
+   * Decodes one value. A registry that cannot be reached is waited for as long
+   * as it takes (the one retry primitive; the partition pauses and lag grows),
+   * never turned into a dead letter: only a value that can never be decoded is.
+   */
   async function decode(m: KafkaMessage, table: AnalyticsTable): Promise<{ ok: true; value: unknown } | { ok: false; code: DeadLetterCode; reason: string }> {
     if (!m.value || m.value.length === 0) return { ok: false, code: 'undecodable', reason: 'The record has no value.' };
-    let transientFailures = 0;
-    for (;;) {
-      try {
-        return { ok: true, value: await o.registry.decode(m.value, specOf(table)) };
-      } catch (err) {
-        const message = (err as Error).message;
-        if (isPermanentDecodeError(err) || ++transientFailures > 5) {
-          return { ok: false, code: 'undecodable', reason: `The value cannot be decoded with the registry: ${message}` };
-        }
-        await new Promise((r) => setTimeout(r, 200 * transientFailures));
-      }
+    const value = m.value;
+    try {
+      return { ok: true, value: await withRegistry(() => o.registry.decode(value, specOf(table))) };
+    } catch (err) {
+      if (err instanceof AbortedError) throw err;
+      return { ok: false, code: 'undecodable', reason: `The value cannot be decoded with the registry: ${(err as Error).message}` };
     }
   }
 
@@ -308,10 +333,19 @@ export function createSink(o: SinkOptions): Sink {
     return verdict;
   }
 
-  async function eachBatch({ batch, resolveOffset, heartbeat }: EachBatchPayload): Promise<void> {
+  async function eachBatch(payload: EachBatchPayload): Promise<void> {
+    heartbeats.add(payload.heartbeat);
+    try {
+      await handleBatch(payload);
+    } finally {
+      heartbeats.delete(payload.heartbeat);
+    }
+  }
+
+  async function handleBatch({ batch, resolveOffset, heartbeat }: EachBatchPayload): Promise<void> {
     const { topic, partition, messages } = batch;
     if (messages.length === 0) return;
-    const table: AnalyticsTable | null = tableOf(topic);
+    const table: AnalyticsTable | null = (o.tableOf ?? tableOf)(topic);
     const loaded = await loadedUpTo(topic, partition);
     const items: Pending[] = [];
     const dead: DeadLetter[] = [];
