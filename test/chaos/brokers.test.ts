@@ -1,5 +1,6 @@
 import { brokerLeaderKill, brokerRestart } from '../../ops/chaos/brokers';
 import { chaosCluster, type ChaosCluster } from '../../ops/chaos/cluster';
+import { requestsTopic, topics } from '../../topics/catalog';
 import { createKafka } from '../../topics/kafka';
 
 /**
@@ -22,9 +23,9 @@ describe('a 3-broker cluster', () => {
     const admin = createKafka(cluster.addresses, 'chaos-test').admin();
     await admin.connect();
     try {
-      const meta = await admin.fetchTopicMetadata({ topics: ['editor.edits', 'runs.requests.x86_64', 'runs.results'] });
+      const meta = await admin.fetchTopicMetadata({ topics: [topics.edits.name, requestsTopic('x86_64').name, topics.results.name] });
       for (const t of meta.topics) for (const p of t.partitions) expect(p.replicas).toHaveLength(3);
-      const { resources } = await admin.describeConfigs({ resources: [{ type: 2, name: 'editor.edits', configNames: ['min.insync.replicas'] }], includeSynonyms: false });
+      const { resources } = await admin.describeConfigs({ resources: [{ type: 2, name: topics.edits.name, configNames: ['min.insync.replicas'] }], includeSynonyms: false });
       expect(resources[0]!.configEntries.find((e) => e.configName === 'min.insync.replicas')?.configValue).toBe('2');
     } finally {
       await admin.disconnect();
