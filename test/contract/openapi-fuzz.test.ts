@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import fc from 'fast-check';
 import yaml from 'js-yaml';
+import { schemaArbitrary, type Schema } from '../support/schema-arbitrary';
 import { gatewayUrl, startExecutor, startGateway, stopService } from '../support/stack';
 
 /**
@@ -11,43 +12,11 @@ import { gatewayUrl, startExecutor, startGateway, stopService } from '../support
  * request takes milliseconds), arbitrary bodies get a 4xx with a stable code
  * and a sentence, never a 5xx, and wrong methods get 405 with Allow.
  */
-type Schema = {
-  type?: string; properties?: Record<string, Schema>; required?: string[]; anyOf?: { required: string[] }[]; items?: Schema; enum?: unknown[];
-  minLength?: number; maxLength?: number; minItems?: number; pattern?: string; $ref?: string; format?: string; nullable?: boolean; default?: unknown;
-};
 const spec = yaml.load(fs.readFileSync(path.join(__dirname, '../../docs/openapi.yaml'), 'utf8')) as {
   paths: Record<string, Record<string, { requestBody?: { content: { 'application/json': { schema: Schema } } } }>>;
   components: { schemas: Record<string, Schema> };
 };
-const resolve = (s: Schema): Schema => (s.$ref ? resolve(spec.components.schemas[s.$ref.split('/').pop()!]!) : s);
-
-/** An arbitrary of the values a (small) JSON Schema allows: the subset the spec uses. */
-function arbitraryOf(schema: Schema, overrides: Record<string, fc.Arbitrary<unknown>> = {}): fc.Arbitrary<unknown> {
-  const s = resolve(schema);
-  if (s.enum) return fc.constantFrom(...s.enum);
-  if (s.pattern === '^https?://' || s.format === 'uri') return fc.constantFrom('https://example.com/hook', 'http://hooks.example.org/x');
-  switch (s.type) {
-    case 'string':
-      return fc.string({ minLength: s.minLength ?? 0, maxLength: Math.min(s.maxLength ?? 40, 40), unit: 'grapheme' });
-    case 'number':
-      return fc.oneof(fc.integer({ min: -10, max: 100000 }), fc.double({ noNaN: true, noDefaultInfinity: true }));
-    case 'integer':
-      return fc.integer();
-    case 'boolean':
-      return fc.boolean();
-    case 'array':
-      return fc.array(arbitraryOf(s.items ?? {}), { minLength: s.minItems ?? 0, maxLength: 3 });
-    case 'object': {
-      const props = s.properties ?? {};
-      const must = new Set(s.required ?? []);
-      const record = (required: Set<string>) =>
-        fc.record(Object.fromEntries(Object.entries(props).map(([k, v]) => [k, overrides[k] ?? arbitraryOf(v)])), { requiredKeys: [...required] as never[] });
-      return s.anyOf ? fc.oneof(...s.anyOf.map((a) => record(new Set([...must, ...a.required])))) : record(must);
-    }
-    default:
-      return fc.jsonValue();
-  }
-}
+const arbitraryOf = (schema: Schema, overrides: Record<string, fc.Arbitrary<unknown>> = {}) => schemaArbitrary(schema, { refs: spec.components.schemas, overrides });
 
 const bodySchema = (p: string) => spec.paths[p]!.post!.requestBody!.content['application/json'].schema;
 // A language no runtime has: the request passes the schema and is refused by the catalog, so nothing runs.
