@@ -52,6 +52,18 @@ describe('forecastSeries', () => {
     expect(mape(f.point, NOW, 0, 120)).toBeLessThan(0.05);
   });
 
+  it('issued in the middle of a steep daily ramp, forecasts the rest of it (the newest buckets are not taken for outliers)', () => {
+    // Every day: 100 until 12:00, a cosine ramp to 2,000 by 13:00, held to 18:00. Issued at 12:30, half way up.
+    const steep = (minute: number) => {
+      const h = (minute % DAY) / 60;
+      const up = h < 12 ? 0 : h < 13 ? 0.5 - 0.5 * Math.cos(Math.PI * (h - 12)) : h < 18 ? 1 : 0;
+      return (100 + 1900 * up) * (1 + 0.01 * Math.sin(minute * 12.9898));
+    };
+    const at = NOW + 150; // Monday 12:30
+    const f = forecastSeries({ start: at - 15 * DAY, values: history(at, 15 * DAY, steep) });
+    for (const h of [15, 30, 60, 120]) expect(Math.abs(f.point[h]! / steep(at + h) - 1)).toBeLessThan(0.1);
+  });
+
   it('falls back to daily seasonality with less than two weeks and says so', () => {
     const friday = NOW + 4 * DAY; // three weekdays of history, Tuesday to Friday 10:00
     const f = forecastSeries({ start: friday - 3 * DAY, values: history(friday, 3 * DAY) });

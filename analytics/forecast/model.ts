@@ -1,5 +1,5 @@
 import { augurs } from './wasm';
-import { bucketMeans, bucketsToMinutes, clipOutliers, fillGaps } from './series';
+import { bucketMeans, bucketsToMinutes, clipSeasonalOutliers, fillGaps } from './series';
 
 /**
  * One demand forecast: MSTL (daily and weekly seasonal components by LOESS,
@@ -64,7 +64,7 @@ export function forecastSeries(series: { start: number; values: readonly number[
   const filled = fillGaps(raw.concat(tail));
   const minuteValues = filled.values.slice(0, raw.length);
   const buckets = bucketMeans(minuteValues, size);
-  const clipped = clipOutliers(buckets, Math.max(1, Math.round(60 / size)));
+  const clipped = clipSeasonalOutliers(buckets, DAY / size, Math.max(1, Math.round(60 / size)));
   const y = clipped.values;
   // Demand is multiplicative (a weekend or holiday scales the day, it does not subtract a constant from every
   // hour), so the model is fitted on log(1 + y): an additive MSTL would drive quiet hours negative after a holiday.

@@ -72,6 +72,39 @@ export function clipOutliers(values: readonly number[], halfWindow = 15, k = 6):
   return { values: out, clipped };
 }
 
+/**
+ * The Hampel filter on the change from the same bucket a day earlier
+ * (log(1 + y) − log(1 + y a period ago)), for a series with a daily shape.
+ * On raw values the newest buckets can only be judged against a window that
+ * lies wholly behind them, so a steep ramp at the end of the history looked
+ * like outliers and was cut to the level of an hour before, taking the
+ * forecast's level down with it. Against yesterday the ramp is ordinary and
+ * a spike still stands out. A clipped bucket takes yesterday's value times
+ * the window's median change. The first period, with no day before it, is
+ * judged on raw values (clipOutliers).
+ */
+export function clipSeasonalOutliers(values: readonly number[], period: number, halfWindow = 15, k = 6): { values: number[]; clipped: number } {
+  if (values.length <= period) return clipOutliers(values, halfWindow, k);
+  const head = clipOutliers(values.slice(0, period), halfWindow, k);
+  const out = head.values.concat(values.slice(period));
+  let clipped = head.clipped;
+  const log = (v: number) => Math.log1p(Math.max(0, v));
+  const change = (i: number) => log(values[i]!) - log(values[i - period]!);
+  const win: number[] = [];
+  for (let i = period; i < values.length; i++) {
+    win.length = 0;
+    for (let j = Math.max(period, i - halfWindow); j <= Math.min(values.length - 1, i + halfWindow); j++) win.push(change(j));
+    const med = median(win);
+    for (let j = 0; j < win.length; j++) win[j] = Math.abs(win[j]! - med);
+    const scale = Math.max(1.4826 * median(win), 0.02, 1e-9);
+    if (Math.abs(change(i) - med) > k * scale) {
+      out[i] = Math.expm1(log(out[i - period]!) + med);
+      clipped++;
+    }
+  }
+  return { values: out, clipped };
+}
+
 function median(xs: number[]): number {
   const s = xs.slice().sort((a, b) => a - b);
   const m = s.length >> 1;
