@@ -13,7 +13,7 @@ const section = z.object({
   SCALER_WAIT_OBJECTIVE_MS: env.int(1000, 1, 600000),
   SCALER_WAIT_QUANTILE: z.coerce.number().gt(0.5, 'must be between 0.5 and 1').lt(1, 'must be between 0.5 and 1').default(0.99),
   SCALER_SCALE_IN_WINDOW_MINUTES: env.int(10, 0, 1440),
-  SCALER_LOOKAHEAD_MINUTES: env.int(2, 0, 60),
+  SCALER_LOOKAHEAD_MINUTES: env.int(5, 0, 60),
   SCALER_BACKLOG_DRAIN_SECONDS: env.int(60, 1, 3600),
   /** Run slots per executor; unset (0), an executor's concurrency as the caller knows it. */
   SCALER_SLOTS_PER_EXECUTOR: env.int(0, 0, 4096),

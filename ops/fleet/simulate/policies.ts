@@ -1,4 +1,4 @@
-import { defaultForecastOptions, forecastSeries, type ForecastOptions } from '../../../analytics/forecast/model';
+import { defaultForecastOptions, forecastSeries, type Forecast, type ForecastOptions } from '../../../analytics/forecast/model';
 import { decide, emptyScalerState, type ScalerConfig, type ScalerState } from '../scaler';
 import { serversFor } from '../../../analytics/forecast/erlang-c';
 import { forecastMargin } from '../scaler-margin';
@@ -79,7 +79,13 @@ export function reactive(shape: FleetShape, target: number, lagPerMachine = 64):
  * seconds observed so far) and the real scaler decision, one executor per
  * machine with a slot per core.
  */
-export function conveyor(shape: FleetShape, o: { refitMinutes: number; forecast?: Partial<ForecastOptions>; scaler?: Partial<ScalerConfig>; marginZ?: number; marginWindowMinutes?: number }): Policy {
+export type Fit = (series: { start: number; values: readonly number[] }, opts: ForecastOptions) => Pick<Forecast, 'point' | 'method'>;
+
+export function conveyor(
+  shape: FleetShape,
+  o: { refitMinutes: number; forecast?: Partial<ForecastOptions>; scaler?: Partial<ScalerConfig>; marginZ?: number; marginWindowMinutes?: number; fit?: Fit },
+): Policy {
+  const fit = o.fit ?? forecastSeries;
   const opts: ForecastOptions = { ...defaultForecastOptions, ...o.forecast };
   const cfg: ScalerConfig = {
     slotsPerExecutor: shape.coresPerMachine,
@@ -89,7 +95,7 @@ export function conveyor(shape: FleetShape, o: { refitMinutes: number; forecast?
     minExecutors: 1,
     maxExecutors: shape.maxMachines,
     scaleInWindowMinutes: 10,
-    lookaheadMinutes: 2,
+    lookaheadMinutes: 5,
     backlogDrainSeconds: 60,
     defaultServiceSeconds: 10,
     serviceCv2: 1,
@@ -109,7 +115,7 @@ export function conveyor(shape: FleetShape, o: { refitMinutes: number; forecast?
     desired(v) {
       if (!current || v.i - current.start >= o.refitMinutes) {
         const from = Math.max(0, v.i - opts.maxHistoryDays * 1440);
-        const f = forecastSeries({ start: from, values: Array.from(v.cpuSeconds.subarray(from, v.i)) }, opts);
+        const f = fit({ start: from, values: Array.from(v.cpuSeconds.subarray(from, v.i)) }, opts);
         current = { start: v.i, point: f.point, method: f.method };
         forecasts.push(current);
       }
