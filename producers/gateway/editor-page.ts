@@ -3,6 +3,7 @@ import path from 'node:path';
 import express from 'express';
 import { EDITOR_DIST } from '../editor-web/build';
 import { ApiError } from './errors';
+import { EMBED_PATH } from './frame-policy';
 
 /**
  * The browser editor (producers/editor-web, built into dist/ at set-up): the
@@ -17,7 +18,8 @@ export function mountEditorPage(app: express.Express) {
   };
   app.get('/', sendPage);
   // A shared link (/z/<id>) and its embed (/e/<id>) open the same page, which reads the link.
-  app.get(/^\/(z|e)\/[A-Za-z0-9_-]{1,32}$/, sendPage);
+  app.get(/^\/z\/[A-Za-z0-9_-]{1,32}$/, sendPage);
+  app.get(EMBED_PATH, sendPage);
   // A collaboration link (/s/<sessionId>#t=<token>): the token stays in the fragment, never in a request or a log.
   app.get(/^\/s\/[A-Za-z0-9_.:-]{1,128}$/, sendPage);
   // Chunk names carry a content hash; app.js and app.css are revalidated.

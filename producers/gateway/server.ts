@@ -26,6 +26,7 @@ import { createAdmission } from './admission';
 import { createExecutorPresence, createRunService } from './run-service';
 import { createSessionStore } from './sessions';
 import { createCollabHub } from './collab-hub';
+import { framePolicy } from './frame-policy';
 import { linksApi } from './links-api';
 import { operatorApi } from './operator-api';
 import { createLinkStore } from './share-links';
@@ -87,6 +88,7 @@ export function createGateway(deps: GatewayDeps) {
       const app = express();
       app.disable('x-powered-by');
       app.set('trust proxy', 'loopback');
+      app.use(framePolicy());
       // JSON bodies are read whatever they are labelled or not labelled (clients such as piston-client send none or text/plain); others are refused by the handlers' schemas.
       app.use(express.json({ limit: settings.MAX_MESSAGE_BYTES, type: (req) => !/^multipart\/|^application\/x-www-form-urlencoded/i.test(String(req.headers['content-type'] ?? '')) }));
       app.use((req, res, next) => {

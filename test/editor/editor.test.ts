@@ -1,4 +1,6 @@
 import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { buildEditor } from '../../producers/editor-web/build';
@@ -455,6 +457,48 @@ describe('browser editor', () => {
     for (let i = 0; i < 40 && !codes.includes(429); i++) codes.push((await post({ ...state, stdin: String(i) }, 'links-rate')).status);
     expect(codes).toContain(429);
     expect(codes.filter((c) => c === 201).length).toBeGreaterThanOrEqual(20);
+  });
+
+  it('lets a page of another site frame an embed and run it, and refuses to be framed anywhere else', async () => {
+    const created = await fetch(`${gatewayUrl}/api/v1/links`, {
+      method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': 'frames-test' },
+      body: JSON.stringify({ language: 'python', files: [{ name: 'main.py', content: 'print("framed")\n' }], stdin: '', args: [], compilerFlags: [] }),
+    });
+    const { id } = await created.json();
+    const embed = await fetch(`${gatewayUrl}/e/${id}`);
+    expect(embed.headers.get('content-security-policy')).toBe('frame-ancestors *');
+    expect(embed.headers.get('x-frame-options')).toBeNull();
+    for (const p of ['/', `/z/${id}`, '/s/s-none', '/api/v1/runtimes', '/healthz']) {
+      const r = await fetch(`${gatewayUrl}${p}`);
+      expect([p, r.headers.get('content-security-policy'), r.headers.get('x-frame-options')]).toEqual([p, "frame-ancestors 'none'", 'DENY']);
+    }
+
+    // Another origin (another port) puts the embed and the editor in frames.
+    const site = http.createServer((_req, res) => {
+      res.setHeader('content-type', 'text/html');
+      res.end(`<!doctype html><iframe id="embed" src="${gatewayUrl}/e/${id}" width="800" height="400"></iframe><iframe id="editor" src="${gatewayUrl}/" width="800" height="400"></iframe>`);
+    });
+    await new Promise<void>((r) => site.listen(0, '127.0.0.1', r));
+    const context = await browser.newContext({ viewport: { width: 1000, height: 900 } });
+    try {
+      const page = await context.newPage();
+      await page.goto(`http://127.0.0.1:${(site.address() as AddressInfo).port}/`);
+      const framed = page.frameLocator('#embed');
+      await framed.locator('body[data-ready="1"]').waitFor({ timeout: 30000 });
+      expect(await framed.locator('.cm-content').textContent()).toBe('print("framed")');
+      await framed.locator('#run').click();
+      await framed.locator('body[data-result="ok"]').waitFor({ timeout: 60000 });
+      expect(await framed.locator('#out').textContent()).toBe('framed\n');
+      // The editor itself is refused in the frame: Chromium shows its error page there instead.
+      const editorFrame = (await (await page.$('#editor'))!.contentFrame())!;
+      for (let i = 0; i < 300 && !editorFrame.url().startsWith('chrome-error:'); i++) await page.waitForTimeout(100);
+      expect(editorFrame.url()).toBe('chrome-error://chromewebdata/');
+      expect(await editorFrame.$('#run')).toBeNull();
+      await page.screenshot({ path: path.join(ARTIFACTS, 'embed-framed.png') });
+    } finally {
+      await context.close();
+      site.close();
+    }
   });
 
   it('is usable on a phone-sized screen', async () => {
