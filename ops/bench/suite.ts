@@ -10,6 +10,7 @@ import { formatTable } from '../cli/table';
 import { up } from '../infra/stack';
 import { benchEdits } from './edits';
 import { benchEditor } from './editor';
+import { benchFleet } from './fleet';
 import { renderHtml } from './html';
 import { benchPipeline } from './pipeline';
 import { benchReplay } from './replay';
@@ -23,7 +24,7 @@ import { startBenchServices, type BenchServices } from './services';
  * runs the sections in order, stops what it started, and writes one report
  * (JSON + HTML) and its rows in ClickHouse.
  */
-export const SECTION_NAMES = ['pipeline', 'edits', 'editor', 'runtimes', 'analytics', 'scheduling', 'replay'] as const;
+export const SECTION_NAMES = ['pipeline', 'edits', 'editor', 'runtimes', 'analytics', 'scheduling', 'replay', 'fleet'] as const;
 type SectionName = (typeof SECTION_NAMES)[number];
 
 export interface BenchOptions {
@@ -101,6 +102,8 @@ export async function runBench(o: BenchOptions): Promise<{ report: BenchReport; 
   if (chosen.includes('scheduling')) await timed('scheduling', () => benchScheduling({ onProgress: say('scheduling') }));
   // Records runs through a bench gateway and executor of its own, then replays them on a replay executor group.
   if (chosen.includes('replay')) await timed('replay', () => benchReplay({ onProgress: say('replay') }));
+  // A fleet manager of its own (executors it starts and stops), also after the shared bench services stopped.
+  if (chosen.includes('fleet')) await timed('fleet', () => benchFleet({ onProgress: say('fleet') }));
   if (chosen.includes('runtimes')) await timed('runtimes', () => benchRuntimes({ iterations: o.runtimeIterations, onProgress: say('runtimes') }));
   if (chosen.includes('analytics')) await timed('analytics', () => benchAnalytics({ rows: o.rows, onProgress: say('analytics') }));
 
