@@ -1,3 +1,4 @@
+import type { FleetEvent } from '../topics/types';
 import type { Warehouse } from './warehouse';
 
 /**
@@ -46,4 +47,25 @@ export async function fleetSeries(wh: Warehouse, q: { fromMs: number; toMs: numb
     }
   }
   return out;
+}
+
+/** The ops.fleet events ClickHouse holds (every manager's, kept 400 days), newest first, in the topic's shape. */
+export async function fleetHistory(wh: Warehouse, q: { hardwareClass?: string; limit: number }): Promise<FleetEvent[]> {
+  const rows = await wh.query<{
+    event_id: string; at_ms: string | number; kind: string; hardware_class: string; member_id: string; state: string; previous_state: string;
+    desired: number | null; actual: number | null; min: number | null; max: number | null; applied: number; reason: string; actor: string; inputs_json: string; manager_id: string;
+  }>(
+    `SELECT event_id, toUnixTimestamp64Milli(at) AS at_ms, kind, hardware_class, member_id, state, previous_state, desired, actual, min, max, applied, reason, actor, inputs_json, manager_id
+      FROM fleet_events FINAL
+      WHERE {class:String} = '' OR hardware_class = {class:String}
+      ORDER BY at DESC, event_id DESC LIMIT {limit:UInt32}`,
+    { class: q.hardwareClass ?? '', limit: q.limit },
+  );
+  const orNull = (s: string) => (s === '' ? null : s);
+  return rows.map((r) => ({
+    eventId: r.event_id, timestampMs: Number(r.at_ms), kind: r.kind as FleetEvent['kind'], hardwareClass: r.hardware_class, memberId: orNull(r.member_id),
+    state: orNull(r.state) as FleetEvent['state'], previousState: orNull(r.previous_state) as FleetEvent['previousState'],
+    desired: r.desired === null ? null : Number(r.desired), actual: r.actual === null ? null : Number(r.actual), min: r.min === null ? null : Number(r.min), max: r.max === null ? null : Number(r.max),
+    applied: Number(r.applied) === 1, reason: r.reason, actor: r.actor, inputsJson: orNull(r.inputs_json), managerId: r.manager_id,
+  }));
 }

@@ -2,7 +2,7 @@ import express, { type NextFunction, type Request, type Response, type Router } 
 import { z } from 'zod';
 import { cacheHitRatio, GROUP_BY, latencyPercentiles, METRICS, queueWait, schedulingStats, STEPS, statusBreakdown, summary, usageSeries, type Filters } from './queries';
 import type { Warehouse } from './warehouse';
-import { fleetSeries } from './fleet-queries';
+import { fleetHistory, fleetSeries } from './fleet-queries';
 
 export interface StatsDeps {
   warehouse: Warehouse;
@@ -124,6 +124,14 @@ export function createStatsRouter(deps: StatsDeps): Router {
       const range = rangeOf(p, now());
       if ((range.toMs - range.fromMs) / (STEPS[p.step] * 1000) > MAX_POINTS) throw new BadRequest(`step: more than ${MAX_POINTS} points; choose a longer step`);
       return { step: p.step, ...range, points: await fleetSeries(wh, { ...range, stepSeconds: STEPS[p.step] }) };
+    }),
+  );
+
+  r.get(
+    '/api/stats/fleet/events',
+    json(async (req) => {
+      const p = parse(z.object({ class: z.string().regex(/^[a-z0-9_]{1,32}$/, 'must be a hardware class such as x86_64').optional(), limit: z.coerce.number().int().min(1).max(1000).default(100) }), req);
+      return { events: await fleetHistory(wh, { hardwareClass: p.class, limit: p.limit }) };
     }),
   );
 

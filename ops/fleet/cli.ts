@@ -2,6 +2,8 @@ import type { Command } from 'commander';
 import { formatTable } from '../cli/table';
 import { fleetClient } from './client';
 import type { FleetView } from './control';
+import { HISTORY_SOURCES, readFleetHistory, type HistorySource } from './history-source';
+import { scalerSettings } from './scaler-settings';
 import { fleetSettings, operatorSettings } from './settings';
 
 /**
@@ -64,10 +66,19 @@ export function registerFleet(program: Command): void {
     .option('--class <class>', 'one hardware class')
     .option('--limit <n>', 'events', '50')
     .option('--url <url>', 'fleet service')
+    .option('--source <where>', `${HISTORY_SOURCES.join(', ')}: ClickHouse fleet_events (all managers, 400 days) through the analytics service, or the manager's memory; auto tries ClickHouse first`, 'auto')
     .option('--json', 'print JSON')
-    .action(async (o: { class?: string; limit: string; url?: string; json?: boolean }) => {
-      const events = await client(o).fetchHistory({ hardwareClass: o.class, limit: Number(o.limit) });
+    .action(async (o: { class?: string; limit: string; url?: string; json?: boolean; source: string }) => {
+      if (!HISTORY_SOURCES.includes(o.source as HistorySource)) throw Object.assign(new Error(`--source must be one of ${HISTORY_SOURCES.join(', ')}, not "${o.source}"`), { code: 'invalid_source' });
+      const limit = Number(o.limit);
+      if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw Object.assign(new Error(`--limit must be a whole number from 1 to 1000, not "${o.limit}"`), { code: 'invalid_limit' });
+      const scaler = scalerSettings();
+      const { events, from, note } = await readFleetHistory({
+        source: o.source as HistorySource, query: { hardwareClass: o.class, limit }, analyticsUrl: scaler.analyticsUrl, timeoutMs: 3000,
+        manager: (q) => client(o).fetchHistory(q),
+      });
       if (o.json) return console.log(JSON.stringify(events, null, 2));
+      console.error(`${note ? `${note}\n` : ''}from ${from}`);
       console.log(formatTable(
         ['time', 'class', 'kind', 'member', 'state', 'desired', 'actual', 'actor', 'reason'],
         events.map((e) => [new Date(e.timestampMs).toISOString().replace('T', ' ').slice(0, 23), e.hardwareClass, e.kind, e.memberId ?? '-', e.state ?? '-', e.desired ?? '-', e.actual ?? '-', e.actor, e.reason]),

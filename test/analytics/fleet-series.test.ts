@@ -1,7 +1,10 @@
-import { fleetSeries } from '../../analytics/fleet-queries';
+import { fleetHistory, fleetSeries } from '../../analytics/fleet-queries';
 import { migrate } from '../../analytics/migrations';
 import { fleetRow, runRow } from '../../analytics/rows';
+import { createStatsRouter } from '../../analytics/stats-router';
 import { openWarehouse, type Warehouse } from '../../analytics/warehouse';
+import express from 'express';
+import type { AddressInfo } from 'node:net';
 import type { FleetEvent } from '../../topics/types';
 import { runResult, tmpDir } from './fixtures';
 
@@ -43,5 +46,37 @@ describe('fleet series', () => {
       [3, 3, 3, 5],
       [4, 3, 3, 0],
     ]);
+  });
+
+  it('lists the fleet events newest first, for one class or all, in the ops.fleet shape, each once', async () => {
+    const drained = event(5, T0 + 6 * MIN, { kind: 'member_state', hardwareClass: 'arm64', memberId: 'executor-arm64-1', state: 'stopped', previousState: 'draining', reason: 'drained: finished its runs' });
+    // The same event twice (a redelivered record) is one row.
+    await wh.insert('fleet_events', [fleetRow(drained, { topic: 'ops.fleet', partition: 1, offset: 0 }), fleetRow(drained, { topic: 'ops.fleet', partition: 1, offset: 0 })]);
+    const all = await fleetHistory(wh, { limit: 10 });
+    expect(all.map((e) => e.eventId)).toEqual(['fs-5', 'fs-3', 'fs-2', 'fs-1', 'fs-0']);
+    expect(all[0]).toEqual(drained);
+    expect(all[1]).toMatchObject({ kind: 'scale_decision', desired: 9, applied: false, memberId: null, state: null });
+    expect((await fleetHistory(wh, { hardwareClass: 'x86_64', limit: 2 })).map((e) => e.eventId)).toEqual(['fs-3', 'fs-2']);
+    expect(await fleetHistory(wh, { hardwareClass: 'gpu', limit: 10 })).toEqual([]);
+  });
+
+  it('serves them on the analytics API for `fleet history`, and refuses a bad class or limit with 400', async () => {
+    const app = express();
+    app.use(createStatsRouter({ warehouse: wh, now: () => T0 }));
+    const server = app.listen(0, '127.0.0.1');
+    await new Promise((r) => server.once('listening', r));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/stats/fleet/events`;
+    try {
+      const ok = await fetch(`${base}?class=x86_64&limit=2`);
+      expect(ok.status).toBe(200);
+      expect(((await ok.json()) as { events: FleetEvent[] }).events.map((e) => e.eventId)).toEqual(['fs-3', 'fs-2']);
+      for (const q of ['limit=0', 'limit=1001', 'class=X86;DROP']) {
+        const bad = await fetch(`${base}?${q}`);
+        expect(bad.status).toBe(400);
+        expect(((await bad.json()) as { error: { code: string } }).error.code).toBe('invalid_params');
+      }
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
   });
 });
