@@ -102,6 +102,7 @@ describe('browser editor', () => {
     const page = await openEditor();
     await typeProgram(page, 'import sys\nprint("sum", 2 + 3)\nprint("\\x1b[31mred\\x1b[0m")\nprint("to stderr", file=sys.stderr)\n');
     expect(await editorText(page)).toBe('import sys\nprint("sum", 2 + 3)\nprint("\\x1b[31mred\\x1b[0m")\nprint("to stderr", file=sys.stderr)\n');
+    await page.screenshot({ path: path.join(ARTIFACTS, 'desktop-editor.png') });
     await page.keyboard.press('Control+Enter');
     await page.waitForSelector('body[data-result]', { timeout: 60000 });
     expect(await page.getAttribute('body', 'data-result')).toBe('ok');
@@ -115,6 +116,7 @@ describe('browser editor', () => {
     const sessionId = await page.evaluate(() => (window as any).conveyor.session.sessionId as string);
     expect(await serverText(sessionId)).toBe(await editorText(page));
     await page.screenshot({ path: path.join(ARTIFACTS, 'desktop-run.png') });
+    await page.locator('#output').screenshot({ path: path.join(ARTIFACTS, 'output.png') });
     expect(problemsOf(page)).toEqual([]);
     await page.context().close();
   });
