@@ -55,6 +55,11 @@ export async function createRangeReader(kafka: Kafka, topicNames: string[], opts
     const timer = setTimeout(() => reject(new ReplayTimeoutError('The replay reader could not join the broker within 15 s.')), 15000);
     consumer.on(consumer.events.GROUP_JOIN, () => {
       consumer.pause(all.map((t) => ({ topic: t.topic, partitions: t.partitions })));
+      // A re-join (the member missed its session timeout on a loaded machine) resets positions: the ranges being read go on where they were.
+      for (const a of active.values()) {
+        consumer.seek({ topic: a.range.topic, partition: a.range.partition, offset: String(a.next) });
+        consumer.resume([{ topic: a.range.topic, partitions: [a.range.partition] }]);
+      }
       clearTimeout(timer);
       resolve();
     });
@@ -71,7 +76,7 @@ export async function createRangeReader(kafka: Kafka, topicNames: string[], opts
   const running = consumer.run({
     autoCommit: false,
     eachBatchAutoResolve: false,
-    eachBatch: async ({ batch, resolveOffset }) => {
+    eachBatch: async ({ batch, resolveOffset, heartbeat }) => {
       const k = keyOf(batch.topic, batch.partition);
       const a = active.get(k);
       if (!a) return;
@@ -85,7 +90,8 @@ export async function createRangeReader(kafka: Kafka, topicNames: string[], opts
         if (off < a.next || off >= a.range.to) continue;
         a.next = off + 1;
         a.seenAt = Date.now();
-        records++;
+        // A batch of a large fetch can take longer than the session timeout to go through on a busy machine.
+        if (++records % 1000 === 0) await heartbeat();
         if (keep(m.key)) {
           kept++;
           await onMessage(m, a.range);
