@@ -6,7 +6,8 @@ import { readSession } from '../../stream-processors/replay/session-reader';
 import { createRangeReader } from '../../stream-processors/replay/range-reader';
 import { ensureReplayTopics, replayTraffic } from '../../stream-processors/replay/traffic-replay';
 import { createRoutingTable } from '../../stream-processors/routing/partitioner';
-import { ROUTED_PARTITIONS, topics } from '../../topics/catalog';
+import { applyTopics } from '../../topics/admin';
+import { namespaced, ROUTED_PARTITIONS, topics, type TopicSpec } from '../../topics/catalog';
 import { createTypedProducer, type TypedProducer } from '../../topics/codec';
 import { connectionSettings } from '../../topics/ground/connections';
 import { paths } from '../../topics/ground/paths';
@@ -40,7 +41,7 @@ function editEvent(sessionId: string, version: number, text: string, kind: EditE
 }
 
 /** A session typed with `edits` edits (1-3 characters each, a line break every 20), produced to its partition. */
-async function typeSession(producer: TypedProducer, sessionId: string, partition: number, edits: number): Promise<string> {
+async function typeSession(producer: TypedProducer, spec: TopicSpec<EditEvent>, sessionId: string, partition: number, edits: number): Promise<string> {
   let text = '';
   const records = [{ key: sessionId, partition, value: editEvent(sessionId, 1, '', 'open', '') }];
   for (let v = 2; v <= edits + 1; v++) {
@@ -48,27 +49,27 @@ async function typeSession(producer: TypedProducer, sessionId: string, partition
     text += insert;
     records.push({ key: sessionId, partition, value: editEvent(sessionId, v, text, 'edit', insert) });
   }
-  for (let i = 0; i < records.length; i += 1000) await producer.send(topics.edits, records.slice(i, i + 1000));
+  for (let i = 0; i < records.length; i += 1000) await producer.send(spec, records.slice(i, i + 1000));
   return text;
 }
 
-/** Other sessions' edits in one partition until it holds `target` records: close events carrying a typical edit's bytes (executors ignore them). */
-async function fillPartition(kafka: Kafka, registry: Registry, producer: TypedProducer, partition: number, target: number, say: (m: string) => void): Promise<number> {
+/** Other sessions' edits in one partition until it holds `target` records: close events carrying a typical edit's bytes. */
+async function fillPartition(kafka: Kafka, registry: Registry, producer: TypedProducer, spec: TopicSpec<EditEvent>, partition: number, target: number, say: (m: string) => void): Promise<number> {
   const admin = kafka.admin();
   await admin.connect();
   const count = async () => {
-    const o = (await admin.fetchTopicOffsets(topics.edits.name)).find((x) => x.partition === partition)!;
+    const o = (await admin.fetchTopicOffsets(spec.name)).find((x) => x.partition === partition)!;
     return Number(o.high) - Number(o.low);
   };
   try {
     let have = await count();
-    const value = await registry.encode(topics.edits, { ...editEvent('s-bench-filler', 2, 'x', 'close', ''), ops: [{ file: 'main.py', offset: 0, deleteCount: 0, insert: 'print("a typical edit of a few characters")' }] });
+    const value = await registry.encode(spec, { ...editEvent('s-bench-filler', 2, 'x', 'close', ''), ops: [{ file: 'main.py', offset: 0, deleteCount: 0, insert: 'print("a typical edit of a few characters")' }] });
     const t0 = Date.now();
     const start = have;
     while (have < target) {
       const n = Math.min(20000, target - have);
       const messages = Array.from({ length: n }, (_, i) => ({ key: `s-bench-filler-${have + i}`, value, partition }));
-      await producer.raw.send({ topic: topics.edits.name, messages });
+      await producer.raw.send({ topic: spec.name, messages });
       have += n;
       if ((have - start) % 100000 < 20000) say(`partition ${partition}: ${have} records`);
     }
@@ -132,66 +133,74 @@ export async function benchReplay(opts: { runs?: number; sessionEdits?: number; 
   }
 
   // 2. Edits rebuilt, and 3. the cost of one session as its partition grows.
+  // In a topic of the bench's own (bench.editor.edits, deleted at the end): the filler must not reach the users' editor.edits, the sink or the executors.
+  const spec = namespaced(topics.edits, 'bench.');
+  await applyTopics(kafka, registry, [spec]);
   const producer = await createTypedProducer(kafka, registry);
   try {
     const probe = (tag: string) => `s-bench-replay-${tag}-${randomUUID().slice(0, 8)}`;
     const big = probe('big');
     const partition = routing.partitionOf(SET, big);
     const nEdits = opts.sessionEdits ?? 5000;
-    const bigText = await typeSession(producer, big, partition, nEdits);
+    const bigText = await typeSession(producer, spec, big, partition, nEdits);
     await sleep(1000);
     const t0 = performance.now();
-    const s = await readSession(kafka, registry, { sessionId: big, partitions: [partition], withRuns: false, withSnapshot: false, firstWindowMs: 60000 });
+    const s = await readSession(kafka, registry, { sessionId: big, partitions: [partition], withRuns: false, withSnapshot: false, firstWindowMs: 60000, editsTopic: spec });
     const readMs = performance.now() - t0;
     const t1 = performance.now();
     const last = s.history.textAt(s.history.versions.at(-1)!.version);
     const rebuildMs = performance.now() - t1;
     if (last.files[0]?.content !== bigText) throw new Error('the rebuilt session differs from what was typed');
     tables.push({
-      title: `Edits rebuilt: one session of ${nEdits} edits read from editor.edits (partition ${partition}) and replayed to its last text`,
+      title: `Edits rebuilt: one session of ${nEdits} edits read from its partition (of bench.editor.edits, the bench's copy of editor.edits) and replayed to its last text`,
       columns: ['edits', 'read ms (offsets by time, key-filtered)', 'rebuild ms (in memory)', 'edits/s end to end', 'edits/s rebuild alone'],
       rows: [[nEdits + 1, Math.round(readMs), r1(rebuildMs), Math.round((nEdits + 1) / ((readMs + rebuildMs) / 1000)), Math.round((nEdits + 1) / (rebuildMs / 1000))]],
     });
 
-    const sizes = [100_000, opts.partitionRecords ?? Math.ceil(10_000_000 / 24)];
+    const full = opts.partitionRecords ?? Math.ceil(10_000_000 / 24);
+    const sizes = [Math.min(100_000, Math.round(full / 4)), full];
     const costRows: (string | number)[][] = [];
     for (const size of sizes) {
-      const held = await fillPartition(kafka, registry, producer, partition, size, say);
+      const held = await fillPartition(kafka, registry, producer, spec, partition, size, say);
       // The probe types after a pause: the filler is older than the reader's first window, as most of a 30-day log is.
       await sleep(6000);
       // The probe lives in the filled partition: draw ids until one hashes there.
       let sid = probe(String(size));
       while (routing.partitionOf(SET, sid) !== partition) sid = probe(String(size));
-      await typeSession(producer, sid, partition, 200);
+      await typeSession(producer, spec, sid, partition, 200);
       const c0 = performance.now();
-      const r = await readSession(kafka, registry, { sessionId: sid, partitions: [partition], withRuns: false, withSnapshot: false, firstWindowMs: 5000 });
+      const r = await readSession(kafka, registry, { sessionId: sid, partitions: [partition], withRuns: false, withSnapshot: false, firstWindowMs: 5000, editsTopic: spec });
       const ms = performance.now() - c0;
       if (r.history.versions.length !== 201) throw new Error(`probe session rebuilt with ${r.history.versions.length} versions, not 201`);
       costRows.push([held, r.cost.windows, r.cost.recordsRead, r.cost.recordsDecoded, Math.round(ms)]);
       say(`partition of ${held} records: ${r.cost.recordsRead} read, ${Math.round(ms)} ms`);
     }
     // What reading without offsets-for-times would cost: the whole partition.
-    const reader = await createRangeReader(kafka, [topics.edits.name]);
+    const reader = await createRangeReader(kafka, [spec.name]);
     let scan: { records: number; ms: number };
     try {
       const admin = kafka.admin();
       await admin.connect();
-      const o = (await admin.fetchTopicOffsets(topics.edits.name)).find((x) => x.partition === partition)!;
+      const o = (await admin.fetchTopicOffsets(spec.name)).find((x) => x.partition === partition)!;
       await admin.disconnect();
       const s0 = performance.now();
-      const got = await reader.read([{ topic: topics.edits.name, partition, from: Number(o.low), to: Number(o.high) }], () => {}, { keep: () => false, timeoutMs: 600000 });
+      const got = await reader.read([{ topic: spec.name, partition, from: Number(o.low), to: Number(o.high) }], () => {}, { keep: () => false, timeoutMs: 600000 });
       scan = { records: got.records, ms: performance.now() - s0 };
     } finally {
       await reader.close();
     }
     const scanRate = scan.records / (scan.ms / 1000);
     tables.push({
-      title: 'One session of 200 edits rebuilt as its editor.edits partition grows (10 M edits over 24 partitions ≈ 417 k per partition): cost stays the window, not the partition',
+      title: 'One session of 200 edits rebuilt as its partition grows (10 M edits over 24 partitions ≈ 417 k per partition; in bench.editor.edits): cost stays the window, not the partition',
       columns: ['records in the partition', 'windows read', 'records read', 'records decoded', 'ms'],
       rows: [...costRows, [`scan of all ${scan.records} (no offsets-for-times)`, 1, scan.records, 0, Math.round(scan.ms)], [`scan of a 10 M topic at that rate`, '-', 10_000_000, 0, Math.round((10_000_000 / scanRate) * 1000)]],
     });
   } finally {
     await producer.raw.disconnect();
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.deleteTopics({ topics: [spec.name] }).catch((err: Error) => say(`could not delete ${spec.name}: ${err.message}`));
+    await admin.disconnect();
   }
   return { name: 'replay', tables };
 }

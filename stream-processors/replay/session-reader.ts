@@ -1,5 +1,5 @@
 import { Partitioners, type Admin, type Kafka } from 'kafkajs';
-import { HARDWARE_CLASSES, requestsTopic, topics } from '../../topics/catalog';
+import { HARDWARE_CLASSES, requestsTopic, topics, type TopicSpec } from '../../topics/catalog';
 import { decodeValue } from '../../topics/codec';
 import type { Registry } from '../../topics/registry';
 import type { EditEvent, ProgramSnapshot, RunRequest, RunResultRecord } from '../../topics/types';
@@ -52,6 +52,8 @@ export interface SessionReadOptions {
   /** How long after its request a run's result may appear (bounds the results read). */
   resultHorizonMs?: number;
   timeoutMs?: number;
+  /** Read the edits from this topic instead of editor.edits (a namespaced copy, e.g. the benchmark's). */
+  editsTopic?: TopicSpec<EditEvent>;
 }
 
 /** The partitions of editor.edits where a session can be, from the routing table. */
@@ -78,7 +80,8 @@ export async function readSession(kafka: Kafka, registry: Registry, o: SessionRe
   const timeoutMs = o.timeoutMs ?? 30000;
   const deadline = t0 + timeoutMs;
   const left = () => Math.max(1000, deadline - Date.now());
-  const topicNames = [topics.edits.name, ...HARDWARE_CLASSES.map((h) => requestsTopic(h).name), topics.results.name, topics.snapshots.name];
+  const editsSpec = o.editsTopic ?? topics.edits;
+  const topicNames = [editsSpec.name, ...HARDWARE_CLASSES.map((h) => requestsTopic(h).name), topics.results.name, topics.snapshots.name];
   const admin = kafka.admin();
   await admin.connect();
   let reader: RangeReader | undefined;
@@ -89,8 +92,8 @@ export async function readSession(kafka: Kafka, registry: Registry, o: SessionRe
     const cost: SessionReadCost = { windows: 0, recordsRead: 0, recordsDecoded: 0, editPartitionsRead: o.partitions.length, ms: 0 };
 
     // 1. The edits: backward search by time from the end (or from --at).
-    const editBounds = await bounds(admin, topics.edits.name);
-    const end = o.untilMs !== undefined ? await offsetsAt(admin, topics.edits.name, o.untilMs + 1) : new Map([...editBounds].map(([p, b]) => [p, b.high]));
+    const editBounds = await bounds(admin, editsSpec.name);
+    const end = o.untilMs !== undefined ? await offsetsAt(admin, editsSpec.name, o.untilMs + 1) : new Map([...editBounds].map(([p, b]) => [p, b.high]));
     let candidates = o.partitions.filter((p) => editBounds.has(p));
     const hi = new Map(candidates.map((p) => [p, end.get(p) ?? editBounds.get(p)!.high]));
     const events: EditEvent[] = [];
@@ -100,11 +103,11 @@ export async function readSession(kafka: Kafka, registry: Registry, o: SessionRe
     let reachedStart = false;
     for (;;) {
       const fromMs = t - windowMs;
-      const lo = await offsetsAt(admin, topics.edits.name, fromMs);
-      const ranges: OffsetRange[] = candidates.map((p) => ({ topic: topics.edits.name, partition: p, from: Math.max(editBounds.get(p)!.low, Math.min(lo.get(p) ?? 0, hi.get(p)!)), to: hi.get(p)! }));
+      const lo = await offsetsAt(admin, editsSpec.name, fromMs);
+      const ranges: OffsetRange[] = candidates.map((p) => ({ topic: editsSpec.name, partition: p, from: Math.max(editBounds.get(p)!.low, Math.min(lo.get(p) ?? 0, hi.get(p)!)), to: hi.get(p)! }));
       cost.windows++;
       const r = await reader.read(ranges, async (m, range) => {
-        const d = await decodeValue(registry, m.value, topics.edits);
+        const d = await decodeValue(registry, m.value, editsSpec);
         if (d.ok && d.value.sessionId === o.sessionId) {
           events.push(d.value);
           where.set(range.partition, (where.get(range.partition) ?? 0) + 1);

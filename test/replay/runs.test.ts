@@ -95,7 +95,7 @@ describe('traffic replay with a diff', () => {
     const rows = await wh.query<{ n: number | string; nondet: number | string; op: string }>(
       `SELECT count() AS n, countIf(classification = 'nondeterministic') AS nondet, any(operator) AS op FROM replay_results FINAL WHERE replay_id = {id:String}`, { id: report.replayId });
     expect([Number(rows[0]!.n), Number(rows[0]!.nondet), rows[0]!.op]).toEqual([50, 1, expect.stringContaining('tester (operator token ')]);
-  });
+  }, 300000);
 
   it('against another hardware class reports exactly the runs whose output changes', async () => {
     const { report, files } = await replayRuns(kafka, registry, routing, { fromMs, toMs, stateDir, operator: 'tester', language: 'c', against: 'arm64', startExecutors: false });
@@ -193,5 +193,5 @@ describe('traffic replay with a diff', () => {
     expect(report.totals).toMatchObject({ runs: 45, changed: 0, incomplete: 0, nondeterministic: 1 });
     expect(new Set(report.runs.map((d: { runId: string }) => d.runId)).size).toBe(45);
     expect(report.operator).toMatch(/^alice \(operator token [0-9a-f]{12}\), resumed by bob \(operator token [0-9a-f]{12}\)$/);
-  });
+  }, 300000);
 });
