@@ -4,9 +4,11 @@ import type { Warehouse } from './warehouse';
 /**
  * Fleet size per hardware class over time, next to demand: the largest
  * desired and actual sizes any ops.fleet event reported in each step (a step
- * without events carries the last one forward), and the runs requested in it.
+ * without events carries the last one forward), the runs requested in it and
+ * their CPU seconds, and the CPU seconds the forecast in use had expected
+ * (for each minute the latest forecast issued for it; null without one).
  */
-export interface FleetPoint { t: number; hardwareClass: string; desired: number | null; actual: number | null; runs: number; cpuSeconds: number }
+export interface FleetPoint { t: number; hardwareClass: string; desired: number | null; actual: number | null; runs: number; cpuSeconds: number; forecastCpuSeconds: number | null }
 
 export async function fleetSeries(wh: Warehouse, q: { fromMs: number; toMs: number; stepSeconds: number }): Promise<FleetPoint[]> {
   const params = { from: Math.floor(q.fromMs / 1000), to: Math.ceil(q.toMs / 1000), step: q.stepSeconds };
@@ -25,6 +27,14 @@ export async function fleetSeries(wh: Warehouse, q: { fromMs: number; toMs: numb
       GROUP BY t, hardware_class ORDER BY t`,
     params,
   );
+  const forecast = await wh.query<{ t: string | number; hardware_class: string; cpu: number }>(
+    `SELECT toUnixTimestamp(toStartOfInterval(target_minute, INTERVAL {step:UInt32} SECOND)) AS t, hardware_class, sum(v) AS cpu
+      FROM (SELECT hardware_class, target_minute, argMax(value, issued_at) AS v FROM forecasts FINAL
+            WHERE metric = 'cpu_seconds' AND dependency_set = '' AND target_minute >= fromUnixTimestamp({from:UInt32}) AND target_minute < fromUnixTimestamp({to:UInt32})
+            GROUP BY hardware_class, target_minute)
+      GROUP BY t, hardware_class ORDER BY t`,
+    params,
+  );
   // The size before the range starts, so the first steps are not blank.
   const before = await wh.query<{ hardware_class: string; desired: number | null; actual: number | null }>(
     `SELECT hardware_class, argMaxIf(desired, at, desired IS NOT NULL) AS desired, argMaxIf(actual, at, actual IS NOT NULL) AS actual
@@ -34,7 +44,8 @@ export async function fleetSeries(wh: Warehouse, q: { fromMs: number; toMs: numb
   const key = (t: number, hw: string) => `${t}|${hw}`;
   const size = new Map(sizes.map((r) => [key(Number(r.t), r.hardware_class), r]));
   const runs = new Map(demand.map((r) => [key(Number(r.t), r.hardware_class), r]));
-  const classes = [...new Set([...sizes, ...demand, ...before].map((r) => r.hardware_class))].sort();
+  const expected = new Map(forecast.map((r) => [key(Number(r.t), r.hardware_class), Number(r.cpu)]));
+  const classes = [...new Set([...sizes, ...demand, ...before, ...forecast].map((r) => r.hardware_class))].sort();
   const last = new Map(before.map((r) => [r.hardware_class, { desired: r.desired, actual: r.actual }]));
   const out: FleetPoint[] = [];
   const start = Math.floor(params.from / q.stepSeconds) * q.stepSeconds;
@@ -43,7 +54,7 @@ export async function fleetSeries(wh: Warehouse, q: { fromMs: number; toMs: numb
       const s = size.get(key(t, hw));
       if (s) last.set(hw, { desired: s.desired ?? last.get(hw)?.desired ?? null, actual: s.actual ?? last.get(hw)?.actual ?? null });
       const d = runs.get(key(t, hw));
-      out.push({ t: t * 1000, hardwareClass: hw, desired: last.get(hw)?.desired ?? null, actual: last.get(hw)?.actual ?? null, runs: Number(d?.runs ?? 0), cpuSeconds: Number(d?.cpu_ms ?? 0) / 1000 });
+      out.push({ t: t * 1000, hardwareClass: hw, desired: last.get(hw)?.desired ?? null, actual: last.get(hw)?.actual ?? null, runs: Number(d?.runs ?? 0), cpuSeconds: Number(d?.cpu_ms ?? 0) / 1000, forecastCpuSeconds: expected.get(key(t, hw)) ?? null });
     }
   }
   return out;
@@ -68,4 +79,17 @@ export async function fleetHistory(wh: Warehouse, q: { hardwareClass?: string; l
     desired: r.desired === null ? null : Number(r.desired), actual: r.actual === null ? null : Number(r.actual), min: r.min === null ? null : Number(r.min), max: r.max === null ? null : Number(r.max),
     applied: Number(r.applied) === 1, reason: r.reason, actor: r.actor, inputsJson: orNull(r.inputs_json), managerId: r.manager_id,
   }));
+}
+
+/** The scaler's decisions in a range, newest first: what it chose, whether it was applied, and why. */
+export interface FleetDecision { at: number; hardwareClass: string; desired: number | null; actual: number | null; applied: boolean; reason: string }
+
+export async function fleetDecisions(wh: Warehouse, q: { fromMs: number; toMs: number; limit: number }): Promise<FleetDecision[]> {
+  const rows = await wh.query<{ at_ms: string | number; hardware_class: string; desired: number | null; actual: number | null; applied: number; reason: string }>(
+    `SELECT toUnixTimestamp64Milli(at) AS at_ms, hardware_class, desired, actual, applied, reason FROM fleet_events FINAL
+      WHERE kind = 'scale_decision' AND at >= fromUnixTimestamp64Milli({from:Int64}) AND at < fromUnixTimestamp64Milli({to:Int64})
+      ORDER BY at DESC LIMIT {limit:UInt32}`,
+    { from: Math.floor(q.fromMs), to: Math.ceil(q.toMs), limit: q.limit },
+  );
+  return rows.map((r) => ({ at: Number(r.at_ms), hardwareClass: r.hardware_class, desired: r.desired, actual: r.actual, applied: Number(r.applied) === 1, reason: r.reason }));
 }

@@ -2,7 +2,7 @@ import express, { type NextFunction, type Request, type Response, type Router } 
 import { z } from 'zod';
 import { cacheHitRatio, GROUP_BY, latencyPercentiles, METRICS, queueWait, schedulingStats, STEPS, statusBreakdown, summary, usageSeries, type Filters } from './queries';
 import type { Warehouse } from './warehouse';
-import { fleetHistory, fleetSeries } from './fleet-queries';
+import { fleetDecisions, fleetHistory, fleetSeries } from './fleet-queries';
 
 export interface StatsDeps {
   warehouse: Warehouse;
@@ -132,6 +132,15 @@ export function createStatsRouter(deps: StatsDeps): Router {
     json(async (req) => {
       const p = parse(z.object({ class: z.string().regex(/^[a-z0-9_]{1,32}$/, 'must be a hardware class such as x86_64').optional(), limit: z.coerce.number().int().min(1).max(1000).default(100) }), req);
       return { events: await fleetHistory(wh, { hardwareClass: p.class, limit: p.limit }) };
+    }),
+  );
+
+  r.get(
+    '/api/stats/fleet/decisions',
+    json(async (req) => {
+      const p = parse(z.object({ from: instant.optional(), to: instant.optional(), limit: z.coerce.number().int().min(1).max(1000).default(50) }), req);
+      const range = rangeOf(p, now());
+      return { ...range, decisions: await fleetDecisions(wh, { ...range, limit: p.limit }) };
     }),
   );
 

@@ -109,6 +109,39 @@
       cell(r.predictionRatioP50 === null ? '–' : r.predictionRatioP50.toFixed(2)) + cell(fmtNum(r.predictionErrorP50Ms)) +
       cell(r.runs ? Math.round((100 * r.bySource) / r.runs) + '%' : '–') + '</tr>').join('');
   }
+  // Fleet panel: per class, executors (desired, ready; right axis) and busy cores demanded vs forecast (left axis).
+  async function drawFleet(range, step) {
+    const s = await get('/api/stats/fleet', { step, from: range.from, to: range.to });
+    const seconds = { '1m': 60, '5m': 300, '15m': 900, '1h': 3600 }[step];
+    const byClass = {};
+    for (const p of s.points) (byClass[p.hardwareClass] = byClass[p.hardwareClass] || []).push(p);
+    const chart = timeChart('chart-fleet', range.ms, 'busy cores');
+    if (!chart.options.scales.executors) {
+      chart.options.scales.executors = { position: 'right', beginAtZero: true, grid: { drawOnChartArea: false }, title: { display: true, text: 'executors' }, ticks: { precision: 0 } };
+    }
+    const ds = [];
+    Object.keys(byClass).sort().forEach((hw, k) => {
+      const pts = byClass[hw];
+      const color = COLORS[k % COLORS.length];
+      const xy = (f) => pts.map((p) => ({ x: p.t, y: f(p) }));
+      ds.push({ label: hw + ' demand', data: xy((p) => p.cpuSeconds / seconds), borderColor: color });
+      ds.push({ label: hw + ' forecast', data: xy((p) => (p.forecastCpuSeconds === null ? null : p.forecastCpuSeconds / seconds)), borderColor: color, borderDash: [6, 4] });
+      ds.push({ label: hw + ' desired', data: xy((p) => p.desired), yAxisID: 'executors', stepped: true, borderColor: color + 'aa', borderWidth: 1 });
+      ds.push({ label: hw + ' actual', data: xy((p) => p.actual), yAxisID: 'executors', stepped: true, borderColor: color + '66', borderWidth: 3 });
+    });
+    chart.$range = range.ms;
+    chart.data.datasets = ds.map((d) => ({ spanGaps: true, backgroundColor: d.borderColor, ...d }));
+    chart.update();
+  }
+  async function drawDecisions(range) {
+    const s = await get('/api/stats/fleet/decisions', { from: range.from, to: range.to, limit: 20 });
+    const esc = (t) => String(t).replace(/[&<>"]/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[ch]);
+    const cell = (v) => `<td>${v}</td>`;
+    document.querySelector('#decisions tbody').innerHTML = s.decisions.length
+      ? s.decisions.map((d) => '<tr>' + cell(esc(fmtTime(d.at, range.ms))) + cell(esc(d.hardwareClass)) + cell(fmtNum(d.desired)) + cell(fmtNum(d.actual)) +
+        cell(d.applied ? 'yes' : 'observed') + cell(esc(d.reason)) + '</tr>').join('')
+      : '<tr><td colspan="6">No scaling decisions in this range (the scaler runs in the fleet manager; SCALER_MODE).</td></tr>';
+  }
   async function drawSummary() {
     const s = await get('/api/stats/summary', {});
     const w = s.windows;
@@ -142,6 +175,8 @@
       drawStatus(range),
       drawCache(groupBy, range),
       drawScheduling(groupBy, range),
+      drawFleet(range, step),
+      drawDecisions(range),
       drawLag(),
     ]);
     const failed = results.filter((r) => r.status === 'rejected');

@@ -7,6 +7,8 @@ import { chromium, type BrowserContext } from 'playwright-core';
 import { createDashboardRouter } from '../../analytics/dashboard-router';
 import { generateRuns } from '../../analytics/generate';
 import { migrate } from '../../analytics/migrations';
+import { fleetRow } from '../../analytics/rows';
+import type { FleetEvent } from '../../topics/types';
 import { createStatsRouter } from '../../analytics/stats-router';
 import { openWarehouse, type Warehouse } from '../../analytics/warehouse';
 import { paths } from '../../topics/ground/paths';
@@ -21,6 +23,21 @@ beforeAll(async () => {
   wh = await openWarehouse({ dataDir: tmpDir('dashboard-ch') });
   await migrate(wh);
   await generateRuns(wh, { rows: 60_000, endMs: Date.now(), spanMs: 86400_000 });
+  // The fleet panel's inputs: two sizes of x86_64 and a scaler decision (ops.fleet rows), and a forecast of the last hour.
+  const hourAgo = Math.floor(Date.now() / 60000) * 60000 - 3600_000;
+  const fleetEvent = (i: number, at: number, o: Partial<FleetEvent>): FleetEvent => ({
+    eventId: `dash-${i}`, timestampMs: at, kind: 'desired_changed', hardwareClass: 'x86_64', memberId: null, state: null, previousState: null, desired: 1, actual: 1,
+    min: 1, max: 4, applied: true, reason: 'operator', actor: 'operator', inputsJson: null, managerId: 'fm-dash', ...o,
+  });
+  await wh.insert('fleet_events', [
+    fleetEvent(0, hourAgo, {}),
+    fleetEvent(1, hourAgo + 1800_000, { kind: 'scale_decision', desired: 3, actor: 'scaler', reason: 'forecast: 3 executors: the forecast (mstl-daily) expects a ramp' }),
+    fleetEvent(2, hourAgo + 1800_500, { desired: 3, actual: 1, actor: 'scaler', reason: 'scaler: forecast' }),
+  ].map((e, i) => fleetRow(e, { topic: 'ops.fleet', partition: 0, offset: i })));
+  await wh.insert('forecasts', Array.from({ length: 60 }, (_, m) => ({
+    issued_at: hourAgo / 1000, hardware_class: 'x86_64', dependency_set: '', metric: 'cpu_seconds', target_minute: hourAgo / 1000 + m * 60,
+    horizon_minutes: m, value: 600, lower: 500, upper: 700, method: 'mstl-daily',
+  })));
   const app = express();
   app.use(createStatsRouter({
     warehouse: wh,
@@ -73,6 +90,16 @@ describe('usage dashboard', () => {
       expect(charts[id]!.points).toBeGreaterThan(0);
     }
     expect(charts['chart-runs']!.datasets).toBe(3); // x86_64, arm64, gpu
+    // Fleet panel: per class demand, forecast, desired and actual; x86_64 has all four.
+    const fleet = await page.evaluate(() => {
+      const c = (window as unknown as { conveyorCharts: Record<string, { data: { datasets: { label: string; data: { y: number | null }[] }[] } }> }).conveyorCharts['chart-fleet']!;
+      return Object.fromEntries(c.data.datasets.map((d) => [d.label, d.data.map((p) => p.y).filter((y): y is number => y !== null)]));
+    });
+    expect(Math.max(...fleet['x86_64 desired']!)).toBe(3);
+    expect(fleet['x86_64 actual']!.length).toBeGreaterThan(0);
+    expect(fleet['x86_64 forecast']!.length).toBeGreaterThan(0);
+    expect(Math.max(...fleet['x86_64 demand']!)).toBeGreaterThan(0);
+    expect(await page.textContent('#decisions tbody')).toContain('forecast: 3 executors: the forecast (mstl-daily) expects a ramp');
     expect(await page.textContent('#summary')).toMatch(/Runs\s*\d/);
     expect(await page.textContent('#lag')).toContain('lag 42 records');
     expect(await page.textContent('#updated')).toMatch(/^Updated/);

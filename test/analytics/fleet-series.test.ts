@@ -1,4 +1,4 @@
-import { fleetHistory, fleetSeries } from '../../analytics/fleet-queries';
+import { fleetDecisions, fleetHistory, fleetSeries } from '../../analytics/fleet-queries';
 import { migrate } from '../../analytics/migrations';
 import { fleetRow, runRow } from '../../analytics/rows';
 import { createStatsRouter } from '../../analytics/stats-router';
@@ -9,7 +9,8 @@ import type { FleetEvent } from '../../topics/types';
 import { runResult, tmpDir } from './fixtures';
 
 /** Fleet size per class over time next to demand, from fleet_events and usage_per_minute on the real engine. */
-const T0 = Date.UTC(2026, 0, 12, 9, 0, 0);
+// Yesterday, on the hour: recent enough for the tables' TTLs (forecasts keep 90 days).
+const T0 = Math.floor(Date.now() / 3600_000) * 3600_000 - 86400_000;
 const MIN = 60_000;
 let wh: Warehouse;
 
@@ -27,8 +28,16 @@ beforeAll(async () => {
     fleetRow(event(1, T0 + 2 * MIN, { desired: 3, actual: 1 }), o(1)),
     fleetRow(event(2, T0 + 3 * MIN, { kind: 'member_state', state: 'ready', actual: 3, desired: 3 }), o(2)),
     // A decision only observed does not change the size.
-    fleetRow(event(3, T0 + 4 * MIN, { kind: 'scale_decision', desired: 9, applied: false }), o(3)),
+    fleetRow(event(3, T0 + 4 * MIN, { kind: 'scale_decision', desired: 9, applied: false, actor: 'scaler', reason: 'observe only: forecast: 9 executors' }), o(3)),
+    fleetRow(event(4, T0 + 1 * MIN, { kind: 'scale_decision', desired: 3, applied: true, actor: 'scaler', reason: 'forecast: 3 executors' }), o(4)),
   ]);
+  // Two forecasts of CPU seconds per minute: issued at T0 (10 a minute) and at T0 + 2 min (20 a minute, replacing the first from then on).
+  const forecastRows = (issuedMin: number, value: number) =>
+    [0, 1, 2, 3, 4].filter((m) => m >= issuedMin).map((m) => ({
+      issued_at: (T0 + issuedMin * MIN) / 1000, hardware_class: 'x86_64', dependency_set: '', metric: 'cpu_seconds', target_minute: (T0 + m * MIN) / 1000,
+      horizon_minutes: m - issuedMin, value, lower: value, upper: value, method: 'mstl-daily',
+    }));
+  await wh.insert('forecasts', [...forecastRows(0, 10), ...forecastRows(2, 20)]);
   await wh.insert('runs', [0, 1, 2, 3, 4].map((i) => runRow(runResult('fs', i, { at: T0 + 3 * MIN + i * 1000, hardwareClass: 'x86_64' }), { topic: 'runs.results', partition: 0, offset: i })));
 });
 afterAll(async () => {
@@ -39,13 +48,25 @@ describe('fleet series', () => {
   it('carries the size forward per minute, takes the largest within a minute, ignores observed decisions and puts the runs beside it', async () => {
     const points = await fleetSeries(wh, { fromMs: T0, toMs: T0 + 5 * MIN, stepSeconds: 60 });
     const x86 = points.filter((p) => p.hardwareClass === 'x86_64');
-    expect(x86.map((p) => [(p.t - T0) / MIN, p.desired, p.actual, p.runs])).toEqual([
-      [0, 1, 1, 0],
-      [1, 1, 1, 0],
-      [2, 3, 1, 0],
-      [3, 3, 3, 5],
-      [4, 3, 3, 0],
+    expect(x86.map((p) => [(p.t - T0) / MIN, p.desired, p.actual, p.runs, p.forecastCpuSeconds])).toEqual([
+      [0, 1, 1, 0, 10],
+      [1, 1, 1, 0, 10],
+      [2, 3, 1, 0, 20],
+      [3, 3, 3, 5, 20],
+      [4, 3, 3, 0, 20],
     ]);
+    // Five-minute steps sum the minutes of the forecast in use.
+    const [step] = await fleetSeries(wh, { fromMs: T0, toMs: T0 + 5 * MIN, stepSeconds: 300 });
+    expect(step).toMatchObject({ hardwareClass: 'x86_64', forecastCpuSeconds: 80, runs: 5 });
+  });
+
+  it('lists the scaler decisions newest first, applied or observed, with their reasons', async () => {
+    const d = await fleetDecisions(wh, { fromMs: T0, toMs: T0 + 5 * MIN, limit: 10 });
+    expect(d.map((x) => [(x.at - T0) / MIN, x.desired, x.applied, x.reason])).toEqual([
+      [4, 9, false, 'observe only: forecast: 9 executors'],
+      [1, 3, true, 'forecast: 3 executors'],
+    ]);
+    expect(await fleetDecisions(wh, { fromMs: T0, toMs: T0 + 5 * MIN, limit: 1 })).toHaveLength(1);
   });
 
   it('lists the fleet events newest first, for one class or all, in the ops.fleet shape, each once', async () => {
@@ -53,7 +74,7 @@ describe('fleet series', () => {
     // The same event twice (a redelivered record) is one row.
     await wh.insert('fleet_events', [fleetRow(drained, { topic: 'ops.fleet', partition: 1, offset: 0 }), fleetRow(drained, { topic: 'ops.fleet', partition: 1, offset: 0 })]);
     const all = await fleetHistory(wh, { limit: 10 });
-    expect(all.map((e) => e.eventId)).toEqual(['fs-5', 'fs-3', 'fs-2', 'fs-1', 'fs-0']);
+    expect(all.map((e) => e.eventId)).toEqual(['fs-5', 'fs-3', 'fs-2', 'fs-1', 'fs-4', 'fs-0']);
     expect(all[0]).toEqual(drained);
     expect(all[1]).toMatchObject({ kind: 'scale_decision', desired: 9, applied: false, memberId: null, state: null });
     expect((await fleetHistory(wh, { hardwareClass: 'x86_64', limit: 2 })).map((e) => e.eventId)).toEqual(['fs-3', 'fs-2']);
