@@ -70,4 +70,23 @@ describe('collaboration hub', () => {
     expect(c.got.at(-1)).toEqual({ type: 'pong' });
     expect(b.got.some((m) => m.type === 'pong')).toBe(false);
   });
+
+  it('forgets a session once its last peer left and its last version was announced', async () => {
+    const hub = createCollabHub();
+    const d = deferred();
+    hub.join('s', peer('a'));
+    const announced = hub.announce('s', d.promise, () => {});
+    hub.leave('s', 'a');
+    await new Promise((r) => setImmediate(r));
+    expect(hub.rooms()).toBe(1);
+    d.resolve();
+    await announced;
+    await hub.settled('s');
+    await new Promise((r) => setImmediate(r));
+    expect(hub.rooms()).toBe(0);
+    // A version announced after everyone left does not keep the session either.
+    await hub.announce('t', Promise.resolve(), () => {});
+    await new Promise((r) => setImmediate(r));
+    expect(hub.rooms()).toBe(0);
+  });
 });

@@ -21,6 +21,11 @@ export interface Peer {
 
 export function createCollabHub() {
   const rooms = new Map<string, { peers: Map<string, Peer>; tail: Promise<void> }>();
+  /** A room with no peers and nothing left to announce is dropped (sessions come and go all day). */
+  const tidy = (id: string, r: { peers: Map<string, Peer>; tail: Promise<void> }, tail: Promise<void>) =>
+    void tail.then(() => {
+      if (!r.peers.size && r.tail === tail && rooms.get(id) === r) rooms.delete(id);
+    });
   const room = (id: string) => {
     let r = rooms.get(id);
     if (!r) rooms.set(id, (r = { peers: new Map(), tail: Promise.resolve() }));
@@ -41,7 +46,7 @@ export function createCollabHub() {
       const r = rooms.get(sessionId);
       if (!r?.peers.delete(peerId)) return;
       for (const p of r.peers.values()) p.send({ type: 'presence', peerId, state: 'left' });
-      if (!r.peers.size) void r.tail.then(() => r.peers.size || rooms.get(sessionId) !== r || rooms.delete(sessionId));
+      if (!r.peers.size) tidy(sessionId, r, r.tail);
     },
     /** Sends to every peer of the session but one. */
     broadcast(sessionId: string, m: ServerMessage, exceptPeerId?: string) {
@@ -62,14 +67,18 @@ export function createCollabHub() {
     announce(sessionId: string, durable: Promise<unknown>, deliver: (ok: boolean) => void): Promise<void> {
       const r = room(sessionId);
       const outcome = durable.then(() => true, () => false);
-      r.tail = r.tail.then(() => outcome).then(deliver).catch(() => {});
-      return r.tail.then(() => durable).then(() => undefined);
+      const tail = r.tail.then(() => outcome).then(deliver).catch(() => {});
+      r.tail = tail;
+      tidy(sessionId, r, tail);
+      return tail.then(() => durable).then(() => undefined);
     },
     /** Resolves once everything announced so far has been delivered. */
     settled(sessionId: string): Promise<void> {
       return rooms.get(sessionId)?.tail ?? Promise.resolve();
     },
     peers: (sessionId: string) => rooms.get(sessionId)?.peers.size ?? 0,
+    /** Sessions the hub holds anything for. */
+    rooms: () => rooms.size,
   };
 }
 export type CollabHub = ReturnType<typeof createCollabHub>;
