@@ -55,6 +55,8 @@ export interface SinkStatus {
   inFlightRows: number;
   insertedRows: Record<string, number>;
   skippedRedeliveries: number;
+  /** Times this sink joined its group: 1 unless a rebalance (a member lost, one blocked too long) happened. */
+  groupJoins: number;
   deadLetters: number;
   lastFlushAt: number | null;
 }
@@ -128,6 +130,7 @@ export function createSink(o: SinkOptions): Sink {
     inFlightRows: 0,
     insertedRows: {},
     skippedRedeliveries: 0,
+    groupJoins: 0,
     deadLetters: 0,
     lastFlushAt: null,
   };
@@ -424,7 +427,10 @@ export function createSink(o: SinkOptions): Sink {
       // A partition the group never committed would be reset to its end on every restart, skipping
       // what was produced while the sink was down (o.fromBeginning reads history instead).
       if (!o.fromBeginning) await commitUncommittedEnds(admin, groupId, topicNames);
-      consumer.on(consumer.events.GROUP_JOIN, () => highWater.clear());
+      consumer.on(consumer.events.GROUP_JOIN, () => {
+        st.groupJoins++;
+        highWater.clear();
+      });
       await consumer.subscribe({ topics: topicNames, fromBeginning: o.fromBeginning ?? false });
       await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently: concurrency, eachBatch });
       st.state = 'running';
