@@ -164,14 +164,16 @@ export function registerReplay(program: Command, log: (msg: string) => void): Co
     .requiredOption('--to <time>', 'last record time')
     .option('--format <f>', EXPORT_FORMATS.join('|'), 'avro')
     .requiredOption('--out <dir>', 'directory for the files')
-    .action(async (o: { topic: string; from: string; to: string; format: string; out: string }) => {
+    .option('--operator <name>', 'who exports (recorded in the manifest with a fingerprint of the operator token)')
+    .action(async (o: { topic: string; from: string; to: string; format: string; out: string; operator?: string }) => {
       if (!EXPORT_FORMATS.includes(o.format as ExportFormat)) throw new ArgumentError(`--format must be one of ${EXPORT_FORMATS.join(', ')}.`);
       const s = infraSettings();
       const r = await exportTopic(createKafka(s.brokers, 'conveyor-replay'), createRegistry({ url: s.registryUrl }), {
         topic: o.topic, fromMs: parseMoment(o.from), toMs: parseMoment(o.to), format: o.format as ExportFormat, outDir: o.out, onProgress: (n) => log(`${n} records`),
+        operator: operatorIdentity(operatorSettings().token.reveal(), o.operator),
       });
       console.log(formatTable(['file', 'records', 'schema id'], r.files.map((f) => [f.file, f.records, f.schemaId ?? '-'])));
-      log(`${r.records} records exported in ${r.ms} ms${r.skipped ? `, ${r.skipped} not in the Confluent wire format skipped` : ''}`);
+      log(`${r.records} records exported in ${r.ms} ms${r.skipped ? `, ${r.skipped} not in the Confluent wire format skipped` : ''}; manifest ${r.manifest}`);
     });
   return replay;
 }

@@ -19,13 +19,13 @@ export type ExportFormat = 'avro' | 'jsonl' | 'parquet';
 export const EXPORT_FORMATS: ExportFormat[] = ['avro', 'jsonl', 'parquet'];
 
 export interface ExportedFile { file: string; records: number; schemaId: number | null }
-export interface ExportOutcome { files: ExportedFile[]; records: number; skipped: number; ms: number }
+export interface ExportOutcome { files: ExportedFile[]; records: number; skipped: number; manifest: string; ms: number }
 
 interface Rec { partition: number; offset: number; timestampMs: number; key: string | null; schemaId: number; value: Record<string, unknown> }
 
 const jsonSafe = (_k: string, v: unknown) => (typeof v === 'bigint' ? Number(v) : v instanceof Buffer || (v && typeof v === 'object' && (v as { type?: string }).type === 'Buffer') ? Buffer.from(v as Buffer).toString('base64') : v);
 
-export async function exportTopic(kafka: Kafka, registry: Registry, o: { topic: string; fromMs: number; toMs: number; format: ExportFormat; outDir: string; onProgress?: (n: number) => void }): Promise<ExportOutcome> {
+export async function exportTopic(kafka: Kafka, registry: Registry, o: { topic: string; fromMs: number; toMs: number; format: ExportFormat; outDir: string; operator?: string; onProgress?: (n: number) => void }): Promise<ExportOutcome> {
   const t0 = Date.now();
   if (!EXPORT_FORMATS.includes(o.format)) throw Object.assign(new Error(`--format must be one of ${EXPORT_FORMATS.join(', ')}.`), { code: 'invalid_format' });
   const admin = kafka.admin();
@@ -82,7 +82,10 @@ export async function exportTopic(kafka: Kafka, registry: Registry, o: { topic: 
       files.push({ file, records: recs.length, schemaId: id });
     }
   }
-  return { files, records, skipped, ms: Date.now() - t0 };
+  // Who exported what: a manifest beside the files (operator, topic, range, format, files).
+  const manifest = `${base}.${o.format}.manifest.json`;
+  fs.writeFileSync(manifest, JSON.stringify({ operator: o.operator ?? null, exportedAtMs: Date.now(), topic: o.topic, fromMs: o.fromMs, toMs: o.toMs, format: o.format, records, skipped, files: files.map((f) => ({ ...f, file: path.basename(f.file) })) }, null, 2));
+  return { files, records, skipped, manifest, ms: Date.now() - t0 };
 }
 
 async function writeAvro(file: string, type: avro.Type, recs: Rec[]): Promise<void> {

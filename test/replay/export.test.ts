@@ -68,8 +68,12 @@ describe('export', () => {
     await producer.disconnect();
     const toMs = Date.now();
     const out = tmpDir('replay-export');
-    const r = await exportTopic(kafka, registry, { topic: topics.edits.name, fromMs, toMs, format: 'avro', outDir: out });
+    const r = await exportTopic(kafka, registry, { topic: topics.edits.name, fromMs, toMs, format: 'avro', outDir: out, operator: 'tester (operator token abc)' });
     expect(r.files.length).toBeGreaterThanOrEqual(1);
+    // Who exported what is written beside the files.
+    expect(JSON.parse(fs.readFileSync(r.manifest, 'utf8'))).toMatchObject({
+      operator: 'tester (operator token abc)', topic: topics.edits.name, fromMs, toMs, format: 'avro', records: r.records, files: r.files.map((f) => ({ file: path.basename(f.file), records: f.records, schemaId: f.schemaId })),
+    });
     const read = (await Promise.all(r.files.map((f) => readContainer(f.file))));
     expect((read[0]!.schema as { name: string }).name).toMatch(/EditEvent$/);
     const mine = read.flatMap((x) => x.records).filter((x) => String(x.eventId).startsWith(prefix));
