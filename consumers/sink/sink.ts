@@ -1,4 +1,4 @@
-import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import { CONSUMER_FETCH_LIMITS, groupName, HARDWARE_CLASSES, requestsTopic, topics } from '../../topics/catalog';
 import { commitUncommittedEnds } from '../../topics/admin';
 import { avroBodyOf, RegistryError, schemaIdOf, type Registry } from '../../topics/registry';
@@ -22,8 +22,25 @@ export function sinkTopics(): string[] {
   return [topics.results.name, ...HARDWARE_CLASSES.map((h) => requestsTopic(h).name), topics.edits.name, topics.fleet.name];
 }
 
+/** The Kafka clients a sink works through: built from `kafka` by default, handed in by a spec (fakes). */
+export interface SinkClients {
+  consumer: Consumer;
+  producer: Producer;
+  admin: Admin;
+}
+
+export function createSinkClients(kafka: Kafka, groupId: string): SinkClients {
+  return {
+    consumer: kafka.consumer({ ...CONSUMER_FETCH_LIMITS, groupId, sessionTimeout: 30_000, heartbeatInterval: 3_000, maxWaitTimeInMs: 250 }),
+    producer: kafka.producer({ allowAutoTopicCreation: false, idempotent: true, maxInFlightRequests: 1 }),
+    admin: kafka.admin(),
+  };
+}
+
 export interface SinkOptions {
-  kafka: Kafka;
+  /** The cluster the sink's clients are built for; or `clients`, already built. */
+  kafka?: Kafka;
+  clients?: SinkClients;
   registry: Registry;
   warehouse: Warehouse;
   groupId?: string;
@@ -90,15 +107,8 @@ export function createSink(o: SinkOptions): Sink {
   const metrics = o.metrics ?? createSinkMetrics();
   const logger: Logger = o.logger ?? silentLogger;
   const abort = new AbortController();
-  const consumer: Consumer = o.kafka.consumer({
-    ...CONSUMER_FETCH_LIMITS,
-    groupId,
-    sessionTimeout: 30_000,
-    heartbeatInterval: 3_000,
-    maxWaitTimeInMs: 250,
-  });
-  const producer: Producer = o.kafka.producer({ allowAutoTopicCreation: false, idempotent: true, maxInFlightRequests: 1 });
-  const admin = o.kafka.admin();
+  if (!o.clients && !o.kafka) throw new Error('createSink needs kafka or clients');
+  const { consumer, producer, admin } = o.clients ?? createSinkClients(o.kafka!, groupId);
   /** Per partition: the last offset known loaded (from sink_offsets; cleared when the group re-forms). */
   const highWater = new Map<string, number>();
   /** Per partition: the last offset this process handed to the batcher; it is loaded, or will be while we live. */
