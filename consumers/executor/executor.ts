@@ -273,6 +273,12 @@ export function createExecutor(deps: ExecutorDeps) {
     }
   }
 
+  /** A rebalance is starting (or this member fell out): hold results, and commit what is due while the group still takes this generation's commits. */
+  function generationEnding() {
+    fence.rebalancing();
+    void commits.flush();
+  }
+
   /** The group assigned these request partitions: runs of lost ones are abandoned, gained ones inherit the committed hand-over. */
   function joined(partitions: number[]) {
     const { lost, gained } = fence.joined(partitions);
@@ -309,16 +315,14 @@ export function createExecutor(deps: ExecutorDeps) {
 
   return {
     executorId,
+    /** The coordinator said the generation is ending, before kafkajs's REBALANCING (group-signals.ts). */
+    generationEnding,
     /** What the fleet manager shows: runs held (running or queued) and the partitions owned. */
     status: () => ({ runsInFlight: running.size, partitions: [...restore.owned()].sort((a, b) => a - b), draining: stopping }),
     async start() {
       producer = await createTypedProducer(kafka, registry);
       outputs = createBatchingSender(producer, registry);
-      consumer.on(consumer.events.REBALANCING, () => {
-        fence.rebalancing();
-        // Results published before the rebalance: committed while the group still takes this generation's commits.
-        void commits.flush();
-      });
+      consumer.on(consumer.events.REBALANCING, generationEnding);
       consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
         restore.assigned((payload.memberAssignment[editsTopic] ?? []) as number[]);
         joined((payload.memberAssignment[reqTopic] ?? []) as number[]);

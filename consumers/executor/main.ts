@@ -7,6 +7,7 @@ import { createKafka } from '../../topics/kafka';
 import { createRegistry } from '../../topics/registry';
 import { createExecutorConsumer } from './consumer';
 import { createExecutor } from './executor';
+import { groupSignalLogCreator } from './group-signals';
 import { executorSettings } from './settings';
 
 /** An executor process of one hardware class: `EXECUTOR_HARDWARE_CLASS=arm64 tsx consumers/executor/main.ts`. */
@@ -17,9 +18,12 @@ runProcess('executor', async () => {
   const engine = createRuntimeEngine({ hardwareClasses: [settings.EXECUTOR_HARDWARE_CLASS], logger });
   const executorId = settings.EXECUTOR_ID ?? `executor-${settings.EXECUTOR_HARDWARE_CLASS}-${randomUUID().slice(0, 8)}`;
   // The member id as the Kafka client id: the group's member list names the executor.
-  const kafka = createKafka(infra.brokers, executorId);
+  // The coordinator's first "rebalancing" answer holds results at once (group-signals.ts).
+  let onGenerationEnding = () => {};
+  const kafka = createKafka(infra.brokers, executorId, { logCreator: groupSignalLogCreator({ onGenerationEnding: () => onGenerationEnding() }) });
   const consumer = createExecutorConsumer(kafka, settings);
   const executor = createExecutor({ kafka, consumer, executorId, registry: createRegistry({ url: infra.registryUrl }), engine, settings, logger, onRestore: (r) => process.send?.({ restore: r }) });
+  onGenerationEnding = executor.generationEnding;
   await engine.warm();
   await executor.start();
   logger.info({ executorId: executor.executorId, hardwareClass: settings.EXECUTOR_HARDWARE_CLASS }, 'executor running');
