@@ -47,16 +47,18 @@ export function registerLoadAndBench(program: Command, log: (msg: string) => voi
 
   program
     .command('bench [sections...]')
-    .description(`run the benchmark suite (sections: ${SECTION_NAMES.join(', ')}; default all) and write bench-results/latest.{json,html}`)
+    .description(`run the benchmark suite (sections: ${SECTION_NAMES.join(', ')}; default all but chaos) and write bench-results/latest.{json,html}`)
     .option('--iterations <n>', 'samples per latency measurement', num('--iterations', 3, 100000), 30)
     .option('--seconds <s>', 'seconds per throughput measurement', num('--seconds', 3, 3600), 15)
     .option('--sessions <n>', 'concurrent sessions for throughput measurements', num('--sessions', 1, 10000), 32)
     .option('--rows <n>', 'generated runs the dashboard queries are timed over', num('--rows', 1000, 1e9), 10_000_000)
     .option('--runtime-iterations <n>', 'iterations for the runtimes section', num('--runtime-iterations', 3, 1000), 10)
+    .option('--chaos-scale <x>', 'chaos section: kill counts and outage lengths as a share of the full ones (1 = 20 kills, 60 s registry, 5 min analytics)', num('--chaos-scale', 0.01, 10), 1)
+    .option('--chaos-only <scenarios>', 'chaos section: only these scenarios, comma-separated (executor-kills, broker-leader-kill, registry-outage, analytics-outage, gateway-kill, broker-restart, overload)')
     .option('--out <dir>', 'report directory', 'bench-results')
     .option('--no-store', 'do not load the results into ClickHouse')
-    .action(async (sections: string[], o: { iterations: number; seconds: number; sessions: number; rows: number; runtimeIterations: number; out: string; store: boolean }) => {
-      const report = await runBench({ sections, iterations: o.iterations, seconds: o.seconds, sessions: o.sessions, rows: o.rows, runtimeIterations: o.runtimeIterations, outDir: o.out, store: o.store, log });
+    .action(async (sections: string[], o: { iterations: number; seconds: number; sessions: number; rows: number; runtimeIterations: number; chaosScale: number; chaosOnly?: string; out: string; store: boolean }) => {
+      const report = await runBench({ sections, iterations: o.iterations, seconds: o.seconds, sessions: o.sessions, rows: o.rows, runtimeIterations: o.runtimeIterations, chaosScale: o.chaosScale, chaosOnly: o.chaosOnly?.split(',').map((x) => x.trim()).filter(Boolean), outDir: o.out, store: o.store, log });
       console.log(`\nreport: ${report.files.json}\n        ${report.files.html}${report.stored ? `\nClickHouse: ${report.stored}` : ''}`);
     });
 }

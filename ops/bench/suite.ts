@@ -8,6 +8,7 @@ import { benchRuntimes } from '../../runtimes/bench';
 import { repoRoot } from '../../topics/ground/paths';
 import { formatTable } from '../cli/table';
 import { up } from '../infra/stack';
+import { benchChaos } from './chaos';
 import { benchEdits } from './edits';
 import { benchEditor } from './editor';
 import { benchFleet } from './fleet';
@@ -24,7 +25,9 @@ import { startBenchServices, type BenchServices } from './services';
  * runs the sections in order, stops what it started, and writes one report
  * (JSON + HTML) and its rows in ClickHouse.
  */
-export const SECTION_NAMES = ['pipeline', 'edits', 'editor', 'runtimes', 'analytics', 'scheduling', 'replay', 'fleet'] as const;
+export const SECTION_NAMES = ['pipeline', 'edits', 'editor', 'runtimes', 'analytics', 'scheduling', 'replay', 'fleet', 'chaos'] as const;
+/** What a bench without named sections runs: chaos (25+ minutes, it kills and stops things) only when named. */
+export const DEFAULT_SECTIONS = SECTION_NAMES.filter((s) => s !== 'chaos');
 type SectionName = (typeof SECTION_NAMES)[number];
 
 export interface BenchOptions {
@@ -34,6 +37,10 @@ export interface BenchOptions {
   sessions: number;
   rows: number;
   runtimeIterations: number;
+  /** Kill counts and outage lengths of the chaos section, as a share of the full ones. */
+  chaosScale?: number;
+  /** Chaos scenarios to run (default all). */
+  chaosOnly?: string[];
   outDir: string;
   store: boolean;
   log: (m: string) => void;
@@ -59,7 +66,7 @@ export function printSection(s: ReportSection, print: (l: string) => void): void
 }
 
 export async function runBench(o: BenchOptions): Promise<{ report: BenchReport; files: { json: string; html: string }; stored?: string }> {
-  const chosen: SectionName[] = o.sections.length ? (o.sections as SectionName[]) : [...SECTION_NAMES];
+  const chosen: SectionName[] = o.sections.length ? (o.sections as SectionName[]) : [...DEFAULT_SECTIONS];
   for (const s of chosen) if (!SECTION_NAMES.includes(s)) throw Object.assign(new Error(`unknown section "${s}"; sections are ${SECTION_NAMES.join(', ')}`), { code: 'unknown_section' });
   const t0 = Date.now();
   const say = (section: string) => (m: string) => o.log(`bench ${section}: ${m}`);
@@ -106,13 +113,14 @@ export async function runBench(o: BenchOptions): Promise<{ report: BenchReport; 
   if (chosen.includes('fleet')) await timed('fleet', () => benchFleet({ onProgress: say('fleet') }));
   if (chosen.includes('runtimes')) await timed('runtimes', () => benchRuntimes({ iterations: o.runtimeIterations, onProgress: say('runtimes') }));
   if (chosen.includes('analytics')) await timed('analytics', () => benchAnalytics({ rows: o.rows, onProgress: say('analytics') }));
+  if (chosen.includes('chaos')) await timed('chaos', () => benchChaos({ scale: o.chaosScale ?? 1, only: o.chaosOnly, onProgress: say('chaos') }));
 
   const commit = git(['rev-parse', 'HEAD']) || 'unknown';
   const report: BenchReport = {
     meta: {
       runId: randomUUID(), commit, dirty: git(['status', '--porcelain', '--untracked-files=no']).length > 0, timestamp: new Date().toISOString(), host: os.hostname(),
       cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? 'unknown', memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, seconds: (Date.now() - t0) / 1000,
-      sections: chosen, options: { iterations: o.iterations, seconds: o.seconds, sessions: o.sessions, rows: o.rows, runtimeIterations: o.runtimeIterations },
+      sections: chosen, options: { iterations: o.iterations, seconds: o.seconds, sessions: o.sessions, rows: o.rows, runtimeIterations: o.runtimeIterations, ...(chosen.includes('chaos') ? { chaosScale: o.chaosScale ?? 1 } : {}) },
       note: `Load average at the end: ${os.loadavg().map((x) => x.toFixed(1)).join(' / ')} (1/5/15 min) — other processes on this machine share the cores.`,
     },
     sections,

@@ -4,7 +4,7 @@ import { kafkaBrokers } from '../infra/kafka/kafka';
 import { infraSettings } from '../infra/settings';
 import { busiestLeader, type ChaosCluster } from './cluster';
 import type { ChaosRow } from './measure';
-import { chaosStack } from './stack';
+import { chaosStack, type ChaosStack } from './stack';
 import { underLoad } from './under-load';
 
 /**
@@ -42,15 +42,17 @@ export async function brokerLeaderKill(o: { cluster: ChaosCluster; kills: number
 }
 
 /** Stops the single local broker for `downMs` and starts it again, `restarts` times. */
-export async function brokerRestart(o: { restarts: number; downMs: number; people: number; onProgress?: (m: string) => void }): Promise<ChaosRow> {
+export async function brokerRestart(o: { restarts: number; downMs: number; people: number; stack?: ChaosStack; onProgress?: (m: string) => void }): Promise<ChaosRow> {
   const say = o.onProgress ?? (() => undefined);
   const s = infraSettings();
   if (!s.localKafka) throw Object.assign(new Error('chaos: the broker restart needs the local broker of `conveyor up` (KAFKA_BROKERS is set)'), { code: 'not_local' });
   const brokers = kafkaBrokers(s);
-  const stack = chaosStack({ onProgress: say });
+  const stack = o.stack ?? chaosStack({ onProgress: say });
   try {
-    await stack.executor('x86_64');
-    await stack.gateway();
+    if (!o.stack) {
+      await stack.executor('x86_64');
+      await stack.gateway();
+    }
     const note = `${brokers.length} broker(s) stopped together ${o.restarts}×, down ${o.downMs / 1000} s`;
     return await underLoad({ scenario: 'broker restart', note, urls: [stack.url()], people: o.people, onProgress: say }, async (fault) => {
       for (let k = 0; k < o.restarts; k++) {
@@ -62,6 +64,6 @@ export async function brokerRestart(o: { restarts: number; downMs: number; peopl
       }
     });
   } finally {
-    await stack.stopAll();
+    if (!o.stack) await stack.stopAll();
   }
 }

@@ -1,8 +1,8 @@
 import { seededRandom } from '../load/stats';
 import { sleep } from '../../topics/ground/retry';
 import type { ChaosRow } from './measure';
-import { chaosStack } from './stack';
-import { underLoad } from './under-load';
+import { chaosStack, type ChaosStack } from './stack';
+import { underLoad, waitFor } from './under-load';
 
 /**
  * kill -9 an executor again and again under steady load: `members` executors
@@ -19,20 +19,26 @@ export interface ExecutorKillOptions {
   people: number;
   env?: NodeJS.ProcessEnv;
   seed?: number;
+  /** A running stack to use (its x86_64 executors are the members); otherwise one of `members` executors is started. */
+  stack?: ChaosStack;
   onProgress?: (m: string) => void;
 }
 
 export async function executorKills(o: ExecutorKillOptions): Promise<ChaosRow> {
   const say = o.onProgress ?? (() => undefined);
-  const stack = chaosStack({ env: o.env, onProgress: say });
+  const stack = o.stack ?? chaosStack({ env: o.env, onProgress: say });
   const rand = seededRandom(o.seed ?? 11);
   try {
-    await Promise.all(Array.from({ length: o.members }, () => stack.executor('x86_64')));
-    await stack.gateway();
-    const note = `${o.kills} kills every ${o.intervalMs / 1000} s, ${o.members} members of x86_64, ${o.people} sessions`;
+    if (!o.stack) {
+      await Promise.all(Array.from({ length: o.members }, () => stack.executor('x86_64')));
+      await stack.gateway();
+    }
+    const note = `${o.kills} kills every ${o.intervalMs / 1000} s, ${stack.executors('x86_64').length} members of x86_64, ${o.people} sessions`;
     return await underLoad({ scenario: 'executor kill -9', note, urls: [stack.url()], people: o.people, onProgress: say }, async (fault) => {
       const replacements: Promise<unknown>[] = [];
       for (let k = 0; k < o.kills; k++) {
+        // Never the last member: a kill waits for a replacement when only one is left.
+        await waitFor(() => stack.executors('x86_64').length >= 2, 180_000, 'a second live executor');
         const members = stack.executors('x86_64');
         const victim = members[Math.floor(rand() * members.length)]!;
         fault(`kill -9 ${victim.name}`);
@@ -44,6 +50,6 @@ export async function executorKills(o: ExecutorKillOptions): Promise<ChaosRow> {
       await Promise.all(replacements);
     });
   } finally {
-    await stack.stopAll();
+    if (!o.stack) await stack.stopAll();
   }
 }

@@ -26,6 +26,8 @@ export interface ChaosRow {
   /** p99 of accept → answer over the runs in flight at a fault or accepted before it recovered. */
   affectedP99Ms: number | null;
   affectedRuns: number;
+  /** Connections the clients opened again (a gateway died). */
+  reconnects?: number;
   note?: string;
 }
 
@@ -58,6 +60,7 @@ export function measure(scenario: string, report: PeopleReport, faults: Fault[],
     recoveryMs: faults.length ? recoveryMs : null,
     affectedP99Ms: times.length ? quantile(times, 0.99) : null,
     affectedRuns: affected.size,
+    reconnects: report.reconnects,
     note,
   };
 }

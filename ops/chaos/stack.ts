@@ -30,7 +30,13 @@ export function chaosStack(o: { env?: NodeJS.ProcessEnv; logDir?: string; onProg
   const logDir = o.logDir ?? path.join(paths().state, 'chaos');
   const say = o.onProgress ?? (() => undefined);
   const running: RunningService[] = [];
+  // Starts still under way: stopAll waits for them, so none comes up after it and stays behind.
+  const starting = new Set<Promise<unknown>>();
   let executors = 0;
+  const track = <T>(p: Promise<T>): Promise<T> => {
+    starting.add(p);
+    return p.finally(() => starting.delete(p));
+  };
 
   return {
     env,
@@ -39,13 +45,13 @@ export function chaosStack(o: { env?: NodeJS.ProcessEnv; logDir?: string; onProg
     /** Base URL of a gateway this stack started (the first one by default). */
     url: (port = CHAOS_GATEWAY_PORT) => `http://127.0.0.1:${port}`,
     async gateway(port = CHAOS_GATEWAY_PORT, extra: NodeJS.ProcessEnv = {}): Promise<RunningService> {
-      const s = await startGatewayProcess({ logDir, port, name: `chaos-gateway-${port}`, env: { ...env, ...extra } });
+      const s = await track(startGatewayProcess({ logDir, port, name: `chaos-gateway-${port}`, env: { ...env, ...extra } }));
       running.push(s);
       say(`gateway on :${port} ready (pid ${s.child.pid})`);
       return s;
     },
     async executor(hardwareClass = 'x86_64', extra: NodeJS.ProcessEnv = {}): Promise<RunningService> {
-      const s = await startExecutorProcess({ logDir, hardwareClass, name: `chaos-executor-${hardwareClass}-${++executors}`, env: { ...env, ...extra } });
+      const s = await track(startExecutorProcess({ logDir, hardwareClass, name: `chaos-executor-${hardwareClass}-${++executors}`, env: { ...env, ...extra } }));
       running.push(s);
       say(`${s.name} ready (pid ${s.child.pid})`);
       return s;
@@ -64,9 +70,11 @@ export function chaosStack(o: { env?: NodeJS.ProcessEnv; logDir?: string; onProg
       running.splice(running.indexOf(s), 1);
     },
     async stopAll(): Promise<void> {
-      // Gateways first (no new work), then executors drain.
-      const order = [...running].sort((a, b) => Number(b.name.includes('gateway')) - Number(a.name.includes('gateway')));
-      for (const s of order) await stopService(s, 20000);
+      await Promise.allSettled([...starting]);
+      // Gateways first (no new work), then the executors drain together.
+      const gateways = running.filter((s) => s.name.includes('gateway'));
+      await Promise.all(gateways.map((s) => stopService(s, 20000)));
+      await Promise.all(running.filter((s) => !gateways.includes(s)).map((s) => stopService(s, 20000)));
       running.splice(0);
     },
   };
