@@ -12,6 +12,8 @@ export class EditorClient {
   private waiters: { pred: (m: Msg) => boolean; resolve: (m: Msg) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }[] = [];
   sessionId: string | null = null;
   version = 0;
+  /** Set once the connection closed: a wait for a message then fails at once instead of at its deadline. */
+  closed = false;
   files: { name: string; content: string }[] = [];
 
   private constructor(private ws: WebSocket) {
@@ -32,6 +34,7 @@ export class EditorClient {
       }
     });
     ws.on('close', () => {
+      this.closed = true;
       for (const w of this.waiters.splice(0)) {
         clearTimeout(w.timer);
         w.reject(new Error('connection closed'));
@@ -55,6 +58,7 @@ export class EditorClient {
   next(pred: (m: Msg) => boolean, timeoutMs = 30000, since = 0): Promise<Msg> {
     const seen = this.messages.slice(since).find(pred);
     if (seen) return Promise.resolve(seen);
+    if (this.closed) return Promise.reject(new Error('connection closed'));
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.waiters = this.waiters.filter((w) => w.timer !== timer);
