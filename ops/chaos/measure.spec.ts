@@ -2,7 +2,7 @@ import { measure } from './measure';
 import type { PeopleReport, RunRecord } from './people';
 
 const run = (acceptedAt: number, answeredAt?: number, status = 'ok', lostEdits = false): RunRecord => ({ person: 0, runId: `r${acceptedAt}`, acceptedAt, answeredAt, status: answeredAt === undefined ? undefined : status, lostEdits });
-const report = (runs: RunRecord[], duplicates = 0): PeopleReport => ({ runs, editsAcked: runs.length, duplicates, refused: { queue_full: 2 }, reconnects: 0 });
+const report = (runs: RunRecord[], duplicates = 0): PeopleReport => ({ runs, editsAcked: runs.length, editsUnanswered: 0, duplicates, refused: { queue_full: 2 }, reconnects: 0 });
 
 describe('measure', () => {
   it('counts unanswered runs as lost, wrong outputs as lost edits and error answers as failed', () => {

@@ -28,6 +28,8 @@ export interface ChaosRow {
   affectedRuns: number;
   /** Connections the clients opened again (a gateway died). */
   reconnects?: number;
+  /** Edits that got no acknowledgement and no error within the deadline. */
+  editsUnanswered?: number;
   note?: string;
 }
 
@@ -61,7 +63,8 @@ export function measure(scenario: string, report: PeopleReport, faults: Fault[],
     affectedP99Ms: times.length ? quantile(times, 0.99) : null,
     affectedRuns: affected.size,
     reconnects: report.reconnects,
-    note,
+    editsUnanswered: report.editsUnanswered,
+    note: report.editsUnanswered ? `${note ?? ''}; ${report.editsUnanswered} edits unanswered` : note,
   };
 }
 

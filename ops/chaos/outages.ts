@@ -61,10 +61,12 @@ function analyticsService(dir: string, logDir: string): Promise<RunningService> 
   return startService({ name: 'chaos-analytics', entry: 'consumers/sink/main.ts', env, ready: httpReady(`http://127.0.0.1:${CHAOS_ANALYTICS_PORT}/healthz`), timeoutMs: 180_000 }, logDir);
 }
 
-async function sinkLag(): Promise<number | null> {
+/** The sink's lag, as measured after `since` (its lag is measured every few seconds; an older figure may predate the last results). */
+async function sinkLag(since: number): Promise<number | null> {
   const res = await fetch(`http://127.0.0.1:${CHAOS_ANALYTICS_PORT}/api/stats/lag`, { signal: AbortSignal.timeout(3000) }).catch(() => null);
   if (!res?.ok) return null;
-  return ((await res.json()) as { totalLag: number | null }).totalLag;
+  const st = (await res.json()) as { totalLag: number | null; lagCheckedAt: number | null };
+  return (st.lagCheckedAt ?? 0) > since ? st.totalLag : null;
 }
 
 export interface AnalyticsOutageRow extends ChaosRow { rowsStored: number; distinctRuns: number; requestsStored: number }
@@ -94,7 +96,8 @@ export async function analyticsOutage(o: { downMs: number; people: number; stack
     );
     const runs = { answered: report!.runs.filter((r) => r.answeredAt).map((r) => r.runId), accepted: report!.runs.map((r) => r.runId) };
     // Caught up: no lag left (the people stopped, so nothing new arrives).
-    await waitFor(async () => (await sinkLag()) === 0, 180_000, 'sink catching up');
+    const stoppedAt = Date.now();
+    await waitFor(async () => (await sinkLag(stoppedAt)) === 0, 180_000, 'sink catching up');
     await stopService(analytics, 30000);
     const wh = await openWarehouse({ dataDir: path.join(dir, 'clickhouse') });
     try {

@@ -29,6 +29,8 @@ export interface PeopleReport {
   runs: RunRecord[];
   /** Acknowledged edits, each a session version a later answer must include. */
   editsAcked: number;
+  /** Edits sent that got neither an acknowledgement nor an error within the deadline. */
+  editsUnanswered: number;
   /** Results a client received beyond the first for one run id. */
   duplicates: number;
   /** Runs refused before acceptance, by error code (rate limits, admission, a class with no executor…). */
@@ -45,6 +47,7 @@ export function startPeople(o: PeopleOptions) {
   const runs: RunRecord[] = [];
   const refused: Record<string, number> = {};
   let editsAcked = 0;
+  let unacknowledged = 0;
   let reconnects = 0;
   let stopping = false;
   const clients: EditorClient[] = [];
@@ -111,7 +114,17 @@ export function startPeople(o: PeopleOptions) {
       lines.push(line);
       const text = program(runSeconds, lines);
       // The whole text each time (`set`): after a resume the server's version may have moved on.
-      const ack = await ask(() => ({ type: 'set', files: [{ name: 'main.py', content: text }] }), (m) => m.type === 'ack' || m.type === 'error');
+      let ack;
+      try {
+        ack = await ask(() => ({ type: 'set', files: [{ name: 'main.py', content: text }] }), (m) => m.type === 'ack' || m.type === 'error');
+      } catch (err) {
+        // No acknowledgement within the deadline: counted, and the person reconnects and goes on.
+        unacknowledged++;
+        o.onProgress?.(`person ${p}: edit unanswered (${(err as Error).message.slice(0, 60)}); last messages: ${c.messages.slice(-4).map((m) => `${m.type}${m.code ? `:${m.code}` : ''}`).join(', ')}`);
+        c.close();
+        await resume();
+        continue;
+      }
       if (ack.type === 'error') {
         refused[ack.code] = (refused[ack.code] ?? 0) + 1;
         await sleep(Math.max(500, (ack.retryAfterS ?? 0) * 1000));
@@ -139,7 +152,7 @@ export function startPeople(o: PeopleOptions) {
         rec!.lostEdits = result.result.status === 'ok' && result.result.run?.stdout !== expected;
       } catch (err) {
         // No answer within the deadline: the run stays unanswered (lost), the person goes on.
-        o.onProgress?.(`person ${p}: ${(err as Error).message.slice(0, 200)}`);
+        o.onProgress?.(`person ${p}: run ${runId} unanswered (${(err as Error).message.slice(0, 60)}); last messages: ${c.messages.slice(-4).map((m) => `${m.type}${m.code ? `:${m.code}` : ''}`).join(', ')}`);
       }
       await sleep(o.thinkMs ?? 100);
     }
@@ -166,7 +179,7 @@ export function startPeople(o: PeopleOptions) {
       for (const c of clients) for (const m of c.messages) if (m.type === 'result') seen.set(m.runId as string, (seen.get(m.runId as string) ?? 0) + 1);
       for (const c of clients) c.close();
       const duplicates = [...seen.values()].reduce((s, k) => s + Math.max(0, k - 1), 0);
-      return { runs, editsAcked, duplicates, refused, reconnects };
+      return { runs, editsAcked, editsUnanswered: unacknowledged, duplicates, refused, reconnects };
     },
   };
 }

@@ -12,7 +12,7 @@ import { chaosStack, type ChaosStack } from '../../ops/chaos/stack';
  */
 const say = (m: string) => process.env.CHAOS_VERBOSE && console.log(m);
 let stack: ChaosStack;
-const zeros = { runsLost: 0, duplicates: 0, editsLost: 0 };
+const zeros = { runsLost: 0, duplicates: 0, editsLost: 0, editsUnanswered: 0 };
 
 beforeAll(async () => {
   stack = chaosStack({ onProgress: say });
