@@ -1,5 +1,6 @@
 import { COMPATIBILITY, SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import avro from 'avsc';
+import { checkAvroBody } from './avro-guard';
 import { loadSchema, subjectOf, type TopicSpec } from './catalog';
 
 export type Compatibility = 'BACKWARD' | 'FORWARD' | 'FULL' | 'NONE';
@@ -148,6 +149,8 @@ export function createRegistry({ url, compatibility = 'BACKWARD', fetch = global
       if (id === null) throw new RegistryError('schema_unknown', `Message encoded with magic byte ${buffer[0]}, expected 0 and a 4-byte schema id.`);
       const writer = await writerType(id);
       const payload = avroBodyOf(buffer);
+      // A corrupted block count would make avsc fill an array until V8 ends the process: checked first.
+      checkAvroBody(await registry.schemaById(id), payload);
       if (!spec) return writer.fromBuffer(payload) as T;
       const { type: reader, resolvers } = readerOf(spec);
       let resolver = resolvers.get(id);

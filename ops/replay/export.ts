@@ -4,6 +4,7 @@ import avro from 'avsc';
 import type { Kafka } from 'kafkajs';
 import { createRangeReader, type OffsetRange } from '../../stream-processors/replay/range-reader';
 import { avroBodyOf, schemaIdOf, type Registry } from '../../topics/registry';
+import { checkAvroBody } from '../../topics/avro-guard';
 
 /**
  * `conveyor replay export`: a time range of any topic as files standard tools
@@ -56,8 +57,17 @@ export async function exportTopic(kafka: Kafka, registry: Registry, o: { topic: 
         type = avro.Type.forSchema((await registry.schemaById(id)) as avro.Schema);
         types.set(id, type);
       }
+      let value: Record<string, unknown>;
+      try {
+        // A corrupted record is skipped like an unframed one, never decoded unchecked (topics/avro-guard.ts).
+        checkAvroBody(await registry.schemaById(id), avroBodyOf(m.value));
+        value = type.fromBuffer(avroBodyOf(m.value)) as Record<string, unknown>;
+      } catch {
+        skipped++;
+        return;
+      }
       const list = bySchema.get(id) ?? [];
-      list.push({ partition: r.partition, offset: Number(m.offset), timestampMs: Number(m.timestamp), key: m.key?.toString() ?? null, schemaId: id, value: type.fromBuffer(avroBodyOf(m.value)) as Record<string, unknown> });
+      list.push({ partition: r.partition, offset: Number(m.offset), timestampMs: Number(m.timestamp), key: m.key?.toString() ?? null, schemaId: id, value });
       bySchema.set(id, list);
       if (++records % 10000 === 0) o.onProgress?.(records);
     }, { timeoutMs: 600000 });
