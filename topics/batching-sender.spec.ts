@@ -28,7 +28,7 @@ describe('batching sender', () => {
     const first = sender.send([{ spec: topics.dlq, records: [{ key: 'a', value: {} }] }]);
     await tick();
     await tick();
-    expect(requests).toEqual([[{ topic: 'runs.dlq', count: 1 }]]);
+    expect(requests).toEqual([[{ topic: topics.dlq.name, count: 1 }]]);
     const more = [1, 2, 3].map((i) => sender.send([{ spec: topics.dlq, records: [{ key: `k${i}`, value: {} }] }, { spec: topics.output, records: [{ key: `k${i}`, value: {} }] }]));
     await tick();
     await tick();
@@ -37,7 +37,7 @@ describe('batching sender', () => {
     await first;
     await tick();
     await tick();
-    expect(requests[1]).toEqual([{ topic: 'runs.dlq', count: 3 }, { topic: 'runs.output', count: 3 }]);
+    expect(requests[1]).toEqual([{ topic: topics.dlq.name, count: 3 }, { topic: topics.output.name, count: 3 }]);
     release[1]!();
     await Promise.all(more);
   });
