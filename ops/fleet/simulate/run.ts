@@ -107,13 +107,26 @@ export function runPolicy(policy: Policy, runs: Float64Array, cpu: Float64Array,
   return r;
 }
 
+/** A policy's figures summed over hardware classes. */
+interface PolicyTotals { machineMinutes: number; hist: WaitHistogram; over: number; scored: number; actions: number; peak: number }
+const emptyTotals = (): PolicyTotals => ({ machineMinutes: 0, hist: new WaitHistogram(), over: 0, scored: 0, actions: 0, peak: 0 });
+function addRun(agg: PolicyTotals, r: ClassRun): PolicyTotals {
+  agg.machineMinutes += r.machineMinutes;
+  agg.over += r.over;
+  agg.scored += r.scored;
+  agg.actions += r.actions;
+  agg.peak += r.peak;
+  agg.hist.merge(r.hist);
+  return agg;
+}
+
 /** `fit` replaces the forecaster (a cache of its fits, in studies of the scaler alone). */
 export function simulate(trace: Trace, opts: Partial<SimulationOptions> = {}, onProgress?: (msg: string) => void, deps: { fit?: Fit } = {}): SimulationResult {
   const t0 = Date.now();
   const o = { ...defaultSimulationOptions, ...opts };
   const from = Math.min(trace.minutes - 1, o.historyDays * 1440);
   const classes = Object.keys(trace.classes);
-  const totals = new Map<string, { machineMinutes: number; hist: WaitHistogram; over: number; scored: number; actions: number; peak: number }>();
+  const totals = new Map<string, PolicyTotals>();
   const series: Record<string, ClassSeries> = {};
   const allForecasts: { cls: string; f: NonNullable<Policy['forecasts']>[number] }[] = [];
   const excluded = excludedMinutes(trace, from);
@@ -131,14 +144,7 @@ export function simulate(trace: Trace, opts: Partial<SimulationOptions> = {}, on
       const t = Date.now();
       const r = runPolicy(p, runs, cpu, from, o, trace.start);
       onProgress?.(`${cls}: ${p.name} in ${Date.now() - t} ms`);
-      const agg = totals.get(p.name) ?? { machineMinutes: 0, hist: new WaitHistogram(), over: 0, scored: 0, actions: 0, peak: 0 };
-      agg.machineMinutes += r.machineMinutes;
-      agg.over += r.over;
-      agg.scored += r.scored;
-      agg.actions += r.actions;
-      agg.peak += r.peak;
-      agg.hist.merge(r.hist);
-      totals.set(p.name, agg);
+      totals.set(p.name, addRun(totals.get(p.name) ?? emptyTotals(), r));
       s.capacityCores[p.name] = r.capacity.filter((_, k) => k % o.seriesStep === 0);
       if (p.forecasts) {
         for (const f of p.forecasts) allForecasts.push({ cls, f });
@@ -156,16 +162,8 @@ export function simulate(trace: Trace, opts: Partial<SimulationOptions> = {}, on
   // than Conveyor did (bisection; machine-hours fall as the target rises), on the same trace.
   const convMinutes = totals.get('conveyor')!.machineMinutes;
   const reactiveAt = (t: number) => {
-    const agg = { machineMinutes: 0, hist: new WaitHistogram(), over: 0, scored: 0, actions: 0, peak: 0 };
-    for (const cls of classes) {
-      const r = runPolicy(reactive(o, t), trace.classes[cls]!.runs, trace.classes[cls]!.cpuSeconds, from, o, trace.start);
-      agg.machineMinutes += r.machineMinutes;
-      agg.over += r.over;
-      agg.scored += r.scored;
-      agg.actions += r.actions;
-      agg.peak += r.peak;
-      agg.hist.merge(r.hist);
-    }
+    const agg = emptyTotals();
+    for (const cls of classes) addRun(agg, runPolicy(reactive(o, t), trace.classes[cls]!.runs, trace.classes[cls]!.cpuSeconds, from, o, trace.start));
     return agg;
   };
   let lo = Math.max(...o.reactiveTargets);
