@@ -335,6 +335,24 @@ export const migrations: Migration[] = [
       SETTINGS ${DEDUP}`,
     ],
   },
+  {
+    version: 18,
+    name: 'replay jobs: who rebuilt the warehouse or exported a topic, with what, and where the job stands',
+    statements: [
+      `CREATE TABLE IF NOT EXISTS replay_jobs (
+        job_id String,
+        kind LowCardinality(String),
+        operator String,
+        started_at DateTime64(3, 'UTC'),
+        updated_at DateTime64(3, 'UTC'),
+        state LowCardinality(String),
+        args String,
+        outcome String
+      ) ENGINE = ReplacingMergeTree(updated_at)
+      ORDER BY job_id
+      SETTINGS ${DEDUP}`,
+    ],
+  },
 ];
 
 export interface MigrationReport { applied: number[]; current: number }

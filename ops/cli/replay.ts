@@ -118,64 +118,94 @@ export function registerReplay(program: Command, log: (msg: string) => void): Co
           wh = null;
         }
       }
-      const abort = new AbortController();
-      const onSigint = () => {
-        log('\nstopping: waiting for the runs in flight; resume later with --resume');
-        abort.abort();
-      };
-      process.once('SIGINT', onSigint);
+      const { signal, release } = cancelOnSigint(log, 'waiting for the runs in flight; resume later with --resume');
       try {
         const { report, files } = await replayRuns(kafka, registry, routing, {
           fromMs, toMs, language: o.language, dependencySet: o.dependencySet, against: o.against,
           ratePerSecond: o.rate ? parsePositive(o.rate, '--rate') : undefined, sample: o.sample ? parseFraction(o.sample, '--sample') : undefined,
           budgetRuns: o.budget ? Math.floor(parsePositive(o.budget, '--budget')) : undefined, resume: o.resume, stateDir: paths().state, operator,
-          startExecutors: o.startExecutors, warehouse: wh, signal: abort.signal, onProgress: progressBar(), log,
+          startExecutors: o.startExecutors, warehouse: wh, signal, onProgress: progressBar(), log,
         });
         process.stderr.write('\n');
         console.log(o.json ? JSON.stringify(report, null, 2) : formatReport(report));
         log(`report: ${files.html} (JSON ${files.json})${wh ? '; rows in ClickHouse replay_results' : ''}`);
       } finally {
-        process.off('SIGINT', onSigint);
+        release();
         await wh?.close();
       }
     });
   replay
     .command('warehouse')
-    .description('reload ClickHouse tables from the retained topics into fresh tables and swap them in (no count changes; run with the analytics service stopped)')
+    .description('reload ClickHouse tables from the retained topics into fresh tables and swap them in (no count changes; run with the analytics service stopped); Ctrl-C stops it, --resume goes on')
     .option('--from <time>', 'replay records from this moment; older rows are carried over from the current tables (default: the start of the retained log)')
     .option('--tables <list>', `comma-separated, from ${REBUILDABLE.join(', ')}`, REBUILDABLE.join(','))
-    .action(async (o: { from?: string; tables: string }) => {
+    .option('--rate <n>', 'read at most this many records per second')
+    .option('--resume <job>', 'continue a cancelled rebuild (its tables and moment are the ones it started with)')
+    .option('--operator <name>', 'who rebuilds (recorded in replay_jobs with a fingerprint of the operator token)')
+    .action(async (o: { from?: string; tables: string; rate?: string; resume?: string; operator?: string }) => {
       const s = infraSettings();
       const tables = o.tables.split(',').map((t) => t.trim()).filter(Boolean) as AnalyticsTable[];
+      const ratePerSecond = o.rate ? parsePositive(o.rate, '--rate') : undefined;
       const wh = await openWarehouse(s.CLICKHOUSE_URL ? { url: s.CLICKHOUSE_URL } : { dataDir: s.clickhouseDataDir });
+      const { signal, release } = cancelOnSigint(log, 'stopping after the block being inserted');
       try {
         await migrate(wh);
-        const done = await rebuildWarehouse(createKafka(s.brokers, 'conveyor-replay'), createRegistry({ url: s.registryUrl }), wh, { tables, fromMs: o.from ? parseMoment(o.from) : undefined, onProgress: log });
-        console.log(formatTable(['table', 'from', 'carried over', 'replayed', 'rows before', 'rows after', 'ms'], done.map((t) => [t.table, iso(t.fromMs), t.carried, t.replayed, t.before, t.after, t.ms])));
+        const r = await rebuildWarehouse(createKafka(s.brokers, 'conveyor-replay'), createRegistry({ url: s.registryUrl }), wh, {
+          tables, fromMs: o.from ? parseMoment(o.from) : undefined, onProgress: log, ratePerSecond, resume: o.resume, stateDir: paths().state, signal,
+          operator: operatorIdentity(operatorSettings().token.reveal(), o.operator),
+        });
+        console.log(formatTable(['table', 'from', 'carried over', 'replayed', 'rows before', 'rows after', 'ms'], r.tables.map((t) => [t.table, iso(t.fromMs), t.carried, t.replayed, t.before, t.after, t.ms])));
+        log(r.cancelled ? `rebuild ${r.id} cancelled; resume with: conveyor replay warehouse --resume ${r.id}` : `rebuild ${r.id} done (recorded in replay_jobs)`);
       } finally {
+        release();
         await wh.close();
       }
     });
   replay
     .command('export')
-    .description('write a time range of a topic as Avro object container files (with the writer schema), JSON Lines or Parquet')
-    .requiredOption('--topic <name>', 'the topic')
-    .requiredOption('--from <time>', 'first record time')
-    .requiredOption('--to <time>', 'last record time')
+    .description('write a time range of a topic as Avro object container files (with the writer schema), JSON Lines or Parquet; Ctrl-C stops it, --resume goes on')
+    .option('--topic <name>', 'the topic')
+    .option('--from <time>', 'first record time')
+    .option('--to <time>', 'last record time')
     .option('--format <f>', EXPORT_FORMATS.join('|'), 'avro')
-    .requiredOption('--out <dir>', 'directory for the files')
+    .option('--out <dir>', 'directory for the files')
+    .option('--part-records <n>', 'records per part (one file per writer schema each); bounds memory', '50000')
+    .option('--rate <n>', 'read at most this many records per second')
+    .option('--resume <job>', 'continue a cancelled export (its topic, range, format and directory are the ones it started with)')
     .option('--operator <name>', 'who exports (recorded in the manifest with a fingerprint of the operator token)')
-    .action(async (o: { topic: string; from: string; to: string; format: string; out: string; operator?: string }) => {
-      if (!EXPORT_FORMATS.includes(o.format as ExportFormat)) throw new ArgumentError(`--format must be one of ${EXPORT_FORMATS.join(', ')}.`);
+    .action(async (o: { topic?: string; from?: string; to?: string; format: string; out?: string; partRecords: string; rate?: string; resume?: string; operator?: string }) => {
+      if (!o.resume) {
+        for (const [flag, v] of [['--topic', o.topic], ['--from', o.from], ['--to', o.to], ['--out', o.out]] as const) if (!v) throw new ArgumentError(`${flag} is required (or --resume <job>).`);
+        if (!EXPORT_FORMATS.includes(o.format as ExportFormat)) throw new ArgumentError(`--format must be one of ${EXPORT_FORMATS.join(', ')}.`);
+      }
       const s = infraSettings();
-      const r = await exportTopic(createKafka(s.brokers, 'conveyor-replay'), createRegistry({ url: s.registryUrl }), {
-        topic: o.topic, fromMs: parseMoment(o.from), toMs: parseMoment(o.to), format: o.format as ExportFormat, outDir: o.out, onProgress: (n) => log(`${n} records`),
-        operator: operatorIdentity(operatorSettings().token.reveal(), o.operator),
-      });
-      console.log(formatTable(['file', 'records', 'schema id'], r.files.map((f) => [f.file, f.records, f.schemaId ?? '-'])));
-      log(`${r.records} records exported in ${r.ms} ms${r.skipped ? `, ${r.skipped} not in the Confluent wire format skipped` : ''}; manifest ${r.manifest}`);
+      const { signal, release } = cancelOnSigint(log, 'stopping after the part being written');
+      try {
+        const r = await exportTopic(createKafka(s.brokers, 'conveyor-replay'), createRegistry({ url: s.registryUrl }), {
+          topic: o.topic ?? '', fromMs: o.from ? parseMoment(o.from) : 0, toMs: o.to ? parseMoment(o.to) : 0, format: o.format as ExportFormat, outDir: o.out ?? '.',
+          partRecords: Math.floor(parsePositive(o.partRecords, '--part-records')), ratePerSecond: o.rate ? parsePositive(o.rate, '--rate') : undefined,
+          stateDir: paths().state, signal, onProgress: (n) => log(`${n} records`),
+          operator: operatorIdentity(operatorSettings().token.reveal(), o.operator),
+        }, o.resume);
+        console.log(formatTable(['file', 'records', 'schema id'], r.files.map((f) => [f.file, f.records, f.schemaId ?? '-'])));
+        const tail = `${r.records} records${r.skipped ? `, ${r.skipped} not in the Confluent wire format or corrupted skipped` : ''}`;
+        log(r.cancelled ? `export ${r.id} cancelled after ${tail}; resume with: conveyor replay export --resume ${r.id}` : `export ${r.id}: ${tail} in ${r.ms} ms; manifest ${r.manifest}`);
+      } finally {
+        release();
+      }
     });
   return replay;
+}
+
+/** Ctrl-C aborts the signal (once; a second Ctrl-C is the default: exit). */
+export function cancelOnSigint(log: (msg: string) => void, what: string): { signal: AbortSignal; release: () => void } {
+  const abort = new AbortController();
+  const onSigint = () => {
+    log(`\nstopping: ${what}`);
+    abort.abort();
+  };
+  process.once('SIGINT', onSigint);
+  return { signal: abort.signal, release: () => process.off('SIGINT', onSigint) };
 }
 
 /** A one-line progress bar on stderr (a terminal only). */

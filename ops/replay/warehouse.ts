@@ -5,6 +5,7 @@ import { createRangeReader, type OffsetRange } from '../../stream-processors/rep
 import { HARDWARE_CLASSES, requestsTopic, topics } from '../../topics/catalog';
 import { decodeValue } from '../../topics/codec';
 import type { Registry } from '../../topics/registry';
+import { JobError, newJobId, pacer, recordJob, resumeJob, saveJob, type JobRecord } from './jobs';
 
 /**
  * `conveyor replay warehouse`: reloads analytics tables from the retained
@@ -17,6 +18,9 @@ import type { Registry } from '../../topics/registry';
  * table does not feed the materialized views (they read the live name), and
  * after the swap they keep reading the live name: aggregates are not counted
  * twice. Run it with the sink stopped (the embedded engine has one owner anyway).
+ * Ctrl-C stops it after the block in hand; `--resume <job>` goes on from
+ * there (the fresh table and the positions read are kept), and every job is
+ * recorded with its operator in `replay_jobs`.
  */
 export const REBUILDABLE: AnalyticsTable[] = ['runs', 'run_requests', 'edit_activity', 'fleet_events'];
 
@@ -28,66 +32,130 @@ const SLACK_MS = 15 * 60 * 1000;
 
 export interface TableRebuild { table: AnalyticsTable; fromMs: number; carried: number; replayed: number; before: number; after: number; ms: number }
 
+/** The table being rebuilt when a job stopped: its fresh table holds `carried` + `replayed` rows, read up to `next`. */
+interface TableInProgress { table: AnalyticsTable; fromMs: number; ranges: OffsetRange[]; next: Record<string, number>; carried: number; replayed: number; before: number; ms: number }
+export interface WarehouseProgress { done: TableRebuild[]; current: TableInProgress | null }
+
+export interface RebuildOptions {
+  tables?: AnalyticsTable[];
+  fromMs?: number;
+  blockRows?: number;
+  operator?: string;
+  /** Records read per second at most (default: no limit). */
+  ratePerSecond?: number;
+  /** Where job state lives (a cancelled rebuild resumes from it). Default: no state file. */
+  stateDir?: string;
+  /** A cancelled rebuild's job id: go on from its last inserted block, with the tables and moment it started with. */
+  resume?: string;
+  signal?: AbortSignal;
+  onProgress?: (m: string) => void;
+}
+
+export interface RebuildOutcome { id: string; tables: TableRebuild[]; cancelled: boolean }
+
 async function count(wh: Warehouse, table: string): Promise<number> {
   const [r] = await wh.query<{ n: number | string }>(`SELECT count() AS n FROM ${table} FINAL`);
   return Number(r?.n ?? 0);
 }
 
-export async function rebuildWarehouse(kafka: Kafka, registry: Registry, wh: Warehouse, o: { tables?: AnalyticsTable[]; fromMs?: number; blockRows?: number; onProgress?: (m: string) => void } = {}): Promise<TableRebuild[]> {
-  const tables = o.tables ?? REBUILDABLE;
-  for (const t of tables) if (!REBUILDABLE.includes(t)) throw Object.assign(new Error(`Table "${t}" cannot be rebuilt from topics; choose from ${REBUILDABLE.join(', ')}.`), { code: 'invalid_table' });
+async function exists(wh: Warehouse, table: string): Promise<boolean> {
+  const [r] = await wh.query<{ n: number | string }>(`SELECT count() AS n FROM system.tables WHERE database = currentDatabase() AND name = {t:String}`, { t: table });
+  return Number(r?.n ?? 0) > 0;
+}
+
+const posKey = (topic: string, partition: number) => `${topic}:${partition}`;
+
+/**
+ * Rebuilds the tables; the job (who, what, where it stands) is a state file
+ * under `stateDir` and a `replay_jobs` row, written at the start, after every
+ * inserted block (state file) and at the end or on cancel (both).
+ */
+export async function rebuildWarehouse(kafka: Kafka, registry: Registry, wh: Warehouse, o: RebuildOptions = {}): Promise<RebuildOutcome> {
+  const operator = o.operator ?? 'unknown';
+  let job: JobRecord<WarehouseProgress>;
+  if (o.resume) {
+    if (!o.stateDir) throw new JobError('unknown_job', 'Resuming a rebuild needs its state directory.');
+    job = resumeJob<WarehouseProgress>(o.stateDir, o.resume, 'warehouse', operator);
+  } else {
+    const tables = o.tables ?? REBUILDABLE;
+    for (const t of tables) if (!REBUILDABLE.includes(t)) throw Object.assign(new Error(`Table "${t}" cannot be rebuilt from topics; choose from ${REBUILDABLE.join(', ')}.`), { code: 'invalid_table' });
+    const now = Date.now();
+    job = { id: newJobId('warehouse'), kind: 'warehouse', operator, startedAtMs: now, updatedAtMs: now, state: 'running', args: { tables, fromMs: o.fromMs ?? null, blockRows: o.blockRows ?? null }, progress: { done: [], current: null } };
+  }
+  const args = job.args as { tables: AnalyticsTable[]; fromMs: number | null; blockRows: number | null };
+  const save = () => o.stateDir && saveJob(o.stateDir, job);
+  save();
+  await recordJob(wh, job);
+  const pace = pacer(o.ratePerSecond, o.signal);
   const admin = kafka.admin();
   await admin.connect();
   const existing = new Set(await admin.listTopics());
-  const out: TableRebuild[] = [];
+  const p = job.progress;
+  let cancelled = false;
   try {
-    for (const table of tables) {
+    for (const table of args.tables) {
+      if (p.done.some((d) => d.table === table)) continue;
+      if (o.signal?.aborted) {
+        cancelled = true;
+        break;
+      }
       const t0 = Date.now();
+      const fresh = `${table}__rebuild`;
       const names = sourceTopics(table).filter((n) => existing.has(n));
       const reader = await createRangeReader(kafka, names.length ? names : [topics.edits.name]);
       try {
-        // Where the retained log starts: rows older than that only live in the old table.
-        let retainedFrom = Number.MAX_SAFE_INTEGER;
-        const ranges: OffsetRange[] = [];
-        const bounds = new Map<string, Map<number, { low: number; high: number }>>();
-        for (const name of names) {
-          const b = new Map((await admin.fetchTopicOffsets(name)).map((r) => [r.partition, { low: Number(r.low), high: Number(r.high) }]));
-          bounds.set(name, b);
-          for (const [p, { low, high }] of b) {
-            if (high <= low) continue;
-            await reader.read([{ topic: name, partition: p, from: low, to: low + 1 }], (m) => {
-              retainedFrom = Math.min(retainedFrom, Number(m.timestamp));
-            }, { timeoutMs: 15000 });
+        if (!(p.current?.table === table && (await exists(wh, fresh)))) {
+          // Where the retained log starts: rows older than that only live in the old table.
+          let retainedFrom = Number.MAX_SAFE_INTEGER;
+          const ranges: OffsetRange[] = [];
+          const bounds = new Map<string, Map<number, { low: number; high: number }>>();
+          for (const name of names) {
+            const b = new Map((await admin.fetchTopicOffsets(name)).map((r) => [r.partition, { low: Number(r.low), high: Number(r.high) }]));
+            bounds.set(name, b);
+            for (const [part, { low, high }] of b) {
+              if (high <= low) continue;
+              await reader.read([{ topic: name, partition: part, from: low, to: low + 1 }], (m) => {
+                retainedFrom = Math.min(retainedFrom, Number(m.timestamp));
+              }, { timeoutMs: 15000 });
+            }
           }
+          const fromMs = Math.max(args.fromMs ?? 0, retainedFrom === Number.MAX_SAFE_INTEGER ? Date.now() : retainedFrom);
+          for (const name of names) {
+            const lo = new Map((await admin.fetchTopicOffsetsByTimestamp(name, Math.max(0, fromMs - SLACK_MS))).map((r) => [r.partition, Number(r.offset)]));
+            for (const [part, { low, high }] of bounds.get(name)!) ranges.push({ topic: name, partition: part, from: Math.max(low, lo.get(part) ?? low), to: high });
+          }
+          const before = await count(wh, table);
+          await wh.command(`DROP TABLE IF EXISTS ${fresh}`);
+          await wh.command(`CREATE TABLE ${fresh} AS ${table}`);
+          const fromSec = (fromMs / 1000).toFixed(3);
+          await wh.command(`INSERT INTO ${fresh} SELECT * FROM ${table} WHERE ${timeColumn[table]} < toDateTime64(${fromSec}, 3, 'UTC')`);
+          p.current = { table, fromMs, ranges, next: {}, carried: await count(wh, fresh), replayed: 0, before, ms: 0 };
+          save();
+        } else {
+          o.onProgress?.(`${table}: resuming after ${p.current.replayed} rows replayed`);
         }
-        const fromMs = Math.max(o.fromMs ?? 0, retainedFrom === Number.MAX_SAFE_INTEGER ? Date.now() : retainedFrom);
-        for (const name of names) {
-          const lo = new Map((await admin.fetchTopicOffsetsByTimestamp(name, Math.max(0, fromMs - SLACK_MS))).map((r) => [r.partition, Number(r.offset)]));
-          for (const [p, { low, high }] of bounds.get(name)!) ranges.push({ topic: name, partition: p, from: Math.max(low, lo.get(p) ?? low), to: high });
-        }
-        const fresh = `${table}__rebuild`;
-        const before = await count(wh, table);
-        await wh.command(`DROP TABLE IF EXISTS ${fresh}`);
-        await wh.command(`CREATE TABLE ${fresh} AS ${table}`);
-        const fromSec = (fromMs / 1000).toFixed(3);
-        await wh.command(`INSERT INTO ${fresh} SELECT * FROM ${table} WHERE ${timeColumn[table]} < toDateTime64(${fromSec}, 3, 'UTC')`);
-        const carried = await count(wh, fresh);
-
+        const cur = p.current!;
         const spec = specOf(table);
-        const blockRows = o.blockRows ?? 20000;
+        const blockRows = args.blockRows ?? o.blockRows ?? 20000;
         let block: object[] = [];
-        let replayed = 0;
         let blockFirst = '';
+        const pending: Record<string, number> = {};
+        // A block goes in with a token named after the records it holds: inserting it again (a resumed job repeats
+        // at most the block it was inserting when it stopped) is a no-op, and OPTIMIZE FINAL collapses the rest.
         const flush = async (last: string) => {
-          if (!block.length) return;
-          await wh.insert(fresh, block, { token: `rebuild-${table}-${blockFirst}-${last}-${block.length}` });
-          replayed += block.length;
-          block = [];
-          o.onProgress?.(`${table}: ${replayed} rows replayed`);
+          if (block.length) {
+            await wh.insert(fresh, block, { token: `rebuild-${table}-${blockFirst}-${last}-${block.length}` });
+            cur.replayed += block.length;
+            block = [];
+            o.onProgress?.(`${table}: ${cur.replayed} rows replayed`);
+          }
+          Object.assign(cur.next, pending);
+          save();
         };
         let lastPos = '';
-        const fromCheck = fromMs;
-        await reader.read(ranges, async (m, r) => {
+        const read = await reader.read(cur.ranges.map((r) => ({ ...r, from: Math.max(r.from, cur.next[posKey(r.topic, r.partition)] ?? r.from) })), async (m, r) => {
+          await pace();
+          pending[posKey(r.topic, r.partition)] = Number(m.offset) + 1;
           const d = await decodeValue(registry, m.value, spec);
           if (!d.ok) return;
           let row: Record<string, unknown>;
@@ -96,24 +164,39 @@ export async function rebuildWarehouse(kafka: Kafka, registry: Registry, wh: War
           } catch {
             return; // the sink dead-letters such records; they were never rows
           }
-          if (Number(row[timeColumn[table]]) < fromCheck) return;
+          if (Number(row[timeColumn[table]]) < cur.fromMs) return;
           lastPos = `${r.topic}:${r.partition}:${m.offset}`;
           if (!block.length) blockFirst = lastPos;
           block.push(row);
           if (block.length >= blockRows) await flush(lastPos);
-        }, { timeoutMs: 600000 });
+        }, { timeoutMs: 600000, signal: o.signal });
         await flush(lastPos);
+        cur.ms += Date.now() - t0;
+        if (read.cancelled) {
+          cancelled = true;
+          break;
+        }
         await wh.command(`OPTIMIZE TABLE ${fresh} FINAL`);
         await wh.command(`EXCHANGE TABLES ${table} AND ${fresh}`);
         await wh.command(`DROP TABLE ${fresh}`);
         const after = await count(wh, table);
-        out.push({ table, fromMs, carried, replayed, before, after, ms: Date.now() - t0 });
+        p.done.push({ table, fromMs: cur.fromMs, carried: cur.carried, replayed: cur.replayed, before: cur.before, after, ms: cur.ms });
+        p.current = null;
+        save();
       } finally {
         await reader.close().catch(() => {});
       }
     }
-    return out;
+  } catch (err) {
+    job.state = 'failed';
+    save();
+    await recordJob(wh, job, { error: (err as Error).message }).catch(() => {});
+    throw err;
   } finally {
     await admin.disconnect().catch(() => {});
   }
+  job.state = cancelled ? 'cancelled' : 'done';
+  save();
+  await recordJob(wh, job, p);
+  return { id: job.id, tables: p.done, cancelled };
 }

@@ -20,7 +20,11 @@ export class ReplayTimeoutError extends Error {
  * session's history is its key's records, and most records are someone else's.
  */
 export interface RangeReader {
-  read(ranges: OffsetRange[], onMessage: (m: KafkaMessage, r: OffsetRange) => void | Promise<void>, opts?: { timeoutMs?: number; keep?: (key: Buffer | null) => boolean; idleMs?: number }): Promise<{ records: number; kept: number }>;
+  /**
+   * Reads the ranges; with `signal`, an abort ends every range where it stands
+   * (the record being handled finishes first) and the answer says `cancelled`.
+   */
+  read(ranges: OffsetRange[], onMessage: (m: KafkaMessage, r: OffsetRange) => void | Promise<void>, opts?: { timeoutMs?: number; keep?: (key: Buffer | null) => boolean; idleMs?: number; signal?: AbortSignal }): Promise<{ records: number; kept: number; cancelled: boolean }>;
   close(): Promise<void>;
 }
 
@@ -38,6 +42,7 @@ export async function createRangeReader(kafka: Kafka, topicNames: string[], opts
   let keep: (key: Buffer | null) => boolean = () => true;
   let records = 0;
   let kept = 0;
+  let lastBeat = Date.now();
   let crashed: Error | null = null;
   const all: { topic: string; partitions: number[] }[] = [];
 
@@ -85,13 +90,19 @@ export async function createRangeReader(kafka: Kafka, topicNames: string[], opts
       // (maxBytesPerPartition) ends by idleness or time-out, its tail unread.
       if (batch.messages.length) resolveOffset(batch.lastOffset());
       for (const m of batch.messages) {
+        // Ended meanwhile (cancelled, timed out): the rest of the batch is not handed on.
+        if (active.get(k) !== a) return;
         const off = Number(m.offset);
         // Batches fetched before the seek may still arrive: only offsets in order from the range's start count.
         if (off < a.next || off >= a.range.to) continue;
         a.next = off + 1;
         a.seenAt = Date.now();
-        // A batch of a large fetch can take longer than the session timeout to go through on a busy machine.
-        if (++records % 1000 === 0) await heartbeat();
+        // A batch of a large fetch (or a rate-limited handler) can take longer than the session timeout to go through.
+        records++;
+        if (Date.now() - lastBeat > 2000) {
+          lastBeat = Date.now();
+          await heartbeat();
+        }
         if (keep(m.key)) {
           kept++;
           await onMessage(m, a.range);
@@ -109,12 +120,13 @@ export async function createRangeReader(kafka: Kafka, topicNames: string[], opts
   return {
     async read(ranges, handler, o = {}) {
       if (crashed) throw crashed;
+      if (o.signal?.aborted) return { records: 0, kept: 0, cancelled: true };
       records = 0;
       kept = 0;
       onMessage = handler;
       keep = o.keep ?? (() => true);
       const todo = ranges.filter((r) => r.to > r.from);
-      if (!todo.length) return { records: 0, kept: 0 };
+      if (!todo.length) return { records: 0, kept: 0, cancelled: false };
       const waits: Promise<void>[] = [];
       active = new Map();
       for (const r of todo) {
@@ -124,6 +136,12 @@ export async function createRangeReader(kafka: Kafka, topicNames: string[], opts
       consumer.resume(todo.map((r) => ({ topic: r.topic, partitions: [r.partition] })));
       const timeoutMs = o.timeoutMs ?? 30000;
       let timer: NodeJS.Timeout | undefined;
+      let cancelled = false;
+      const onAbort = () => {
+        cancelled = true;
+        for (const [k, a] of active) finish(k, a);
+      };
+      o.signal?.addEventListener('abort', onAbort, { once: true });
       // A compacted partition whose last batches were removed entirely sends nothing more: idleMs ends such a range.
       const idle = o.idleMs ? setInterval(() => {
         // Before its first record a range waits longer: a loaded broker may take seconds to answer the first fetch.
@@ -143,9 +161,10 @@ export async function createRangeReader(kafka: Kafka, topicNames: string[], opts
       } finally {
         clearTimeout(timer);
         if (idle) clearInterval(idle);
+        o.signal?.removeEventListener('abort', onAbort);
         for (const [k, a] of active) finish(k, a);
       }
-      return { records, kept };
+      return { records, kept, cancelled };
     },
     close: () => consumer.disconnect(),
   };

@@ -55,13 +55,13 @@ describe('warehouse rebuild', () => {
     const loaded = await counts();
     expect(loaded).toEqual({ runs: 60, run_requests: 30, edit_activity: 80, usage_runs: loaded.usage_runs });
 
-    const full = await rebuildWarehouse(kafka, registry, wh, { tables: ['runs', 'run_requests', 'edit_activity'] });
+    const full = (await rebuildWarehouse(kafka, registry, wh, { tables: ['runs', 'run_requests', 'edit_activity'] })).tables;
     expect(full.map((t) => t.table)).toEqual(['runs', 'run_requests', 'edit_activity']);
     for (const t of full) expect(t.replayed).toBeGreaterThan(0);
     expect(await counts()).toEqual(loaded);
 
     // From a moment inside the data: older rows are carried over, newer ones replayed; still no count changes.
-    const partial = await rebuildWarehouse(kafka, registry, wh, { tables: ['runs'], fromMs: at + 30 });
+    const partial = (await rebuildWarehouse(kafka, registry, wh, { tables: ['runs'], fromMs: at + 30 })).tables;
     expect(partial[0]!.carried).toBeGreaterThan(0);
     expect(partial[0]!.replayed).toBeGreaterThan(0);
     // Every row the log holds is in the table now: a second rebuild changes no count at all.
@@ -70,4 +70,30 @@ describe('warehouse rebuild', () => {
     const tables = await wh.query<{ name: string }>(`SELECT name FROM system.tables WHERE database = currentDatabase() AND name LIKE '%__rebuild'`);
     expect(tables).toEqual([]);
   }, 120000);
+
+  it('stops at Ctrl-C after the block in hand and resumes from there without changing any count; the job and its operators are in replay_jobs', async () => {
+    const before = await counts();
+    expect(before.runs).toBeGreaterThan(0);
+    const stateDir = tmpDir('replay-wh-state');
+    const abort = new AbortController();
+    const first = await rebuildWarehouse(kafka, registry, wh, {
+      tables: ['edit_activity', 'runs'], blockRows: 10, stateDir, signal: abort.signal, operator: 'first (operator token aaa)',
+      onProgress: (m) => { if (m.includes('rows replayed')) abort.abort(); },
+    });
+    expect(first).toMatchObject({ cancelled: true, tables: [] });
+    // The fresh table stays for the resume; the live one is untouched.
+    expect(await wh.query(`SELECT name FROM system.tables WHERE database = currentDatabase() AND name = 'edit_activity__rebuild'`)).toHaveLength(1);
+    expect(await counts()).toEqual(before);
+    const job = async () => (await wh.query<{ state: string; operator: string; kind: string }>(`SELECT state, operator, kind FROM replay_jobs FINAL WHERE job_id = {id:String}`, { id: first.id }))[0];
+    expect(await job()).toEqual({ state: 'cancelled', operator: 'first (operator token aaa)', kind: 'warehouse' });
+
+    const rest = await rebuildWarehouse(kafka, registry, wh, { resume: first.id, stateDir, operator: 'second (operator token bbb)', onProgress: () => {} });
+    expect(rest.cancelled).toBe(false);
+    expect(rest.tables.map((t) => t.table)).toEqual(['edit_activity', 'runs']);
+    for (const t of rest.tables) expect(t.after).toBe(t.before);
+    expect(await counts()).toEqual(before);
+    expect(await job()).toEqual({ state: 'done', operator: 'first (operator token aaa), resumed by second (operator token bbb)', kind: 'warehouse' });
+    expect(await wh.query(`SELECT name FROM system.tables WHERE database = currentDatabase() AND name LIKE '%__rebuild'`)).toEqual([]);
+    await expect(rebuildWarehouse(kafka, registry, wh, { resume: first.id, stateDir, operator: 'x' })).rejects.toMatchObject({ code: 'job_done' });
+  }, 180000);
 });
