@@ -1,20 +1,13 @@
-import { execFileSync } from 'node:child_process';
-import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { paths } from '../topics/ground/paths';
-import { createCgroupFactory, type CgroupFactory } from './cgroup';
-import { cacheKey, CompileCache } from './compile-cache';
+import { cacheKey } from './compile-cache';
 import { readRuntimesConfig } from './config';
-import { findLanguage, hardwareClassesOf, LANGUAGES, runtimeInfos, versionsOf, type DependencySet, type LanguageDef } from './languages';
+import { createEngineParts, type EngineParts } from './engine-parts';
+import { findLanguage, LANGUAGES, runtimeInfos, versionsOf, type DependencySet, type LanguageDef } from './languages';
 import { LIMITS } from './limits';
-import { PchStore } from './pch';
 import { codeHeader, compilePlan, FORKABLE_KINDS, nativeHeader, nativeZygotePlan, poolPlan, runPlan, VIEW, zygotePlan } from './plans';
-import { WarmPools } from './pools';
-import { Zygotes } from './zygotes';
-import { Sandbox, SANDBOX_UID, type Dispatched, type SandboxDeps, type SandboxPlan } from './sandbox';
-import { seccompFilter } from './seccomp';
-import { Spawner, type NativeMounts } from './spawner/client';
+import { type Dispatched, type SandboxPlan } from './sandbox';
+import { type NativeMounts } from './spawner/client';
 import {
   RuntimeError,
   type EngineOptions,
@@ -30,28 +23,10 @@ import {
 import { resolveSpec, type ResolvedSpec } from './validate';
 import { silentLogger } from '../topics/ground/logger';
 
+export { detectHardwareClasses } from './engine-parts';
+
 /** Exit code of bootstrap/node_boot.js when TypeScript does not parse. */
 const TS_COMPILE_ERROR_EXIT = 97;
-
-
-/** Which hardware classes this machine can really serve. */
-export function detectHardwareClasses(): string[] {
-  const found: string[] = [];
-  if (process.arch === 'x64') found.push('x86_64');
-  if (fs.existsSync('/usr/bin/qemu-aarch64') && fs.existsSync('/usr/bin/aarch64-linux-gnu-g++-12')) found.push('arm64');
-  return found;
-}
-
-function rustSysroot(): string | null {
-  for (const rustc of ['/root/.cargo/bin/rustc', 'rustc']) {
-    try {
-      return execFileSync(rustc, ['--print', 'sysroot'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-    } catch {
-      /* try the next */
-    }
-  }
-  return null;
-}
 
 /** Per-run control shared between the handle and the life cycle. */
 interface Control {
@@ -72,35 +47,27 @@ export function signalNumber(name: string): number {
   return n;
 }
 
-export function createRuntimeEngine(opts: EngineOptions = {}): RuntimeEngine {
+/**
+ * The engine with its collaborators (engine-parts.ts): `parts` handed in (a
+ * spec's fakes), or the real ones built by createEngineParts from the options
+ * and CONVEYOR_RUNTIMES_* settings (cacheDir and poolSize only shape those).
+ */
+export function createRuntimeEngine(opts: EngineOptions = {}, parts?: EngineParts): RuntimeEngine {
   const config = readRuntimesConfig();
   const log = opts.logger ?? silentLogger;
-  const cacheDir = path.resolve(opts.cacheDir ?? paths().cache);
-  const machineDepsets = path.join(paths().cache, 'depsets');
-  const depsetsDir = fs.existsSync(path.join(cacheDir, 'depsets')) ? path.join(cacheDir, 'depsets') : machineDepsets;
-  const tmpDir = path.join(cacheDir, 'tmp');
-  for (const d of [cacheDir, tmpDir]) fs.mkdirSync(d, { recursive: true, mode: 0o755 });
-  fs.chmodSync(tmpDir, 0o755);
+  const { machineClasses, spawner, cgroups, oneShot, pools, zygotes, cache, pch, outDirs } =
+    parts ??
+    createEngineParts({
+      cacheDir: opts.cacheDir,
+      poolSize: opts.poolSize ?? config.CONVEYOR_RUNTIMES_POOL_SIZE,
+      cacheMaxBytes: config.CONVEYOR_RUNTIMES_CACHE_MAX_BYTES,
+      cgroupParent: config.CONVEYOR_RUNTIMES_CGROUP_PARENT,
+      logger: log,
+    });
   const requested = opts.hardwareClasses ?? config.CONVEYOR_RUNTIMES_HARDWARE_CLASSES;
-  const enabledClasses = requested.filter((c) => detectHardwareClasses().includes(c));
+  const enabledClasses = requested.filter((c) => machineClasses.includes(c));
   const cpuCores = config.CONVEYOR_RUNTIMES_CPU_CORES;
-
-  const views: Record<string, string> = { cache: cacheDir, depsets: fs.existsSync(depsetsDir) ? depsetsDir : tmpDir, tmp: tmpDir };
-  const sysroot = rustSysroot();
-  if (sysroot) views.rust = sysroot;
-  try {
-    views.typescript = path.dirname(require.resolve('typescript/package.json'));
-  } catch {
-    log.warn({}, 'typescript package not found; TypeScript runs will fail');
-  }
-  const spawner = new Spawner(views, ['tmp']);
-  const cgroups: CgroupFactory = createCgroupFactory(config.CONVEYOR_RUNTIMES_CGROUP_PARENT);
-  const deps: SandboxDeps = { spawner, cgroups, maxOutput: LIMITS.maximums.run.outputBytes + 1, seccomp: seccompFilter(cacheDir) };
-  const pools = new WarmPools(deps, opts.poolSize ?? config.CONVEYOR_RUNTIMES_POOL_SIZE, (e) => log.error({ err: e }, 'warm pool refill failed'));
   const forking = new Set((opts.fork ?? config.CONVEYOR_RUNTIMES_FORK).filter((k) => (FORKABLE_KINDS as readonly string[]).includes(k)));
-  const zygotes = new Zygotes(deps, (e) => log.warn({ err: String(e) }, 'forking runtime'));
-  const cache = new CompileCache(path.join(cacheDir, 'artifacts'), config.CONVEYOR_RUNTIMES_CACHE_MAX_BYTES);
-  const pch = new PchStore(path.join(cacheDir, 'pch'), (e) => log.warn({ err: String(e) }, 'precompiled header build failed'));
   const active = new Map<Control, Promise<RunResult>>();
   let closed = false;
 
@@ -141,7 +108,7 @@ export function createRuntimeEngine(opts: EngineOptions = {}): RuntimeEngine {
       ? { sandbox: forked, hit: true }
       : poolable
         ? pools.take(poolKey(r.lang, r.depSet), poolPlanFor(r.lang, r.depSet))
-        : { sandbox: new Sandbox(deps, poolPlanFor(r.lang, r.depSet, r.limits.run)()), hit: false };
+        : { sandbox: oneShot(poolPlanFor(r.lang, r.depSet, r.limits.run)()), hit: false };
     const input = Buffer.concat([codeHeader(r), Buffer.from(r.stdin)]);
     stageStarts(ctl, 'run');
     const dispatched = sandbox.dispatch({ stage: 'run', limits: r.limits.run, input, closeStdin: !ctl.interactive, onChunk, seq: { n: 0 } });
@@ -167,8 +134,7 @@ export function createRuntimeEngine(opts: EngineOptions = {}): RuntimeEngine {
     const cacheHit = artifact !== null;
     let compile: StageResult | undefined;
     if (!artifact) {
-      const outDir = fs.mkdtempSync(path.join(tmpDir, 'out-'));
-      fs.chownSync(outDir, SANDBOX_UID, SANDBOX_UID);
+      const outDir = outDirs.create();
       try {
         const pchName = r.toolchain.pchCompiler ? pch.lookup(r.toolchain.pchCompiler, r.toolchain.id, r.flags) : null;
         const plan = compilePlan(r, `${VIEW.tmp}/${path.basename(outDir)}`, pchName ? `${VIEW.cache}/pch/${pchName}` : null, cpuCores);
@@ -182,7 +148,7 @@ export function createRuntimeEngine(opts: EngineOptions = {}): RuntimeEngine {
         if (ctl.cancelled) return { ...base(r), status: 'cancelled', compile };
         artifact = cache.insert(key, outDir);
       } finally {
-        fs.rmSync(outDir, { recursive: true, force: true });
+        outDirs.remove(outDir);
       }
     }
     try {
@@ -210,7 +176,7 @@ export function createRuntimeEngine(opts: EngineOptions = {}): RuntimeEngine {
     const forkable = forking.has(stage === 'run' ? 'native' : 'compile') && limits.fileBytes <= top.fileBytes && limits.openFiles <= top.openFiles;
     const forked = forkable ? zygotes.take(nativeKey, () => nativeZygotePlan(r, top, cpuCores), plan, mounts) : null;
     const input = stage === 'run' ? Buffer.from(r.stdin) : Buffer.alloc(0);
-    const dispatched = (forked ?? new Sandbox(deps, plan)).dispatch({
+    const dispatched = (forked ?? oneShot(plan)).dispatch({
       stage,
       limits,
       input: forked ? Buffer.concat([nativeHeader(plan), input]) : input,

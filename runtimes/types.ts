@@ -113,10 +113,11 @@ export interface RuntimeEngine {
 
 export interface EngineOptions {
   hardwareClasses?: string[];
+  /** Where the real collaborators keep artifacts, PCHs and output directories (unused when parts are handed in). */
   cacheDir?: string;
-  /** Warm sandboxes kept ready per pooled runtime. */
+  /** Warm sandboxes kept ready per pooled runtime (unused when parts are handed in). */
   poolSize?: number;
-  /** Pool kinds served by a forking runtime (default CONVEYOR_RUNTIMES_FORK); only 'python' can. */
+  /** What is forked from a warm runtime (default CONVEYOR_RUNTIMES_FORK): python, native (run stages), compile. */
   fork?: string[];
   logger?: Logger;
 }
