@@ -72,6 +72,14 @@ function topic<T>(spec: Omit<TopicSpec<T>, '_type' | 'maxRecordBytes'> & { maxRe
   return { ...spec, name: `${TOPIC_PREFIX}${spec.name}`, maxRecordBytes, config: { ...spec.config, 'max.message.bytes': String(maxRecordBytes) } };
 }
 
+/**
+ * Header of a runs.results record that repeats a result already published
+ * (an executor answering a run asked for again under its run id, after the
+ * gateway that was waiting died): gateways deliver it, the analytics sink
+ * does not store the run a second time.
+ */
+export const REPEATED_RESULT_HEADER = 'repeated';
+
 export const topics = {
   edits: topic<EditEvent>({
     name: 'editor.edits', partitions: ROUTED_PARTITIONS, key: 'sessionId', schemaFile: 'EditEvent.avsc',

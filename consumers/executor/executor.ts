@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
-import { executorGroupId, executorTopics, topics, type TopicSpec } from '../../topics/catalog';
+import { executorGroupId, executorTopics, REPEATED_RESULT_HEADER, topics, type TopicSpec } from '../../topics/catalog';
 import { createTypedProducer, decodeRetrying, TransientDecodeError, type TypedProducer } from '../../topics/codec';
 import type { Registry } from '../../topics/registry';
 import type { RunOutput, RunRequest, RunResultRecord } from '../../topics/types';
@@ -229,7 +229,14 @@ export function createExecutor(deps: ExecutorDeps) {
     const prior = running.get(req.runId);
     if (prior?.abandoned) await prior.done;
     else if (prior) return;
-    if (finished.has(req.runId)) return answered(partition, offset);
+    const done = finished.get(req.runId);
+    if (done) {
+      // Asked for again (its client resumed on another gateway after the one waiting for it died, and that one
+      // never got this result): the same result again, to whoever asks now; not run twice. Delivered at once
+      // (no output chunks to wait for: the result carries the whole output).
+      await producer.send(t.results, [{ key: req.runId, value: { ...done, replyTo: req.replyTo, outputChunks: 0 }, headers: { ...replyHeaders(req), [REPEATED_RESULT_HEADER]: '1' } }]);
+      return answered(partition, offset);
+    }
     if (Date.now() - req.requestedAtMs > settings.REQUEST_TTL_MS) {
       // Nobody waits for a request this old (a new group reading history): answer it without running it.
       await producer.send(t.results, [{ key: req.runId, value: failedResult(req, 'internal_error', 'The request expired before an executor took it.', executorId), headers: replyHeaders(req) }]);

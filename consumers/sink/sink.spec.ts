@@ -1,7 +1,7 @@
 import type { EachBatchPayload, KafkaMessage } from 'kafkajs';
 import { recordOf } from '../../analytics/avro-rows';
 import type { Warehouse } from '../../analytics/warehouse';
-import { topics } from '../../topics/catalog';
+import { REPEATED_RESULT_HEADER, topics } from '../../topics/catalog';
 import type { Registry } from '../../topics/registry';
 import type { EditEvent } from '../../topics/types';
 import { createSink, type SinkClients } from './sink';
@@ -92,6 +92,17 @@ describe('analytics sink (fakes passed in)', () => {
     expect(f.inserted.flatMap((i) => i.rows.map((r) => r.event_id))).toEqual(['spec-edit-12']);
     expect(f.sink.status().skippedRedeliveries).toBe(2);
     expect(f.log.at(-1)).toBe(`commit ${TOPIC}/0@13`);
+    await f.sink.stop();
+  });
+
+  it('stores no record an executor repeated to a client that asked again (its run is stored from the first), and commits past it', async () => {
+    const f = fakes();
+    await f.sink.start();
+    const repeated = { ...message(31, framed(edit(31))), headers: { [REPEATED_RESULT_HEADER]: Buffer.from('1') } } as KafkaMessage;
+    await f.deliver([message(30, framed(edit(30))), repeated, message(32, framed(edit(32)))]);
+    expect(f.inserted.flatMap((i) => i.rows.map((r) => r.event_id))).toEqual(['spec-edit-30', 'spec-edit-32']);
+    expect(f.sink.status().repeatedResults).toBe(1);
+    expect(f.log.at(-1)).toBe(`commit ${TOPIC}/0@33`);
     await f.sink.stop();
   });
 

@@ -1,5 +1,5 @@
 import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
-import { CONSUMER_FETCH_LIMITS, groupName, HARDWARE_CLASSES, requestsTopic, topics } from '../../topics/catalog';
+import { CONSUMER_FETCH_LIMITS, groupName, HARDWARE_CLASSES, REPEATED_RESULT_HEADER, requestsTopic, topics } from '../../topics/catalog';
 import { commitUncommittedEnds } from '../../topics/admin';
 import { avroBodyOf, RegistryError, schemaIdOf, type Registry } from '../../topics/registry';
 import type { DeadLetter } from '../../topics/types';
@@ -72,6 +72,8 @@ export interface SinkStatus {
   inFlightRows: number;
   insertedRows: Record<string, number>;
   skippedRedeliveries: number;
+  /** Results repeated to a client that asked again (REPEATED_RESULT_HEADER): not stored, the run's first result was. */
+  repeatedResults: number;
   /** Times this sink joined its group: 1 unless a rebalance (a member lost, one blocked too long) happened. */
   groupJoins: number;
   deadLetters: number;
@@ -140,6 +142,7 @@ export function createSink(o: SinkOptions): Sink {
     inFlightRows: 0,
     insertedRows: {},
     skippedRedeliveries: 0,
+    repeatedResults: 0,
     groupJoins: 0,
     deadLetters: 0,
     lastFlushAt: null,
@@ -366,6 +369,11 @@ export function createSink(o: SinkOptions): Sink {
     for (const m of messages) {
       if (Number(m.offset) <= loaded) {
         skipped++;
+        continue;
+      }
+      // A result repeated to a client that asked again (catalog REPEATED_RESULT_HEADER): the run is stored once.
+      if (m.headers?.[REPEATED_RESULT_HEADER]) {
+        st.repeatedResults++;
         continue;
       }
       if (!table) {

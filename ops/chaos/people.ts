@@ -80,12 +80,20 @@ export function startPeople(o: PeopleOptions) {
     /** A new connection with the text on screen; the server's session continues from it. */
     async function resume(): Promise<void> {
       reconnects++;
+      const until = Date.now() + deadline;
       for (;;) {
         c = await connect(p, ++attempt);
         try {
           const mark = c.messages.length;
           c.send({ type: 'resume', sessionId, version, files: [{ name: 'main.py', content: program(runSeconds, lines) }] });
           const m = await c.next((x) => x.type === 'opened' || x.type === 'error', deadline, mark);
+          // The gateway could not rebuild the session just now (the broker busy): a person tries again.
+          if (m.type === 'error' && m.code === 'internal_error' && Date.now() < until) {
+            o.onProgress?.(`person ${p}: resume refused (${m.message}); again`);
+            c.close();
+            await sleep(1000);
+            continue;
+          }
           if (m.type !== 'opened') throw new Error(`resume refused: ${m.code}: ${m.message}`);
           version = m.version as number;
           return;

@@ -83,13 +83,18 @@ export function handleEditorSocket(ws: WebSocket, client: string, deps: EditorSo
     return session;
   };
 
-  /** A session this gateway does not hold (restart, other gateway): rebuild it from the snapshot changelog. */
+  /**
+   * A session this gateway does not hold (restart, other gateway), or holds
+   * behind what its client was acknowledged (its clients moved to another
+   * gateway and came back): rebuilt from the snapshot changelog and the edits
+   * after it, so its next version is a number nobody has been given.
+   */
   async function recover(sessionId: string): Promise<GatewaySession | undefined> {
     const found = await deps.recovery.find(sessionId);
     if (!found) return undefined;
     // Another lookup of the same session may have rebuilt it meanwhile.
     const held = sessions.get(sessionId);
-    if (held) return held;
+    if (held && held.version >= found.version) return held;
     const runtime = catalog.resolve(found.language, undefined, found.dependencySet, found.hardwareClass);
     return sessions.open(found.userId, runtime, found.files, found.sessionId, found.version).session;
   }
@@ -109,7 +114,8 @@ export function handleEditorSocket(ws: WebSocket, client: string, deps: EditorSo
         return send(opened(s, false));
       }
       case 'resume': {
-        const s = sessions.get(m.sessionId) ?? (await recover(m.sessionId));
+        const held = sessions.get(m.sessionId);
+        const s = held && held.version >= m.version ? held : ((await recover(m.sessionId)) ?? held);
         if (!s) throw new ApiError(404, 'unknown_session', `Session ${m.sessionId} does not exist or has expired; open a new one.`);
         // Its creator (the same client key) resumes freely; anyone else joins with the collaboration link's token.
         if (s.userId !== client) {

@@ -62,7 +62,7 @@ export function createGateway(deps: GatewayDeps) {
   const routing = createRoutingTable(ROUTED_PARTITIONS, settings.ROUTING_WEIGHTS);
   const sessions = createSessionStore({ routing, settings });
   const hub = createCollabHub();
-  const recovery = createSessionRecovery(scanAllPartitions(kafka, registry), { onScan: (n) => metrics.snapshotScan(n) });
+  const recovery = createSessionRecovery(scanAllPartitions(kafka, registry, (snap) => routing.partitionOf(snap.dependencySet, snap.sessionId)), { onScan: (n) => metrics.snapshotScan(n) });
   const presence = createExecutorPresence(kafka, [...HARDWARE_CLASSES]);
   let producer: TypedProducer;
   let server: http.Server;

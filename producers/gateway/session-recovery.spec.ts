@@ -1,5 +1,5 @@
-import type { ProgramSnapshot } from '../../topics/types';
-import { createSessionRecovery, type SnapshotScan } from './session-recovery';
+import type { EditEvent, ProgramSnapshot } from '../../topics/types';
+import { catchUp, createSessionRecovery, type SnapshotScan } from './session-recovery';
 
 const snap = (sessionId: string, version: number) => ({ sessionId, version }) as unknown as ProgramSnapshot;
 
@@ -37,5 +37,35 @@ describe('session recovery', () => {
     await expect(first).rejects.toThrow('broker unavailable');
     await expect(second).resolves.toMatchObject({ sessionId: 'y' });
     expect(scans).toEqual([['x'], ['y']]);
+  });
+});
+
+describe('a recovered session caught up on the edits after its snapshot', () => {
+  const snapshot: ProgramSnapshot = { sessionId: 's', userId: 'u', language: 'python', dependencySet: 'python-3.11-std', hardwareClass: 'x86_64', version: 3, files: [{ name: 'main.py', content: 'ab' }], updatedAtMs: 1 };
+  const ev = (version: number, extra: Partial<EditEvent>): EditEvent => ({
+    eventId: `e${version}`, sessionId: 's', userId: 'u', timestampMs: 100 + version, kind: 'edit', language: 'python', dependencySet: 'python-3.11-std',
+    hardwareClass: 'x86_64', baseVersion: version - 1, version, files: null, ops: [], textBytes: 0, ...extra,
+  });
+
+  it('applies the newer edits and whole texts in order, skipping what the snapshot holds and other sessions', () => {
+    const r = catchUp(snapshot, [
+      ev(2, { ops: [{ file: 'main.py', offset: 0, deleteCount: 0, insert: 'old' }] }),
+      ev(3, { kind: 'open', files: [{ name: 'main.py', content: 'ab' }] }),
+      ev(4, { ops: [{ file: 'main.py', offset: 2, deleteCount: 0, insert: 'c' }] }),
+      ev(5, { sessionId: 'other', ops: [{ file: 'main.py', offset: 0, deleteCount: 2, insert: '' }] }),
+      ev(5, { kind: 'open', files: [{ name: 'main.py', content: 'abcd' }] }),
+      ev(6, { ops: [{ file: 'main.py', offset: 0, deleteCount: 1, insert: 'A' }] }),
+    ]);
+    expect(r).toMatchObject({ version: 6, files: [{ name: 'main.py', content: 'Abcd' }], updatedAtMs: 106 });
+  });
+
+  it('never hands out a version the log already has, even after a gap', () => {
+    const r = catchUp(snapshot, [ev(5, { ops: [{ file: 'main.py', offset: 0, deleteCount: 0, insert: 'x' }] })]);
+    expect(r.version).toBe(5);
+    expect(r.files).toEqual(snapshot.files);
+  });
+
+  it('returns the snapshot itself when nothing is newer', () => {
+    expect(catchUp(snapshot, [ev(3, { ops: [] })])).toBe(snapshot);
   });
 });
