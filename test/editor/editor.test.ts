@@ -199,6 +199,25 @@ describe('browser editor', () => {
     await page.context().close();
   }, 180000);
 
+  it('answers the run in flight when its gateway is killed: the page asks again, under the same run id, on the gateway it reconnects to', async () => {
+    const page = await openEditor();
+    await setText(page, 'import time\ntime.sleep(2)\nprint("after the kill")\n');
+    await page.waitForSelector('#status[data-state="saved"]');
+    await page.click('#run');
+    await page.waitForSelector('#details.status-submitted');
+    // kill -9 while the program sleeps: no goodbye to the page, and the result is published for a gateway that is gone.
+    const gateway = services.pop()!;
+    const exited = new Promise((r) => gateway.child.once('exit', r));
+    gateway.child.kill('SIGKILL');
+    await exited;
+    services.push(await startGateway());
+    await page.waitForSelector('body[data-result]', { timeout: 90000 });
+    expect(await page.getAttribute('body', 'data-result')).toBe('ok');
+    expect(await page.textContent('#out')).toBe('after the kill\n');
+    expect(problemsOf(page).filter((p) => !/WebSocket/.test(p))).toEqual([]);
+    await page.context().close();
+  }, 180000);
+
   it('lets two browsers edit one session live: both converge on the server\'s text, see each other\'s cursor and the run\'s output', async () => {
     const a = await openEditor();
     await setText(a, 'print("shared")\n');

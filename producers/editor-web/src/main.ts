@@ -15,6 +15,14 @@ const dark = () => settings.theme === 'dark' || (settings.theme === 'system' && 
 let runtimes: RuntimeInfo[] = [];
 let language = settings.language in PAGE_LANGUAGES ? settings.language : 'python';
 let runId: string | null = null;
+/**
+ * The run message of the run in flight: after a reconnect it is sent again
+ * under the same run id (the gateway that was waiting may have died; the one
+ * now reached answers it, and the executor runs a run id once), and the
+ * output pane is then filled from the result, which carries the whole output.
+ */
+let pendingRun: Record<string, unknown> | null = null;
+let resentRun = false;
 /** A run another peer of the session started: its output is shown here too. */
 let watching: string | null = null;
 /** The other peers in the session (live collaboration). */
@@ -77,6 +85,14 @@ const session = createLiveSession({
     },
     opened(m) {
       document.body.dataset.session = m.sessionId;
+      if (m.resumed && pendingRun && m.sessionId === pendingRun.sessionId) {
+        resentRun = true;
+        session.send(pendingRun.message as object);
+      } else if (pendingRun && m.sessionId !== pendingRun.sessionId) {
+        // The gateway no longer knew the session (a new one holds the same text): nobody can answer the old run.
+        out.details('The run\'s session was lost with the connection; press Run again.', 'internal_error');
+        endRun();
+      }
       if (document.body.dataset.joining) joined(m);
       else if (!m.resumed && editor.files().length === 0) editor.load(m.files);
       saveDraft({ sessionId: m.sessionId, language, files: editor.files(), token: m.collabToken });
@@ -152,6 +168,8 @@ const fmtMs = (ms: number) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${M
 const fmtBytes = (b: number) => `${(b / 1048576).toFixed(1)} MiB`;
 
 function finish(r: any) {
+  // Chunks sent while the page was away are missing: the result's output replaces what arrived.
+  if (resentRun) out.clear();
   const stage = r.run ?? r.compile;
   const parts = [r.status.replace('_', ' ')];
   if (stage) {
@@ -184,6 +202,8 @@ function finish(r: any) {
 
 function endRun() {
   runId = null;
+  pendingRun = null;
+  resentRun = false;
   watching = null;
   delete document.body.dataset.running;
   delete document.body.dataset.accepted;
@@ -205,10 +225,12 @@ async function run() {
   try {
     const version = await session.saved();
     const stdin = $<HTMLTextAreaElement>('stdin').value;
-    session.send({
+    const message = {
       type: 'run', runId, version, stdin, args: split($<HTMLInputElement>('args').value), compilerFlags: split($<HTMLInputElement>('flags').value),
       ...(stdin ? {} : { interactive: true }),
-    });
+    };
+    pendingRun = { sessionId: session.sessionId, message };
+    session.send(message);
     out.details(`submitted v${version}…`, 'submitted');
     if (!stdin) $<HTMLInputElement>('live').disabled = false;
   } catch (err) {
