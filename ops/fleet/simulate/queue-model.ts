@@ -2,49 +2,129 @@ import { probabilityOfWait } from '../../../analytics/forecast/erlang-c';
 
 /**
  * The fleet model of the simulation, one minute at a time per hardware
- * class: a queue in front of c run slots. When the slots keep up and nothing
- * is queued, the minute's waits follow Erlang C (M/G/c by Allen–Cunneen);
- * when runs queue (c below the offered load, or a backlog left from earlier
- * minutes), the queue moves as a fluid — it grows or drains at the
- * difference between arrivals and service rate, and a run waits for those
- * ahead of it. des.ts checks this against a run-by-run simulation.
+ * class: a queue in front of c run slots, stepped through the minute in
+ * STEP_SECONDS steps. Its state is the runs in the system per arrival
+ * minute (a cohort with its own mean service time), oldest first: the
+ * oldest c are in service, the rest queue (FIFO).
+ *
+ * Runs that do not queue in the fluid (fewer in the system than slots)
+ * wait as Erlang C says (M/G/c by Allen–Cunneen) for the runs in the system
+ * at that moment — the modified offered load of time-varying queues, the
+ * number an infinite-server system would hold (Jagerman; Massey & Whitt),
+ * not the minute's arrivals × service time: a queue answers to the runs it
+ * holds, which follow demand one service time late, so a minute whose
+ * arrivals or service times come in high does not get the steady-state
+ * waits of that load (those take minutes to build near saturation; sized
+ * that way the model was 27–39% pessimistic under light queueing). Runs
+ * that arrive while the fluid holds more than c queue behind those ahead
+ * of them and wait for them to be served (uniform between the queue's
+ * waits at the step's start and end). des.ts checks this run by run.
  */
 export interface MinuteLoad { runs: number; cpuSeconds: number }
 
-/** A minute's wait distribution: a mixture of an Erlang C part and uniform (fluid) parts. */
+/** A minute's wait distribution: a mixture of Erlang C parts and uniform (fluid) parts. */
 export interface WaitMix {
   parts: ({ kind: 'erlang'; weight: number; pWait: number; theta: number } | { kind: 'uniform'; weight: number; lo: number; hi: number })[];
 }
 
-export interface MinuteResult { backlogEnd: number; waits: WaitMix; busySlots: number }
+/**
+ * The queue's state: runs in the system (waiting or in service, a fluid
+ * mean) and the mean service time of the runs in it.
+ */
+export interface QueueState { inSystem: number; service: number }
+export const emptyQueue = (): QueueState => ({ inSystem: 0, service: 10 });
 
-export function simulateMinute(slots: number, load: MinuteLoad, backlog: number, serviceCv2 = 1): MinuteResult {
+export interface MinuteResult { backlogEnd: number; waits: WaitMix; busySlots: number; state: QueueState }
+
+const STEP_SECONDS = 15;
+
+/**
+ * The utilisation ρ at which a steady M/M/c queue holds x runs on average
+ * (cρ in service plus Erlang C's queue, C·ρ/(1 − ρ)); x/c when that queue
+ * is under a thousandth of x. Regula falsi (Illinois) on the bracket.
+ */
+export function equivalentUtilisation(c: number, x: number): number {
+  if (x <= 0 || c <= 0) return 0;
+  const f = (rho: number) => c * rho + (probabilityOfWait(c, c * rho) * rho) / (1 - rho) - x;
+  let hi = Math.min(x / c, 1 - 1e-9);
+  let fhi = f(hi);
+  if (fhi <= 1e-3 * x) return hi;
+  let lo = 0;
+  let flo = -x;
+  let side = 0;
+  for (let i = 0; i < 60; i++) {
+    const mid = hi - (fhi * (hi - lo)) / (fhi - flo);
+    const fm = f(mid);
+    if (Math.abs(fm) <= 1e-4 * x || hi - lo < 1e-12) return mid;
+    if (fm > 0) {
+      (hi = mid), (fhi = fm);
+      if (side === 1) flo /= 2;
+      side = 1;
+    } else {
+      (lo = mid), (flo = fm);
+      if (side === -1) fhi /= 2;
+      side = -1;
+    }
+  }
+  return (lo + hi) / 2;
+}
+
+export function simulateMinute(slots: number, load: MinuteLoad, before: QueueState, serviceCv2 = 1): MinuteResult {
   const runs = load.runs;
-  const service = runs > 0 ? load.cpuSeconds / runs : 10;
-  const mu = slots / service; // runs served per second at full use
-  const lambda = runs / 60;
-  const a = lambda * service;
   const k = (1 + serviceCv2) / 2;
-  if (runs <= 0 && backlog <= 0) return { backlogEnd: 0, waits: { parts: [] }, busySlots: 0 };
-  if (slots <= 0) {
-    const end = backlog + runs;
-    return { backlogEnd: end, waits: { parts: [{ kind: 'uniform', weight: 1, lo: 86400, hi: 86400 }] }, busySlots: 0 };
+  const lambda = runs / 60;
+  const parts: WaitMix['parts'] = [];
+  let x = before.inSystem;
+  // The service time of what is in the system: the runs already there at theirs, the new ones at the minute's.
+  let service = runs > 0 ? load.cpuSeconds / runs : before.service;
+  if (runs > 0 && x > 0) service = (x * before.service + runs * service) / (x + runs);
+  let busyTime = 0;
+  let rho = x >= slots ? 1 : equivalentUtilisation(slots, x);
+  for (let t = 0; t < 60; t += STEP_SECONDS) {
+    const h = STEP_SECONDS;
+    const x0 = x;
+    const rho0 = rho;
+    // Pointwise stationary fluid flow (Wang, Perry & Nelson): below the slots, the runs in the system x drain at
+    // the rate of the utilisation a steady queue holding as many would have, dx/dt = λ − c·ρ(x)/S (integrated
+    // with its queue part held over the step: x relaxes towards λS + that queue with time constant S), so a queue
+    // builds over minutes near saturation, not at once; above the slots, a fluid queue that moves at λ − c/S.
+    if (x0 >= slots) x = Math.max(0, x0 + (lambda - slots / service) * h);
+    else {
+      const target = lambda * service + (x0 - slots * rho0);
+      x = target + (x0 - target) * Math.exp(-h / service);
+    }
+    rho = x >= slots ? 1 : equivalentUtilisation(slots, x);
+    busyTime += ((slots * (rho0 + rho)) / 2) * h;
+    if (runs <= 0) continue;
+    const weight = (lambda * h) / runs;
+    if (slots <= 0) parts.push({ kind: 'uniform', weight, lo: 86400, hi: 86400 });
+    else if (x0 >= slots || x >= slots) {
+      // Behind the fluid queue, served at the slots' rate.
+      const r = slots / service;
+      push(parts, { kind: 'uniform', weight, lo: Math.max(0, x0 - slots) / r, hi: Math.max(0, x - slots) / r });
+    } else {
+      // Erlang C (Allen–Cunneen) at the utilisation of a steady queue holding the runs in the system now.
+      const m = (rho0 + rho) / 2;
+      push(parts, { kind: 'erlang', weight, pWait: probabilityOfWait(slots, slots * m), theta: (slots * (1 - m)) / (service * k) });
+    }
   }
-  const erlang = (weight: number) => ({ kind: 'erlang' as const, weight, pWait: probabilityOfWait(slots, a), theta: (slots - a) / (service * k) });
-  if (backlog <= 0 && a < slots) return { backlogEnd: 0, waits: { parts: [erlang(1)] }, busySlots: a };
-  const w0 = backlog / mu;
-  if (lambda >= mu) {
-    const end = backlog + (lambda - mu) * 60;
-    return { backlogEnd: end, waits: { parts: [{ kind: 'uniform', weight: 1, lo: w0, hi: end / mu }] }, busySlots: slots };
+  const backlogEnd = Math.max(0, x - slots * rho);
+  return { backlogEnd, waits: { parts }, busySlots: busyTime / 60, state: { inSystem: x, service } };
+}
+
+/** Adds a part, merged into the last one when they are alike (fewer parts keep the histograms fast). */
+function push(parts: WaitMix['parts'], p: WaitMix['parts'][number]): void {
+  const last = parts[parts.length - 1];
+  if (last && last.kind === 'uniform' && p.kind === 'uniform' && Math.abs(last.hi - p.lo) <= 0.05 * Math.max(last.hi, p.lo, 1e-3) && (last.hi - last.lo) * (p.hi - p.lo) >= 0) {
+    // The queue kept growing (or shrinking): one uniform from the first start to the last end.
+    (last.hi = p.hi), (last.weight += p.weight);
+    return;
   }
-  // Draining: the backlog is gone after tau seconds; arrivals before then wait for what is left of it.
-  const tau = backlog / (mu - lambda);
-  if (tau >= 60) {
-    const end = backlog - (mu - lambda) * 60;
-    return { backlogEnd: end, waits: { parts: [{ kind: 'uniform', weight: 1, lo: end / mu, hi: w0 }] }, busySlots: slots };
+  if (last && last.kind === 'erlang' && p.kind === 'erlang' && Math.abs(last.pWait - p.pWait) <= 0.01 * Math.max(last.pWait, 1e-3) && Math.abs(last.theta - p.theta) <= 0.01 * last.theta) {
+    last.weight += p.weight;
+    return;
   }
-  const f = tau / 60;
-  return { backlogEnd: 0, waits: { parts: [{ kind: 'uniform', weight: f, lo: 0, hi: w0 }, erlang(1 - f)] }, busySlots: f * slots + (1 - f) * a };
+  parts.push(p);
 }
 
 /** P(wait ≤ t) under a minute's mixture. */

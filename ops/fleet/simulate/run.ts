@@ -1,6 +1,6 @@
 import { accuracyByHorizon, type HorizonAccuracy } from '../../../analytics/forecast/accuracy';
 import { conveyor, oracle, reactive, staticPeak, type FleetShape, type Fit, type Policy } from './policies';
-import { WaitHistogram, simulateMinute, waitQuantileOf } from './queue-model';
+import { WaitHistogram, emptyQueue, simulateMinute, waitQuantileOf } from './queue-model';
 import type { Trace } from './trace';
 
 /**
@@ -69,7 +69,7 @@ export function runPolicy(policy: Policy, runs: Float64Array, cpu: Float64Array,
   const booting: number[] = []; // minute index each booting machine becomes ready
   let ready = 0;
   let desired = 0;
-  let backlog = 0;
+  let queue = emptyQueue();
   let last = { runs: 0, cpuSeconds: 0, backlog: 0, p99Wait: null as number | null, busySlots: 0, readySlots: 0 };
   const r: ClassRun = { machineMinutes: 0, hist: new WaitHistogram(), over: 0, scored: 0, actions: 0, peak: 0, capacity: [], p99: [] };
   // Start where the policy would be: enough machines for the first minute.
@@ -90,8 +90,9 @@ export function runPolicy(policy: Policy, runs: Float64Array, cpu: Float64Array,
     }
     while (booting.length && booting[0]! <= i) (booting.shift(), ready++);
     const slots = ready * o.coresPerMachine;
-    const m = simulateMinute(slots, { runs: runs[i]!, cpuSeconds: cpu[i]! }, backlog);
-    backlog = m.backlogEnd;
+    const m = simulateMinute(slots, { runs: runs[i]!, cpuSeconds: cpu[i]! }, queue);
+    queue = m.state;
+    const backlog = m.backlogEnd;
     const p99 = waitQuantileOf(m.waits, o.waitQuantile);
     r.hist.add(m.waits, runs[i]!);
     r.machineMinutes += ready + booting.length;

@@ -1,0 +1,54 @@
+import { meanWait, waitQuantile } from '../../../analytics/forecast/erlang-c';
+import { emptyQueue, equivalentUtilisation, meanWaitOf, simulateMinute, waitQuantileOf, type QueueState } from './queue-model';
+
+const minutes = (n: number, slots: number, runs: number, cpu: number, q: QueueState = emptyQueue()) => {
+  let r = simulateMinute(slots, { runs, cpuSeconds: cpu }, q);
+  for (let i = 1; i < n; i++) r = simulateMinute(slots, { runs, cpuSeconds: cpu }, r.state);
+  return r;
+};
+
+describe('fleet simulation minute model', () => {
+  it('settles on Erlang C under a steady load', () => {
+    const r = minutes(20, 10, 36, 360); // 6 Erlangs on 10 slots
+    expect(r.state.inSystem).toBeCloseTo(6 + 0.1013 * 6 / 4, 1); // λS plus Erlang C's queue
+    expect(meanWaitOf(r.waits)).toBeCloseTo(meanWait(10, { arrivalsPerSecond: 0.6, serviceSeconds: 10 }), 3);
+    expect(waitQuantileOf(r.waits, 0.99)).toBeCloseTo(waitQuantile(10, { arrivalsPerSecond: 0.6, serviceSeconds: 10 }, 0.99), 2);
+    expect(r.busySlots).toBeCloseTo(6, 1);
+  });
+
+  it('builds a queue near saturation over minutes, not within the first one', () => {
+    const steady = meanWait(20, { arrivalsPerSecond: 1.7, serviceSeconds: 10 }); // 17 Erlangs on 20 slots
+    const first = simulateMinute(20, { runs: 102, cpuSeconds: 1020 }, emptyQueue());
+    expect(meanWaitOf(first.waits)).toBeLessThan(steady / 3);
+    expect(meanWaitOf(minutes(30, 20, 102, 1020).waits) / steady).toBeCloseTo(1, 1);
+  });
+
+  it('moves a long queue as a fluid: it grows at arrivals minus service and drains after', () => {
+    // 12 Erlangs offered to 10 slots for 5 minutes: about 12 more runs queued each minute.
+    let r = simulateMinute(10, { runs: 72, cpuSeconds: 720 }, emptyQueue());
+    for (let i = 1; i < 5; i++) r = simulateMinute(10, { runs: 72, cpuSeconds: 720 }, r.state);
+    expect(r.backlogEnd).toBeGreaterThan(4 * 12);
+    expect(r.backlogEnd).toBeLessThan(5 * 12 + 10);
+    const w = meanWaitOf(r.waits);
+    expect(w).toBeGreaterThan(40); // ~50 runs ahead at 1 run/s
+    // Back to 6 Erlangs: the queue drains at 0.4 runs/s.
+    let after = r;
+    for (let i = 0; i < 4; i++) after = simulateMinute(10, { runs: 36, cpuSeconds: 360 }, after.state);
+    expect(after.backlogEnd).toBeLessThan(1);
+    expect(meanWaitOf(after.waits)).toBeLessThan(w / 10);
+  });
+
+  it('inverts the steady queue length: ρ at which M/M/c holds x runs', () => {
+    expect(equivalentUtilisation(10, 0)).toBe(0);
+    expect(equivalentUtilisation(10, 2)).toBeCloseTo(0.2, 6); // no queue to speak of: x / c
+    const rho = equivalentUtilisation(10, 6 + 0.1013 * 1.5);
+    expect(rho).toBeCloseTo(0.6, 3);
+    expect(equivalentUtilisation(10, 1000)).toBeGreaterThan(0.99);
+    expect(equivalentUtilisation(10, 1000)).toBeLessThan(1);
+  });
+
+  it('queues everything when there are no slots', () => {
+    const r = simulateMinute(0, { runs: 10, cpuSeconds: 100 }, emptyQueue());
+    expect(waitQuantileOf(r.waits, 0.5)).toBeGreaterThan(3600);
+  });
+});
