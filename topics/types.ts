@@ -160,6 +160,8 @@ export interface ExecutorLoad {
   queued: number;
   queuedWorkMs: number;
   drainMs: number;
+  /** Requests of the owned partitions still in Kafka (not taken yet). */
+  backlog: number;
   queue: QueuedRunPosition[];
 }
 

@@ -26,6 +26,7 @@ import { createRestore, type RestoreReport } from './restore';
 import type { QueuedRun, RunQueue } from './scheduler/types';
 import { newRunState, type RunState } from './run-state';
 import type { ExecutorSettings } from './settings';
+import { createBacklog } from './backlog';
 import { createExecutorScheduling } from './scheduler/executor-scheduling';
 import { createSlots } from './slots';
 
@@ -73,9 +74,18 @@ export function createExecutor(deps: ExecutorDeps) {
   const finished = new Map<string, RunResultRecord>();
   const running = new Map<string, RunState>();
   const consumer = deps.consumer ?? createExecutorConsumer(kafka, settings);
+  // What waits in Kafka behind a full local queue: the report carries it, so admission counts it.
+  const backlog = createBacklog({
+    offsets: async () => {
+      const [ends, [committed]] = await Promise.all([admin.fetchTopicOffsets(reqTopic), admin.fetchOffsets({ groupId: executorGroupId(hw, settings.EXECUTOR_TOPIC_NAMESPACE), topics: [reqTopic] })]);
+      return ends.map((e) => ({ partition: e.partition, high: e.high, committed: committed?.partitions.find((c) => c.partition === e.partition)?.offset }));
+    },
+    refreshMs: 1000,
+    onError: (err) => logger.warn({ err: err.message }, 'request end offsets not read; the backlog figure is older'),
+  });
   // Which queued run gets the next free slot, and the queue report admission reads: docs/decisions/scheduling-policy.md.
   const scheduling = createExecutorScheduling({
-    settings, executorId, logger, owned: () => restore.owned(), active: () => slots.active,
+    settings, executorId, logger, owned: () => restore.owned(), active: () => slots.active, backlog: () => backlog.count(restore.owned()),
     send: (load) => producer.send(topics.load, [{ key: executorId, value: load }]),
   });
   const slots = createSlots({
@@ -209,6 +219,7 @@ export function createExecutor(deps: ExecutorDeps) {
 
   /** A request answered without running it: counted as done, so its offset is committed and a redelivery skips it. */
   function answered(partition: number, offset: number) {
+    backlog.taken(partition, offset);
     tracker.answered(reqTopic, partition, offset);
     commits.commit(partition);
   }
@@ -242,6 +253,19 @@ export function createExecutor(deps: ExecutorDeps) {
       await producer.send(t.results, [{ key: req.runId, value: failedResult(req, 'internal_error', 'The request expired before an executor took it.', executorId), headers: replyHeaders(req) }]);
       return answered(partition, offset);
     }
+    // Backpressure: no request is taken while the local queue is full (so it holds at most EXECUTOR_CONCURRENCY +
+    // EXECUTOR_QUEUE runs, whichever partitions they come from), heartbeating so the group keeps this member (a
+    // rebalance it reports is thrown to kafkajs, which rejoins and fetches this request again). From the check to
+    // taking the request nothing awaits, so concurrent partitions cannot all pass it at once.
+    while (running.size >= settings.EXECUTOR_CONCURRENCY + settings.EXECUTOR_QUEUE && !stopping) {
+      const abort = new AbortController();
+      await Promise.race([...[...running.values()].map((r) => r.done), sleep(1000, abort.signal)]);
+      abort.abort();
+      await heartbeat();
+    }
+    // Draining: not taken, so not committed; the partition's next owner runs it.
+    if (stopping) return;
+    backlog.taken(partition, offset);
     tracker.begin(reqTopic, partition, offset);
     const state = newRunState(req.runId, partition);
     running.set(req.runId, state);
@@ -270,14 +294,6 @@ export function createExecutor(deps: ExecutorDeps) {
       tracker.end(reqTopic, partition, offset);
       commits.commit(partition);
     })().catch((err) => logger.error({ runId: req.runId, err: (err as Error).message }, 'result could not be published'));
-    // Backpressure: stop taking requests while the local queue is full, heartbeating so the group keeps this member
-    // (a rebalance it reports is thrown to kafkajs, which rejoins and fetches this request again: seen, skipped).
-    while (running.size >= settings.EXECUTOR_CONCURRENCY + settings.EXECUTOR_QUEUE && !stopping) {
-      const abort = new AbortController();
-      await Promise.race([...[...running.values()].map((r) => r.done), sleep(1000, abort.signal)]);
-      abort.abort();
-      await heartbeat();
-    }
   }
 
   /** A rebalance is starting (or this member fell out): hold results, and commit what is due while the group still takes this generation's commits. */
@@ -297,6 +313,7 @@ export function createExecutor(deps: ExecutorDeps) {
       state.handle?.cancel();
     }
     if (lost.length) tracker.forget(reqTopic, lost);
+    backlog.forget(lost);
     inheritance.gained(gained);
     void commits.retry(fence.owned());
   }
@@ -348,12 +365,14 @@ export function createExecutor(deps: ExecutorDeps) {
         },
       });
       snapshotTimer = setInterval(() => void checkpointer.checkpoint(), settings.SNAPSHOT_INTERVAL_MS);
+      backlog.start();
       scheduling.reporter.start();
     },
     /** Drains: stops fetching, lets in-flight runs finish and publish, commits, leaves the group (drain.ts). */
     async stop() {
       stopping = true;
       if (snapshotTimer) clearInterval(snapshotTimer);
+      backlog.stop();
       await scheduling.reporter.stop();
       await drain({
         stopFetching: () => consumer.pause([{ topic: editsTopic }, { topic: reqTopic }, { topic: ctlTopic }]),

@@ -11,7 +11,12 @@ import { chaosStack } from './stack';
  * before anything is sent; every admitted run is answered, within the bound
  * plus its own time (the latency objective here).
  */
-export interface OverloadOptions { factor: number; seconds: number; slots: number; runSeconds: number; maxWaitMs: number; onProgress?: (m: string) => void }
+export interface OverloadOptions {
+  factor: number; seconds: number; slots: number; runSeconds: number; maxWaitMs: number;
+  /** The executor's local queue (EXECUTOR_QUEUE, default 64). Below what the wait bound admits, the rest waits in Kafka: admission must count it. */
+  queue?: number;
+  onProgress?: (m: string) => void;
+}
 
 export interface OverloadRow extends ChaosRow {
   sent: number;
@@ -21,13 +26,17 @@ export interface OverloadRow extends ChaosRow {
   otherStatuses: Record<string, number>;
   maxQueueDepth: number;
   queueBound: number;
+  /** Most requests seen waiting in Kafka behind the full local queue (executors.load backlog). */
+  maxBacklog: number;
+  /** Runs the wait bound lets wait at the run's own length: maxWaitMs × slots / run time. */
+  admittedWaitingBound: number;
   admittedP99Ms: number;
   objectiveMs: number;
 }
 
 export async function overload(o: OverloadOptions): Promise<OverloadRow> {
   const say = o.onProgress ?? (() => undefined);
-  const queue = 64;
+  const queue = o.queue ?? 64;
   const stack = chaosStack({ env: { EXECUTOR_CONCURRENCY: String(o.slots), EXECUTOR_QUEUE: String(queue), ADMISSION_MAX_WAIT_MS: String(o.maxWaitMs), SYNC_RUN_TIMEOUT_MS: '120000' }, onProgress: say });
   try {
     await stack.executor('x86_64');
@@ -41,11 +50,13 @@ export async function overload(o: OverloadOptions): Promise<OverloadRow> {
     const rate = sustainable * o.factor;
     say(`sending ${rate.toFixed(1)} runs/s (${o.factor}× the ${sustainable.toFixed(1)} runs/s of ${o.slots} slots) for ${o.seconds} s`);
     let maxQueueDepth = 0;
+    let maxBacklog = 0;
     let polling = true;
     const poller = (async () => {
       while (polling) {
         const text = await fetch(`${url}/metrics`).then((r) => r.text(), () => '');
         for (const m of text.matchAll(/^conveyor_queue_depth\{[^}]*hardware_class="x86_64"[^}]*\} (\d+)/gm)) maxQueueDepth = Math.max(maxQueueDepth, Number(m[1]));
+        for (const m of text.matchAll(/^conveyor_backlog\{[^}]*hardware_class="x86_64"[^}]*\} (\d+)/gm)) maxBacklog = Math.max(maxBacklog, Number(m[1]));
         await sleep(250);
       }
     })();
@@ -75,12 +86,13 @@ export async function overload(o: OverloadOptions): Promise<OverloadRow> {
     for (const d of done) if (d.status !== 200 && d.status !== 429) other[String(d.status)] = (other[String(d.status)] ?? 0) + 1;
     const p99 = summarize(admitted.map((d) => d.ms)).p99;
     const objectiveMs = o.maxWaitMs + o.runSeconds * 1000 + 5000;
+    const admittedWaitingBound = Math.ceil((o.maxWaitMs * o.slots) / (o.runSeconds * 1000));
     return {
       scenario: 'overload', faults: 0, runs: admitted.length, runsLost: done.filter((d) => d.lost || d.status >= 500).length, duplicates: 0, editsLost: 0,
       failed: admitted.filter((d) => d.runStatus !== 'ok').length, refused: refused.length, recoveryMs: null, affectedP99Ms: p99, affectedRuns: admitted.length,
-      note: `${o.factor}× ${sustainable.toFixed(1)} runs/s for ${o.seconds} s: ${admitted.length} admitted, ${refused.length} got 429 (${refused.filter((d) => !d.retryAfter).length} without Retry-After); queue ≤ ${maxQueueDepth} (bound ${o.slots + queue}); admitted p99 ${(p99 / 1000).toFixed(1)} s (objective ${(objectiveMs / 1000).toFixed(1)} s)`,
+      note: `${o.factor}× ${sustainable.toFixed(1)} runs/s for ${o.seconds} s: ${admitted.length} admitted, ${refused.length} got 429 (${refused.filter((d) => !d.retryAfter).length} without Retry-After); queue ≤ ${maxQueueDepth} (bound ${o.slots + queue}), in Kafka ≤ ${maxBacklog}; admitted p99 ${(p99 / 1000).toFixed(1)} s (objective ${(objectiveMs / 1000).toFixed(1)} s)`,
       sent: done.length, admitted: admitted.length, refused429: refused.length, refusedWithoutRetryAfter: refused.filter((d) => !d.retryAfter || !(Number(d.retryAfter) > 0)).length,
-      otherStatuses: other, maxQueueDepth, queueBound: o.slots + queue, admittedP99Ms: p99, objectiveMs,
+      otherStatuses: other, maxQueueDepth, queueBound: o.slots + queue, maxBacklog, admittedWaitingBound, admittedP99Ms: p99, objectiveMs,
     };
   } finally {
     await stack.stopAll();

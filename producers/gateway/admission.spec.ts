@@ -4,7 +4,7 @@ import { createAdmissionView } from './admission';
 
 const load = (over: Partial<ExecutorLoad>): ExecutorLoad => ({
   executorId: 'e1', hardwareClass: 'x86_64', scheduler: 'conveyor', timestampMs: 1000, concurrency: 1, capacity: 64,
-  partitions: [0, 1, 2], running: 1, queued: 0, queuedWorkMs: 0, drainMs: 0, queue: [], ...over,
+  partitions: [0, 1, 2], running: 1, queued: 0, queuedWorkMs: 0, drainMs: 0, backlog: 0, queue: [], ...over,
 });
 
 describe('admission', () => {
@@ -46,6 +46,17 @@ describe('admission', () => {
     // The next report shows them: the count starts again from it.
     v.observe(load({ timestampMs: 1100, queued: 6, queuedWorkMs: 6000, drainMs: 6000 }), 1100);
     expect(v.expectedWaitMs('x86_64', 0, 1100)).toBe(6000);
+  });
+
+  it('counts the requests waiting in Kafka behind a full executor queue, at the queue\'s mean predicted cost over its slots', () => {
+    const v = createAdmissionView({ maxWaitMs: 20000, staleMs: 5000 });
+    v.observe(load({ concurrency: 2, queued: 64, queuedWorkMs: 32000, drainMs: 16000, backlog: 40 }), 1000);
+    // 16 s for the fetched queue, and 40 × 500 ms over 2 slots for the backlog.
+    expect(v.expectedWaitMs('x86_64', 0, 1000)).toBe(26000);
+    expect(() => v.admit('x86_64', 0, 1000)).toThrow(ApiError);
+    // Without the backlog the same report would admit it (the gap the overload chaos scenario showed).
+    v.observe(load({ timestampMs: 1001, concurrency: 2, queued: 64, queuedWorkMs: 32000, drainMs: 16000, backlog: 0 }), 1001);
+    expect(v.admit('x86_64', 0, 1001)).toBe(16000);
   });
 
   it('ignores a stale report (its executor may be gone)', () => {

@@ -58,7 +58,8 @@ export function createAdmissionView(opts: AdmissionOptions) {
       if (!k) return 0;
       const { load } = k;
       const perRun = load.queued ? load.queuedWorkMs / load.queued : (opts.unreportedRunMs ?? 200);
-      const extra = (unreported.get(load.executorId)?.length ?? 0) * perRun;
+      // Runs sent since the report, and those the report saw waiting in Kafka behind the executor's full queue.
+      const extra = ((unreported.get(load.executorId)?.length ?? 0) + (load.backlog ?? 0)) * perRun;
       return Math.max(0, load.timestampMs + load.drainMs - now) + extra / Math.max(1, load.concurrency);
     },
 

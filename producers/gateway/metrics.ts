@@ -23,18 +23,22 @@ export function createGatewayMetrics() {
       },
     });
   perExecutor('conveyor_executor_queue_depth', 'Runs waiting for a slot, per executor', (l) => l.queued);
+  perExecutor('conveyor_executor_backlog', 'Requests of the executor\'s partitions still in Kafka (behind its full queue), per executor', (l) => l.backlog ?? 0);
   perExecutor('conveyor_executor_running', 'Runs in slots, per executor', (l) => l.running);
   perExecutor('conveyor_executor_queued_work_ms', 'Predicted slot time of the queued runs, per executor', (l) => l.queuedWorkMs);
   perExecutor('conveyor_executor_expected_wait_ms', 'Expected wait of a run queued now behind all others, per executor', (l) => Math.max(0, l.drainMs - (Date.now() - l.timestampMs)));
-  new client.Gauge({
-    name: 'conveyor_queue_depth', help: 'Runs waiting for a slot, per hardware class', labelNames: ['hardware_class'], registers: [registry],
-    collect() {
-      this.reset();
-      const by = new Map<string, number>();
-      for (const l of reports()) by.set(l.hardwareClass, (by.get(l.hardwareClass) ?? 0) + l.queued);
-      for (const [hardware_class, n] of by) this.set({ hardware_class }, n);
-    },
-  });
+  const perClass = (name: string, help: string, value: (l: ExecutorLoad) => number) =>
+    new client.Gauge({
+      name, help, labelNames: ['hardware_class'], registers: [registry],
+      collect() {
+        this.reset();
+        const by = new Map<string, number>();
+        for (const l of reports()) by.set(l.hardwareClass, (by.get(l.hardwareClass) ?? 0) + value(l));
+        for (const [hardware_class, n] of by) this.set({ hardware_class }, n);
+      },
+    });
+  perClass('conveyor_queue_depth', 'Runs waiting for a slot, per hardware class', (l) => l.queued);
+  perClass('conveyor_backlog', 'Requests still in Kafka behind full executor queues, per hardware class', (l) => l.backlog ?? 0);
   return {
     registry,
     watchQueues: (f: () => ExecutorLoad[]) => {

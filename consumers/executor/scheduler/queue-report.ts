@@ -13,6 +13,8 @@ export interface ReportContext {
   capacity: number;
   partitions: number[];
   running: number;
+  /** Requests of the owned partitions still in Kafka (../backlog.ts). */
+  backlog: number;
 }
 
 /** The executor's queue as one `executors.load` record (pure: the spec builds it from a hand-made queue). */
@@ -26,7 +28,7 @@ export function buildLoad(queue: Inspectable & { size: number }, ctx: ReportCont
   return {
     executorId: ctx.executorId, hardwareClass: ctx.hardwareClass, scheduler: ctx.scheduler, timestampMs: now,
     concurrency: ctx.concurrency, capacity: ctx.capacity, partitions: ctx.partitions, running: ctx.running,
-    queued: queue.size, queuedWorkMs, drainMs, queue: plan.slice(0, REPORTED_POSITIONS),
+    queued: queue.size, queuedWorkMs, drainMs, backlog: ctx.backlog, queue: plan.slice(0, REPORTED_POSITIONS),
   };
 }
 
@@ -49,7 +51,7 @@ export function createQueueReporter(deps: {
     if (sending) return;
     const now = Date.now();
     const load = deps.snapshot(now);
-    const shape = JSON.stringify([load.running, load.queue.map((q) => [q.runId, q.position])]);
+    const shape = JSON.stringify([load.running, load.backlog, load.queue.map((q) => [q.runId, q.position])]);
     if (shape === last && now - lastSentAt < deps.heartbeatMs) return;
     sending = true;
     try {
