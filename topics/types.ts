@@ -162,6 +162,8 @@ export interface ExecutorLoad {
   drainMs: number;
   /** Requests of the owned partitions still in Kafka (not taken yet). */
   backlog: number;
+  /** When the end offsets behind `backlog` were read (0: never): requests sent after it are not in it. */
+  backlogAtMs: number;
   queue: QueuedRunPosition[];
 }
 

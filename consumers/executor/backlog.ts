@@ -16,17 +16,20 @@ export function createBacklog(deps: { offsets: () => Promise<PartitionOffsets[]>
   const next = new Map<number, number>();
   let timer: NodeJS.Timeout | undefined;
   let refreshing = false;
+  let readAt = 0;
 
   async function refresh() {
     if (refreshing) return;
     refreshing = true;
     try {
+      const at = Date.now();
       for (const o of await deps.offsets()) {
         ends.set(o.partition, Math.max(ends.get(o.partition) ?? 0, Number(o.high)));
         const c = Number(o.committed ?? -1);
         if (c >= 0) committed.set(o.partition, c);
         else committed.delete(o.partition);
       }
+      readAt = at;
     } catch (err) {
       deps.onError?.(err as Error);
     } finally {
@@ -58,6 +61,8 @@ export function createBacklog(deps: { offsets: () => Promise<PartitionOffsets[]>
       }
       return n;
     },
+    /** When the offsets behind count() were read (0: not yet). */
+    readAt: () => readAt,
     start() {
       void refresh();
       timer = setInterval(() => void refresh(), deps.refreshMs);

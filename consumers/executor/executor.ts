@@ -85,7 +85,7 @@ export function createExecutor(deps: ExecutorDeps) {
   });
   // Which queued run gets the next free slot, and the queue report admission reads: docs/decisions/scheduling-policy.md.
   const scheduling = createExecutorScheduling({
-    settings, executorId, logger, owned: () => restore.owned(), active: () => slots.active, backlog: () => backlog.count(restore.owned()),
+    settings, executorId, logger, owned: () => restore.owned(), active: () => slots.active, backlog: () => ({ count: backlog.count(restore.owned()), atMs: backlog.readAt() }),
     send: (load) => producer.send(topics.load, [{ key: executorId, value: load }]),
   });
   const slots = createSlots({

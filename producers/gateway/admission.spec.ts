@@ -4,7 +4,7 @@ import { createAdmissionView } from './admission';
 
 const load = (over: Partial<ExecutorLoad>): ExecutorLoad => ({
   executorId: 'e1', hardwareClass: 'x86_64', scheduler: 'conveyor', timestampMs: 1000, concurrency: 1, capacity: 64,
-  partitions: [0, 1, 2], running: 1, queued: 0, queuedWorkMs: 0, drainMs: 0, backlog: 0, queue: [], ...over,
+  partitions: [0, 1, 2], running: 1, queued: 0, queuedWorkMs: 0, drainMs: 0, backlog: 0, backlogAtMs: 0, queue: [], ...over,
 });
 
 describe('admission', () => {
@@ -57,6 +57,19 @@ describe('admission', () => {
     // Without the backlog the same report would admit it (the gap the overload chaos scenario showed).
     v.observe(load({ timestampMs: 1001, concurrency: 2, queued: 64, queuedWorkMs: 32000, drainMs: 16000, backlog: 0 }), 1001);
     expect(v.admit('x86_64', 0, 1001)).toBe(16000);
+  });
+
+  it('goes on counting the runs it sent after the end offsets behind a report\'s backlog were read', () => {
+    const v = createAdmissionView({ maxWaitMs: 60000, staleMs: 5000 });
+    v.observe(load({ timestampMs: 1000, queued: 4, capacity: 4, queuedWorkMs: 2000, drainMs: 2000, backlog: 10, backlogAtMs: 1000 }), 1000);
+    v.admit('x86_64', 0, 1200);
+    v.admit('x86_64', 0, 1300);
+    // The next report's queue is as full, its backlog still from the end offsets read at 1000: both runs still count.
+    v.observe(load({ timestampMs: 1400, queued: 4, capacity: 4, queuedWorkMs: 2000, drainMs: 2000, backlog: 10, backlogAtMs: 1000 }), 1400);
+    expect(v.expectedWaitMs('x86_64', 0, 1400)).toBe(2000 + 12 * 500);
+    // Read again at 1500: they are in it now.
+    v.observe(load({ timestampMs: 1600, queued: 4, capacity: 4, queuedWorkMs: 2000, drainMs: 2000, backlog: 12, backlogAtMs: 1500 }), 1600);
+    expect(v.expectedWaitMs('x86_64', 0, 1600)).toBe(2000 + 12 * 500);
   });
 
   it('ignores a stale report (its executor may be gone)', () => {

@@ -46,7 +46,10 @@ export function createAdmissionView(opts: AdmissionOptions) {
       latest.set(load.executorId, { load, receivedAt: now });
       const sent = unreported.get(load.executorId);
       if (sent) {
-        const still = sent.filter((at) => at > load.timestampMs);
+        // While requests wait in Kafka, the report shows the ones sent before its end offsets were read, not since.
+        const waitsInKafka = (load.backlog ?? 0) > 0 || load.queued >= load.capacity;
+        const shownUpTo = waitsInKafka && load.backlogAtMs ? Math.min(load.timestampMs, load.backlogAtMs) : load.timestampMs;
+        const still = sent.filter((at) => at > shownUpTo);
         if (still.length) unreported.set(load.executorId, still);
         else unreported.delete(load.executorId);
       }

@@ -19,7 +19,7 @@ export function createExecutorScheduling(deps: {
   owned: () => ReadonlySet<number>;
   active: () => number;
   /** Requests of the owned partitions still in Kafka. */
-  backlog: () => number;
+  backlog: () => { count: number; atMs: number };
   send: (load: ExecutorLoad) => Promise<void>;
   logger: { warn(o: object, m?: string): void };
 }) {
@@ -31,7 +31,7 @@ export function createExecutorScheduling(deps: {
     snapshot: (now) =>
       buildLoad(queue, {
         executorId: deps.executorId, hardwareClass: settings.EXECUTOR_HARDWARE_CLASS, scheduler: settings.EXECUTOR_SCHEDULER,
-        concurrency: settings.EXECUTOR_CONCURRENCY, capacity: settings.EXECUTOR_QUEUE, partitions: [...deps.owned()], running: deps.active(), backlog: deps.backlog(),
+        concurrency: settings.EXECUTOR_CONCURRENCY, capacity: settings.EXECUTOR_QUEUE, partitions: [...deps.owned()], running: deps.active(), backlog: deps.backlog().count, backlogAtMs: deps.backlog().atMs,
       }, now),
     intervalMs: settings.SCHEDULER_REPORT_MS,
     heartbeatMs: 2000,

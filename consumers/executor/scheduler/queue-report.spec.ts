@@ -5,7 +5,7 @@ const predictor = { predict: (k: { sourceHash?: string }) => {
   const totalMs = k.sourceHash === 'long' ? 3000 : 10;
   return { compileMs: 0, runMs: totalMs, totalMs, basis: 'source' as const, cacheHitExpected: false };
 } };
-const ctx = { executorId: 'e1', hardwareClass: 'x86_64', scheduler: 'conveyor', concurrency: 1, capacity: 64, partitions: [0, 1], backlog: 0 };
+const ctx = { executorId: 'e1', hardwareClass: 'x86_64', scheduler: 'conveyor', concurrency: 1, capacity: 64, partitions: [0, 1], backlog: 0, backlogAtMs: 0 };
 
 describe('queue report', () => {
   it('says when a run queued behind everything would start, from the running run and the queued predictions', () => {

@@ -15,6 +15,7 @@ export interface ReportContext {
   running: number;
   /** Requests of the owned partitions still in Kafka (../backlog.ts). */
   backlog: number;
+  backlogAtMs: number;
 }
 
 /** The executor's queue as one `executors.load` record (pure: the spec builds it from a hand-made queue). */
@@ -28,7 +29,7 @@ export function buildLoad(queue: Inspectable & { size: number }, ctx: ReportCont
   return {
     executorId: ctx.executorId, hardwareClass: ctx.hardwareClass, scheduler: ctx.scheduler, timestampMs: now,
     concurrency: ctx.concurrency, capacity: ctx.capacity, partitions: ctx.partitions, running: ctx.running,
-    queued: queue.size, queuedWorkMs, drainMs, backlog: ctx.backlog, queue: plan.slice(0, REPORTED_POSITIONS),
+    queued: queue.size, queuedWorkMs, drainMs, backlog: ctx.backlog, backlogAtMs: ctx.backlogAtMs, queue: plan.slice(0, REPORTED_POSITIONS),
   };
 }
 
