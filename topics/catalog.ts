@@ -66,6 +66,17 @@ export const BROKER_MAX_MESSAGE_BYTES = DEAD_LETTER_MAX_BYTES;
  * the largest record any topic accepts, and a fetch holds a few of them.
  */
 export const CONSUMER_FETCH_LIMITS = { maxBytesPerPartition: BROKER_MAX_MESSAGE_BYTES, maxBytes: 4 * BROKER_MAX_MESSAGE_BYTES } as const;
+/**
+ * How long a long-lived consumer's fetch waits at the broker when nothing is
+ * new. It costs no latency: the broker answers a waiting fetch as soon as a
+ * record arrives, and kafkajs fetches on a connection of its own, so commits
+ * and heartbeats never queue behind it. What it sets is the idle cost: every
+ * empty answer is a request the broker and the client handle for nothing
+ * (50–100 ms waits cost the stack ~300 ms of CPU per second idle,
+ * docs/decisions/bench-baselines-and-hops.md). Consumers that detect the end
+ * of a range by idleness (snapshot and range readers) keep short waits.
+ */
+export const LIVE_FETCH_WAIT_MS = 500;
 
 function topic<T>(spec: Omit<TopicSpec<T>, '_type' | 'maxRecordBytes'> & { maxRecordBytes?: number }): TopicSpec<T> {
   const maxRecordBytes = spec.maxRecordBytes ?? RECORD_MAX_BYTES;

@@ -1,5 +1,5 @@
 import type { Consumer, Kafka } from 'kafkajs';
-import { CONSUMER_FETCH_LIMITS, executorGroupId } from '../../topics/catalog';
+import { CONSUMER_FETCH_LIMITS, LIVE_FETCH_WAIT_MS, executorGroupId } from '../../topics/catalog';
 import { CoPartitionAssigner } from './co-partition-assigner';
 import type { ExecutorSettings } from './settings';
 
@@ -12,7 +12,7 @@ export function createExecutorConsumer(kafka: Kafka, settings: ExecutorSettings)
     sessionTimeout: settings.EXECUTOR_SESSION_TIMEOUT_MS,
     heartbeatInterval: Math.min(1000, Math.floor(settings.EXECUTOR_SESSION_TIMEOUT_MS / 4)),
     rebalanceTimeout: 30000,
-    maxWaitTimeInMs: 100,
+    maxWaitTimeInMs: LIVE_FETCH_WAIT_MS,
     allowAutoTopicCreation: false,
   });
 }

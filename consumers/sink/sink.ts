@@ -29,9 +29,17 @@ export interface SinkClients {
   admin: Admin;
 }
 
+/**
+ * The sink is not in a hurry (it batches for a second anyway): a fetch waits at
+ * the broker until this much is new or SINK_FETCH.maxWaitTimeInMs passed, so
+ * under load it takes one large fetch (and one insert) where it took dozens of
+ * small ones, and idle it asks once a second.
+ */
+export const SINK_FETCH = { minBytes: 256 * 1024, maxWaitTimeInMs: 1_000 } as const;
+
 export function createSinkClients(kafka: Kafka, groupId: string): SinkClients {
   return {
-    consumer: kafka.consumer({ ...CONSUMER_FETCH_LIMITS, groupId, sessionTimeout: 30_000, heartbeatInterval: 3_000, maxWaitTimeInMs: 250 }),
+    consumer: kafka.consumer({ ...CONSUMER_FETCH_LIMITS, ...SINK_FETCH, groupId, sessionTimeout: 30_000, heartbeatInterval: 3_000 }),
     producer: kafka.producer({ allowAutoTopicCreation: false, idempotent: true, maxInFlightRequests: 1 }),
     admin: kafka.admin(),
   };

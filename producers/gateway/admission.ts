@@ -1,5 +1,5 @@
 import type { Consumer, Kafka } from 'kafkajs';
-import { CONSUMER_FETCH_LIMITS, topics } from '../../topics/catalog';
+import { CONSUMER_FETCH_LIMITS, LIVE_FETCH_WAIT_MS, topics } from '../../topics/catalog';
 import { decodeValue } from '../../topics/codec';
 import type { Registry } from '../../topics/registry';
 import type { ExecutorLoad } from '../../topics/types';
@@ -97,7 +97,7 @@ export function createAdmission(deps: { kafka: Kafka; registry: Registry; gatewa
   return {
     view,
     async start() {
-      consumer = deps.kafka.consumer({ ...CONSUMER_FETCH_LIMITS, groupId: `conveyor-gateway-load-${deps.gatewayId}`, maxWaitTimeInMs: 100, sessionTimeout: 10000, heartbeatInterval: 1000 });
+      consumer = deps.kafka.consumer({ ...CONSUMER_FETCH_LIMITS, groupId: `conveyor-gateway-load-${deps.gatewayId}`, maxWaitTimeInMs: LIVE_FETCH_WAIT_MS, sessionTimeout: 10000, heartbeatInterval: 1000 });
       await consumer.connect();
       await consumer.subscribe({ topics: [topics.load.name], fromBeginning: false });
       await consumer.run({

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Kafka } from 'kafkajs';
-import { CONSUMER_FETCH_LIMITS, topics } from '../../topics/catalog';
+import { CONSUMER_FETCH_LIMITS, LIVE_FETCH_WAIT_MS, topics } from '../../topics/catalog';
 import { decodeValue } from '../../topics/codec';
 import type { Registry } from '../../topics/registry';
 import { sleep } from '../../topics/ground/retry';
@@ -15,7 +15,7 @@ import type { RuntimeCurrent } from '../../topics/types';
  */
 export function createCurrentRuntimes(deps: { kafka: Kafka; registry: Registry; gatewayId: string; catchUpMs?: number }) {
   const current = new Map<string, RuntimeCurrent>();
-  const consumer = deps.kafka.consumer({ ...CONSUMER_FETCH_LIMITS, groupId: `conveyor-runtimes-${deps.gatewayId}-${randomUUID().slice(0, 8)}`, maxWaitTimeInMs: 100, sessionTimeout: 10000, heartbeatInterval: 1000 });
+  const consumer = deps.kafka.consumer({ ...CONSUMER_FETCH_LIMITS, groupId: `conveyor-runtimes-${deps.gatewayId}-${randomUUID().slice(0, 8)}`, maxWaitTimeInMs: LIVE_FETCH_WAIT_MS, sessionTimeout: 10000, heartbeatInterval: 1000 });
   let seen = -1;
   return {
     async start() {

@@ -1,5 +1,5 @@
 import type { Consumer, Kafka } from 'kafkajs';
-import { CONSUMER_FETCH_LIMITS, controlTopic, requestsTopic, topics } from '../../topics/catalog';
+import { CONSUMER_FETCH_LIMITS, LIVE_FETCH_WAIT_MS, controlTopic, requestsTopic, topics } from '../../topics/catalog';
 import { commitUncommittedEnds } from '../../topics/admin';
 import { decodeRetrying, type Decoded } from '../../topics/codec';
 import type { Registry } from '../../topics/registry';
@@ -101,7 +101,7 @@ export function createRunRouter(deps: {
       const admin = kafka.admin();
       await admin.connect();
       await commitUncommittedEnds(admin, groupId, [topics.output.name, topics.results.name]).finally(() => admin.disconnect());
-      consumer = kafka.consumer({ ...CONSUMER_FETCH_LIMITS, groupId, maxWaitTimeInMs: 50, sessionTimeout: 10000, heartbeatInterval: 1000 });
+      consumer = kafka.consumer({ ...CONSUMER_FETCH_LIMITS, groupId, maxWaitTimeInMs: LIVE_FETCH_WAIT_MS, sessionTimeout: 10000, heartbeatInterval: 1000 });
       await consumer.connect();
       await consumer.subscribe({ topics: [topics.output.name, topics.results.name], fromBeginning: false });
       // Results produced before our first fetch would be missed: wait for it.

@@ -1,6 +1,6 @@
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { Kafka } from 'kafkajs';
-import { CONSUMER_FETCH_LIMITS, topics } from '../../topics/catalog';
+import { CONSUMER_FETCH_LIMITS, LIVE_FETCH_WAIT_MS, topics } from '../../topics/catalog';
 import type { TypedProducer } from '../../topics/codec';
 import { decodeValue } from '../../topics/codec';
 import type { Registry } from '../../topics/registry';
@@ -37,7 +37,7 @@ const MAX_TOKENS = 16;
 export function createLinkStore(deps: { kafka: Kafka; registry: Registry; producer: () => TypedProducer; gatewayId: string; catchUpMs?: number }) {
   const { kafka, registry } = deps;
   const index = new Map<string, ShareLink>();
-  const consumer = kafka.consumer({ ...CONSUMER_FETCH_LIMITS, groupId: `conveyor-links-${deps.gatewayId}-${randomUUID().slice(0, 8)}`, maxWaitTimeInMs: 50, sessionTimeout: 10000, heartbeatInterval: 1000 });
+  const consumer = kafka.consumer({ ...CONSUMER_FETCH_LIMITS, groupId: `conveyor-links-${deps.gatewayId}-${randomUUID().slice(0, 8)}`, maxWaitTimeInMs: LIVE_FETCH_WAIT_MS, sessionTimeout: 10000, heartbeatInterval: 1000 });
   const admin = kafka.admin();
   /** Offsets seen per partition: a write waits until its own record is in the index. */
   const seen = new Map<number, number>();
