@@ -19,8 +19,8 @@ export async function brokerLeaderKill(o: { cluster: ChaosCluster; kills: number
   const say = o.onProgress ?? (() => undefined);
   const stack = chaosStack({ env: o.cluster.env, onProgress: say });
   try {
-    await stack.executor('x86_64');
-    await stack.gateway();
+    // The gateway needs no executor to start: both at once.
+    await Promise.all([stack.executor('x86_64'), stack.gateway()]);
     const note = `3 brokers, RF 3, min ISR 2; ${o.kills}× the busiest leader killed, down ${o.downMs / 1000} s`;
     return await underLoad({ scenario: 'partition leaders\' broker kill -9', note, urls: [stack.url()], people: o.people, onProgress: say }, async (fault) => {
       for (let k = 0; k < o.kills; k++) {
@@ -50,8 +50,8 @@ export async function brokerRestart(o: { restarts: number; downMs: number; peopl
   const stack = o.stack ?? chaosStack({ onProgress: say });
   try {
     if (!o.stack) {
-      await stack.executor('x86_64');
-      await stack.gateway();
+      // The gateway needs no executor to start: both at once.
+      await Promise.all([stack.executor('x86_64'), stack.gateway()]);
     }
     const note = `${brokers.length} broker(s) stopped together ${o.restarts}×, down ${o.downMs / 1000} s`;
     return await underLoad({ scenario: 'broker restart', note, urls: [stack.url()], people: o.people, onProgress: say }, async (fault) => {

@@ -30,8 +30,7 @@ export async function executorKills(o: ExecutorKillOptions): Promise<ChaosRow> {
   const rand = seededRandom(o.seed ?? 11);
   try {
     if (!o.stack) {
-      await Promise.all(Array.from({ length: o.members }, () => stack.executor('x86_64')));
-      await stack.gateway();
+      await Promise.all([...Array.from({ length: o.members }, () => stack.executor('x86_64')), stack.gateway()]);
     }
     const note = `${o.kills} kills every ${o.intervalMs / 1000} s, ${stack.executors('x86_64').length} members of x86_64, ${o.people} sessions`;
     return await underLoad({ scenario: 'executor kill -9', note, urls: [stack.url()], people: o.people, onProgress: say }, async (fault) => {

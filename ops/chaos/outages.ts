@@ -26,8 +26,8 @@ async function withStack<T>(given: ChaosStack | undefined, say: Say, f: (s: Chao
   if (given) return f(given);
   const stack = chaosStack({ env: extra, onProgress: say });
   try {
-    await stack.executor('x86_64');
-    await stack.gateway();
+    // The gateway needs no executor to start: both at once.
+    await Promise.all([stack.executor('x86_64'), stack.gateway()]);
     return await f(stack);
   } finally {
     await stack.stopAll();

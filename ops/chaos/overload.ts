@@ -39,8 +39,8 @@ export async function overload(o: OverloadOptions): Promise<OverloadRow> {
   const queue = o.queue ?? 64;
   const stack = chaosStack({ env: { EXECUTOR_CONCURRENCY: String(o.slots), EXECUTOR_QUEUE: String(queue), ADMISSION_MAX_WAIT_MS: String(o.maxWaitMs), SYNC_RUN_TIMEOUT_MS: '120000' }, onProgress: say });
   try {
-    await stack.executor('x86_64');
-    await stack.gateway();
+    // The gateway needs no executor to start: both at once.
+    await Promise.all([stack.executor('x86_64'), stack.gateway()]);
     const url = stack.url();
     const code = `import time\ntime.sleep(${o.runSeconds})\nprint("ok")\n`;
     const post = () => fetch(`${url}/api/v1/runs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ language: 'python', code }), signal: AbortSignal.timeout(180_000) });

@@ -23,8 +23,8 @@ const zeros = { runsLost: 0, duplicates: 0, editsLost: 0, editsUnanswered: 0 };
 
 beforeAll(async () => {
   stack = chaosStack({ onProgress: say });
-  await Promise.all([stack.executor('x86_64'), stack.executor('x86_64'), stack.executor('x86_64')]);
-  await stack.gateway();
+  // Two gateways (the second for the gateway cases) and three executors, all starting at once.
+  await Promise.all([stack.executor('x86_64'), stack.executor('x86_64'), stack.executor('x86_64'), stack.gateway(), stack.gateway(CHAOS_GATEWAY_PORT + 1)]);
 }, 240_000);
 
 afterAll(async () => {
@@ -71,7 +71,6 @@ it('answers a run asked for again on the other gateway when it finished while th
   const fetching = new Promise<void>((r) => watch.on(watch.events.FETCH_START, () => r()));
   await watch.run({ eachMessage: async ({ message }) => void published.set(String(message.key), (published.get(String(message.key)) ?? 0) + 1) });
   await fetching;
-  await stack.gateway(CHAOS_GATEWAY_PORT + 1);
   try {
     const text = 'import time\ntime.sleep(2)\nprint("once")\n';
     const first = await EditorClient.connect(`${stack.url().replace(/^http/, 'ws')}/ws/editor`);
