@@ -40,7 +40,9 @@ export interface EngineParts {
   pools: {
     take(key: string, plan: () => SandboxPlan): { sandbox: StageSandbox; hit: boolean };
     warm(key: string, plan: () => SandboxPlan): Promise<void>;
-    stats(): Record<string, { size: number; hits: number; misses: number }>;
+    /** Keeps `size` warm sandboxes for key from now on (the fleet's warm-pool sizes). */
+    setSize(key: string, plan: () => SandboxPlan, size: number): void;
+    stats(): Record<string, { size: number; hits: number; misses: number; target?: number }>;
     close(): Promise<void>;
   };
   /** Forking runtimes (zygotes.ts): take() answers null when none is ready. */

@@ -87,6 +87,7 @@ function fakes(script: Script = () => ok(), o: { forkReady?: boolean; spawnerRea
         return { sandbox: sandbox('pool', plan(), key), hit: true };
       },
       warm: async (key) => void events.push(`pool.warm ${key}`),
+      setSize: (key, _plan, size) => void events.push(`pool.size ${key} ${size}`),
       stats: () => Object.fromEntries([...stats.pool].map(([k, v]) => [k, { size: 1, ...v }])),
       close: async () => void events.push('close pools'),
     },
@@ -400,5 +401,14 @@ describe('engine: control of a run', () => {
     const f = fakes();
     await engineWith(f).warm(['python', 'javascript', 'c++']);
     expect(f.events).toEqual(['zygote.warm python:python-3.11-std', 'zygote.warm python:python-3.11-sci', 'pool.warm node:javascript-node20-std', 'pch.build /usr/bin/g++-12']);
+  });
+
+  it('sets warm-pool sizes per dependency set: pools of one-shot runtimes, forking runtimes started, others ignored', () => {
+    const f = fakes();
+    const engine = engineWith(f);
+    const r = engine.setPoolSizes({ 'javascript-node22-std': 4, 'typescript-node20-std': 0, 'python-3.11-sci': 2, 'python-3.11-std': 0, 'c-gcc12-std': 3, nope: 1, 'javascript-node20-std': -1 });
+    expect(r.applied).toEqual({ 'node:javascript-node22-std': 4, 'typescript:typescript-node20-std': 0, 'python:python-3.11-sci': 2, 'python:python-3.11-std': 0 });
+    expect(r.ignored.sort()).toEqual(['c-gcc12-std', 'javascript-node20-std', 'nope']);
+    expect(f.events).toEqual(['pool.size node:javascript-node22-std 4', 'pool.size typescript:typescript-node20-std 0', 'zygote.warm python:python-3.11-sci']);
   });
 });

@@ -277,6 +277,28 @@ export function createRuntimeEngine(opts: EngineOptions = {}, parts?: EnginePart
       await Promise.all(jobs);
     },
 
+    setPoolSizes(sizes) {
+      const applied: Record<string, number> = {};
+      const ignored: string[] = [];
+      for (const [name, size] of Object.entries(sizes)) {
+        const langs = LANGUAGES.filter((l) => l.pool && l.dependencySets.some((d) => d.name === name));
+        if (closed || !langs.length || !Number.isFinite(size) || size < 0) {
+          ignored.push(name);
+          continue;
+        }
+        for (const l of langs) {
+          const set = l.dependencySets.find((d) => d.name === name)!;
+          const key = poolKey(l, set);
+          // A forking runtime serves every run of its set from one warm process: started once the set is wanted.
+          if (forks(l)) {
+            if (size > 0) zygotes.warm(key, zygotePlanFor(l, set)).catch((e: unknown) => log.warn({ err: String(e), key }, 'forking runtime did not start'));
+          } else pools.setSize(key, poolPlanFor(l, set), size);
+          applied[key] = Math.floor(size);
+        }
+      }
+      return { applied, ignored };
+    },
+
     async close(): Promise<void> {
       if (closed) return;
       closed = true;

@@ -15,6 +15,8 @@ interface Pool {
 
 export class WarmPools {
   private pools = new Map<string, Pool>();
+  /** Sizes set per key (setSize); the others keep the engine's default. */
+  private sizes = new Map<string, number>();
   private closed = false;
   private refillDelayMs = 250;
 
@@ -43,10 +45,26 @@ export class WarmPools {
     await Promise.all(pool.idle.map((s) => s.ready));
   }
 
-  stats(): Record<string, { size: number; hits: number; misses: number }> {
-    const out: Record<string, { size: number; hits: number; misses: number }> = {};
-    for (const [k, p] of this.pools) out[k] = { size: p.idle.filter((s) => s.alive).length, hits: p.hits, misses: p.misses };
+  /**
+   * Keeps `size` warm sandboxes for key from now on (the fleet's warm-pool
+   * sizes, ops/fleet/warm-pools.ts): a larger pool fills at once, a smaller
+   * one stops its surplus idle sandboxes.
+   */
+  setSize(key: string, plan: () => SandboxPlan, size: number): void {
+    const pool = this.pool(key, plan);
+    this.sizes.set(key, Math.max(0, Math.floor(size)));
+    for (const s of pool.idle.splice(this.sizeOf(key))) void s.destroy();
+    this.refill(key);
+  }
+
+  stats(): Record<string, { size: number; hits: number; misses: number; target: number }> {
+    const out: Record<string, { size: number; hits: number; misses: number; target: number }> = {};
+    for (const [k, p] of this.pools) out[k] = { size: p.idle.filter((s) => s.alive).length, hits: p.hits, misses: p.misses, target: this.sizeOf(k) };
     return out;
+  }
+
+  private sizeOf(key: string): number {
+    return this.sizes.get(key) ?? this.size;
   }
 
   async close(): Promise<void> {
@@ -67,7 +85,7 @@ export class WarmPools {
   private refill(key: string): void {
     const pool = this.pools.get(key);
     if (!pool) return;
-    while (!this.closed && pool.idle.length < this.size) {
+    while (!this.closed && pool.idle.length < this.sizeOf(key)) {
       try {
         const s = new Sandbox(this.deps, pool.plan);
         pool.idle.push(s);

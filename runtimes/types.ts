@@ -85,7 +85,8 @@ export interface EngineLimits {
 }
 
 export interface EngineStats {
-  pools: Record<string, { size: number; hits: number; misses: number }>;
+  /** Per pool key (runtime:dependency set): idle warm sandboxes, hits, misses and the size it is kept at. */
+  pools: Record<string, { size: number; hits: number; misses: number; target?: number }>;
   /** Forking runtimes (CONVEYOR_RUNTIMES_FORK): runs forked, starts of the runtime, runs that fell back to the pool. */
   forking?: Record<string, { ready: boolean; forks: number; starts: number; fallbacks: number; disabled?: string }>;
   cache: { entries: number; bytes: number; hits: number; misses: number };
@@ -107,6 +108,12 @@ export interface RuntimeEngine {
   stats(): EngineStats;
   /** Pre-fill pools and precompiled headers; resolves when ready. */
   warm(languages?: string[]): Promise<void>;
+  /**
+   * Warm-pool sizes per dependency set (the fleet's forecast, ops/fleet/warm-pools.ts): each pooled runtime
+   * of the set keeps that many warm sandboxes; a forking runtime is started when its size is above 0.
+   * Sets without a warm runtime (compiled languages, unknown names, negative sizes) come back as ignored.
+   */
+  setPoolSizes(sizes: Readonly<Record<string, number>>): { applied: Record<string, number>; ignored: string[] };
   close(): Promise<void>;
 }
 

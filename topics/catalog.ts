@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { env, readSection } from './ground/env';
-import type { DeadLetter, EditEvent, ExecutorLoad, FleetEvent, ProgramSnapshot, RunControl, RunOutput, RunRequest, RunResultRecord, RuntimeCurrent, ShareLink } from './types';
+import type { DeadLetter, EditEvent, ExecutorLoad, FleetEvent, PoolSizes, ProgramSnapshot, RunControl, RunOutput, RunRequest, RunResultRecord, RuntimeCurrent, ShareLink } from './types';
 
 /**
  * Every topic Conveyor uses, declared once: name, partitions, key, retention
@@ -139,6 +139,13 @@ export const topics = {
     name: 'runtimes.current', partitions: 1, key: 'language', schemaFile: 'RuntimeCurrent.avsc',
     config: { 'cleanup.policy': 'compact', 'min.cleanable.dirty.ratio': '0.1', 'segment.ms': String(3600 * 1000) },
     doc: 'The toolchain version new sessions of each language get; `conveyor runtimes set-current` writes it.',
+  }),
+  pools: topic<PoolSizes>({
+    // Compacted: the latest sizes per class, read whole by every executor at start and followed (docs/fleet.md, warm pools).
+    name: 'runtimes.pools', partitions: 1, key: 'hardwareClass', schemaFile: 'PoolSizes.avsc',
+    config: { 'cleanup.policy': 'compact', 'min.cleanable.dirty.ratio': '0.1', 'segment.ms': String(3600 * 1000) },
+    maxRecordBytes: 1024 * 1024,
+    doc: 'Warm-pool sizes per dependency set for the executors of each class, from the forecast; the fleet manager writes them.',
   }),
 } as const;
 

@@ -196,7 +196,7 @@ export type FleetMemberState = (typeof FLEET_MEMBER_STATES)[number];
 export interface FleetEvent {
   eventId: string;
   timestampMs: number;
-  kind: 'member_state' | 'desired_changed' | 'scale_decision' | 'unknown';
+  kind: 'member_state' | 'desired_changed' | 'scale_decision' | 'pool_decision' | 'unknown';
   hardwareClass: string;
   memberId: string | null;
   state: FleetMemberState | null;
@@ -218,4 +218,13 @@ export interface RuntimeCurrent {
   version: string;
   setBy: string;
   setAtMs: number;
+}
+
+/** The warm-pool sizes the fleet manager wants each executor of a class to keep (runtimes.pools; the latest per class holds). */
+export interface PoolSizes {
+  hardwareClass: string;
+  sizes: { dependencySet: string; size: number }[];
+  decidedAtMs: number;
+  reason: string;
+  managerId: string;
 }

@@ -14,6 +14,8 @@ export type DemandForecast = Record<ForecastMetric, Forecast>;
 export interface RefreshResult {
   issuedMinute: number;
   byClass: Map<string, DemandForecast>;
+  /** Arrivals per dependency set of each class (for warm pools), when dependency sets were asked for. */
+  bySet: Map<string, Map<string, Forecast>>;
   /** The last observed minute per class, for the scaler's reactive floor. */
   recent: Map<string, UsageMinute | undefined>;
 }
@@ -39,6 +41,7 @@ export async function refreshForecasts(
   const opts = q.options ?? defaultForecastOptions;
   const from = q.nowMinute - opts.maxHistoryDays * 1440;
   const byClass = new Map<string, DemandForecast>();
+  const bySet = new Map<string, Map<string, Forecast>>();
   const recent = new Map<string, UsageMinute | undefined>();
   for (const hw of q.hardwareClasses) {
     const rows = await usageHistory(wh, { hardwareClass: hw, fromMinute: from, toMinute: q.nowMinute });
@@ -46,6 +49,17 @@ export async function refreshForecasts(
     byClass.set(hw, f);
     recent.set(hw, rows.at(-1));
     if (q.store !== false) for (const metric of FORECAST_METRICS) await writeForecast(wh, f[metric], { issuedMinute: q.nowMinute, hardwareClass: hw, metric });
+    // Warm pools: arrivals only, per dependency set (the set's history alone; a set that never ran forecasts none).
+    if (!q.dependencySets?.length) continue;
+    const sets = new Map<string, Forecast>();
+    for (const dependencySet of q.dependencySets) {
+      const setRows = await usageHistory(wh, { hardwareClass: hw, dependencySet, fromMinute: from, toMinute: q.nowMinute });
+      const start = setRows.length ? Math.max(from, setRows[0]!.minute) : q.nowMinute;
+      const runs = forecastSeries(denseSeries(setRows.map((r) => ({ minute: r.minute, value: r.runs })), start, q.nowMinute), opts);
+      sets.set(dependencySet, runs);
+      if (q.store !== false) await writeForecast(wh, runs, { issuedMinute: q.nowMinute, hardwareClass: hw, dependencySet, metric: 'runs' });
+    }
+    bySet.set(hw, sets);
   }
-  return { issuedMinute: q.nowMinute, byClass, recent };
+  return { issuedMinute: q.nowMinute, byClass, bySet, recent };
 }

@@ -17,7 +17,10 @@ export function createForecastRouter(source: ScalerSource): Router {
   r.post('/api/forecasts/refresh', express.json({ limit: '16kb' }), (req: Request, res: Response, next: NextFunction) => {
     const p = scalerWire.refreshRequest.safeParse(req.body);
     if (!p.success) return bad(res, p.error);
-    source.refresh(p.data).then((out) => res.json({ issuedMinute: out.issuedMinute, classes: Object.fromEntries(out.byClass) }), next);
+    source.refresh(p.data).then(
+      (out) => res.json({ issuedMinute: out.issuedMinute, classes: Object.fromEntries(out.byClass), ...(out.bySet ? { sets: Object.fromEntries([...out.bySet].map(([hw, m]) => [hw, Object.fromEntries(m)])) } : {}) }),
+      next,
+    );
   });
   r.get('/api/forecasts/usage-minute', (req: Request, res: Response, next: NextFunction) => {
     const p = scalerWire.usageRequest.safeParse(req.query);

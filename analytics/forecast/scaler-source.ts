@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Warehouse } from '../warehouse';
 import { refreshForecasts, type DemandForecast } from './forecaster';
+import type { Forecast } from './model';
 import { usageHistory, type UsageMinute } from './store';
 
 /**
@@ -11,7 +12,8 @@ import { usageHistory, type UsageMinute } from './store';
  * ops/fleet/scaler-source-http.ts), since the embedded ClickHouse has one owner.
  */
 export interface ScalerSource {
-  refresh(q: { hardwareClasses: readonly string[]; nowMinute: number }): Promise<{ issuedMinute: number; byClass: Map<string, DemandForecast> }>;
+  /** With dependencySets, also the arrivals per dependency set of each class (bySet), for the warm pools. */
+  refresh(q: { hardwareClasses: readonly string[]; dependencySets?: readonly string[]; nowMinute: number }): Promise<{ issuedMinute: number; byClass: Map<string, DemandForecast>; bySet?: Map<string, Map<string, Forecast>> }>;
   /** Usage of one class in one minute; undefined when nothing ran in it. */
   usageMinute(q: { hardwareClass: string; minute: number }): Promise<UsageMinute | undefined>;
 }
@@ -19,8 +21,8 @@ export interface ScalerSource {
 export function warehouseScalerSource(wh: Warehouse): ScalerSource {
   return {
     async refresh(q) {
-      const r = await refreshForecasts(wh, { hardwareClasses: q.hardwareClasses, nowMinute: q.nowMinute });
-      return { issuedMinute: r.issuedMinute, byClass: r.byClass };
+      const r = await refreshForecasts(wh, { hardwareClasses: q.hardwareClasses, dependencySets: q.dependencySets, nowMinute: q.nowMinute });
+      return { issuedMinute: r.issuedMinute, byClass: r.byClass, bySet: r.bySet };
     },
     async usageMinute(q) {
       const [row] = await usageHistory(wh, { hardwareClass: q.hardwareClass, fromMinute: q.minute, toMinute: q.minute + 1 });
@@ -43,8 +45,17 @@ const forecastWire = z.object({
 });
 const hardwareClass = z.string().min(1).max(64).regex(/^[A-Za-z0-9_]+$/, 'must be letters, digits and _');
 export const scalerWire = {
-  refreshRequest: z.object({ hardwareClasses: z.array(hardwareClass).min(1).max(32), nowMinute: z.number().int().positive() }),
-  refreshResponse: z.object({ issuedMinute: z.number().int(), classes: z.record(z.string(), z.object({ runs: forecastWire, cpu_seconds: forecastWire })) }),
+  refreshRequest: z.object({
+    hardwareClasses: z.array(hardwareClass).min(1).max(32),
+    dependencySets: z.array(z.string().min(1).max(128).regex(/^[A-Za-z0-9_.-]+$/, 'must be letters, digits, _ . and -')).max(64).optional(),
+    nowMinute: z.number().int().positive(),
+  }),
+  refreshResponse: z.object({
+    issuedMinute: z.number().int(),
+    classes: z.record(z.string(), z.object({ runs: forecastWire, cpu_seconds: forecastWire })),
+    /** Per class, arrivals per dependency set (when asked for). */
+    sets: z.record(z.string(), z.record(z.string(), forecastWire)).optional(),
+  }),
   usageRequest: z.object({ hardwareClass, minute: z.coerce.number().int().positive() }),
   usageResponse: z.object({
     usage: z.object({ minute: z.number().int(), runs: z.number(), cpuSeconds: z.number(), queueWaitP99Ms: z.number().nullable() }).nullable(),

@@ -19,6 +19,14 @@ const section = z.object({
   SCALER_SLOTS_PER_EXECUTOR: env.int(0, 0, 4096),
   SCALER_REFRESH_MINUTES: env.int(5, 1, 360),
   SCALER_DEFAULT_SERVICE_MS: env.int(10000, 1, 600000),
+  /** Warm pools sized from the forecast per dependency set (SCALER_MODE act publishes them to the executors). */
+  WARM_POOLS_ENABLED: env.bool(true),
+  WARM_POOL_MIN: env.int(1, 0, 64),
+  WARM_POOL_MAX: env.int(8, 0, 64),
+  /** A taken sandbox is refilled 250 ms later (or when its run ends, if sooner, runtimes/pools.ts) and starts in ~40-50 ms: ~300 ms. */
+  WARM_POOL_START_MS: env.int(300, 1, 60000),
+  WARM_POOL_HIT_TARGET: z.coerce.number().gt(0, 'must be between 0 and 1').lt(1, 'must be between 0 and 1').default(0.99),
+  WARM_POOL_LOOKAHEAD_MINUTES: env.int(5, 0, 60),
   FLEET_REPORT_CRON: z
     .string()
     .regex(/^(\S+\s+){4,5}\S+$/, 'must be a cron expression such as "30 0 * * *"')
@@ -49,6 +57,10 @@ export function forecastSettings(e: NodeJS.ProcessEnv = process.env, defaultSlot
       serviceCv2: 1,
     },
     enabled: s.SCALER_MODE !== 'off',
+    warmPools: {
+      enabled: s.WARM_POOLS_ENABLED,
+      config: { warmStartSeconds: s.WARM_POOL_START_MS / 1000, hitTarget: s.WARM_POOL_HIT_TARGET, minSize: Math.min(s.WARM_POOL_MIN, s.WARM_POOL_MAX), maxSize: s.WARM_POOL_MAX, lookaheadMinutes: s.WARM_POOL_LOOKAHEAD_MINUTES },
+    },
     analyticsUrl: s.ANALYTICS_URL.replace(/\/$/, ''),
     analyticsTimeoutMs: s.SCALER_ANALYTICS_TIMEOUT_MS,
     refreshMinutes: s.SCALER_REFRESH_MINUTES,

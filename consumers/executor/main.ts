@@ -8,6 +8,7 @@ import { createRegistry } from '../../topics/registry';
 import { createExecutorConsumer } from './consumer';
 import { createExecutor } from './executor';
 import { groupSignalLogCreator } from './group-signals';
+import { followPoolSizes } from './pool-sizes';
 import { executorSettings } from './settings';
 
 /** An executor process of one hardware class: `EXECUTOR_HARDWARE_CLASS=arm64 tsx consumers/executor/main.ts`. */
@@ -22,9 +23,13 @@ runProcess('executor', async () => {
   let onGenerationEnding = () => {};
   const kafka = createKafka(infra.brokers, executorId, { logCreator: groupSignalLogCreator({ onGenerationEnding: () => onGenerationEnding() }) });
   const consumer = createExecutorConsumer(kafka, settings);
-  const executor = createExecutor({ kafka, consumer, executorId, registry: createRegistry({ url: infra.registryUrl }), engine, settings, logger, onRestore: (r) => process.send?.({ restore: r }) });
+  const registry = createRegistry({ url: infra.registryUrl });
+  const executor = createExecutor({ kafka, consumer, executorId, registry, engine, settings, logger, onRestore: (r) => process.send?.({ restore: r }) });
   onGenerationEnding = executor.generationEnding;
   await engine.warm();
+  const pools = followPoolSizes({ kafka, registry, hardwareClass: settings.EXECUTOR_HARDWARE_CLASS, executorId, engine, logger, report: process.send ? (p) => process.send?.({ warmPools: p }) : undefined });
+  // In the background: the executor serves with its default pool sizes until the fleet's arrive.
+  pools.start().catch((e: unknown) => logger.warn({ err: String(e) }, 'warm-pool sizes not followed'));
   await executor.start();
   logger.info({ executorId: executor.executorId, hardwareClass: settings.EXECUTOR_HARDWARE_CLASS }, 'executor running');
   // The fleet manager (the parent) shows runs in flight and partitions per member.
@@ -35,6 +40,7 @@ runProcess('executor', async () => {
     async stop() {
       logger.info({}, 'draining in-flight runs');
       await executor.stop();
+      await pools.stop();
       if (reports) clearInterval(reports);
       await engine.close();
     },

@@ -39,6 +39,8 @@ export interface FleetMemberView {
   runsInFlight: number | null;
   partitions: number[] | null;
   cpuCores: number | null;
+  /** Its warm pools per pool key (idle sandboxes and the size they are kept at), from its last report. */
+  warmPools: Record<string, { size: number; target: number | null }> | null;
 }
 
 export interface FleetClassView {

@@ -104,7 +104,7 @@ export function createFleet(o: { classes: Record<string, ClassLimits>; events: F
       const t = now();
       const m: FleetMemberView = {
         memberId: memberId ?? `executor-${hw}-${o.managerId.slice(-4)}-${++seq}`, hardwareClass: hw, state: 'starting', reason, sinceMs: t, startedAtMs: t,
-        pid: null, runsInFlight: null, partitions: null, cpuCores: null,
+        pid: null, runsInFlight: null, partitions: null, cpuCores: null, warmPools: null,
       };
       members.set(m.memberId, m);
       o.events.record({ kind: 'member_state', hardwareClass: hw, memberId: m.memberId, state: 'starting', actual: actualOf(hw), desired: classOf(hw).desired, actor, reason });
@@ -127,7 +127,7 @@ export function createFleet(o: { classes: Record<string, ClassLimits>; events: F
     },
 
     /** What the member last said about itself (pid, runs in flight, partitions, CPU). */
-    report(id: string, r: Partial<Pick<FleetMemberView, 'pid' | 'runsInFlight' | 'partitions' | 'cpuCores'>>) {
+    report(id: string, r: Partial<Pick<FleetMemberView, 'pid' | 'runsInFlight' | 'partitions' | 'cpuCores' | 'warmPools'>>) {
       const m = members.get(id);
       if (m) Object.assign(m, r);
     },

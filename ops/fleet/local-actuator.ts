@@ -19,7 +19,7 @@ export interface MemberProcess {
 
 export interface MemberHooks {
   ready(): void;
-  report(r: Partial<Pick<FleetMemberView, 'runsInFlight' | 'partitions' | 'cpuCores'>>): void;
+  report(r: Partial<Pick<FleetMemberView, 'runsInFlight' | 'partitions' | 'cpuCores' | 'warmPools'>>): void;
   exit(code: number | null, signal: string | null): void;
 }
 

@@ -43,9 +43,11 @@ export function processLauncher(o: { logDir: string; env?: NodeJS.ProcessEnv; re
       last = { t, ticks };
     }, o.reportEveryMs ?? 2000);
     sample.unref();
-    child.on('message', (m: { ready?: boolean; report?: { runsInFlight?: number; partitions?: number[] } }) => {
+    child.on('message', (m: { ready?: boolean; report?: { runsInFlight?: number; partitions?: number[] }; warmPools?: Record<string, { size: number; target?: number }> }) => {
       if (m?.ready) hooks.ready();
       if (m?.report) hooks.report({ runsInFlight: m.report.runsInFlight, partitions: m.report.partitions });
+      // Sent by the executor's pool-size follower (consumers/executor/pool-sizes.ts).
+      if (m?.warmPools) hooks.report({ warmPools: Object.fromEntries(Object.entries(m.warmPools).map(([k, v]) => [k, { size: v.size, target: v.target ?? null }])) });
     });
     child.once('exit', (code, signal) => {
       clearInterval(sample);

@@ -5,6 +5,9 @@ import { decide, emptyScalerState, type ScalerDecision, type ScalerState } from 
 import { forecastMargin } from './scaler-margin';
 import type { ScalerSettings } from './scaler-settings';
 import type { FleetControl } from './control';
+import type { Forecast } from '../../analytics/forecast/model';
+import type { PoolChannel } from './pool-channel';
+import { pooledDependencySets, sizePools, type PoolSizeDecision } from './warm-pools';
 
 /**
  * The scaler's minute loop: refresh the forecasts every few minutes, read
@@ -31,13 +34,17 @@ export interface ScalerLoopDeps {
   /** Runs waiting for a class right now (consumer lag of its requests topic). */
   backlog(hardwareClass: string): Promise<number>;
   settings: ScalerSettings;
+  /** Where warm-pool decisions go (none: the loop sizes no pools). */
+  pools?: PoolChannel;
   now?: () => number;
   log?: (msg: string) => void;
 }
 
 export interface ScalerLoop {
-  /** One round over every class of the fleet; returns the decisions. */
+  /** One round over every class of the fleet; returns the decisions (and the warm-pool sizes in `pools`). */
   tick(): Promise<ScalerDecision[]>;
+  /** The warm-pool decisions of the last tick per class. */
+  readonly pools: ReadonlyMap<string, PoolSizeDecision[]>;
   start(): void;
   stop(): Promise<void>;
 }
@@ -47,7 +54,9 @@ export function createScalerLoop(deps: ScalerLoopDeps): ScalerLoop {
   const states = new Map<string, ScalerState>();
   // Per class: what the forecast in use said for each past minute and what came (the last 6 hours).
   const said = new Map<string, { forecast: number; actual: number }[]>();
-  let forecasts: { issuedMinute: number; byClass: Map<string, DemandForecast> } | undefined;
+  let forecasts: { issuedMinute: number; byClass: Map<string, DemandForecast>; bySet?: Map<string, Map<string, Forecast>> } | undefined;
+  const warm = deps.pools && deps.settings.warmPools.enabled ? deps.settings.warmPools : null;
+  const poolDecisions = new Map<string, PoolSizeDecision[]>();
   let refreshError: string | null = null;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<unknown> = Promise.resolve();
@@ -58,7 +67,8 @@ export function createScalerLoop(deps: ScalerLoopDeps): ScalerLoop {
     const classes = deps.fleet.list().classes;
     if (!forecasts || nowMinute - forecasts.issuedMinute >= deps.settings.refreshMinutes || nowMinute < forecasts.issuedMinute) {
       try {
-        forecasts = await deps.source.refresh({ hardwareClasses: classes.map((c) => c.hardwareClass), nowMinute });
+        const dependencySets = warm ? [...new Set(classes.flatMap((c) => pooledDependencySets(c.hardwareClass)))] : undefined;
+        forecasts = await deps.source.refresh({ hardwareClasses: classes.map((c) => c.hardwareClass), dependencySets, nowMinute });
         refreshError = null;
       } catch (e) {
         refreshError = `forecast refresh failed (${forecasts ? `using the one of minute ${forecasts.issuedMinute}` : 'no forecast yet'}): ${e instanceof Error ? e.message : String(e)}`;
@@ -98,12 +108,30 @@ export function createScalerLoop(deps: ScalerLoopDeps): ScalerLoop {
       states.set(c.hardwareClass, state);
       await deps.fleet.decide(c.hardwareClass, { desired: decision.desired, reason: `${decision.reason}: ${decision.explanation}`, inputs: { ...decisionInputs(decision, f?.runs.note), forecastIssuedMinute: forecasts?.issuedMinute ?? null, refreshError, usageError }, apply: decision.act, actor: 'scaler' });
       out.push(decision);
+      if (warm) await decidePools(c.hardwareClass, nowMinute, decision);
     }
     return out;
   }
 
+  /** Warm-pool sizes per dependency set for the executors the class will have (its decision's size, when applied). */
+  async function decidePools(hw: string, nowMinute: number, decision: ScalerDecision) {
+    const sets = pooledDependencySets(hw);
+    if (!sets.length || !warm || !deps.pools) return;
+    const bySet = forecasts?.bySet?.get(hw);
+    const f = new Map([...(bySet ?? new Map<string, Forecast>())].map(([set, x]) => [set, { start: x.start, runs: x.point, method: x.method }]));
+    const executors = decision.act ? decision.desired : decision.inputs.ready;
+    const decisions = sizePools({ nowMinute, executors, forecasts: f, sets, previous: deps.pools.last(hw) }, warm.config);
+    poolDecisions.set(hw, decisions);
+    try {
+      await deps.pools.decide(hw, { minute: nowMinute, executors, decisions, apply: decision.act, inputs: { forecastIssuedMinute: forecasts?.issuedMinute ?? null, refreshError } });
+    } catch (e) {
+      deps.log?.(`warm-pool sizes of ${hw} not published: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+
   return {
     tick,
+    pools: poolDecisions,
     start() {
       stopped = false;
       const schedule = () => {

@@ -5,6 +5,6 @@ import type { ScalerConfig } from './scaler';
 export function scalerSettings(e: NodeJS.ProcessEnv = process.env, defaultSlots = 1) {
   const s = forecastSettings(e, defaultSlots);
   const config: Omit<ScalerConfig, 'minExecutors' | 'maxExecutors'> = s.scaler;
-  return { config, enabled: s.enabled, analyticsUrl: s.analyticsUrl, analyticsTimeoutMs: s.analyticsTimeoutMs, refreshMinutes: s.refreshMinutes };
+  return { config, warmPools: s.warmPools, enabled: s.enabled, analyticsUrl: s.analyticsUrl, analyticsTimeoutMs: s.analyticsTimeoutMs, refreshMinutes: s.refreshMinutes };
 }
 export type ScalerSettings = ReturnType<typeof scalerSettings>;

@@ -28,9 +28,10 @@ export function httpScalerSource(o: { url: string; timeoutMs: number; fetch?: ty
   return {
     async refresh(q) {
       const out = await call('/api/forecasts/refresh', scalerWire.refreshResponse, {
-        method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ hardwareClasses: q.hardwareClasses, nowMinute: q.nowMinute }),
+        method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ hardwareClasses: q.hardwareClasses, ...(q.dependencySets?.length ? { dependencySets: q.dependencySets } : {}), nowMinute: q.nowMinute }),
       });
-      return { issuedMinute: out.issuedMinute, byClass: new Map(Object.entries(out.classes)) };
+      const bySet = out.sets ? new Map(Object.entries(out.sets).map(([hw, m]) => [hw, new Map(Object.entries(m))])) : undefined;
+      return { issuedMinute: out.issuedMinute, byClass: new Map(Object.entries(out.classes)), bySet };
     },
     async usageMinute(q) {
       const out = await call(`/api/forecasts/usage-minute?hardwareClass=${encodeURIComponent(q.hardwareClass)}&minute=${q.minute}`, scalerWire.usageResponse);

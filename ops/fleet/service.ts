@@ -15,6 +15,7 @@ import { createKubernetesActuator, type ObservedMember } from './kubernetes-actu
 import { createLocalActuator } from './local-actuator';
 import { processLauncher } from './local-launcher';
 import { createFleetMetrics } from './metrics';
+import { createPoolChannel } from './pool-channel';
 import { asScalerFleet, createScalerLoop, type ScalerLoop } from './scaler-loop';
 import type { ScalerSettings } from './scaler-settings';
 import type { FleetSettings } from './settings';
@@ -101,6 +102,7 @@ export async function startFleetService(d: FleetServiceDeps) {
   if (d.scaler?.settings.enabled) {
     scaler = createScalerLoop({
       source: d.scaler.source, fleet: asScalerFleet(fleet.control), backlog: d.scaler.backlog ?? backlog!.backlog, settings: d.scaler.settings, now: d.scaler.now,
+      pools: createPoolChannel({ events, producer, managerId }),
       log: (msg) => d.log?.(msg),
     });
     if (d.scaler.start !== false) scaler.start();

@@ -13,6 +13,7 @@ import { startFleetService, type FleetService } from '../../ops/fleet/service';
 import { fleetSettings } from '../../ops/fleet/settings';
 import { operatorToken } from '../../topics/ground/operator-token';
 import { realInfra } from '../support/infra';
+import { until } from '../support/until';
 import { gatewayUrl, postJson, startGateway, stopService, testEnv } from '../support/stack';
 
 /**
@@ -78,15 +79,6 @@ afterAll(async () => {
 }, 240000);
 
 const x86 = () => svc.control.list().classes.find((c) => c.hardwareClass === 'x86_64')!;
-async function until<T>(what: string, probe: () => T | Promise<T>, ok: (v: T) => boolean, ms = 120000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (ok(v)) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last ${JSON.stringify(v)}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
 async function tickAt(minute: number): Promise<ScalerDecision> {
   clock = minute * 60000 + 30000;
   const [d] = await svc.scaler!.tick();
