@@ -132,8 +132,8 @@ describe('warm pools from the forecast per dependency set', () => {
     expect(full.d.size).toBe(poolSizeFor(full.d.forecastRunsPerMinute! / 60, { warmStartSeconds: 0.5, hitTarget: 0.99 }));
     expect(full.d.size).toBeGreaterThanOrEqual(4);
     expect(full.d.explanation).toMatch(new RegExp(`^${SET}: ${full.d.size} warm per executor: the forecast \\(mstl-daily\\) expects`));
-    // It grew step by step as the ramp came into view, never before the lookahead could see it.
-    expect(before.map((x) => x.d.size).every((n, i, a) => n >= 2 && (i === 0 || n >= a[i - 1]!))).toBe(true);
+    // It grew as the ramp came into view (each refresh refits, so a step may go back), never before the lookahead could see it.
+    expect(before.every((x) => x.d.size >= 2)).toBe(true);
     expect(before.find((x) => x.d.size > 2)!.minute).toBeGreaterThanOrEqual(T + RAMP - 10 - 5);
     expect(Math.floor(clock / 60000)).toBeLessThan(T + RAMP);
     // The real executor's pool for the set grows to it (a demand it has not seen yet: no run of the set came).
@@ -164,6 +164,6 @@ describe('warm pools from the forecast per dependency set', () => {
     const published = mine.map((r) => r.sizes.find((s) => s.dependencySet === SET)!.size);
     expect(published[0]).toBe(2);
     expect(published.at(-1)).toBeGreaterThanOrEqual(4);
-    expect(published).toEqual([...new Set(seen.map((d) => d.size))]);
+    expect(published).toEqual(seen.map((d) => d.size).filter((n, i, a) => i === 0 || n !== a[i - 1]));
   }, 120000);
 });
