@@ -4,6 +4,7 @@ import { applyTopics } from '../../topics/admin';
 import { CONSUMER_FETCH_LIMITS, executorTopics } from '../../topics/catalog';
 import { createTypedProducer, decodeValue } from '../../topics/codec';
 import type { Registry } from '../../topics/registry';
+import { sleep } from '../../topics/ground/retry';
 import type { EditEvent, RunRequest, RunResultRecord } from '../../topics/types';
 import { textBytes } from '../buffers/apply-ops';
 import type { RecordedRun } from './recorded-runs';
@@ -55,11 +56,6 @@ export interface TrafficReplayOptions {
 }
 
 export interface TrafficReplayOutcome { diffs: RunDiff[]; cancelled: boolean; budgetReached: boolean; ms: number }
-
-const sleep = (ms: number, signal?: AbortSignal) => new Promise<void>((resolve) => {
-  const t = setTimeout(resolve, ms);
-  signal?.addEventListener('abort', () => { clearTimeout(t); resolve(); }, { once: true });
-});
 
 /** The topics of every namespace a replay uses, created (with their schemas) when missing. */
 export async function ensureReplayTopics(kafka: Kafka, registry: Registry, targets: { namespace: string; hardwareClass: string }[]): Promise<void> {
