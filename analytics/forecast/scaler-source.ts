@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { Warehouse } from '../warehouse';
 import { refreshForecasts, type DemandForecast } from './forecaster';
 import type { Forecast } from './model';
-import { usageHistory, type UsageMinute } from './store';
+import { runsBySet, usageHistory, type UsageMinute } from './store';
 
 /**
  * What the scaler reads from ClickHouse, as one interface: a forecast
@@ -26,7 +26,7 @@ export function warehouseScalerSource(wh: Warehouse): ScalerSource {
     },
     async usageMinute(q) {
       const [row] = await usageHistory(wh, { hardwareClass: q.hardwareClass, fromMinute: q.minute, toMinute: q.minute + 1 });
-      return row;
+      return row && { ...row, runsBySet: await runsBySet(wh, q) };
     },
   };
 }
@@ -58,6 +58,6 @@ export const scalerWire = {
   }),
   usageRequest: z.object({ hardwareClass, minute: z.coerce.number().int().positive() }),
   usageResponse: z.object({
-    usage: z.object({ minute: z.number().int(), runs: z.number(), cpuSeconds: z.number(), queueWaitP99Ms: z.number().nullable() }).nullable(),
+    usage: z.object({ minute: z.number().int(), runs: z.number(), cpuSeconds: z.number(), queueWaitP99Ms: z.number().nullable(), runsBySet: z.record(z.string(), z.number()).optional() }).nullable(),
   }),
 };

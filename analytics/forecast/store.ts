@@ -10,7 +10,7 @@ import { DEFAULT_HORIZON_EDGES, type HorizonAccuracy } from './accuracy';
 export type ForecastMetric = 'runs' | 'cpu_seconds';
 export const FORECAST_METRICS: readonly ForecastMetric[] = ['runs', 'cpu_seconds'];
 
-export interface UsageMinute { minute: number; runs: number; cpuSeconds: number; queueWaitP99Ms: number | null }
+export interface UsageMinute { minute: number; runs: number; cpuSeconds: number; queueWaitP99Ms: number | null; runsBySet?: Record<string, number> }
 
 /** Per-minute usage of one hardware class (optionally one dependency set), minutes in epoch minutes, [from, to). */
 export async function usageHistory(wh: Warehouse, q: { hardwareClass: string; dependencySet?: string; fromMinute: number; toMinute: number }): Promise<UsageMinute[]> {
@@ -24,6 +24,16 @@ export async function usageHistory(wh: Warehouse, q: { hardwareClass: string; de
     { from: q.fromMinute, to: q.toMinute, hw: q.hardwareClass, dep: q.dependencySet ?? '' },
   );
   return rows.map((r) => ({ minute: Number(r.m), runs: Number(r.runs), cpuSeconds: Number(r.cpu), queueWaitP99Ms: r.p99?.length ? Number(r.p99[3]) : null }));
+}
+
+/** Runs per dependency set of one class in one minute (the warm pools' live floor). */
+export async function runsBySet(wh: Warehouse, q: { hardwareClass: string; minute: number }): Promise<Record<string, number>> {
+  const rows = await wh.query<{ dep: string; runs: string }>(
+    `SELECT dependency_set AS dep, sum(runs) AS runs FROM usage_per_minute
+     WHERE minute = toDateTime({m:Int64} * 60) AND hardware_class = {hw:String} GROUP BY dep`,
+    { m: q.minute, hw: q.hardwareClass },
+  );
+  return Object.fromEntries(rows.map((r) => [r.dep, Number(r.runs)]));
 }
 
 /** Writes one forecast; the token makes a retried write of the same issue a no-op. */

@@ -108,19 +108,19 @@ export function createScalerLoop(deps: ScalerLoopDeps): ScalerLoop {
       states.set(c.hardwareClass, state);
       await deps.fleet.decide(c.hardwareClass, { desired: decision.desired, reason: `${decision.reason}: ${decision.explanation}`, inputs: { ...decisionInputs(decision, f?.runs.note), forecastIssuedMinute: forecasts?.issuedMinute ?? null, refreshError, usageError }, apply: decision.act, actor: 'scaler' });
       out.push(decision);
-      if (warm) await decidePools(c.hardwareClass, nowMinute, decision);
+      if (warm) await decidePools(c.hardwareClass, nowMinute, decision, last?.runsBySet);
     }
     return out;
   }
 
   /** Warm-pool sizes per dependency set for the executors the class will have (its decision's size, when applied). */
-  async function decidePools(hw: string, nowMinute: number, decision: ScalerDecision) {
+  async function decidePools(hw: string, nowMinute: number, decision: ScalerDecision, live?: Record<string, number>) {
     const sets = pooledDependencySets(hw);
     if (!sets.length || !warm || !deps.pools) return;
     const bySet = forecasts?.bySet?.get(hw);
     const f = new Map([...(bySet ?? new Map<string, Forecast>())].map(([set, x]) => [set, { start: x.start, runs: x.point, method: x.method }]));
     const executors = decision.act ? decision.desired : decision.inputs.ready;
-    const decisions = sizePools({ nowMinute, executors, forecasts: f, sets, previous: deps.pools.last(hw) }, warm.config);
+    const decisions = sizePools({ nowMinute, executors, forecasts: f, sets, previous: deps.pools.last(hw), live }, warm.config);
     poolDecisions.set(hw, decisions);
     try {
       await deps.pools.decide(hw, { minute: nowMinute, executors, decisions, apply: decision.act, inputs: { forecastIssuedMinute: forecasts?.issuedMinute ?? null, refreshError } });

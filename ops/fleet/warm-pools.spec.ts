@@ -48,4 +48,17 @@ describe('warm-pool sizes from the forecast per dependency set', () => {
     expect(sets).not.toContain('c-gcc12-std');
     expect(pooledDependencySets('no-such-class')).toEqual([]);
   });
+
+  it('never sizes below what the last minute of the set needed (what no forecast saw coming)', () => {
+    const now = 70;
+    const quiet = { start: now, runs: Array(10).fill(6), method: 'mstl-daily' };
+    // 120 runs came in the last minute on one executor, against a forecast of 6: λT = 1 → 5.
+    const d = sizePools({ nowMinute: now, executors: 1, forecasts: new Map([['s', quiet]]), sets: ['s', 't'], live: { s: 120, t: 3 } }, cfg);
+    expect(d[0]).toMatchObject({ size: 5, reason: 'live', forecastRunsPerMinute: 120, forecastMinute: now - 1 });
+    expect(d[0]!.explanation).toMatch(/s: 5 warm per executor: the last minute \(.* UTC\) had 120 runs, more than the forecast \(mstl-daily\) expects/);
+    // A set without a forecast that ran: sized on its live runs (3/min: λT 0.025 → 2).
+    expect(d[1]).toMatchObject({ size: 2, reason: 'live' });
+    // Live below the forecast: the forecast decides.
+    expect(sizePools({ nowMinute: now, executors: 1, forecasts: new Map([['s', quiet]]), sets: ['s'], live: { s: 1 } }, cfg)[0]!.reason).toBe('forecast');
+  });
 });

@@ -8,7 +8,9 @@ import { LANGUAGES } from '../../runtimes/languages';
  * an M/G/∞ queue: Poisson with mean λT, for arrivals λ per executor. A run
  * finds the pool empty when n or more are refilling, so the size is the
  * fewest n with P(Poisson(λT) ≥ n) ≤ 1 − hit target, for the busiest
- * forecast minute from now to the lookahead, within a floor and a cap.
+ * forecast minute from now to the lookahead — never below what the last
+ * minute's runs of the set need (a live floor for what no forecast saw) —
+ * within a floor and a cap.
  * Pure: the scaler's minute loop (scaler-loop.ts) calls it and hands the
  * sizes to the executors (runtimes.pools) with the reasons.
  */
@@ -34,7 +36,7 @@ export interface PoolSizeDecision {
   forecastRunsPerMinute: number | null;
   forecastMinute: number | null;
   arrivalsPerExecutorPerSecond: number | null;
-  reason: 'forecast' | 'min' | 'max' | 'no_forecast';
+  reason: 'forecast' | 'live' | 'min' | 'max' | 'no_forecast';
   explanation: string;
 }
 
@@ -72,7 +74,15 @@ export function poolSizeFor(arrivalsPerSecond: number, cfg: Pick<WarmPoolConfig,
 }
 
 export function sizePools(
-  input: { nowMinute: number; executors: number; forecasts: ReadonlyMap<string, SetForecast>; sets: readonly string[]; previous?: Readonly<Record<string, number>> },
+  input: {
+    nowMinute: number;
+    executors: number;
+    forecasts: ReadonlyMap<string, SetForecast>;
+    sets: readonly string[];
+    previous?: Readonly<Record<string, number>>;
+    /** Runs per set in the last complete minute. */
+    live?: Readonly<Record<string, number>>;
+  },
   cfg: WarmPoolConfig,
 ): PoolSizeDecision[] {
   const executors = Math.max(1, input.executors);
@@ -88,6 +98,9 @@ export function sizePools(
       }
     }
     const floor = cfg.minSize;
+    const live = input.live?.[dependencySet] ?? 0;
+    let fromLive = false;
+    if (live > 0 && (peak === null || live > peak)) (peak = live), (at = input.nowMinute - 1), (fromLive = true);
     if (peak === null) {
       return {
         dependencySet, size: floor, previous, forecastRunsPerMinute: null, forecastMinute: null, arrivalsPerExecutorPerSecond: null, reason: 'no_forecast' as const,
@@ -97,11 +110,12 @@ export function sizePools(
     const lambda = peak / 60 / executors;
     const need = poolSizeFor(lambda, cfg);
     const size = Math.min(cfg.maxSize, Math.max(floor, need));
-    const reason = need > cfg.maxSize ? ('max' as const) : need < floor ? ('min' as const) : ('forecast' as const);
+    const reason = need > cfg.maxSize ? ('max' as const) : need < floor ? ('min' as const) : fromLive ? ('live' as const) : ('forecast' as const);
     const when = new Date(at! * 60000).toISOString().slice(11, 16);
-    const base = `the forecast (${f!.method}) expects ${peak.toFixed(1)} runs/min at ${when} UTC, ${lambda.toFixed(2)} runs/s per executor of ${executors}: ${need} warm for ${Math.round(cfg.hitTarget * 100)}% warm starts at ${cfg.warmStartSeconds} s per start`;
+    const source = fromLive ? `the last minute (${when} UTC) had ${peak.toFixed(0)} runs, more than the forecast${f ? ` (${f.method})` : ''} expects` : `the forecast (${f!.method}) expects ${peak.toFixed(1)} runs/min at ${when} UTC`;
+    const base = `${source}, ${lambda.toFixed(2)} runs/s per executor of ${executors}: ${need} warm for ${Math.round(cfg.hitTarget * 100)}% warm starts at ${cfg.warmStartSeconds} s per start`;
     const explanation =
-      reason === 'forecast' ? `${dependencySet}: ${size} warm per executor: ${base}` : reason === 'max' ? `${dependencySet}: ${size} warm per executor, the cap (${base})` : `${dependencySet}: ${size} warm per executor, the floor (${base})`;
+      reason === 'forecast' || reason === 'live' ? `${dependencySet}: ${size} warm per executor: ${base}` : reason === 'max' ? `${dependencySet}: ${size} warm per executor, the cap (${base})` : `${dependencySet}: ${size} warm per executor, the floor (${base})`;
     return { dependencySet, size, previous, forecastRunsPerMinute: peak, forecastMinute: at, arrivalsPerExecutorPerSecond: lambda, reason, explanation };
   });
 }
