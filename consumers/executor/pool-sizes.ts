@@ -33,7 +33,9 @@ export function followPoolSizes(deps: {
     async start() {
       await consumer.connect();
       await consumer.subscribe({ topic: topics.pools.name, fromBeginning: true });
+      // Always read from the start: nothing to commit, so the group leaves no offsets behind when the executor goes.
       await consumer.run({
+        autoCommit: false,
         eachMessage: async ({ message }) => {
           if (!message.value) return;
           const d = await decodeValue(deps.registry, message.value, topics.pools);
