@@ -95,6 +95,13 @@ export function handleEditorSocket(ws: WebSocket, client: string, deps: EditorSo
     // Another lookup of the same session may have rebuilt it meanwhile.
     const held = sessions.get(sessionId);
     if (held && held.version >= found.version) return held;
+    if (held) {
+      // Brought up to date in place: peers on this gateway hold the same object.
+      held.version = found.version;
+      held.files = new Map(found.files.map((f) => [f.name, f.content]));
+      held.lastFile = found.files[0]?.name ?? held.lastFile;
+      return held;
+    }
     const runtime = catalog.resolve(found.language, undefined, found.dependencySet, found.hardwareClass);
     return sessions.open(found.userId, runtime, found.files, found.sessionId, found.version).session;
   }

@@ -101,6 +101,36 @@ it('answers a run asked for again on the other gateway when it finished while th
   }
 }, 240_000);
 
+it('rebuilds a session it holds behind the version its client resumes with (the client went to another gateway and came back)', async () => {
+  const ws = (port: number) => `${stack.url(port).replace(/^http/, 'ws')}/ws/editor`;
+  const first = await EditorClient.connect(ws(CHAOS_GATEWAY_PORT));
+  const opened = await first.open('python', 'print(1)\n');
+  expect((await first.run({}, 60_000)).result).toMatchObject({ result: { status: 'ok' } });
+  first.close();
+  // On the other gateway (rebuilt there from the snapshot once the executor wrote it), the text moves on.
+  const other = await EditorClient.connect(ws(CHAOS_GATEWAY_PORT + 1));
+  let resumed: Awaited<ReturnType<EditorClient['next']>> | undefined;
+  await waitFor(async () => {
+    const mark = other.messages.length;
+    other.send({ type: 'resume', sessionId: opened.sessionId, version: opened.version });
+    resumed = await other.next((m) => m.type === 'opened' || m.type === 'error', 60_000, mark);
+    return resumed.type === 'opened';
+  }, 60_000, 'the session on the other gateway');
+  const mark = other.messages.length;
+  other.send({ type: 'set', files: [{ name: 'main.py', content: 'print(2)\n' }] });
+  const ack = await other.next((m) => m.type === 'ack' || m.type === 'error', 60_000, mark);
+  expect(ack.type).toBe('ack');
+  other.close();
+  // Back on the first gateway, which still holds version 1: it must not answer with its old text.
+  const back = await EditorClient.connect(ws(CHAOS_GATEWAY_PORT));
+  back.send({ type: 'resume', sessionId: opened.sessionId, version: ack.version });
+  const again = await back.next((m) => m.type === 'opened' || m.type === 'error', 60_000);
+  expect(back.messages.filter((m) => m.type === 'resync')).toEqual([]);
+  expect(again).toMatchObject({ type: 'opened', version: ack.version, files: [{ name: 'main.py', content: 'print(2)\n' }] });
+  expect((await back.run({}, 60_000)).result).toMatchObject({ result: { status: 'ok', run: { stdout: '2\n' } } });
+  back.close();
+}, 180_000);
+
 // Three kills, alternating between the two gateways: every person resumes on a gateway that does not hold the
 // session (killed and restarted since), rebuilt from its snapshot and the edits after it, with a run in flight.
 it('resumes the sessions of a gateway killed with kill -9 on the other gateway: no acknowledged edit and no run lost', async () => {
