@@ -76,4 +76,16 @@ describe('Avro body guard', () => {
       { numRuns: 2000, seed: 11 },
     );
   });
+
+  it('checks a record that contains itself by name, the same schema object again after a refusal', () => {
+    const list = { type: 'record', name: 'Node', namespace: 'spec', fields: [{ name: 'value', type: 'string' }, { name: 'next', type: ['null', 'Node'] }] };
+    const t = avro.Type.forSchema(list as avro.Schema);
+    const good = t.toBuffer({ value: 'a', next: { value: 'b', next: { value: 'c', next: null } } });
+    expect(() => checkAvroBody(list, good)).not.toThrow();
+    const badBranch = Buffer.from(good);
+    badBranch[2] = 0x06; // the first 'next' union index: branch 3 of 2
+    expect(() => checkAvroBody(list, badBranch)).toThrow(AvroBodyError);
+    expect(() => checkAvroBody(list, good.subarray(0, good.length - 1))).toThrow(/ends inside a number|left/);
+    expect(() => checkAvroBody(list, good)).not.toThrow();
+  });
 });
