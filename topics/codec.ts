@@ -118,12 +118,18 @@ export interface DecodeRetry {
 
 /** decodeValue, retrying transient failures with backoff (the one retry primitive) until they pass or the deadline does. */
 export async function decodeRetrying<T>(registry: Registry, value: Buffer | null, spec: TopicSpec<T> | undefined, retry: DecodeRetry): Promise<Decoded<T>> {
+  // Nearly every record decodes at the first attempt: the retry machinery (closures, a deadline) is built only for the others.
+  const first = await decodeValue(registry, value, spec);
+  if (first.ok || !first.transient) return first;
   const until = Date.now() + retry.deadlineMs;
   let last: Decoded<T> | undefined;
+  let firstAttempt: Decoded<T> | undefined = first;
   try {
     return await retryUntilDone(
       async () => {
-        const d = await decodeValue(registry, value, spec);
+        // The loop's first attempt is the one made above: attempts, backoff and onRetry stay as they were.
+        const d = firstAttempt ?? (await decodeValue(registry, value, spec));
+        firstAttempt = undefined;
         if (d.ok || !d.transient) return d;
         last = d;
         throw new Error(d.reason);
