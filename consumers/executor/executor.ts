@@ -119,7 +119,7 @@ export function createExecutor(deps: ExecutorDeps) {
     sendSnapshots: (records) => producer.send(t.snapshots, records),
   });
   let producer: TypedProducer;
-  // Output chunks of all runs share produce requests: a flood costs few round trips.
+  // Output chunks and results of all runs share produce requests: a flood, or many short runs finishing together, cost few round trips.
   let outputs: BatchingSender;
   let snapshotTimer: NodeJS.Timeout | undefined;
   let stopping = false;
@@ -188,7 +188,9 @@ export function createExecutor(deps: ExecutorDeps) {
       controls.started(state);
       const r = await handle.result;
       const finishedAtMs = Date.now();
-      await Promise.all(chunks);
+      // Not awaited: the result queues behind its chunks in the same sender and usually shares their produce
+      // request (the gateway holds a result until its outputChunks arrived: producers/gateway/run-router.ts).
+      void Promise.all(chunks);
       const record = resultRecord(req, r, {
         startedAtMs, finishedAtMs, sourceBytes: textBytes(buffer.files), fileCount: files.length, executorId, attempt: 1, outputChunks: chunks.length, ...scheduled,
       });
@@ -285,7 +287,7 @@ export function createExecutor(deps: ExecutorDeps) {
         return;
       }
       result = await publishResult(result, {
-        send: (r) => producer.send(t.results, [{ key: req.runId, value: r, headers: replyHeaders(req) }]),
+        send: (r) => outputs.send([{ spec: t.results, records: [{ key: req.runId, value: r, headers: replyHeaders(req) }] }]),
         maxRecordBytes: t.results.maxRecordBytes, stopping: () => stopping, logger,
       });
       finished.set(req.runId, result);

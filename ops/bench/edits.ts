@@ -1,6 +1,10 @@
 import { EditorSession } from '../load/editor-session';
 import { r1, summarize } from '../load/stats';
 import type { ReportSection } from './section';
+import { cpuPerRun, cpuSnapshot, type CpuRoots } from './cpu';
+
+/** Who pays for an edit: the gateway applies and produces it, the broker stores it, the executor applies it to its buffer, the sink loads its metadata. */
+const CPU_COLUMNS = ['gateway', 'broker', 'registry', 'executor', 'analytics sink', 'bench client'];
 
 /**
  * Edit ingestion: sessions typing as fast as the gateway acknowledges (one
@@ -8,10 +12,11 @@ import type { ReportSection } from './section';
  * levels. An ack means the gateway applied the edit and Kafka accepted the
  * event (the gateway awaits the produce before acknowledging).
  */
-export async function benchEdits(opts: { url: string; seconds: number; sessions: number; onProgress?: (m: string) => void }): Promise<ReportSection> {
+export async function benchEdits(opts: { url: string; seconds: number; sessions: number; cpuRoots?: () => Promise<CpuRoots>; onProgress?: (m: string) => void }): Promise<ReportSection> {
   const say = opts.onProgress ?? (() => undefined);
   const levels = [...new Set([1, Math.max(2, Math.round(opts.sessions / 4)), opts.sessions, opts.sessions * 4])];
   const rows: (string | number)[][] = [];
+  const cpuRows: (string | number)[][] = [];
   const samples: Record<string, number[]> = {};
   const chart = { labels: [] as string[], rate: [] as number[], p50: [] as number[], p99: [] as number[] };
   const seconds = Math.max(3, Math.round(opts.seconds * 0.7));
@@ -27,6 +32,8 @@ export async function benchEdits(opts: { url: string; seconds: number; sessions:
         return s;
       }),
     );
+    const roots = opts.cpuRoots ? await opts.cpuRoots() : null;
+    const cpu0 = roots ? cpuSnapshot(roots) : null;
     const t0 = performance.now();
     const end = t0 + seconds * 1000;
     try {
@@ -43,8 +50,15 @@ export async function benchEdits(opts: { url: string; seconds: number; sessions:
     } finally {
       sessions.forEach((s) => s.close());
     }
+    const cpu1 = roots ? cpuSnapshot(roots) : null;
     const secs = (performance.now() - t0) / 1000;
     const l = summarize(acks);
+    if (cpu0 && cpu1) {
+      // Per 1,000 acknowledged edits: per-edit figures are fractions of a millisecond.
+      const c = cpuPerRun(cpu0, cpu1, acks.length / 1000);
+      const r2 = (x: number) => Math.round(x * 100) / 100;
+      cpuRows.push([n, Math.round(acks.length / secs), ...CPU_COLUMNS.map((k) => (k in c.perRun ? r2(c.perRun[k]!) : '—')), r2(c.total), r2(c.other), r2(((c.total + c.other) * acks.length) / 1000 / secs / 1000)]);
+    }
     const rate = Math.round(acks.length / secs);
     samples[`edit ack, ${n} sessions`] = acks;
     rows.push([n, acks.length, r1(secs), rate, r1(l.p50), r1(l.p95), r1(l.p99), r1(l.max), errors.length ? `${errors.length}: ${errors.slice(0, 2).join('; ')}` : 'none']);
@@ -56,7 +70,12 @@ export async function benchEdits(opts: { url: string; seconds: number; sessions:
   }
   return {
     name: 'edits',
-    tables: [{ title: 'Edit events ingested (gateway applies, produces to editor.edits, acknowledges)', columns: ['sessions', 'edits', 'seconds', 'edits/s', 'ack median', 'ack p95', 'ack p99', 'ack max', 'errors'], rows }],
+    tables: [
+      { title: 'Edit events ingested (gateway applies, produces to editor.edits, acknowledges)', columns: ['sessions', 'edits', 'seconds', 'edits/s', 'ack median', 'ack p95', 'ack p99', 'ack max', 'errors'], rows },
+      ...(cpuRows.length
+        ? [{ title: "CPU ms per 1,000 acknowledged edits of each process (/proc utime+stime; the analytics sink runs only beside the pipeline section; other = the rest of the machine; cores = all CPU ms per second / 1000)", columns: ['sessions', 'edits/s', ...CPU_COLUMNS, 'all ours', 'other', 'cores busy'], rows: cpuRows }]
+        : []),
+    ],
     samples,
     charts: [
       { title: 'Edits acknowledged per second by concurrent sessions', kind: 'bar', labels: chart.labels, datasets: [{ label: 'edits/s', data: chart.rate }], yTitle: 'edits/s' },

@@ -98,7 +98,7 @@ export async function runBench(o: BenchOptions): Promise<{ report: BenchReport; 
   try {
     if (chosen.includes('pipeline')) await timed('pipeline', () => benchPipeline({ url: services!.url, iterations: o.iterations, seconds: o.seconds, sessions: o.sessions, cpuRoots: () => services!.cpuRoots(), onProgress: say('pipeline') }));
     if (chosen.includes('editor')) await timed('editor', () => benchEditor({ url: services!.url, iterations: o.iterations, onProgress: say('editor') }));
-    if (chosen.includes('edits')) await timed('edits', () => benchEdits({ url: services!.url, seconds: o.seconds, sessions: o.sessions, onProgress: say('edits') }));
+    if (chosen.includes('edits')) await timed('edits', () => benchEdits({ url: services!.url, seconds: o.seconds, sessions: o.sessions, cpuRoots: () => services!.cpuRoots(), onProgress: say('edits') }));
   } finally {
     if (services) {
       o.log('bench: stopping the bench executor and gateway');
