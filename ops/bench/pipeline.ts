@@ -1,4 +1,5 @@
 import { EditorSession, type RunOutcome } from '../load/editor-session';
+import { httpRun } from '../load/http-runs';
 import { r1, summarize } from '../load/stats';
 import { measureBaseline, type Baseline } from './baseline';
 import type { ReportSection } from './section';
@@ -104,6 +105,28 @@ export async function benchPipeline(opts: { url: string; iterations: number; sec
     }
   }
 
+  // The same Python hello world sent whole over the Piston API and the REST API (wait: true), request → answer.
+  for (const api of ['piston', 'rest'] as const) {
+    const label = `python hello (${api === 'piston' ? 'Piston POST /api/v2/execute' : 'REST POST /api/v1/runs'})`;
+    say(`${label}: ${n} sequential runs`);
+    const run = () => httpRun(opts.url, api, `bench-latency-${api}-${Date.now()}`, { language: 'python', text: PROGRAMS.python.text }, { resultTimeoutMs: 60000, rateLimited: () => undefined });
+    const ok = async (what: string) => {
+      const o = await run();
+      if (o.status !== 'ok') throw new Error(`${what}: run ended ${o.status}${o.message ? `: ${o.message}` : ''}`);
+      return o;
+    };
+    await ok(`${label} warm-up`);
+    const outs: RunOutcome[] = [];
+    for (let i = 0; i < n; i++) {
+      outs.push(await ok(label));
+      await sleep(50);
+    }
+    const lat = summarize(outs.map((o) => o.latencyMs));
+    const b = summarize(base.python.samples);
+    samples[label] = outs.map((o) => o.latencyMs);
+    latencyRows.push([label, n, r1(lat.p50), r1(lat.p99), r1(lat.max), base.python.label, r1(b.p50), r1(b.p99), r2(lat.p50 / b.p50), r2(lat.p99 / b.p99)]);
+  }
+
   const throughputRows: (string | number)[][] = [];
   const throughputChart = { labels: [] as string[], data: [] as number[] };
   const timeline: { label: string; perSecond: number[] }[] = [];
@@ -169,7 +192,7 @@ export async function benchPipeline(opts: { url: string; iterations: number; sec
   return {
     name: 'pipeline',
     tables: [
-      { title: 'Hello world end to end over the editor WebSocket (run message → result message, ms) vs bare cold start', columns: ['case', 'n', 'median', 'p99', 'max', 'baseline', 'baseline median', 'baseline p99', 'ratio median', 'ratio p99'], rows: latencyRows },
+      { title: 'Hello world end to end over the editor WebSocket (run message → result message, ms), and Python over the Piston and REST APIs (request → answer), vs bare cold start', columns: ['case', 'n', 'median', 'p99', 'max', 'baseline', 'baseline median', 'baseline p99', 'ratio median', 'ratio p99'], rows: latencyRows },
       { title: 'Per-hop breakdown (ms): gateway = client send → request stamped; queue = → executor starts (Kafka + executor queue); execution = executor start → finish; return = finish → client receives', columns: ['case', 'gateway p50', 'queue p50', 'queue p99', 'execution p50', 'execution p99', 'in sandbox p50', 'return p50', 'return p99', 'pooled or cached'], rows: hopRows },
       { title: 'Sustained throughput, concurrent sessions each running back to back', columns: ['program', 'sessions', 'runs', 'seconds', 'runs/s', 'latency median', 'latency p99', 'statuses'], rows: throughputRows },
       ...(cpuRows.length
