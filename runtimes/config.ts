@@ -10,6 +10,8 @@ export const runtimesSection = z.object({
   CONVEYOR_RUNTIMES_CPU_CORES: env.int(1, 1, 64),
   /** Stages forked from a warm runtime in fresh namespaces: python (both sets), native (compiled programs' run stage), compile (their compile stage); empty = one-shot sandboxes. */
   CONVEYOR_RUNTIMES_FORK: env.list('python,native,compile'),
+  /** Languages compiled by a warm compiler server (runtimes/compiler-server.ts): java; empty = every compile in a sandbox of its own. */
+  CONVEYOR_RUNTIMES_COMPILER_SERVERS: env.list('java'),
 });
 
 export type RuntimesConfig = z.infer<typeof runtimesSection>;

@@ -12,6 +12,9 @@ import { Sandbox, SANDBOX_UID, type Dispatched, type DispatchOptions, type Sandb
 import { seccompFilter } from './seccomp';
 import { Spawner, type NativeMounts } from './spawner/client';
 import { Zygotes, type ZygoteStats } from './zygotes';
+import { CompilerServers, type CompilerServerStats } from './compiler-server';
+import type { DependencySet, LanguageDef, Toolchain } from './languages';
+import type { ResolvedSpec } from './validate';
 
 /**
  * The engine's collaborators, each a process or a kernel interface: the
@@ -65,6 +68,13 @@ export interface EngineParts {
     lookup(compiler: string, compilerId: string, flags: string[]): string | null;
     build(compiler: string, compilerId: string, flags: string[]): Promise<boolean>;
   };
+  /** Warm compilers (compiler-server.ts): take() answers null when none can take this compile now. */
+  compilers: {
+    take(r: ResolvedSpec, outDir: string): StageSandbox | null;
+    warm(lang: LanguageDef, set: DependencySet, toolchain: Toolchain): Promise<void>;
+    stats(): Record<string, CompilerServerStats>;
+    close(): Promise<void>;
+  };
   /** Compile output directories under the spawner's tmp view, writable by the sandbox user. */
   outDirs: { create(): string; remove(dir: string): void };
 }
@@ -93,6 +103,7 @@ export interface EnginePartsOptions {
   poolSize: number;
   cacheMaxBytes: number;
   cgroupParent: string;
+  cpuCores: number;
   logger?: Logger;
 }
 
@@ -125,6 +136,7 @@ export function createEngineParts(o: EnginePartsOptions): EngineParts {
     pools: new WarmPools(deps, o.poolSize, (e) => log.error({ err: e }, 'warm pool refill failed')),
     zygotes: new Zygotes(deps, (e) => log.warn({ err: String(e) }, 'forking runtime')),
     cache: new CompileCache(path.join(cacheDir, 'artifacts'), o.cacheMaxBytes),
+    compilers: new CompilerServers({ spawner, cgroups, seccomp: deps.seccomp, compileDefaults: LIMITS.defaults.compile, cpuCores: o.cpuCores }, (e) => log.warn({ err: String(e) }, 'compiler server')),
     pch: new PchStore(path.join(cacheDir, 'pch'), (e) => log.warn({ err: String(e) }, 'precompiled header build failed')),
     outDirs: {
       create() {

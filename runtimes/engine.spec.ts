@@ -9,7 +9,7 @@ import type { RunSpec, StageResult } from './types';
 // which sandbox a stage gets, the fallbacks, the compile cache, stage order
 // and limits, statuses and cleanup. test/runtimes/ runs the real sandboxes.
 
-type Source = 'fork' | 'pool' | 'oneShot';
+type Source = 'fork' | 'pool' | 'oneShot' | 'server';
 interface Outcome { result?: Partial<StageResult>; setupFailure?: string; throws?: Error; hang?: boolean }
 type Script = (stage: 'compile' | 'run', source: Source, plan: SandboxPlan) => Outcome;
 
@@ -58,7 +58,7 @@ interface Fakes {
   releaseReady(): void;
 }
 
-function fakes(script: Script = () => ok(), o: { forkReady?: boolean; spawnerReady?: boolean; pchBuilt?: boolean } = {}): Fakes {
+function fakes(script: Script = () => ok(), o: { forkReady?: boolean; spawnerReady?: boolean; pchBuilt?: boolean; serverReady?: boolean } = {}): Fakes {
   const events: string[] = [];
   const sandboxes: FakeSandbox[] = [];
   const disabled = new Map<string, string>();
@@ -127,6 +127,15 @@ function fakes(script: Script = () => ok(), o: { forkReady?: boolean; spawnerRea
       lookup: (compiler) => (events.push(`pch.lookup ${compiler}`), o.pchBuilt ? 'pchkey' : null),
       build: async (compiler) => (events.push(`pch.build ${compiler}`), true),
     },
+    compilers: {
+      take(r, outDir) {
+        events.push(`compilers.take ${r.lang.id} ${outDir}`);
+        return o.serverReady ? sandbox('server', { binds: [], files: [], env: {}, argv: [], workBytes: 0, rlimits: { fsize: 0, nofile: 0 }, cpuCores: 1, idleLimits: { memoryBytes: 0, pids: 0 } }) : null;
+      },
+      warm: async (lang) => void events.push(`compilers.warm ${lang.id}`),
+      stats: () => ({}),
+      close: async () => void events.push('close compilers'),
+    },
     outDirs: {
       create: () => `/tmp/fake-tmp/out-${++outs}`,
       remove: (dir) => void events.push(`outDirs.remove ${dir}`),
@@ -139,7 +148,8 @@ let n = 0;
 const spec = (language: string, name: string, content: string, extra: Partial<RunSpec> = {}): RunSpec => ({ runId: `spec-${++n}`, language, hardwareClass: 'x86_64', files: [{ name, content }], ...extra });
 const C = () => spec('c', 'main.c', 'int main(void){return 0;}', { stdin: 'in' });
 const PY = () => spec('python', 'main.py', 'print(1)');
-const engineWith = (f: Fakes, fork: string[] = ['python', 'native', 'compile']) => createRuntimeEngine({ fork }, f.parts);
+const engineWith = (f: Fakes, fork: string[] = ['python', 'native', 'compile'], compilerServers = ['java']) => createRuntimeEngine({ fork, compilerServers }, f.parts);
+const JAVA = () => spec('java', 'Main.java', 'public class Main { public static void main(String[] a) {} }');
 const dispatches = (f: Fakes) => f.events.filter((e) => e.startsWith('dispatch'));
 
 describe('engine: which sandbox a run gets', () => {
@@ -275,6 +285,40 @@ describe('engine: the compile cache and the stages', () => {
     expect(f.sandboxes[0]!.plan.idleLimits).toEqual({ memoryBytes: 512 * 1024 * 1024, pids: LIMITS.defaults.compile.pids });
   });
 
+  it('compiles Java on the warm compiler server when it takes the compile, then runs the artifact', async () => {
+    const f = fakes(() => ok(), { serverReady: true });
+    const r = await engineWith(f, []).execute(JAVA());
+    expect(r).toMatchObject({ status: 'ok', compile: { status: 'ok' } });
+    expect(f.events).toEqual([
+      'cache.lookup miss',
+      'pch.lookup undefined',
+      'compilers.take java /tmp/fake-tmp/out-1',
+      'dispatch compile server',
+      'cache.insert /tmp/fake-tmp/out-1',
+      'outDirs.remove /tmp/fake-tmp/out-1',
+      'oneShot',
+      'dispatch run oneShot',
+      'cache.release',
+    ].filter((e) => e !== 'pch.lookup undefined'));
+    expect(f.sandboxes[0]!.options).toMatchObject({ stage: 'compile', limits: LIMITS.defaults.compile, closeStdin: true });
+  });
+
+  it('compiles Java in a sandbox when no server takes it, when the server died under the compile, or when servers are off', async () => {
+    const none = fakes();
+    await engineWith(none, []).execute(JAVA());
+    expect(dispatches(none)).toEqual(['dispatch compile oneShot', 'dispatch run oneShot']);
+    const died = fakes((_stage, source) => (source === 'server' ? { setupFailure: 'the compiler server died' } : ok()), { serverReady: true });
+    const r = await engineWith(died, []).execute(JAVA());
+    expect(r).toMatchObject({ status: 'ok', compile: { status: 'ok' } });
+    expect(dispatches(died)).toEqual(['dispatch compile server', 'dispatch compile oneShot', 'dispatch run oneShot']);
+    const off = fakes(() => ok(), { serverReady: true });
+    await engineWith(off, [], []).execute(JAVA());
+    expect(off.events.some((e) => e.startsWith('compilers.take'))).toBe(false);
+    // C never asks a compiler server.
+    await engineWith(off, []).execute(C());
+    expect(off.events.some((e) => e.startsWith('compilers.take'))).toBe(false);
+  });
+
   it('puts the precompiled header on the C++ compiler include path once it is built', async () => {
     const f = fakes(() => ok(), { pchBuilt: true });
     await engineWith(f, []).execute(spec('c++', 'main.cpp', '#include <iostream>\nint main(){}'));
@@ -393,7 +437,7 @@ describe('engine: control of a run', () => {
     await new Promise((r) => setImmediate(r));
     await engine.close();
     expect((await h.result).status).toBe('cancelled');
-    expect(f.events.filter((e) => e.startsWith('close'))).toEqual(['close pools', 'close zygotes', 'close spawner', 'close cgroups']);
+    expect(f.events.filter((e) => e.startsWith('close'))).toEqual(['close pools', 'close zygotes', 'close compilers', 'close spawner', 'close cgroups']);
     expect(() => engine.start(PY())).toThrow(expect.objectContaining({ code: 'engine_closed' }));
   });
 

@@ -55,18 +55,20 @@ export function signalNumber(name: string): number {
 export function createRuntimeEngine(opts: EngineOptions = {}, parts?: EngineParts): RuntimeEngine {
   const config = readRuntimesConfig();
   const log = opts.logger ?? silentLogger;
-  const { machineClasses, spawner, cgroups, oneShot, pools, zygotes, cache, pch, outDirs } =
+  const cpuCores = config.CONVEYOR_RUNTIMES_CPU_CORES;
+  const { machineClasses, spawner, cgroups, oneShot, pools, zygotes, cache, pch, compilers, outDirs } =
     parts ??
     createEngineParts({
       cacheDir: opts.cacheDir,
       poolSize: opts.poolSize ?? config.CONVEYOR_RUNTIMES_POOL_SIZE,
       cacheMaxBytes: config.CONVEYOR_RUNTIMES_CACHE_MAX_BYTES,
       cgroupParent: config.CONVEYOR_RUNTIMES_CGROUP_PARENT,
+      cpuCores,
       logger: log,
     });
   const requested = opts.hardwareClasses ?? config.CONVEYOR_RUNTIMES_HARDWARE_CLASSES;
   const enabledClasses = requested.filter((c) => machineClasses.includes(c));
-  const cpuCores = config.CONVEYOR_RUNTIMES_CPU_CORES;
+  const served = new Set(opts.compilerServers ?? config.CONVEYOR_RUNTIMES_COMPILER_SERVERS);
   const forking = new Set((opts.fork ?? config.CONVEYOR_RUNTIMES_FORK).filter((k) => (FORKABLE_KINDS as readonly string[]).includes(k)));
   const active = new Map<Control, Promise<RunResult>>();
   let closed = false;
@@ -139,7 +141,7 @@ export function createRuntimeEngine(opts: EngineOptions = {}, parts?: EnginePart
         const pchName = r.toolchain.pchCompiler ? pch.lookup(r.toolchain.pchCompiler, r.toolchain.id, r.flags) : null;
         const plan = compilePlan(r, `${VIEW.tmp}/${path.basename(outDir)}`, pchName ? `${VIEW.cache}/pch/${pchName}` : null, cpuCores);
         stageStarts(ctl, 'compile');
-        compile = await nativeStage(r, ctl, onChunk, seq, 'compile', plan, { out: path.basename(outDir), ...(pchName ? { pch: pchName } : {}) });
+        compile = (await serverStage(r, ctl, onChunk, seq, outDir)) ?? (await nativeStage(r, ctl, onChunk, seq, 'compile', plan, { out: path.basename(outDir), ...(pchName ? { pch: pchName } : {}) }));
         if (compile.status === 'runtime_error') compile.status = 'compile_error';
         if (compile.status !== 'ok') {
           const message = compile.status === 'compile_error' ? 'Compilation failed.' : `Compilation stopped: ${compile.status.replace('_', ' ')}.`;
@@ -158,6 +160,16 @@ export function createRuntimeEngine(opts: EngineOptions = {}, parts?: EnginePart
     } finally {
       cache.release(key);
     }
+  }
+
+  /** The compile stage on a warm compiler server, or null when none takes it (or it died under it): then in a sandbox. */
+  async function serverStage(r: ResolvedSpec, ctl: Control, onChunk: StartOptions['onChunk'], seq: { n: number }, outDir: string): Promise<StageResult | null> {
+    const server = served.has(r.lang.id) ? compilers.take(r, outDir) : null;
+    if (!server) return null;
+    const dispatched = server.dispatch({ stage: 'compile', limits: r.limits.compile, input: Buffer.alloc(0), closeStdin: true, onChunk, seq });
+    attach(ctl, dispatched);
+    const result = await dispatched.result;
+    return server.setupFailure ? null : result;
   }
 
   /** The run stage of a compiled program. */
@@ -259,19 +271,20 @@ export function createRuntimeEngine(opts: EngineOptions = {}, parts?: EnginePart
         e.hits += z.forks;
         if (z.ready) e.size += 1;
       }
-      return { pools: p, forking: f, cache: cache.stats() };
+      return { pools: p, forking: f, cache: cache.stats(), compilers: compilers.stats() };
     },
 
     async warm(languages?: string[]): Promise<void> {
       await spawner.ready;
       // By default the table's first version of each language; a second version's pool fills on its first run.
-      const langs = languages ? languages.map((n) => findLanguage(n) ?? raise(n)) : LANGUAGES.filter((l) => (l.pool || l.toolchains.x86_64?.pchCompiler) && versionsOf(l.id)[0] === l);
+      const langs = languages ? languages.map((n) => findLanguage(n) ?? raise(n)) : LANGUAGES.filter((l) => (l.pool || l.toolchains.x86_64?.pchCompiler || served.has(l.id)) && versionsOf(l.id)[0] === l);
       const jobs: Promise<unknown>[] = [];
       for (const l of langs) {
         if (l.pool)
           for (const set of l.dependencySets) jobs.push(forks(l) ? zygotes.warm(poolKey(l, set), zygotePlanFor(l, set)) : pools.warm(poolKey(l, set), poolPlanFor(l, set)));
         for (const [hw, tc] of Object.entries(l.toolchains)) {
           if (tc.pchCompiler && enabledClasses.includes(hw)) jobs.push(pch.build(tc.pchCompiler, tc.id, [...l.defaultFlags]));
+          if (served.has(l.id) && enabledClasses.includes(hw)) for (const set of l.dependencySets) jobs.push(compilers.warm(l, set, tc));
         }
       }
       await Promise.all(jobs);
@@ -306,6 +319,7 @@ export function createRuntimeEngine(opts: EngineOptions = {}, parts?: EnginePart
       await Promise.allSettled([...active.values()]);
       await pools.close();
       await zygotes.close();
+      await compilers.close();
       await spawner.close();
       cgroups.close();
     },

@@ -21,18 +21,19 @@ export const VIEW = {
 export const BASE_ENV = { PATH: '/usr/bin:/bin', HOME: '/work', LANG: 'C.UTF-8', TMPDIR: '/tmp' };
 const BOOT_DIR = path.join(__dirname, 'bootstrap');
 const boot = {
+  compileServer: fs.readFileSync(path.join(__dirname, 'compiler-server', 'CompileServer.java')),
   python: fs.readFileSync(path.join(BOOT_DIR, 'python_boot.py')),
   pythonZygote: fs.readFileSync(path.join(BOOT_DIR, 'python_zygote.py')),
   node: fs.readFileSync(path.join(BOOT_DIR, 'node_boot.js')),
 };
 
-function langBinds(spec: ResolvedSpec): [string, string, 'ro'][] {
+function langBinds(spec: Pick<ResolvedSpec, 'lang' | 'depSet'>): [string, string, 'ro'][] {
   const binds: [string, string, 'ro'][] = (spec.lang.binds ?? []).filter(([src]) => src.startsWith('@') || fs.existsSync(src)).map(([src, dest]) => [src === '@rust' ? VIEW.rust : src, dest, 'ro']);
   if (spec.depSet.depsDir) binds.push([`${VIEW.depsets}/${spec.depSet.depsDir}`, '/deps', 'ro']);
   return binds;
 }
 
-const workBytes = (l: StageLimits, extra = 0) => Math.max(8 * 1024 * 1024, Math.min(l.fileBytes * 2, 512 * 1024 * 1024)) + extra;
+export const workBytes = (l: StageLimits, extra = 0) => Math.max(8 * 1024 * 1024, Math.min(l.fileBytes * 2, 512 * 1024 * 1024)) + extra;
 const rlimits = (l: StageLimits) => ({ fsize: l.fileBytes, nofile: l.openFiles });
 
 export interface PoolPlanInput {
@@ -128,6 +129,29 @@ export function nativeZygotePlan(spec: ResolvedSpec, compileDefaults: StageLimit
     idleLimits: { memoryBytes: 256 * 1024 * 1024, pids: 256 },
     announcesReady: true,
     socket: true,
+  };
+}
+
+/** Memory and pids a compiler server's sandbox holds (its JVM); a compile whose limits are lower is not sent to it. */
+export const COMPILER_SERVER_FOOTPRINT = { memoryBytes: 768 * 1024 * 1024, pids: 48 };
+
+/**
+ * A warm Java compiler (compiler-server/CompileServer.java, run by Java's source
+ * launcher) in the language's view: no output directory, no artifacts, no
+ * writable bind; sources arrive and class files leave over its stdin/stdout.
+ */
+export function compilerServerPlan(spec: Pick<ResolvedSpec, 'lang' | 'depSet' | 'toolchain'>, compileDefaults: StageLimits, cpuCores: number): SandboxPlan {
+  if (spec.lang.id !== 'java') throw new Error(`no compiler server for ${spec.lang.id}`);
+  const java = spec.toolchain.run[0]!;
+  return {
+    binds: langBinds(spec),
+    files: [{ dest: '/boot/CompileServer.java', content: boot.compileServer }],
+    env: { ...BASE_ENV },
+    argv: [java, '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1', '-XX:-UsePerfData', '-Xshare:auto', '-Xmx320m', '-Xss4m', '/boot/CompileServer.java'],
+    workBytes: workBytes(compileDefaults),
+    rlimits: rlimits(compileDefaults),
+    cpuCores,
+    idleLimits: COMPILER_SERVER_FOOTPRINT,
   };
 }
 

@@ -90,6 +90,8 @@ export interface EngineStats {
   /** Forking runtimes (CONVEYOR_RUNTIMES_FORK): runs forked, starts of the runtime, runs that fell back to the pool. */
   forking?: Record<string, { ready: boolean; forks: number; starts: number; fallbacks: number; disabled?: string }>;
   cache: { entries: number; bytes: number; hits: number; misses: number };
+  /** Warm compilers (CONVEYOR_RUNTIMES_COMPILER_SERVERS): compiles served, starts, compiles sent elsewhere, crashes. */
+  compilers?: Record<string, { ready: boolean; compiles: number; starts: number; fallbacks: number; crashes: number }>;
 }
 
 export interface StartOptions {
@@ -126,6 +128,8 @@ export interface EngineOptions {
   poolSize?: number;
   /** What is forked from a warm runtime (default CONVEYOR_RUNTIMES_FORK): python, native (run stages), compile. */
   fork?: string[];
+  /** Languages compiled by a warm compiler server (default CONVEYOR_RUNTIMES_COMPILER_SERVERS): java. */
+  compilerServers?: string[];
   logger?: Logger;
 }
 
