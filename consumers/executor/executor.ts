@@ -1,3 +1,4 @@
+import { FinishedRuns } from './finished-runs';
 import { randomUUID } from 'node:crypto';
 import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
 import { executorGroupId, executorTopics, REPEATED_RESULT_HEADER, topics, type TopicSpec } from '../../topics/catalog';
@@ -71,7 +72,7 @@ export function createExecutor(deps: ExecutorDeps) {
   const ctlTopic = t.control.name;
   const buffers = createSessionBuffers();
   const tracker = createOffsetTracker();
-  const finished = new Map<string, RunResultRecord>();
+  const finished = new FinishedRuns(settings.FINISHED_RUNS_REMEMBERED, settings.FINISHED_RUNS_REMEMBERED_MIB * 1024 * 1024);
   const running = new Map<string, RunState>();
   const consumer = deps.consumer ?? createExecutorConsumer(kafka, settings);
   // What waits in Kafka behind a full local queue: the report carries it, so admission counts it.
@@ -291,7 +292,6 @@ export function createExecutor(deps: ExecutorDeps) {
         maxRecordBytes: t.results.maxRecordBytes, stopping: () => stopping, logger,
       });
       finished.set(req.runId, result);
-      if (finished.size > settings.FINISHED_RUNS_REMEMBERED) finished.delete(finished.keys().next().value!);
       running.delete(req.runId);
       tracker.end(reqTopic, partition, offset);
       commits.commit(partition);

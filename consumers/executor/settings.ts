@@ -14,6 +14,8 @@ const section = z.object({
   BUFFER_WAIT_MS: env.int(1500, 0, 60000),
   SNAPSHOT_INTERVAL_MS: env.int(500, 50, 60000),
   FINISHED_RUNS_REMEMBERED: env.int(20000, 100, 1000000),
+  // ... and at most this many MiB of their outputs (a result carries its whole output).
+  FINISHED_RUNS_REMEMBERED_MIB: env.int(256, 16, 65536),
   REQUEST_TTL_MS: env.int(300000, 1000, 7 * 24 * 3600 * 1000),
   // Which queued run gets the next free slot (docs/decisions/scheduling-policy.md); fifo is the baseline.
   EXECUTOR_SCHEDULER: z.enum(SCHEDULERS, { message: `must be one of ${SCHEDULERS.join(', ')}` }).default('conveyor'),
