@@ -441,6 +441,14 @@ describe('engine: control of a run', () => {
     expect(() => engine.start(PY())).toThrow(expect.objectContaining({ code: 'engine_closed' }));
   });
 
+  it('starts a compiler server only when its language is warmed by name', async () => {
+    const f = fakes();
+    await engineWith(f).warm();
+    expect(f.events.some((e) => e.startsWith('compilers.warm'))).toBe(false);
+    await engineWith(f).warm(['java']);
+    expect(f.events.filter((e) => e.startsWith('compilers.warm'))).toEqual(['compilers.warm java']);
+  });
+
   it('warms forking runtimes for Python (each dependency set), pools for Node and the C++ precompiled headers', async () => {
     const f = fakes();
     await engineWith(f).warm(['python', 'javascript', 'c++']);

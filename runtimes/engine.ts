@@ -277,14 +277,15 @@ export function createRuntimeEngine(opts: EngineOptions = {}, parts?: EnginePart
     async warm(languages?: string[]): Promise<void> {
       await spawner.ready;
       // By default the table's first version of each language; a second version's pool fills on its first run.
-      const langs = languages ? languages.map((n) => findLanguage(n) ?? raise(n)) : LANGUAGES.filter((l) => (l.pool || l.toolchains.x86_64?.pchCompiler || served.has(l.id)) && versionsOf(l.id)[0] === l);
+      const langs = languages ? languages.map((n) => findLanguage(n) ?? raise(n)) : LANGUAGES.filter((l) => (l.pool || l.toolchains.x86_64?.pchCompiler) && versionsOf(l.id)[0] === l);
       const jobs: Promise<unknown>[] = [];
       for (const l of langs) {
         if (l.pool)
           for (const set of l.dependencySets) jobs.push(forks(l) ? zygotes.warm(poolKey(l, set), zygotePlanFor(l, set)) : pools.warm(poolKey(l, set), poolPlanFor(l, set)));
         for (const [hw, tc] of Object.entries(l.toolchains)) {
           if (tc.pchCompiler && enabledClasses.includes(hw)) jobs.push(pch.build(tc.pchCompiler, tc.id, [...l.defaultFlags]));
-          if (served.has(l.id) && enabledClasses.includes(hw)) for (const set of l.dependencySets) jobs.push(compilers.warm(l, set, tc));
+          // A compiler server (a JVM, seconds of CPU) starts only when asked by name or on its language's first compile.
+          if (languages && served.has(l.id) && enabledClasses.includes(hw)) for (const set of l.dependencySets) jobs.push(compilers.warm(l, set, tc));
         }
       }
       await Promise.all(jobs);
