@@ -87,7 +87,8 @@ export function createExecutor(deps: ExecutorDeps) {
   // Which queued run gets the next free slot, and the queue report admission reads: docs/decisions/scheduling-policy.md.
   const scheduling = createExecutorScheduling({
     settings, executorId, logger, owned: () => restore.owned(), active: () => slots.active, backlog: () => ({ count: backlog.count(restore.owned()), atMs: backlog.readAt() }),
-    send: (load) => producer.send(topics.load, [{ key: executorId, value: load }]),
+    // Through the sender results and output use: a report made as a run starts or ends shares their produce request.
+    send: (load) => outputs.send([{ spec: topics.load, records: [{ key: executorId, value: load }] }]),
   });
   const slots = createSlots({
     concurrency: settings.EXECUTOR_CONCURRENCY, queue: deps.queue ?? scheduling.queue,
