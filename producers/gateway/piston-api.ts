@@ -6,6 +6,7 @@ import { z } from 'zod';
 import type { RunResultRecord, StageResultRecord } from '../../topics/types';
 import type { Catalog } from './runtime-catalog';
 import { mainFileOf } from '../../runtimes/languages';
+import { idempotentRunId } from './idempotency';
 import { ApiError } from './errors';
 import type { RateLimiter } from './rate-limiter';
 import type { RunRouter } from './run-router';
@@ -98,7 +99,8 @@ export function pistonApi(deps: { catalog: Catalog; runs: RunService; limiter: R
     const runtime = resolveJob(catalog, job);
     let resolveResult!: (r: RunResultRecord) => void;
     const done = new Promise<RunResultRecord>((resolve) => (resolveResult = resolve));
-    await runs.runFiles(clientOf(req), runtime, jobFiles(job, runtime.language), { ...jobParams(job), streamOutput: false }, 'piston', { onResult: resolveResult });
+    const runId = idempotentRunId(req, clientOf(req), req.body);
+    await runs.runFiles(clientOf(req), runtime, jobFiles(job, runtime.language), { ...jobParams(job), streamOutput: false, runId }, 'piston', { onResult: resolveResult });
     res.json(pistonResult(await done));
   });
   return r;

@@ -6,6 +6,7 @@ import type { Catalog } from './runtime-catalog';
 import { publicResult } from './public-result';
 import { clientOf } from './client-key';
 import { mainFileOf } from '../../runtimes/languages';
+import { idempotentRunId } from './idempotency';
 import { ApiError } from './errors';
 import { checkWebhookTarget } from './webhook-target';
 import { fileSchema, runtimeSelector, stageLimitsSchema, describeIssue } from './protocol';
@@ -64,7 +65,8 @@ export function restApi(deps: { catalog: Catalog; runs: RunService; router: RunR
     const files = b.files ?? [{ name: mainFileOf(runtime.language), content: b.code ?? '' }];
     let resolveResult!: (r: RunResultRecord) => void;
     const done = new Promise<RunResultRecord>((resolve) => (resolveResult = resolve));
-    const request = await runs.runFiles(client, runtime, files, { stdin: b.stdin, args: b.args, compilerFlags: b.compilerFlags, limits: b.limits, streamOutput: false }, 'rest', { onResult: resolveResult });
+    const runId = idempotentRunId(req, client, req.body);
+    const request = await runs.runFiles(client, runtime, files, { stdin: b.stdin, args: b.args, compilerFlags: b.compilerFlags, limits: b.limits, streamOutput: false, runId }, 'rest', { onResult: resolveResult });
     if (b.webhook) {
       const url = b.webhook;
       void done.then((result) => deliverWebhook(url, publicResult(result), settings.WEBHOOK_RETRIES));

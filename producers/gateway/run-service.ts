@@ -113,8 +113,13 @@ export function createRunService(deps: { catalog: Catalog; sessions: SessionStor
       const runId = p.runId ?? `r-${randomUUID()}`;
       const { session, event } = sessions.open(userId, runtime, files, `run-${runId}`);
       sessions.close(session.id);
-      admit(runtime.hardwareClass, session.partition);
       const req = request(session, session.version, { ...p, runId }, source);
+      // The same run asked for again (an Idempotency-Key) after this gateway has its result: that result, nothing sent.
+      if (p.runId && router.result(p.runId)) {
+        router.listen(p.runId, listener);
+        return req;
+      }
+      admit(runtime.hardwareClass, session.partition);
       await router.submit(req, session.partition, listener, [event]);
       return req;
     },
