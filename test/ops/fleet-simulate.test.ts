@@ -15,25 +15,26 @@ function afternoon() {
 }
 
 describe('fleet simulation model', () => {
-  // Measured (6 seeds of the run-by-run simulation, their mean): capacity 1 minute late (light queues, 2% of runs over
-  // 1 s) mean wait +10%, p99 +6%, share over 1 s +15%; 5 minutes late mean +1%, p99 +3%, share +3%; 10 minutes late
-  // (a third of runs over 1 s) mean +7%, p99 +17%, share +2%. Still off: 2–3 minutes late the model is 10–34% optimistic
-  // (queues near saturation, where its fluid queue above the slots is shorter than the stochastic one).
-  // The minute model before the stationary fluid flow was 3-4x pessimistic at 1 minute late (steady-state Erlang C per minute).
-  it('agrees with the mean run-by-run waits within 10% under heavy queueing and within 20% under light queueing', () => {
+  // Measured (6 seeds of the run-by-run simulation, their mean; model/run-by-run − 1 for mean wait, p99, share over 1 s):
+  // capacity 10 minutes late (a third of runs over 1 s) +1.3%, +4.5%, +2.1%; 5 late −0.8%, −0.7%, +2.5%; 1 late (light
+  // queues, 2% over 1 s) +6.7%, +2.3%, +11.3%. Before long queues were served by the slots ahead (fluidWait), 10 late was
+  // +7%, +17%, +2% (a growing fleet serves a long queue faster than its current slots) and 1 late +10%, +6%, +15%.
+  // Still off: 2–3 minutes late (queues near saturation) the model is 11–36% optimistic (decision doc).
+  it('agrees with the mean run-by-run waits within 10% under heavy queueing and within 10–15% under light queueing', () => {
     const trace = afternoon();
     const seeds = [1, 2, 3, 4, 5, 6];
+    const within = (r: ReturnType<typeof validateModel>, k: 'meanWait' | 'p99' | 'shareOver1s') => Math.abs(r.model[k] / r.runByRun[k] - 1);
     const heavy = validateModel(trace, 'x86_64', { lagMinutes: 5, seeds });
     expect(heavy.runByRun.shareOver1s).toBeGreaterThan(0.1); // the lag does build queues
-    for (const k of ['meanWait', 'p99', 'shareOver1s'] as const) expect(Math.abs(heavy.model[k] / heavy.runByRun[k] - 1)).toBeLessThan(0.1);
+    for (const k of ['meanWait', 'p99', 'shareOver1s'] as const) expect(within(heavy, k)).toBeLessThan(0.1);
     const heavier = validateModel(trace, 'x86_64', { lagMinutes: 10, seeds });
     expect(heavier.runByRun.shareOver1s).toBeGreaterThan(0.3);
-    for (const k of ['meanWait', 'shareOver1s'] as const) expect(Math.abs(heavier.model[k] / heavier.runByRun[k] - 1)).toBeLessThan(0.1);
-    expect(Math.abs(heavier.model.p99 / heavier.runByRun.p99 - 1)).toBeLessThan(0.2);
+    for (const k of ['meanWait', 'p99', 'shareOver1s'] as const) expect(within(heavier, k)).toBeLessThan(0.1);
     const light = validateModel(trace, 'x86_64', { lagMinutes: 1, seeds });
     expect(light.runByRun.shareOver1s).toBeGreaterThan(0.01);
     expect(light.runByRun.shareOver1s).toBeLessThan(0.05);
-    for (const k of ['meanWait', 'p99', 'shareOver1s'] as const) expect(Math.abs(light.model[k] / light.runByRun[k] - 1)).toBeLessThan(0.2);
+    for (const k of ['meanWait', 'p99'] as const) expect(within(light, k)).toBeLessThan(0.1);
+    expect(within(light, 'shareOver1s')).toBeLessThan(0.15);
   });
 
   it('runs `fleet simulate` on a CSV trace and prints every policy with the goals as JSON', () => {

@@ -1,5 +1,5 @@
 import { meanWait, waitQuantile } from '../../../analytics/forecast/erlang-c';
-import { emptyQueue, equivalentUtilisation, meanWaitOf, simulateMinute, waitQuantileOf, type QueueState } from './queue-model';
+import { emptyQueue, equivalentUtilisation, fluidWait, meanWaitOf, simulateMinute, waitQuantileOf, type QueueState } from './queue-model';
 
 const minutes = (n: number, slots: number, runs: number, cpu: number, q: QueueState = emptyQueue()) => {
   let r = simulateMinute(slots, { runs, cpuSeconds: cpu }, q);
@@ -36,6 +36,22 @@ describe('fleet simulation minute model', () => {
     for (let i = 0; i < 4; i++) after = simulateMinute(10, { runs: 36, cpuSeconds: 360 }, after.state);
     expect(after.backlogEnd).toBeLessThan(1);
     expect(meanWaitOf(after.waits)).toBeLessThan(w / 10);
+  });
+
+  it('serves a long queue by the slots of the coming minutes', () => {
+    // 120 runs ahead at second 30, 10 s each: 10 slots serve 30 in the rest of the minute.
+    expect(fluidWait(120, 30, 10, 10)).toBeCloseTo(120, 6);
+    // The fleet doubles next minute: the other 90 take 45 s there.
+    expect(fluidWait(120, 30, 10, 10, () => 20)).toBeCloseTo(30 + 45, 6);
+    // A wait within the minute does not look ahead; no slots at all is a day.
+    expect(fluidWait(20, 0, 10, 10, () => 1000)).toBeCloseTo(20, 6);
+    expect(fluidWait(5, 0, 0, 10, () => 0)).toBe(86400);
+    // A growing fleet shortens the waits behind a long queue in a minute.
+    const long: QueueState = { inSystem: 600, service: 10 };
+    const flat = simulateMinute(100, { runs: 600, cpuSeconds: 6000 }, long);
+    const growing = simulateMinute(100, { runs: 600, cpuSeconds: 6000 }, long, 1, (k) => 100 + 50 * k);
+    expect(meanWaitOf(growing.waits)).toBeLessThan(meanWaitOf(flat.waits) * 0.9);
+    expect(growing.state.inSystem).toBeCloseTo(flat.state.inSystem, 6); // the minute itself is unchanged
   });
 
   it('inverts the steady queue length: ρ at which M/M/c holds x runs', () => {

@@ -18,7 +18,10 @@ import { probabilityOfWait } from '../../../analytics/forecast/erlang-c';
  * that way the model was 27–39% pessimistic under light queueing). Runs
  * that arrive while the fluid holds more than c queue behind those ahead
  * of them and wait for them to be served (uniform between the queue's
- * waits at the step's start and end). des.ts checks this run by run.
+ * waits at the step's start and end) by the slots of this minute and, for a
+ * wait that outlasts it, of the minutes after (`SlotsAhead`: a fleet that is
+ * growing serves a long queue faster than its current slots would). des.ts
+ * checks this run by run.
  */
 export interface MinuteLoad { runs: number; cpuSeconds: number }
 
@@ -37,6 +40,33 @@ export const emptyQueue = (): QueueState => ({ inSystem: 0, service: 10 });
 export interface MinuteResult { backlogEnd: number; waits: WaitMix; busySlots: number; state: QueueState }
 
 const STEP_SECONDS = 15;
+
+/** The slots k minutes after this one (k ≥ 1), as far as they are known; without it, this minute's slots. */
+export type SlotsAhead = (k: number) => number;
+
+/** How many minutes ahead a fluid wait is followed; beyond, the slots of the last of them serve the rest. */
+const AHEAD_MINUTES = 240;
+
+/**
+ * Seconds until the q runs ahead of an arrival at second t of the minute are
+ * served, at service time S per run, by this minute's slots and then each
+ * coming minute's (FIFO: the wait ends when the slots have served them).
+ */
+export function fluidWait(q: number, t: number, slots: number, service: number, ahead?: SlotsAhead): number {
+  if (q <= 0) return 0;
+  let wait = 0;
+  let c = slots;
+  let left = 60 - t;
+  for (let k = 1; k <= AHEAD_MINUTES; k++) {
+    const served = (left * c) / service;
+    if (c > 0 && q <= served) return wait + (q * service) / c;
+    q -= served;
+    wait += left;
+    left = 60;
+    c = ahead ? ahead(k) : slots;
+  }
+  return c > 0 ? wait + (q * service) / c : 86400;
+}
 
 /**
  * The utilisation ρ at which a steady M/M/c queue holds x runs on average
@@ -69,7 +99,7 @@ export function equivalentUtilisation(c: number, x: number): number {
   return (lo + hi) / 2;
 }
 
-export function simulateMinute(slots: number, load: MinuteLoad, before: QueueState, serviceCv2 = 1): MinuteResult {
+export function simulateMinute(slots: number, load: MinuteLoad, before: QueueState, serviceCv2 = 1, ahead?: SlotsAhead): MinuteResult {
   const runs = load.runs;
   const k = (1 + serviceCv2) / 2;
   const lambda = runs / 60;
@@ -99,9 +129,9 @@ export function simulateMinute(slots: number, load: MinuteLoad, before: QueueSta
     const weight = (lambda * h) / runs;
     if (slots <= 0) parts.push({ kind: 'uniform', weight, lo: 86400, hi: 86400 });
     else if (x0 >= slots || x >= slots) {
-      // Behind the fluid queue, served at the slots' rate.
-      const r = slots / service;
-      push(parts, { kind: 'uniform', weight, lo: Math.max(0, x0 - slots) / r, hi: Math.max(0, x - slots) / r });
+      // Behind the fluid queue, served by the slots of this minute and the coming ones.
+      const lo = fluidWait(Math.max(0, x0 - slots), t, slots, service, ahead);
+      push(parts, { kind: 'uniform', weight, lo, hi: fluidWait(Math.max(0, x - slots), t + h, slots, service, ahead) });
     } else {
       // Erlang C (Allen–Cunneen) at the utilisation of a steady queue holding the runs in the system now.
       const m = (rho0 + rho) / 2;

@@ -90,7 +90,13 @@ export function runPolicy(policy: Policy, runs: Float64Array, cpu: Float64Array,
     }
     while (booting.length && booting[0]! <= i) (booting.shift(), ready++);
     const slots = ready * o.coresPerMachine;
-    const m = simulateMinute(slots, { runs: runs[i]!, cpuSeconds: cpu[i]! }, queue);
+    // A long queue is served by the machines ready and those already booting (the known part of the coming fleet).
+    const ahead = (k: number) => {
+      let n = ready;
+      for (const at of booting) if (at <= i + k) n++;
+      return n * o.coresPerMachine;
+    };
+    const m = simulateMinute(slots, { runs: runs[i]!, cpuSeconds: cpu[i]! }, queue, 1, ahead);
     queue = m.state;
     const backlog = m.backlogEnd;
     const p99 = waitQuantileOf(m.waits, o.waitQuantile);

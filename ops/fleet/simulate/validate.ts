@@ -24,7 +24,7 @@ export function validateModel(trace: Trace, cls: string, o: { lagMinutes: number
   let queue = emptyQueue();
   let over = 0;
   for (let i = 0; i < runs.length; i++) {
-    const m = simulateMinute(slots[i]!, { runs: runs[i]!, cpuSeconds: cpuSeconds[i]! }, queue);
+    const m = simulateMinute(slots[i]!, { runs: runs[i]!, cpuSeconds: cpuSeconds[i]! }, queue, 1, (k) => slots[Math.min(slots.length - 1, i + k)]!);
     queue = m.state;
     hist.add(m.waits, runs[i]!);
     if (runs[i]! > 0 && waitQuantileOf(m.waits, 0.99) > 1) over++;
