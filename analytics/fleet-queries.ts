@@ -81,15 +81,35 @@ export async function fleetHistory(wh: Warehouse, q: { hardwareClass?: string; l
   }));
 }
 
-/** The scaler's decisions in a range, newest first: what it chose, whether it was applied, and why. */
-export interface FleetDecision { at: number; hardwareClass: string; desired: number | null; actual: number | null; applied: boolean; reason: string }
+/**
+ * The scaler's decisions in a range, newest first: what it chose, whether it
+ * was applied, and why — executor counts (`scale_decision`) and warm-pool
+ * sizes per dependency set (`pool_decision`, `sizes` from its inputs; null
+ * for executor decisions).
+ */
+export type FleetDecisionKind = 'scale_decision' | 'pool_decision';
+export interface FleetDecision { at: number; kind: FleetDecisionKind; hardwareClass: string; desired: number | null; actual: number | null; applied: boolean; reason: string; sizes: Record<string, number> | null }
 
 export async function fleetDecisions(wh: Warehouse, q: { fromMs: number; toMs: number; limit: number }): Promise<FleetDecision[]> {
-  const rows = await wh.query<{ at_ms: string | number; hardware_class: string; desired: number | null; actual: number | null; applied: number; reason: string }>(
-    `SELECT toUnixTimestamp64Milli(at) AS at_ms, hardware_class, desired, actual, applied, reason FROM fleet_events FINAL
-      WHERE kind = 'scale_decision' AND at >= fromUnixTimestamp64Milli({from:Int64}) AND at < fromUnixTimestamp64Milli({to:Int64})
+  const rows = await wh.query<{ at_ms: string | number; kind: FleetDecisionKind; hardware_class: string; desired: number | null; actual: number | null; applied: number; reason: string; inputs_json: string | null }>(
+    `SELECT toUnixTimestamp64Milli(at) AS at_ms, kind, hardware_class, desired, actual, applied, reason, if(kind = 'pool_decision', inputs_json, NULL) AS inputs_json FROM fleet_events FINAL
+      WHERE kind IN ('scale_decision', 'pool_decision') AND at >= fromUnixTimestamp64Milli({from:Int64}) AND at < fromUnixTimestamp64Milli({to:Int64})
       ORDER BY at DESC LIMIT {limit:UInt32}`,
     { from: Math.floor(q.fromMs), to: Math.ceil(q.toMs), limit: q.limit },
   );
-  return rows.map((r) => ({ at: Number(r.at_ms), hardwareClass: r.hardware_class, desired: r.desired, actual: r.actual, applied: Number(r.applied) === 1, reason: r.reason }));
+  return rows.map((r) => ({
+    at: Number(r.at_ms), kind: r.kind, hardwareClass: r.hardware_class, desired: r.desired, actual: r.actual, applied: Number(r.applied) === 1, reason: r.reason,
+    sizes: r.kind === 'pool_decision' ? poolSizesOf(r.inputs_json) : null,
+  }));
+}
+
+/** A pool decision's sizes per dependency set from its inputs ({} when they are missing or not sizes). */
+function poolSizesOf(inputs: string | null): Record<string, number> {
+  try {
+    const sizes = (JSON.parse(inputs ?? 'null') as { sizes?: unknown } | null)?.sizes;
+    if (!sizes || typeof sizes !== 'object') return {};
+    return Object.fromEntries(Object.entries(sizes).filter((e): e is [string, number] => typeof e[1] === 'number'));
+  } catch {
+    return {};
+  }
 }

@@ -137,10 +137,13 @@
     const s = await get('/api/stats/fleet/decisions', { from: range.from, to: range.to, limit: 20 });
     const esc = (t) => String(t).replace(/[&<>"]/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[ch]);
     const cell = (v) => `<td>${v}</td>`;
+    // Executor decisions show the executors desired; warm-pool decisions the size per dependency set.
+    const sizes = (d) => Object.entries(d.sizes || {}).map(([set, n]) => `${set || 'base'} ${n}`).join(', ') || '–';
     document.querySelector('#decisions tbody').innerHTML = s.decisions.length
-      ? s.decisions.map((d) => '<tr>' + cell(esc(fmtTime(d.at, range.ms))) + cell(esc(d.hardwareClass)) + cell(fmtNum(d.desired)) + cell(fmtNum(d.actual)) +
+      ? s.decisions.map((d) => '<tr>' + cell(esc(fmtTime(d.at, range.ms))) + cell(esc(d.hardwareClass)) + cell(d.kind === 'pool_decision' ? 'warm pools' : 'executors') +
+        cell(d.kind === 'pool_decision' ? esc(sizes(d)) : fmtNum(d.desired)) + cell(fmtNum(d.actual)) +
         cell(d.applied ? 'yes' : 'observed') + cell(esc(d.reason)) + '</tr>').join('')
-      : '<tr><td colspan="6">No scaling decisions in this range (the scaler runs in the fleet manager; SCALER_MODE).</td></tr>';
+      : '<tr><td colspan="7">No scaling or warm-pool decisions in this range (the scaler runs in the fleet manager; SCALER_MODE).</td></tr>';
   }
   async function drawSummary() {
     const s = await get('/api/stats/summary', {});

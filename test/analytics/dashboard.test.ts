@@ -33,6 +33,10 @@ beforeAll(async () => {
     fleetEvent(0, hourAgo, {}),
     fleetEvent(1, hourAgo + 1800_000, { kind: 'scale_decision', desired: 3, actor: 'scaler', reason: 'forecast: 3 executors: the forecast (mstl-daily) expects a ramp' }),
     fleetEvent(2, hourAgo + 1800_500, { desired: 3, actual: 1, actor: 'scaler', reason: 'scaler: forecast' }),
+    fleetEvent(3, hourAgo + 1800_600, {
+      kind: 'pool_decision', desired: null, actual: null, min: null, max: null, actor: 'scaler', reason: '1 pool size changed: python:numpy 2 -> 4',
+      inputsJson: JSON.stringify({ sizes: { python: 2, 'python:numpy': 4 } }),
+    }),
   ].map((e, i) => fleetRow(e, { topic: 'ops.fleet', partition: 0, offset: i })));
   await wh.insert('forecasts', Array.from({ length: 60 }, (_, m) => ({
     issued_at: hourAgo / 1000, hardware_class: 'x86_64', dependency_set: '', metric: 'cpu_seconds', target_minute: hourAgo / 1000 + m * 60,
@@ -100,6 +104,10 @@ describe('usage dashboard', () => {
     expect(fleet['x86_64 forecast']!.length).toBeGreaterThan(0);
     expect(Math.max(...fleet['x86_64 demand']!)).toBeGreaterThan(0);
     expect(await page.textContent('#decisions tbody')).toContain('forecast: 3 executors: the forecast (mstl-daily) expects a ramp');
+    // Warm-pool decisions are listed beside them, with their sizes per dependency set.
+    const pools = await page.$$eval('#decisions tbody tr', (rows) => rows.map((r) => Array.from(r.querySelectorAll('td'), (td) => td.textContent)).filter((c) => c[2] === 'warm pools'));
+    expect(pools).toHaveLength(1);
+    expect(pools[0]!.slice(3)).toEqual(['python 2, python:numpy 4', '–', 'yes', '1 pool size changed: python:numpy 2 -> 4']);
     expect(await page.textContent('#summary')).toMatch(/Runs\s*\d/);
     expect(await page.textContent('#lag')).toContain('lag 42 records');
     expect(await page.textContent('#updated')).toMatch(/^Updated/);

@@ -30,6 +30,11 @@ beforeAll(async () => {
     // A decision only observed does not change the size.
     fleetRow(event(3, T0 + 4 * MIN, { kind: 'scale_decision', desired: 9, applied: false, actor: 'scaler', reason: 'observe only: forecast: 9 executors' }), o(3)),
     fleetRow(event(4, T0 + 1 * MIN, { kind: 'scale_decision', desired: 3, applied: true, actor: 'scaler', reason: 'forecast: 3 executors' }), o(4)),
+    // A warm-pool decision (as pool-channel.ts records it): sizes per dependency set in its inputs, no executor count.
+    fleetRow(event(6, T0 + 2.5 * MIN, {
+      kind: 'pool_decision', applied: true, actor: 'scaler', reason: '1 pool size changed: python:numpy 2 -> 4 (forecast)',
+      inputsJson: JSON.stringify({ minute: 3, executors: 3, sizes: { python: 2, 'python:numpy': 4 }, decisions: [] }),
+    }), o(5)),
   ]);
   // Two forecasts of CPU seconds per minute: issued at T0 (10 a minute) and at T0 + 2 min (20 a minute, replacing the first from then on).
   const forecastRows = (issuedMin: number, value: number) =>
@@ -60,11 +65,12 @@ describe('fleet series', () => {
     expect(step).toMatchObject({ hardwareClass: 'x86_64', forecastCpuSeconds: 80, runs: 5 });
   });
 
-  it('lists the scaler decisions newest first, applied or observed, with their reasons', async () => {
+  it('lists the scaler decisions, executor counts and warm-pool sizes, newest first, applied or observed, with their reasons', async () => {
     const d = await fleetDecisions(wh, { fromMs: T0, toMs: T0 + 5 * MIN, limit: 10 });
-    expect(d.map((x) => [(x.at - T0) / MIN, x.desired, x.applied, x.reason])).toEqual([
-      [4, 9, false, 'observe only: forecast: 9 executors'],
-      [1, 3, true, 'forecast: 3 executors'],
+    expect(d.map((x) => [(x.at - T0) / MIN, x.kind, x.desired, x.applied, x.reason, x.sizes])).toEqual([
+      [4, 'scale_decision', 9, false, 'observe only: forecast: 9 executors', null],
+      [2.5, 'pool_decision', null, true, '1 pool size changed: python:numpy 2 -> 4 (forecast)', { python: 2, 'python:numpy': 4 }],
+      [1, 'scale_decision', 3, true, 'forecast: 3 executors', null],
     ]);
     expect(await fleetDecisions(wh, { fromMs: T0, toMs: T0 + 5 * MIN, limit: 1 })).toHaveLength(1);
   });
@@ -74,7 +80,7 @@ describe('fleet series', () => {
     // The same event twice (a redelivered record) is one row.
     await wh.insert('fleet_events', [fleetRow(drained, { topic: 'ops.fleet', partition: 1, offset: 0 }), fleetRow(drained, { topic: 'ops.fleet', partition: 1, offset: 0 })]);
     const all = await fleetHistory(wh, { limit: 10 });
-    expect(all.map((e) => e.eventId)).toEqual(['fs-5', 'fs-3', 'fs-2', 'fs-1', 'fs-4', 'fs-0']);
+    expect(all.map((e) => e.eventId)).toEqual(['fs-5', 'fs-3', 'fs-2', 'fs-6', 'fs-1', 'fs-4', 'fs-0']);
     expect(all[0]).toEqual(drained);
     expect(all[1]).toMatchObject({ kind: 'scale_decision', desired: 9, applied: false, memberId: null, state: null });
     expect((await fleetHistory(wh, { hardwareClass: 'x86_64', limit: 2 })).map((e) => e.eventId)).toEqual(['fs-3', 'fs-2']);
