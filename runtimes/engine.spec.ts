@@ -197,6 +197,19 @@ describe('engine: which sandbox a run gets', () => {
     expect(dispatches(f)).toEqual(['dispatch run fork', 'dispatch run pool']);
   });
 
+  it('retries a run whose forked child could not be set up once, outside the forking runtime, even when the runtime keeps offering children', async () => {
+    const f = fakes((_stage, source) => (source === 'fork' ? { setupFailure: 'unshare: EPERM' } : ok('not forked')));
+    // A forking runtime that ignores disable (a bug there) must not make the engine fork the same run again and again.
+    f.parts.zygotes.disable = () => undefined;
+    const py = await engineWith(f).execute(PY());
+    expect(py).toMatchObject({ status: 'ok', run: { stdout: 'not forked' } });
+    expect(dispatches(f)).toEqual(['dispatch run fork', 'dispatch run pool']);
+    const c = fakes((_stage, source) => (source === 'fork' ? { setupFailure: 'no userns' } : ok()));
+    c.parts.zygotes.disable = () => undefined;
+    expect((await engineWith(c).execute(C())).status).toBe('ok');
+    expect(dispatches(c)).toEqual(['dispatch compile fork', 'dispatch compile oneShot', 'dispatch run fork', 'dispatch run oneShot']);
+  });
+
   it('forks the stages of a compiled language from its native loader with the stage directories by name', async () => {
     const f = fakes();
     const r = await engineWith(f).execute(C());

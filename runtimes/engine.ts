@@ -101,11 +101,11 @@ export function createRuntimeEngine(opts: EngineOptions = {}, parts?: EnginePart
     }
   }
 
-  async function interpreted(r: ResolvedSpec, ctl: Control, onChunk: StartOptions['onChunk']): Promise<RunResult> {
+  async function interpreted(r: ResolvedSpec, ctl: Control, onChunk: StartOptions['onChunk'], mayFork = true): Promise<RunResult> {
     const d = LIMITS.defaults.run;
     const poolable = r.limits.run.fileBytes === d.fileBytes && r.limits.run.openFiles === d.openFiles;
     // A forked child of the warm runtime when it is ready; otherwise a one-shot pool sandbox.
-    const forked = poolable && forks(r.lang) ? zygotes.take(poolKey(r.lang, r.depSet), zygotePlanFor(r.lang, r.depSet), poolPlanFor(r.lang, r.depSet)()) : null;
+    const forked = mayFork && poolable && forks(r.lang) ? zygotes.take(poolKey(r.lang, r.depSet), zygotePlanFor(r.lang, r.depSet), poolPlanFor(r.lang, r.depSet)()) : null;
     const { sandbox, hit } = forked
       ? { sandbox: forked, hit: true }
       : poolable
@@ -119,7 +119,8 @@ export function createRuntimeEngine(opts: EngineOptions = {}, parts?: EnginePart
     if (forked?.setupFailure) {
       // The program never started: stop forking for this runtime and run it the one-shot way.
       zygotes.disable(poolKey(r.lang, r.depSet), forked.setupFailure);
-      return interpreted(r, ctl, onChunk);
+      // Never forked again for this run, whatever the forking runtimes do with the disable: one retry, no loop.
+      return interpreted(r, ctl, onChunk, false);
     }
     // The warm TypeScript runtime transpiles in the sandbox; a refusal there is a compile error.
     if (r.lang.pool === 'typescript' && run.exitCode === TS_COMPILE_ERROR_EXIT && /error TS\d+/.test(run.stderr)) {
@@ -181,12 +182,12 @@ export function createRuntimeEngine(opts: EngineOptions = {}, parts?: EnginePart
    * A stage of a compiled language: forked by the language's native loader
    * when it can be (its directories mounted by name), else a fresh sandbox.
    */
-  async function nativeStage(r: ResolvedSpec, ctl: Control, onChunk: StartOptions['onChunk'], seq: { n: number }, stage: 'compile' | 'run', plan: SandboxPlan, mounts: NativeMounts): Promise<StageResult> {
+  async function nativeStage(r: ResolvedSpec, ctl: Control, onChunk: StartOptions['onChunk'], seq: { n: number }, stage: 'compile' | 'run', plan: SandboxPlan, mounts: NativeMounts, mayFork = true): Promise<StageResult> {
     const limits = r.limits[stage];
     const top = LIMITS.defaults.compile;
     const nativeKey = `native:${r.lang.id}:${r.depSet.name}`;
     const forkable = forking.has(stage === 'run' ? 'native' : 'compile') && limits.fileBytes <= top.fileBytes && limits.openFiles <= top.openFiles;
-    const forked = forkable ? zygotes.take(nativeKey, () => nativeZygotePlan(r, top, cpuCores), plan, mounts) : null;
+    const forked = forkable && mayFork ? zygotes.take(nativeKey, () => nativeZygotePlan(r, top, cpuCores), plan, mounts) : null;
     const input = stage === 'run' ? Buffer.from(r.stdin) : Buffer.alloc(0);
     const dispatched = (forked ?? oneShot(plan)).dispatch({
       stage,
@@ -200,7 +201,7 @@ export function createRuntimeEngine(opts: EngineOptions = {}, parts?: EnginePart
     const result = await dispatched.result;
     if (forked?.setupFailure) {
       zygotes.disable(nativeKey, forked.setupFailure);
-      return nativeStage(r, ctl, onChunk, seq, stage, plan, mounts);
+      return nativeStage(r, ctl, onChunk, seq, stage, plan, mounts, false);
     }
     return result;
   }
