@@ -1,0 +1,58 @@
+import { randomUUID } from 'node:crypto';
+import type { Kafka, KafkaMessage } from 'kafkajs';
+import { CONSUMER_FETCH_LIMITS, LIVE_FETCH_WAIT_MS, type TopicSpec } from './catalog';
+import { decodeValue } from './codec';
+import type { Registry } from './registry';
+import { sleep } from './ground/retry';
+
+/**
+ * Follows a small compacted topic whole (runtimes.current, runtimes.pools):
+ * each process reads it from the start in a throwaway group of its own and
+ * keeps following it, handing every decoded record to `onRecord` in order.
+ * It commits nothing (the next start reads from the start anyway), so the
+ * groups leave no offsets behind. With `catchUpMs`, `start` resolves once
+ * every record written before it began has been handed on (or after that
+ * long, with what arrived).
+ */
+export function followCompacted<T>(deps: {
+  kafka: Kafka;
+  registry: Registry;
+  spec: TopicSpec<T>;
+  groupPrefix: string;
+  onRecord: (value: T, message: KafkaMessage) => void | Promise<void>;
+  onUndecodable?: (message: KafkaMessage, reason: string) => void;
+}) {
+  const consumer = deps.kafka.consumer({ ...CONSUMER_FETCH_LIMITS, groupId: `${deps.groupPrefix}-${randomUUID().slice(0, 8)}`, maxWaitTimeInMs: LIVE_FETCH_WAIT_MS, sessionTimeout: 10000, heartbeatInterval: 1000 });
+  const seen = new Map<number, number>();
+  return {
+    async start(o: { catchUpMs?: number } = {}) {
+      let ends: { partition: number; high: number }[] = [];
+      if (o.catchUpMs !== undefined) {
+        const admin = deps.kafka.admin();
+        await admin.connect();
+        ends = (await admin.fetchTopicOffsets(deps.spec.name).finally(() => admin.disconnect()))
+          .filter((e) => Number(e.high) > Number(e.low))
+          .map((e) => ({ partition: e.partition, high: Number(e.high) }));
+      }
+      await consumer.connect();
+      await consumer.subscribe({ topic: deps.spec.name, fromBeginning: true });
+      await consumer.run({
+        autoCommit: false,
+        eachMessage: async ({ partition, message }) => {
+          if (message.value) {
+            const d = await decodeValue(deps.registry, message.value, deps.spec);
+            if (d.ok) await deps.onRecord(d.value, message);
+            else deps.onUndecodable?.(message, d.reason);
+          }
+          seen.set(partition, Number(message.offset));
+        },
+      });
+      if (o.catchUpMs === undefined) return;
+      const deadline = Date.now() + o.catchUpMs;
+      while (ends.some((e) => (seen.get(e.partition) ?? -1) < e.high - 1) && Date.now() < deadline) await sleep(50);
+    },
+    async stop() {
+      await consumer.disconnect().catch(() => {});
+    },
+  };
+}
