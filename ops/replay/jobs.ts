@@ -35,8 +35,13 @@ export class JobError extends Error {
   }
 }
 
-export const newJobId = (kind: JobKind): string =>
-  `${kind === 'warehouse' ? 'wh' : 'ex'}${new Date().toISOString().slice(0, 19).replace(/[-:T]/g, '')}-${randomUUID().slice(0, 6)}`;
+/** A replay id: a prefix (rp runs, wh warehouse, ex export), the UTC second it started and a random tail. */
+export const stampedId = (prefix: string): string => `${prefix}${new Date().toISOString().slice(0, 19).replace(/[-:T]/g, '')}-${randomUUID().slice(0, 6)}`;
+
+export const newJobId = (kind: JobKind): string => stampedId(kind === 'warehouse' ? 'wh' : 'ex');
+
+/** Who started a replay stays on record; whoever resumes it is added (once). */
+export const withResumer = (operator: string, by: string): string => (operator.split(', resumed by ').includes(by) ? operator : `${operator}, resumed by ${by}`);
 
 const fileOf = (stateDir: string, id: string) => {
   if (!/^[A-Za-z0-9_-]{1,80}$/.test(id)) throw new JobError('unknown_job', `"${id}" is not a replay job id (letters, digits, - and _).`);
@@ -58,7 +63,7 @@ export function resumeJob<S>(stateDir: string, id: string, kind: JobKind, operat
   const job = JSON.parse(fs.readFileSync(file, 'utf8')) as JobRecord<S>;
   if (job.kind !== kind) throw new JobError('job_kind', `Job ${id} is a ${job.kind} job, not a ${kind} job.`);
   if (job.state === 'done') throw new JobError('job_done', `Job ${id} finished at ${new Date(job.updatedAtMs).toISOString()}; nothing to resume.`);
-  if (!job.operator.split(', resumed by ').includes(operator)) job.operator = `${job.operator}, resumed by ${operator}`;
+  job.operator = withResumer(job.operator, operator);
   job.state = 'running';
   return job;
 }

@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,6 +15,7 @@ import { findLanguage, LANGUAGES, versionMatches } from '../../runtimes/language
 import { startExecutorProcess } from '../services/processes';
 import { stopService, type RunningService } from '../services/launcher';
 import { buildReport, replayRows, writeReport, type ReplayReport } from './report';
+import { stampedId, withResumer } from './jobs';
 
 /**
  * `conveyor replay runs`: recorded runs re-executed on a baseline and a
@@ -111,7 +112,7 @@ export async function ensureReplayExecutors(kafka: Kafka, targets: { namespace: 
 
 export async function replayRuns(kafka: Kafka, registry: Registry, routing: RoutingTable, o: ReplayRunsOptions): Promise<{ report: ReplayReport; files: { json: string; html: string; jsonl: string }; dir: string }> {
   const log = o.log ?? (() => {});
-  const replayId = o.resume ?? `rp${new Date().toISOString().slice(0, 19).replace(/[-:T]/g, '')}-${randomUUID().slice(0, 6)}`;
+  const replayId = o.resume ?? stampedId('rp');
   const dir = path.join(o.stateDir, 'replay', replayId);
   const jsonl = path.join(dir, 'runs.jsonl');
   const metaFile = path.join(dir, 'meta.json');
@@ -119,9 +120,8 @@ export async function replayRuns(kafka: Kafka, registry: Registry, routing: Rout
   const previous: RunDiff[] = [];
   if (o.resume) {
     if (!fs.existsSync(metaFile)) throw Object.assign(new Error(`No replay ${o.resume} under ${path.dirname(dir)} to resume.`), { code: 'unknown_replay' });
-    // Who started it stays on record; whoever resumes it is added.
     const before = JSON.parse(fs.readFileSync(metaFile, 'utf8')) as typeof meta;
-    meta = { ...before, operator: before.operator.split(', resumed by ').includes(o.operator) ? before.operator : `${before.operator}, resumed by ${o.operator}` };
+    meta = { ...before, operator: withResumer(before.operator, o.operator) };
     fs.writeFileSync(metaFile, JSON.stringify(meta, null, 2));
     if (fs.existsSync(jsonl)) for (const line of fs.readFileSync(jsonl, 'utf8').split('\n')) if (line.trim()) previous.push(JSON.parse(line) as RunDiff);
     log(`resuming replay ${replayId}: ${previous.length} runs already done`);
