@@ -137,7 +137,7 @@ export function registerReplay(program: Command, log: (msg: string) => void): Co
   replay
     .command('warehouse')
     .description('reload ClickHouse tables from the retained topics into fresh tables and swap them in (no count changes; run with the analytics service stopped); Ctrl-C stops it, --resume goes on')
-    .option('--from <time>', 'replay records from this moment; older rows are carried over from the current tables (default: the start of the retained log)')
+    .option('--from <time>', 'replay the records written from this moment; rows of earlier records are carried over from the current tables (default: the start of the retained log)')
     .option('--tables <list>', `comma-separated, from ${REBUILDABLE.join(', ')}`, REBUILDABLE.join(','))
     .option('--rate <n>', 'read at most this many records per second')
     .option('--resume <job>', 'continue a cancelled rebuild (its tables and moment are the ones it started with)')

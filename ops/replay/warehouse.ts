@@ -10,8 +10,13 @@ import { JobError, newJobId, pacer, recordJob, resumeJob, saveJob, type JobRecor
 /**
  * `conveyor replay warehouse`: reloads analytics tables from the retained
  * topics into fresh tables (`<table>__rebuild`, same engine) and swaps them in
- * with EXCHANGE TABLES. Rows older than the replayed range (or than the
- * retained log) are carried over from the old table; the replayed rows go in
+ * with EXCHANGE TABLES. The replayed range of each partition starts at the
+ * first record written at or after --from (or at the start of the retained
+ * log); rows whose source record (kafka_topic, kafka_partition, kafka_offset)
+ * lies before it are carried over from the old table, every record from it on
+ * is replayed. Splitting by position, not by the row's own time column, keeps
+ * a row whose time is far from its record's (a skewed clock) in exactly one
+ * of the two. The replayed rows go in
  * blocks with insert-deduplication tokens (a retried block is a no-op), and
  * an OPTIMIZE … FINAL collapses a record delivered twice before the swap, so a
  * rebuild over complete data changes no count. Inserting into the fresh
@@ -24,11 +29,11 @@ import { JobError, newJobId, pacer, recordJob, resumeJob, saveJob, type JobRecor
  */
 export const REBUILDABLE: AnalyticsTable[] = ['runs', 'run_requests', 'edit_activity', 'fleet_events'];
 
-const timeColumn: Record<AnalyticsTable, string> = { runs: 'requested_at', run_requests: 'requested_at', edit_activity: 'at', fleet_events: 'at' };
 const sourceTopics = (t: AnalyticsTable): string[] =>
   t === 'runs' ? [topics.results.name] : t === 'run_requests' ? HARDWARE_CLASSES.map((h) => requestsTopic(h).name) : t === 'edit_activity' ? [topics.edits.name] : [topics.fleet.name];
-/** A result is produced after its request: read the topic from a little before --from, keep rows from --from. */
-const SLACK_MS = 15 * 60 * 1000;
+/** The rows of a table that came from before the replayed ranges (topic names are the catalog's, offsets numbers). */
+const carriedWhere = (ranges: OffsetRange[]): string =>
+  ranges.length ? `NOT (${ranges.map((r) => `(kafka_topic = '${r.topic.replace(/'/g, "\\'")}' AND kafka_partition = ${r.partition} AND kafka_offset >= ${r.from})`).join(' OR ')})` : '1';
 
 export interface TableRebuild { table: AnalyticsTable; fromMs: number; carried: number; replayed: number; before: number; after: number; ms: number }
 
@@ -121,14 +126,13 @@ export async function rebuildWarehouse(kafka: Kafka, registry: Registry, wh: War
           }
           const fromMs = Math.max(args.fromMs ?? 0, retainedFrom === Number.MAX_SAFE_INTEGER ? Date.now() : retainedFrom);
           for (const name of names) {
-            const lo = new Map((await admin.fetchTopicOffsetsByTimestamp(name, Math.max(0, fromMs - SLACK_MS))).map((r) => [r.partition, Number(r.offset)]));
+            const lo = new Map((await admin.fetchTopicOffsetsByTimestamp(name, fromMs)).map((r) => [r.partition, Number(r.offset)]));
             for (const [part, { low, high }] of bounds.get(name)!) ranges.push({ topic: name, partition: part, from: Math.max(low, lo.get(part) ?? low), to: high });
           }
           const before = await count(wh, table);
           await wh.command(`DROP TABLE IF EXISTS ${fresh}`);
           await wh.command(`CREATE TABLE ${fresh} AS ${table}`);
-          const fromSec = (fromMs / 1000).toFixed(3);
-          await wh.command(`INSERT INTO ${fresh} SELECT * FROM ${table} WHERE ${timeColumn[table]} < toDateTime64(${fromSec}, 3, 'UTC')`);
+          await wh.command(`INSERT INTO ${fresh} SELECT * FROM ${table} WHERE ${carriedWhere(ranges)}`);
           p.current = { table, fromMs, ranges, next: {}, carried: await count(wh, fresh), replayed: 0, before, ms: 0 };
           save();
         } else {
@@ -136,7 +140,7 @@ export async function rebuildWarehouse(kafka: Kafka, registry: Registry, wh: War
         }
         const cur = p.current!;
         const spec = specOf(table);
-        const blockRows = args.blockRows ?? o.blockRows ?? 20000;
+        const blockRows = args.blockRows ?? 20000;
         let block: object[] = [];
         let blockFirst = '';
         const pending: Record<string, number> = {};
@@ -164,7 +168,6 @@ export async function rebuildWarehouse(kafka: Kafka, registry: Registry, wh: War
           } catch {
             return; // the sink dead-letters such records; they were never rows
           }
-          if (Number(row[timeColumn[table]]) < cur.fromMs) return;
           lastPos = `${r.topic}:${r.partition}:${m.offset}`;
           if (!block.length) blockFirst = lastPos;
           block.push(row);
