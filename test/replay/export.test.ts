@@ -59,15 +59,20 @@ async function readParquet(file: string): Promise<{ columns: string[]; rows: Rec
   return { columns: meta.schema.slice(1).map((c) => c.name), rows: await parquetReadObjects({ file: buf }) };
 }
 
+/** n edit events of a fresh prefix over `sessions` sessions on editor.edits, with the time range that holds them. */
+async function produceEdits(tag: string, n: number, sessions: number): Promise<{ prefix: string; events: EditEvent[]; fromMs: number; toMs: number }> {
+  const prefix = `${tag}${randomUUID().slice(0, 8)}`;
+  const producer = await createTypedProducer(kafka, registry);
+  const fromMs = Date.now();
+  const events: EditEvent[] = Array.from({ length: n }, (_, i) => ({ ...editEvent(prefix, i, fromMs + i), sessionId: `${prefix}-s${i % sessions}` }));
+  await producer.send(topics.edits, events.map((e) => ({ key: e.sessionId, value: e })));
+  await producer.disconnect();
+  return { prefix, events, fromMs, toMs: Date.now() };
+}
+
 describe('export', () => {
   it('writes a time range of a topic as Avro container files that an independent reader reads back with the same records', async () => {
-    const prefix = `ex${randomUUID().slice(0, 8)}`;
-    const producer = await createTypedProducer(kafka, registry);
-    const fromMs = Date.now();
-    const events: EditEvent[] = Array.from({ length: 40 }, (_, i) => ({ ...editEvent(prefix, i, fromMs + i), sessionId: `${prefix}-s${i % 4}` }));
-    await producer.send(topics.edits, events.map((e) => ({ key: e.sessionId, value: e })));
-    await producer.disconnect();
-    const toMs = Date.now();
+    const { prefix, events, fromMs, toMs } = await produceEdits('ex', 40, 4);
     const out = tmpDir('replay-export');
     const r = await exportTopic(kafka, registry, { topic: topics.edits.name, fromMs, toMs, format: 'avro', outDir: out, operator: 'tester (operator token abc)' });
     expect(r.files.length).toBeGreaterThanOrEqual(1);
@@ -96,13 +101,7 @@ describe('export', () => {
   });
 
   it('writes a time range as Parquet that hyparquet reads back with the same records, one column per field plus the record position', async () => {
-    const prefix = `pq${randomUUID().slice(0, 8)}`;
-    const producer = await createTypedProducer(kafka, registry);
-    const fromMs = Date.now();
-    const events: EditEvent[] = Array.from({ length: 30 }, (_, i) => ({ ...editEvent(prefix, i, fromMs + i), sessionId: `${prefix}-s${i % 3}` }));
-    await producer.send(topics.edits, events.map((e) => ({ key: e.sessionId, value: e })));
-    await producer.disconnect();
-    const toMs = Date.now();
+    const { prefix, events, fromMs, toMs } = await produceEdits('pq', 30, 3);
     const r = await exportTopic(kafka, registry, { topic: topics.edits.name, fromMs, toMs, format: 'parquet', outDir: tmpDir('replay-export-parquet') });
     expect(r.files.length).toBeGreaterThanOrEqual(1);
     const read = await Promise.all(r.files.map((f) => readParquet(f.file)));
@@ -125,13 +124,7 @@ describe('export', () => {
   });
 
   it('stops at Ctrl-C after the part in hand and resumes from there: every record once, the job and its operators recorded', async () => {
-    const prefix = `xr${randomUUID().slice(0, 8)}`;
-    const producer = await createTypedProducer(kafka, registry);
-    const fromMs = Date.now();
-    const events: EditEvent[] = Array.from({ length: 45 }, (_, i) => ({ ...editEvent(prefix, i, fromMs + i), sessionId: `${prefix}-s${i % 5}` }));
-    await producer.send(topics.edits, events.map((e) => ({ key: e.sessionId, value: e })));
-    await producer.disconnect();
-    const toMs = Date.now();
+    const { prefix, events, fromMs, toMs } = await produceEdits('xr', 45, 5);
     const out = tmpDir('replay-export-resume');
     const stateDir = tmpDir('replay-export-state');
     const abort = new AbortController();
