@@ -3,15 +3,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadSyntheticUsage } from '../../analytics/forecast/synthetic-usage';
-import { startAnalyticsService, type AnalyticsService } from '../../consumers/sink/main';
-import { commitGroupOffsets, endOffsets } from '../../consumers/sink/offsets';
-import { sinkTopics } from '../../consumers/sink/sink';
+import type { AnalyticsService } from '../../consumers/sink/main';
 import type { ScalerDecision } from '../../ops/fleet/scaler';
 import { httpScalerSource } from '../../ops/fleet/scaler-source-http';
 import { scalerSettings } from '../../ops/fleet/scaler-settings';
 import { startFleetService, type FleetService } from '../../ops/fleet/service';
 import { fleetSettings } from '../../ops/fleet/settings';
 import { operatorToken } from '../../topics/ground/operator-token';
+import { startAnalyticsFromNow } from '../support/analytics';
 import { realInfra } from '../support/infra';
 import { until } from '../support/until';
 import { gatewayUrl, postJson, startGateway, stopService, testEnv } from '../support/stack';
@@ -48,12 +47,7 @@ let clock = T * 60000 + 30000;
 const decisions: ScalerDecision[] = [];
 
 beforeAll(async () => {
-  const group = `fleet-scaler-sink-${randomUUID()}`;
-  await commitGroupOffsets(kafka, group, await endOffsets(kafka, sinkTopics()));
-  analytics = await startAnalyticsService({
-    port: 18091, host: '127.0.0.1', clickhouseDataDir: path.join(root, 'ch'), sink: { groupId: group, flushMs: 200 }, exportEnabled: false,
-    env: { ...process.env, LOG_LEVEL: 'warn', FLEET_REPORT_ENABLED: 'false' },
-  });
+  analytics = await startAnalyticsFromNow(kafka, { port: 18091, clickhouseDataDir: path.join(root, 'ch'), groupPrefix: 'fleet-scaler-sink', env: { FLEET_REPORT_ENABLED: 'false' } });
   await loadSyntheticUsage(analytics.warehouse, { hardwareClass: 'x86_64', fromMinute: T - 3 * 1440, toMinute: T + RAMP + PEAK_MINUTES + 60, runsAt, cpuMsPerRun: 1000, prefix: `fleet-scaler-${T}` });
   gateway = await startGateway();
   const settings = fleetSettings({

@@ -3,9 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadSyntheticUsage } from '../../analytics/forecast/synthetic-usage';
-import { startAnalyticsService, type AnalyticsService } from '../../consumers/sink/main';
-import { commitGroupOffsets, endOffsets } from '../../consumers/sink/offsets';
-import { sinkTopics } from '../../consumers/sink/sink';
+import type { AnalyticsService } from '../../consumers/sink/main';
 import { httpScalerSource } from '../../ops/fleet/scaler-source-http';
 import { scalerSettings } from '../../ops/fleet/scaler-settings';
 import { startFleetService, type FleetService } from '../../ops/fleet/service';
@@ -15,6 +13,7 @@ import { CONSUMER_FETCH_LIMITS, topics } from '../../topics/catalog';
 import { decodeValue } from '../../topics/codec';
 import { operatorToken } from '../../topics/ground/operator-token';
 import type { PoolSizes } from '../../topics/types';
+import { startAnalyticsFromNow } from '../support/analytics';
 import { realInfra } from '../support/infra';
 import { until } from '../support/until';
 import { testEnv } from '../support/stack';
@@ -45,12 +44,7 @@ let svc: FleetService;
 let clock = T * 60000 + 30000;
 
 beforeAll(async () => {
-  const group = `fleet-pools-sink-${randomUUID()}`;
-  await commitGroupOffsets(kafka, group, await endOffsets(kafka, sinkTopics()));
-  analytics = await startAnalyticsService({
-    port: 18093, host: '127.0.0.1', clickhouseDataDir: path.join(root, 'ch'), sink: { groupId: group, flushMs: 200 }, exportEnabled: false,
-    env: { ...process.env, LOG_LEVEL: 'warn', FLEET_REPORT_ENABLED: 'false' },
-  });
+  analytics = await startAnalyticsFromNow(kafka, { port: 18093, clickhouseDataDir: path.join(root, 'ch'), groupPrefix: 'fleet-pools-sink', env: { FLEET_REPORT_ENABLED: 'false' } });
   await loadSyntheticUsage(analytics.warehouse, { hardwareClass: 'x86_64', dependencySet: SET, language: 'javascript', fromMinute: T - 4 * 1440, toMinute: T + RAMP + 120, runsAt, cpuMsPerRun: 100, prefix: `fleet-pools-${T}` });
   const settings = fleetSettings({
     ...process.env, FLEET_PORT: '18097', FLEET_CORES: '2', FLEET_DESIRED: 'x86_64=1', FLEET_MIN: 'x86_64=1', FLEET_MAX: 'x86_64=1',

@@ -5,15 +5,13 @@ import os from 'node:os';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import WebSocket from 'ws';
-import { startAnalyticsService } from '../../consumers/sink/main';
-import { commitGroupOffsets, endOffsets } from '../../consumers/sink/offsets';
-import { sinkTopics } from '../../consumers/sink/sink';
 import { EditorClient } from '../../producers/client/editor-client';
 import { serverMessage } from '../../producers/gateway/protocol';
 import { createRoutingTable, DEFAULT_WEIGHTS } from '../../stream-processors/routing/partitioner';
 import { ROUTED_PARTITIONS, requestsTopic, topics } from '../../topics/catalog';
 import { decodeValue } from '../../topics/codec';
 import type { EditEvent, RunRequest } from '../../topics/types';
+import { startAnalyticsFromNow } from '../support/analytics';
 import { realInfra } from '../support/infra';
 import { gatewayUrl, postJson, startExecutor, startGateway, stopService, testEnv, wsUrl } from '../support/stack';
 
@@ -379,13 +377,8 @@ describe('Piston-compatible API', () => {
 describe('analytics end to end', () => {
   it('a run through the gateway reaches ClickHouse via Kafka and the sink, and its statistics answer on the gateway’s address', async () => {
     const { kafka } = realInfra('pipeline-analytics-test');
-    const group = `e2e-sink-${randomUUID()}`;
-    await commitGroupOffsets(kafka, group, await endOffsets(kafka, sinkTopics()));
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'conveyor-e2e-ch-'));
-    const analytics = await startAnalyticsService({
-      port: Number(new URL(testEnv.ANALYTICS_URL!).port), host: '127.0.0.1', clickhouseDataDir: dir,
-      sink: { groupId: group, flushMs: 200 }, exportEnabled: false, env: { ...process.env, LOG_LEVEL: 'warn' },
-    });
+    const analytics = await startAnalyticsFromNow(kafka, { port: Number(new URL(testEnv.ANALYTICS_URL!).port), clickhouseDataDir: dir, groupPrefix: 'e2e-sink' });
     try {
       const from = Date.now() - 60_000;
       expect((await postJson(`${gatewayUrl}/api/v1/runs`, { language: 'py', code: 'print(6 * 7)' })).json.status).toBe('ok');
