@@ -1,8 +1,20 @@
-import { Kafka, logLevel, type KafkaConfig } from 'kafkajs';
+import net from 'node:net';
+import { Kafka, logLevel, type ISocketFactory, type KafkaConfig } from 'kafkajs';
 import { fixKafkajsIdleLoop } from './kafkajs-idle-fix';
 
 // Before any client: every connection's request queue otherwise spins a 1 ms timer for ever.
 fixKafkajsIdleLoop();
+
+/**
+ * kafkajs's own socket factory leaves Nagle's algorithm on, so a request written
+ * while another is unanswered on the same connection (a heartbeat or commit
+ * beside a long-polling fetch) waits for the broker's delayed ACK.
+ */
+const socketFactory: ISocketFactory = ({ host, port, onConnect }) => {
+  const socket = net.connect({ host, port, noDelay: true }, onConnect);
+  socket.setKeepAlive(true, 60_000);
+  return socket;
+};
 
 /** One kafkajs client per process, tuned for a broker on loopback or a LAN. */
 export function createKafka(brokers: string[], clientId: string, extra: Partial<KafkaConfig> = {}): Kafka {
@@ -13,6 +25,7 @@ export function createKafka(brokers: string[], clientId: string, extra: Partial<
     requestTimeout: 30000,
     retry: { initialRetryTime: 100, retries: 8 },
     logLevel: logLevel.ERROR,
+    socketFactory,
     ...extra,
   });
 }

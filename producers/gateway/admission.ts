@@ -100,7 +100,10 @@ export function createAdmission(deps: { kafka: Kafka; registry: Registry; gatewa
       consumer = deps.kafka.consumer({ ...CONSUMER_FETCH_LIMITS, groupId: `conveyor-gateway-load-${deps.gatewayId}`, maxWaitTimeInMs: LIVE_FETCH_WAIT_MS, sessionTimeout: 10000, heartbeatInterval: 1000 });
       await consumer.connect();
       await consumer.subscribe({ topics: [topics.load.name], fromBeginning: false });
+      // Nothing committed: a gateway wants the reports from now on, never old ones (and kafkajs's commit
+      // after every batch cost the broker a write per report and held the next fetch for its answer).
       await consumer.run({
+        autoCommit: false,
         eachMessage: async ({ message }) => {
           const d = await decodeValue(deps.registry, message.value, topics.load);
           if (!d.ok) return deps.logger.warn({ reason: d.reason }, 'executor load report skipped');

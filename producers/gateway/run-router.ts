@@ -1,6 +1,7 @@
-import type { Consumer, Kafka } from 'kafkajs';
+import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
 import { CONSUMER_FETCH_LIMITS, LIVE_FETCH_WAIT_MS, controlTopic, requestsTopic, topics } from '../../topics/catalog';
 import { commitUncommittedEnds } from '../../topics/admin';
+import { createPeriodicCommits, type PeriodicCommits } from '../../topics/periodic-commits';
 import { decodeRetrying, type Decoded } from '../../topics/codec';
 import type { Registry } from '../../topics/registry';
 import type { EditEvent, ExecutorLoad, QueuedRunPosition, RunControl, RunOutput, RunRequest, RunResultRecord } from '../../topics/types';
@@ -35,6 +36,7 @@ export function createRunRouter(deps: {
   const results = new Map<string, RunResultRecord>();
   const runSessions = new Map<string, { sessionId: string; hardwareClass: string; partition: number }>();
   let consumer: Consumer | undefined;
+  let commits: PeriodicCommits | undefined;
 
   function remember(r: RunResultRecord) {
     results.set(r.runId, r);
@@ -94,6 +96,26 @@ export function createRunRouter(deps: {
     if (held && n >= held.result.outputChunks) deliver(held.result);
   }
 
+  /** A record of runs.output or runs.results: delivered when it is this gateway's, or a run someone here waits for. */
+  async function take(topic: string, message: KafkaMessage) {
+    const replyTo = message.headers?.replyTo?.toString();
+    // Ours, or a run a client asked for again here after its gateway died (records are keyed by run id).
+    const waitedFor = (runId: string | undefined) => runId !== undefined && listeners.has(runId);
+    if (replyTo !== undefined && replyTo !== gatewayId && !waitedFor(message.key?.toString())) return;
+    // A registry outage is retried: the record is someone's answer. A record that can never be decoded is skipped.
+    const retry = { deadlineMs: 30000, onRetry: (reason: string, n: number) => n === 1 && deps.logger.warn({ topic, offset: message.offset, reason }, 'schema registry unavailable; retrying the decode') };
+    const failed = (d: Decoded<unknown>) => !d.ok && deps.logger.warn({ topic, offset: message.offset, reason: d.reason }, 'record not decodable; skipped');
+    if (topic === topics.output.name) {
+      const d = await decodeRetrying(registry, message.value, topics.output, retry);
+      if (d.ok && (d.value.replyTo === gatewayId || waitedFor(d.value.runId))) onOutput(d.value);
+      else failed(d);
+    } else {
+      const d = await decodeRetrying(registry, message.value, topics.results, retry);
+      if (d.ok && (d.value.replyTo === gatewayId || waitedFor(d.value.runId))) onResult(d.value);
+      else failed(d);
+    }
+  }
+
   return {
     async start() {
       const groupId = `conveyor-gateway-${gatewayId}`;
@@ -106,31 +128,26 @@ export function createRunRouter(deps: {
       await consumer.subscribe({ topics: [topics.output.name, topics.results.name], fromBeginning: false });
       // Results produced before our first fetch would be missed: wait for it.
       const firstFetch = new Promise<void>((resolve) => consumer!.on(consumer!.events.FETCH_START, () => resolve()));
+      // Committed once a second, not after every batch: the fetch of a run's result no longer waits for the commit of its output.
+      commits = createPeriodicCommits(consumer, deps.logger);
+      const seen = commits;
       await consumer.run({
+        autoCommit: false,
         partitionsConsumedConcurrently: 6,
-        eachMessage: async ({ topic, message }) => {
-          const replyTo = message.headers?.replyTo?.toString();
-          // Ours, or a run a client asked for again here after its gateway died (records are keyed by run id).
-          const waitedFor = (runId: string | undefined) => runId !== undefined && listeners.has(runId);
-          if (replyTo !== undefined && replyTo !== gatewayId && !waitedFor(message.key?.toString())) return;
-          // A registry outage is retried: the record is someone's answer. A record that can never be decoded is skipped.
-          const retry = { deadlineMs: 30000, onRetry: (reason: string, n: number) => n === 1 && deps.logger.warn({ topic, offset: message.offset, reason }, 'schema registry unavailable; retrying the decode') };
-          const failed = (d: Decoded<unknown>) => !d.ok && deps.logger.warn({ topic, offset: message.offset, reason: d.reason }, 'record not decodable; skipped');
-          if (topic === topics.output.name) {
-            const d = await decodeRetrying(registry, message.value, topics.output, retry);
-            if (d.ok && (d.value.replyTo === gatewayId || waitedFor(d.value.runId))) onOutput(d.value);
-            else failed(d);
-          } else {
-            const d = await decodeRetrying(registry, message.value, topics.results, retry);
-            if (d.ok && (d.value.replyTo === gatewayId || waitedFor(d.value.runId))) onResult(d.value);
-            else failed(d);
+        eachMessage: async ({ topic, partition, message }) => {
+          try {
+            await take(topic, message);
+          } finally {
+            seen.seen(topic, partition, message.offset);
           }
         },
       });
+      commits.start();
       await firstFetch;
       await sleep(300);
     },
     async stop() {
+      await commits?.stop();
       await consumer?.disconnect();
       for (const h of heldResults.values()) clearTimeout(h.timer);
       for (const d of deadlines.values()) clearTimeout(d.timer);
