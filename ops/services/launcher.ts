@@ -30,7 +30,8 @@ export async function startService(spec: ServiceSpec, logDir: string): Promise<R
   const child = fork(path.join(repoRoot, spec.entry), [], {
     cwd: repoRoot,
     env: { ...process.env, ...spec.env },
-    execArgv: ['--require', 'tsx/cjs'],
+    // CONVEYOR_PROFILE_DIR=dir: each service writes a V8 CPU profile there when it exits (Chrome DevTools opens it).
+    execArgv: ['--require', 'tsx/cjs', ...(process.env.CONVEYOR_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.CONVEYOR_PROFILE_DIR}`, `--cpu-prof-name=${spec.name}-${Date.now()}.cpuprofile`] : [])],
     stdio: ['ignore', out, out, 'ipc'],
   });
   fs.closeSync(out);
