@@ -1,4 +1,5 @@
 import { probabilityOfWait } from '../../../analytics/forecast/erlang-c';
+import type { ChainDist } from './chain';
 
 /**
  * The fleet model of the simulation, one minute at a time per hardware
@@ -25,16 +26,20 @@ import { probabilityOfWait } from '../../../analytics/forecast/erlang-c';
  */
 export interface MinuteLoad { runs: number; cpuSeconds: number }
 
-/** A minute's wait distribution: a mixture of Erlang C parts and uniform (fluid) parts. */
+/** A minute's wait distribution: a mixture of Erlang C parts, uniform (fluid) parts and tabled CDFs (chain-model.ts). */
 export interface WaitMix {
-  parts: ({ kind: 'erlang'; weight: number; pWait: number; theta: number } | { kind: 'uniform'; weight: number; lo: number; hi: number })[];
+  parts: ({ kind: 'erlang'; weight: number; pWait: number; theta: number } | { kind: 'uniform'; weight: number; lo: number; hi: number } | { kind: 'table'; weight: number; cdf: Float64Array; mean: number })[];
 }
+
+/** Wait-distribution edges in seconds: 0, then log-spaced from 1 ms to 10⁵ s (20 per decade); a 'table' part is its CDF on them. */
+export const WAIT_EDGES: readonly number[] = [0, ...Array.from({ length: 161 }, (_, i) => 0.001 * 10 ** (i / 20))];
 
 /**
  * The queue's state: runs in the system (waiting or in service, a fluid
- * mean) and the mean service time of the runs in it.
+ * mean) and the mean service time of the runs in it (and, in chain-model.ts,
+ * their distribution unless far below the slots).
  */
-export interface QueueState { inSystem: number; service: number }
+export interface QueueState { inSystem: number; service: number; dist?: ChainDist }
 export const emptyQueue = (): QueueState => ({ inSystem: 0, service: 10 });
 
 export interface MinuteResult { backlogEnd: number; waits: WaitMix; busySlots: number; state: QueueState }
@@ -51,8 +56,11 @@ const AHEAD_MINUTES = 240;
  * Seconds until the q runs ahead of an arrival at second t of the minute are
  * served, at service time S per run, by this minute's slots and then each
  * coming minute's (FIFO: the wait ends when the slots have served them).
+ * With `jumps` (chain-model.ts), a slot added at a minute's start takes a
+ * queued run at once and a removed one takes none until the runs above the
+ * new count have finished (one fewer start).
  */
-export function fluidWait(q: number, t: number, slots: number, service: number, ahead?: SlotsAhead): number {
+export function fluidWait(q: number, t: number, slots: number, service: number, ahead?: SlotsAhead, jumps = false): number {
   if (q <= 0) return 0;
   let wait = 0;
   let c = slots;
@@ -63,7 +71,12 @@ export function fluidWait(q: number, t: number, slots: number, service: number, 
     q -= served;
     wait += left;
     left = 60;
-    c = ahead ? ahead(k) : slots;
+    const next = ahead ? ahead(k) : slots;
+    if (jumps) {
+      q -= next - c;
+      if (q <= 0) return wait;
+    }
+    c = next;
   }
   return c > 0 ? wait + (q * service) / c : 86400;
 }
@@ -164,9 +177,22 @@ export function waitCdf(w: WaitMix, t: number): number {
   for (const part of w.parts) {
     total += part.weight;
     if (part.kind === 'erlang') p += part.weight * (1 - Math.min(1, part.pWait) * Math.exp(-part.theta * t));
+    else if (part.kind === 'table') p += part.weight * tableCdf(part.cdf, t);
     else p += part.weight * (part.hi <= part.lo ? (t >= part.lo ? 1 : 0) : Math.min(1, Math.max(0, (t - part.lo) / (part.hi - part.lo))));
   }
   return total > 0 ? p / total : 1;
+}
+
+/** A CDF tabled on WAIT_EDGES at t, linear between edges. */
+function tableCdf(cdf: Float64Array, t: number): number {
+  if (t <= 0) return cdf[0]!;
+  const x = 1 + 20 * Math.log10(t / 0.001);
+  if (x < 1) return cdf[0]! + (t / 0.001) * (cdf[1]! - cdf[0]!);
+  const i = Math.floor(x);
+  if (i >= cdf.length - 1) return cdf[cdf.length - 1]!;
+  const a = WAIT_EDGES[i]!;
+  const f = Math.min(1, Math.max(0, (t - a) / (WAIT_EDGES[i + 1]! - a)));
+  return cdf[i]! + f * (cdf[i + 1]! - cdf[i]!);
 }
 
 /** The wait a share q of the minute's runs stays under (bisection on the CDF). */
@@ -188,7 +214,7 @@ export function meanWaitOf(w: WaitMix): number {
   let total = 0;
   for (const part of w.parts) {
     total += part.weight;
-    s += part.weight * (part.kind === 'erlang' ? Math.min(1, part.pWait) / part.theta : (part.lo + part.hi) / 2);
+    s += part.weight * (part.kind === 'erlang' ? Math.min(1, part.pWait) / part.theta : part.kind === 'table' ? part.mean : (part.lo + part.hi) / 2);
   }
   return total > 0 ? s / total : 0;
 }
@@ -198,7 +224,7 @@ export function meanWaitOf(w: WaitMix): number {
  * fixed edges (0, then log-spaced from 1 ms to a day), read by interpolation.
  */
 export class WaitHistogram {
-  private static readonly edges = [0, ...Array.from({ length: 161 }, (_, i) => 0.001 * 10 ** (i / 20))];
+  private static readonly edges = WAIT_EDGES;
   private readonly mass = new Float64Array(WaitHistogram.edges.length);
   private total = 0;
   private waitSum = 0;

@@ -1,11 +1,15 @@
 import { serversFor } from '../../../analytics/forecast/erlang-c';
 import { simulateRuns } from './des';
+import type { ChainOptions } from './chain';
+import { demandOf } from './demand';
+import { simulateChainMinute } from './chain-model';
 import { WaitHistogram, emptyQueue, simulateMinute, waitQuantileOf } from './queue-model';
 import type { Trace } from './trace';
 
 /**
  * The minute model against the run-by-run simulation on the same trace and
- * the same capacity: a capacity that follows demand `lagMinutes` late (as a
+ * the same capacity (`model`: the simulation's fluid model, or the chain
+ * candidate of chain-model.ts): a capacity that follows demand `lagMinutes` late (as a
  * reactive fleet does, so queues build on every ramp). Returns both sets of
  * wait figures; the run-by-run figures are the mean over `seeds` runs (one
  * run's light-queueing waits move by ±30% from seed to seed at 1/100 scale,
@@ -13,7 +17,7 @@ import type { Trace } from './trace';
  */
 export interface WaitFigures { meanWait: number; p90: number; p99: number; shareOver1s: number; minutesP99Over1s: number }
 
-export function validateModel(trace: Trace, cls: string, o: { lagMinutes: number; seeds?: number[]; service?: 'lognormal' | 'exponential' }): { model: WaitFigures; runByRun: WaitFigures; slots: number[] } {
+export function validateModel(trace: Trace, cls: string, o: { lagMinutes: number; seeds?: number[]; service?: 'lognormal' | 'exponential'; model?: 'fluid' | 'chain'; chain?: ChainOptions }): { model: WaitFigures; runByRun: WaitFigures; slots: number[] } {
   const { runs, cpuSeconds } = trace.classes[cls]!;
   const slots: number[] = [];
   for (let i = 0; i < runs.length; i++) {
@@ -21,10 +25,15 @@ export function validateModel(trace: Trace, cls: string, o: { lagMinutes: number
     slots.push(runs[j]! > 0 ? serversFor({ arrivalsPerSecond: runs[j]! / 60, serviceSeconds: cpuSeconds[j]! / runs[j]! }, 1, 0.99) : 1);
   }
   const hist = new WaitHistogram();
+  // The chain candidate (chain-model.ts) is driven at the demand behind the counts (demand.ts), the fluid model at the counts.
+  const chain = o.model === 'chain';
+  const demand = chain ? demandOf(runs, cpuSeconds) : { runs, cpuSeconds };
   let queue = emptyQueue();
   let over = 0;
   for (let i = 0; i < runs.length; i++) {
-    const m = simulateMinute(slots[i]!, { runs: runs[i]!, cpuSeconds: cpuSeconds[i]! }, queue, 1, (k) => slots[Math.min(slots.length - 1, i + k)]!);
+    const load = { runs: demand.runs[i]!, cpuSeconds: demand.cpuSeconds[i]! };
+    const ahead = (k: number) => slots[Math.min(slots.length - 1, i + k)]!;
+    const m = chain ? simulateChainMinute(slots[i]!, load, queue, 1, ahead, o.chain) : simulateMinute(slots[i]!, load, queue, 1, ahead);
     queue = m.state;
     hist.add(m.waits, runs[i]!);
     if (runs[i]! > 0 && waitQuantileOf(m.waits, 0.99) > 1) over++;
