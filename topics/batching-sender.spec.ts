@@ -15,7 +15,13 @@ function fakeProducer() {
       },
     },
   } as unknown as TypedProducer;
-  const registry = { encode: async (_s: unknown, v: unknown) => Buffer.from(JSON.stringify(v)) } as unknown as Registry;
+  // Like the registry: a topic's encoder is looked up once (async), then handed out synchronously.
+  const encode = (v: unknown) => Buffer.from(JSON.stringify(v));
+  const ready = new Set<string>();
+  const registry = {
+    encoder: async (s: { name: string }) => (ready.add(s.name), encode),
+    encoderNow: (s: { name: string }) => (ready.has(s.name) ? encode : undefined),
+  } as unknown as Registry;
   return { producer, registry, requests, release };
 }
 
@@ -72,5 +78,81 @@ describe('batching sender', () => {
     const huge = 'x'.repeat(topics.output.maxRecordBytes);
     await expect(sender.send([{ spec: topics.output, records: [{ key: 'a', value: { huge } }] }])).rejects.toMatchObject({ code: 'record_too_large' });
     expect(requests).toHaveLength(0);
+  });
+});
+
+/** Waits (up to 10 s) until `n` requests were sent: what the sender does next, not how fast. */
+async function sent(requests: unknown[], n: number) {
+  const deadline = Date.now() + 10_000;
+  while (requests.length < n && Date.now() < deadline) await new Promise((r) => setTimeout(r, 2));
+}
+
+describe('batching sender: lingering topics', () => {
+  // A copy of editor.edits that lingers long enough for nothing but the test to end the wait.
+  const slow = { ...topics.edits, produceLingerMs: 60_000 };
+  const quick = { ...topics.edits, produceLingerMs: 20 };
+  const edit = (spec: typeof topics.edits, key: string) => ({ spec, records: [{ key, value: { key } as never }] });
+  /** Four sessions' edits in one acknowledged request: what the sender then waits for is their next four. */
+  async function afterFour(spec: typeof topics.edits, opts: { maxBatch?: number } = {}) {
+    const f = fakeProducer();
+    const sender = createBatchingSender(f.producer, f.registry, opts);
+    const first = ['a', 'b', 'c', 'd'].map((k) => sender.send([edit(spec, k)]));
+    await sent(f.requests, 1);
+    expect(f.requests[0]).toEqual([{ topic: spec.name, count: 4 }]);
+    f.release[0]!();
+    await Promise.all(first);
+    return { ...f, sender };
+  }
+
+  it('sends a lingering record at once when the sender was idle', async () => {
+    const { producer, registry, requests, release } = fakeProducer();
+    const sender = createBatchingSender(producer, registry);
+    const first = sender.send([edit(slow, 'a')]);
+    await sent(requests, 1);
+    expect(requests).toEqual([[{ topic: slow.name, count: 1 }]]);
+    release[0]!();
+    await first;
+  });
+
+  it('holds lingering records after an ack, and a record that may not wait takes them along at once', async () => {
+    const { sender, requests, release } = await afterFour(slow);
+    const held = [sender.send([edit(slow, 'a')]), sender.send([edit(slow, 'b')])];
+    for (let i = 0; i < 5; i++) await tick();
+    expect(requests).toHaveLength(1);
+    const run = sender.send([{ spec: topics.dlq, records: [{ key: 'r', value: {} }] }]);
+    await sent(requests, 2);
+    expect(requests[1]).toEqual([{ topic: slow.name, count: 2 }, { topic: topics.dlq.name, count: 1 }]);
+    release[1]!();
+    await Promise.all([...held, run]);
+  });
+
+  it('stops holding once as many records are back as the acknowledged request carried', async () => {
+    const { sender, requests, release } = await afterFour(slow);
+    const back = ['a', 'b', 'c'].map((k) => sender.send([edit(slow, k)]));
+    for (let i = 0; i < 5; i++) await tick();
+    expect(requests).toHaveLength(1);
+    back.push(sender.send([edit(slow, 'd')]));
+    await sent(requests, 2);
+    expect(requests[1]).toEqual([{ topic: slow.name, count: 4 }]);
+    release[1]!();
+    await Promise.all(back);
+  });
+
+  it('sends held records when their linger is over, all in one request', async () => {
+    const { sender, requests, release } = await afterFour(quick);
+    const held = ['a', 'b', 'c'].map((k) => sender.send([edit(quick, k)]));
+    await sent(requests, 2);
+    expect(requests[1]).toEqual([{ topic: quick.name, count: 3 }]);
+    release[1]!();
+    await Promise.all(held);
+  });
+
+  it('does not hold a full queue', async () => {
+    const { sender, requests, release } = await afterFour(slow, { maxBatch: 3 });
+    const held = ['a', 'b', 'c'].map((k) => sender.send([edit(slow, k)]));
+    await sent(requests, 2);
+    expect(requests[1]).toEqual([{ topic: slow.name, count: 3 }]);
+    release[1]!();
+    await Promise.all(held);
   });
 });

@@ -12,18 +12,35 @@ import type { Registry } from './registry';
  * A request carries at most one batch budget per topic (catalog maxRecordBytes),
  * so no partition's batch outgrows what its topic accepts; the rest waits for
  * the next request. A record too large for its topic is refused at once.
+ * Records are encoded synchronously once their topic's encoder is known
+ * (registry.encoderNow): a send costs one promise, not one per record.
  */
 export function createBatchingSender(producer: TypedProducer, registry: Registry, opts: { maxBatch?: number; compression?: CompressionTypes } = {}) {
   const maxBatch = opts.maxBatch ?? 2000;
   type Message = { key: string; value: Buffer; partition?: number; headers?: IHeaders };
-  type Pending = { topic: string; budget: number; bytes: number; messages: Message[]; resolve: () => void; reject: (e: unknown) => void };
+  type Pending = { topic: string; budget: number; bytes: number; linger: number; messages: Message[]; resolve: (() => void) | null; reject: (e: unknown) => void };
   let queue: Pending[] = [];
   let queuedMessages = 0;
+  /** Queued callers with a topic that never lingers: while there is one, the queue goes out at once. */
+  let urgent = 0;
   let scheduled = false;
+  /** The timer of a lingering flush (scheduled is true meanwhile). */
+  let lingering: NodeJS.Timeout | null = null;
   let inFlight = 0;
+  /** When the last request was acknowledged (performance.now()). */
+  let doneAt = -Infinity;
+  /**
+   * Lingering records that, once queued, end the wait at once: those queued
+   * when the last request was acknowledged plus as many as it carried. An
+   * editor keeps one edit in flight, so the acknowledged sessions' next edits
+   * are what the wait is for; when they are all back, waiting longer buys nothing.
+   */
+  let enough = 0;
+  let queuedLingering = 0;
 
   async function flush() {
     scheduled = false;
+    lingering = null;
     // Take callers in order while every topic stays within its budget (at least one caller per request).
     const used = new Map<string, number>();
     let take = 0;
@@ -33,55 +50,109 @@ export function createBatchingSender(producer: TypedProducer, registry: Registry
       if (take > 0 && after > p.budget) break;
       used.set(p.topic, after);
     }
-    const batch = queue.slice(0, take);
-    queue = queue.slice(take);
-    queuedMessages = queue.reduce((n, p) => n + p.messages.length, 0);
-    if (!batch.length) return;
+    if (!take) return;
+    const batch = take === queue.length ? queue : queue.slice(0, take);
+    queue = take === queue.length ? [] : queue.slice(take);
     const byTopic = new Map<string, Message[]>();
     for (const p of batch) {
+      queuedMessages -= p.messages.length;
+      if (!p.linger) urgent--;
+      else queuedLingering -= p.messages.length;
       const list = byTopic.get(p.topic);
-      if (list) list.push(...p.messages);
-      else byTopic.set(p.topic, [...p.messages]);
+      if (!list) byTopic.set(p.topic, p.messages.length === 1 ? [p.messages[0]!] : [...p.messages]);
+      else for (const m of p.messages) list.push(m);
     }
+    const topicMessages: { topic: string; messages: Message[] }[] = [];
+    for (const [topic, messages] of byTopic) topicMessages.push({ topic, messages });
     inFlight++;
     try {
-      await producer.raw.sendBatch({ acks: -1, compression: opts.compression, topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) });
-      for (const p of batch) p.resolve();
+      await producer.raw.sendBatch({ acks: -1, compression: opts.compression, topicMessages });
+      let sentLingering = 0;
+      for (const p of batch) if (p.linger) sentLingering += p.messages.length;
+      enough = queuedLingering + sentLingering;
+      for (const p of batch) p.resolve?.();
     } catch (err) {
       for (const p of batch) p.reject(err);
     } finally {
       inFlight--;
+      doneAt = performance.now();
       // What arrived while this batch was on the wire goes out now, as one request.
       if (queue.length) schedule();
     }
   }
 
   function schedule() {
+    const now = urgent > 0 || queuedMessages >= maxBatch || queuedLingering >= enough;
+    if (lingering && now) {
+      // A record that may not wait (a run request, a result) takes the lingering ones with it now; so does a full wait.
+      clearTimeout(lingering);
+      lingering = null;
+      scheduled = false;
+    }
     if (scheduled) return;
     // One batch on the wire at a time: under load, batches grow instead of queueing as many small requests.
     if (inFlight > 0 && queuedMessages < maxBatch) return;
     scheduled = true;
-    setImmediate(() => void flush());
+    // Lingering topics wait a little after the previous request's ack, for the records its acks bring back.
+    const wait = now ? 0 : doneAt + lingerOf(queue) - performance.now();
+    if (wait >= 1) lingering = setTimeout(() => void flush(), wait);
+    else setImmediate(() => void flush());
+  }
+
+  /** The shortest linger among queued callers (none queued is urgent when this is asked). */
+  function lingerOf(q: Pending[]): number {
+    let ms = Infinity;
+    for (const p of q) if (p.linger < ms) ms = p.linger;
+    return ms === Infinity ? 0 : ms;
+  }
+
+  type Part = { spec: TopicSpec<any>; records: OutgoingRecord<any>[] };
+
+  /** Encodes and sizes every part (throwing for a record too large), then queues them together. */
+  function enqueue(parts: Part[], encoders: ((value: unknown) => Buffer)[]): Promise<void> {
+    const pending: Omit<Pending, 'resolve' | 'reject'>[] = [];
+    for (let i = 0; i < parts.length; i++) {
+      const { spec, records } = parts[i]!;
+      const encode = encoders[i]!;
+      const messages: Message[] = [];
+      let bytes = 0;
+      for (const r of records) {
+        const m: Message = { key: r.key, value: encode(r.value), partition: r.partition, headers: r.headers };
+        bytes += checkRecordSize(spec, m);
+        messages.push(m);
+      }
+      pending.push({ topic: spec.name, budget: batchBudget(spec), bytes, linger: spec.produceLingerMs ?? 0, messages });
+    }
+    return new Promise<void>((resolve, reject) => {
+      // Keep the order of a caller's parts: they enter the queue together; the last one's ack settles the call.
+      for (let i = 0; i < pending.length; i++) {
+        const p = pending[i]!;
+        queue.push({ ...p, resolve: i === pending.length - 1 ? resolve : null, reject });
+        queuedMessages += p.messages.length;
+        if (!p.linger) urgent++;
+        else queuedLingering += p.messages.length;
+      }
+      schedule();
+    });
   }
 
   return {
     /** Sends several topics' records together; they are acknowledged as one. */
-    async send(parts: { spec: TopicSpec<any>; records: OutgoingRecord<any>[] }[]): Promise<void> {
-      const encoded = await Promise.all(
-        parts.map(async (p) => ({
-          topic: p.spec.name,
-          messages: await Promise.all(p.records.map(async (r) => ({ key: r.key, value: await registry.encode(p.spec, r.value), partition: r.partition, headers: r.headers }))),
-        })),
-      );
-      const sized = encoded.map((e, i) => ({ ...e, budget: batchBudget(parts[i]!.spec), bytes: e.messages.reduce((n, m) => n + checkRecordSize(parts[i]!.spec, m), 0) }));
-      await new Promise<void>((resolve, reject) => {
-        // Keep the order of a caller's parts: they enter the queue together.
-        sized.forEach((e, i) => {
-          queue.push({ ...e, resolve: i === encoded.length - 1 ? resolve : () => {}, reject });
-          queuedMessages += e.messages.length;
-        });
-        schedule();
-      });
+    send(parts: Part[]): Promise<void> {
+      const ready: ((value: unknown) => Buffer)[] = [];
+      for (const p of parts) {
+        const e = registry.encoderNow(p.spec);
+        if (!e) {
+          // A topic's first send (or a fake registry): its encoder is looked up once.
+          return Promise.all(parts.map((q) => registry.encoder(q.spec))).then((encoders) => enqueue(parts, encoders));
+        }
+        ready.push(e);
+      }
+      try {
+        return enqueue(parts, ready);
+      } catch (err) {
+        return Promise.reject(err);
+      }
     },
     pending: () => queue.length + inFlight,
   };

@@ -22,6 +22,12 @@ export interface TopicSpec<T = unknown> {
   maxRecordBytes: number;
   config: Record<string, string>;
   doc: string;
+  /**
+   * How long the batching sender holds this topic's records after its
+   * previous produce request was acknowledged, so that more join the next
+   * one (topics/batching-sender.ts). Absent: sent at once.
+   */
+  produceLingerMs?: number;
   /** Phantom field tying the spec to its record type. */
   readonly _type?: T;
 }
@@ -91,11 +97,20 @@ function topic<T>(spec: Omit<TopicSpec<T>, '_type' | 'maxRecordBytes'> & { maxRe
  */
 export const REPEATED_RESULT_HEADER = 'repeated';
 
+/**
+ * Edits wait this long after the gateway's previous produce request was
+ * acknowledged (never when it was idle), so the edits of many sessions share
+ * one request: every request costs the broker, and every executor's fetch it
+ * wakes, far more than its records do (docs/decisions/bench-baselines-and-hops.md).
+ */
+export const EDIT_LINGER_MS = 4;
+
 export const topics = {
   edits: topic<EditEvent>({
     name: 'editor.edits', partitions: ROUTED_PARTITIONS, key: 'sessionId', schemaFile: 'EditEvent.avsc',
     config: { 'cleanup.policy': 'delete', 'retention.ms': String(30 * DAY) },
     doc: 'Every edit of every session, in order per session: the replayable history of what people typed.',
+    produceLingerMs: EDIT_LINGER_MS,
   }),
   snapshots: topic<ProgramSnapshot>({
     name: 'programs.snapshots', partitions: ROUTED_PARTITIONS, key: 'sessionId', schemaFile: 'ProgramSnapshot.avsc',

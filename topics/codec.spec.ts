@@ -6,6 +6,8 @@ import { RegistryError, type Registry } from './registry';
 function fakeRegistry(fail: () => Error | null): Registry {
   return {
     url: 'fake',
+    // Never known ahead: every decode takes the registry's asynchronous path, where its failures come from.
+    decodeNow: () => undefined,
     decode: async <T>() => {
       const e = fail();
       if (e) throw e;

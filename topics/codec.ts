@@ -95,14 +95,34 @@ export function isTransientDecodeError(err: unknown): boolean {
  * never be decoded (dead-letter it).
  */
 export async function decodeValue<T>(registry: Registry, value: Buffer | null, spec?: TopicSpec<T>): Promise<Decoded<T>> {
+  const now = decodeValueNow(registry, value, spec);
+  if (now) return now;
+  const id = schemaIdOf(value)!;
+  try {
+    return { ok: true, value: await registry.decode<T>(value!, spec) };
+  } catch (err) {
+    return couldNotDecode(id, err);
+  }
+}
+
+const couldNotDecode = (id: number, err: unknown): Decoded<never> => ({
+  ok: false, reason: `The value could not be decoded with schema id ${id}: ${(err as Error).message}`, transient: isTransientDecodeError(err),
+});
+
+/**
+ * decodeValue without a promise: the answer when the value's writer schema is
+ * known already (nearly every record of a long-lived consumer), undefined when
+ * it must be fetched first (then use decodeValue or decodeRetrying).
+ */
+export function decodeValueNow<T>(registry: Registry, value: Buffer | null, spec?: TopicSpec<T>): Decoded<T> | undefined {
   if (!value) return { ok: false, reason: 'The record has no value.', transient: false };
   const id = schemaIdOf(value);
   if (id === null) return { ok: false, reason: 'The value is not in the Confluent wire format (magic byte 0 and a schema id).', transient: false };
   try {
-    return { ok: true, value: await registry.decode<T>(value, spec) };
+    const decoded = registry.decodeNow<T>(value, spec);
+    return decoded === undefined ? undefined : { ok: true, value: decoded };
   } catch (err) {
-    const transient = isTransientDecodeError(err);
-    return { ok: false, reason: `The value could not be decoded with schema id ${id}: ${(err as Error).message}`, transient };
+    return couldNotDecode(id, err);
   }
 }
 
@@ -119,7 +139,7 @@ export interface DecodeRetry {
 /** decodeValue, retrying transient failures with backoff (the one retry primitive) until they pass or the deadline does. */
 export async function decodeRetrying<T>(registry: Registry, value: Buffer | null, spec: TopicSpec<T> | undefined, retry: DecodeRetry): Promise<Decoded<T>> {
   // Nearly every record decodes at the first attempt: the retry machinery (closures, a deadline) is built only for the others.
-  const first = await decodeValue(registry, value, spec);
+  const first = decodeValueNow(registry, value, spec) ?? (await decodeValue(registry, value, spec));
   if (first.ok || !first.transient) return first;
   const until = Date.now() + retry.deadlineMs;
   let last: Decoded<T> | undefined;

@@ -10,6 +10,11 @@ function registryWith(schemas: Record<number, object>) {
   const fetch = (async (input: string | URL | Request) => {
     const path = String(input).replace('http://registry.test', '');
     asked.push(path);
+    // A subject's latest schema is the highest id given (the spec's registry holds one subject at a time).
+    if (/^\/subjects\/[^/]+\/versions\/latest$/.test(path)) {
+      const latest = Math.max(...Object.keys(schemas).map(Number));
+      return new Response(JSON.stringify({ id: latest, version: 1, schema: JSON.stringify(schemas[latest]) }), { status: 200 });
+    }
     const id = Number(/^\/schemas\/ids\/(\d+)$/.exec(path)?.[1]);
     const schema = schemas[id];
     return new Response(schema ? JSON.stringify({ schema: JSON.stringify(schema) }) : JSON.stringify({ message: 'not found' }), { status: schema ? 200 : 404 });
@@ -74,5 +79,44 @@ describe('Confluent framing', () => {
     expect(schemaIdOf(Buffer.from([1, 0, 0, 0, 1]))).toBeNull();
     expect(schemaIdOf(Buffer.from([0, 0]))).toBeNull();
     expect(schemaIdOf(null)).toBeNull();
+  });
+});
+
+describe('registry encode', () => {
+  const spec = requestsTopic('x86_64');
+  const value = readerType.random() as unknown as never;
+
+  it('frames a value as the Confluent wire format with the subject latest schema id, readable by decode', async () => {
+    const { registry } = registryWith({ 21: current });
+    const bytes = await registry.encode(spec, value);
+    expect(bytes).toEqual(framed(21, readerType, value));
+    expect(readerType.isValid(await registry.decode(bytes, spec))).toBe(true);
+    expect(await registry.decode(bytes, spec)).toEqual(readerType.fromBuffer(avroBodyOf(bytes)));
+  });
+
+  it('hands out a synchronous encoder once the topic was encoded, looking its schema up once', async () => {
+    const { registry, asked } = registryWith({ 22: current });
+    expect(registry.encoderNow(spec)).toBeUndefined();
+    const encode = await registry.encoder(spec);
+    expect(registry.encoderNow(spec)).toBe(encode);
+    // Large values grow the shared scratch buffer: each is still framed whole.
+    const big = { ...(value as object), stdin: 'x'.repeat(200 * 1024) } as never;
+    for (const v of [value, big, value]) expect(encode(v)).toEqual(framed(22, readerType, v));
+    expect(asked.filter((a) => a.startsWith('/subjects/'))).toHaveLength(1);
+    expect(asked.filter((a) => a.startsWith('/schemas/ids/'))).toHaveLength(1);
+  });
+
+  it('refuses a value its schema does not allow, naming where', async () => {
+    const { registry } = registryWith({ 23: current });
+    const encode = await registry.encoder(spec);
+    expect(() => encode({ ...(value as object), runId: 42 } as never)).toThrow(/runId/);
+  });
+
+  it('decodes synchronously only a schema id it has fetched', async () => {
+    const { registry } = registryWith({ 24: current });
+    const bytes = framed(24, readerType, value);
+    expect(registry.decodeNow(bytes, spec)).toBeUndefined();
+    const later = await registry.decode(bytes, spec);
+    expect(registry.decodeNow(bytes, spec)).toEqual(later);
   });
 });

@@ -2,9 +2,9 @@ import { FinishedRuns } from './finished-runs';
 import { randomUUID } from 'node:crypto';
 import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
 import { executorGroupId, executorTopics, REPEATED_RESULT_HEADER, topics, type TopicSpec } from '../../topics/catalog';
-import { createTypedProducer, decodeRetrying, TransientDecodeError, type TypedProducer } from '../../topics/codec';
+import { createTypedProducer, decodeRetrying, decodeValueNow, TransientDecodeError, type Decoded, type TypedProducer } from '../../topics/codec';
 import type { Registry } from '../../topics/registry';
-import type { RunOutput, RunRequest, RunResultRecord } from '../../topics/types';
+import type { EditEvent, RunOutput, RunRequest, RunResultRecord } from '../../topics/types';
 import type { OutputChunk, RuntimeEngine } from '../../runtimes/types';
 import { createSessionBuffers, type SessionBuffer } from '../../stream-processors/buffers/session-buffers';
 import { readSnapshots } from '../../stream-processors/buffers/snapshot-reader';
@@ -321,16 +321,28 @@ export function createExecutor(deps: ExecutorDeps) {
     void commits.retry(fence.owned());
   }
 
-  async function onEdit(partition: number, m: KafkaMessage) {
+  /**
+   * Applies an edit to its session's buffer. Nearly every edit is applied
+   * without a promise (its partition is not being restored, its schema is
+   * known): edits are most of the records an executor reads.
+   */
+  function onEdit(partition: number, m: KafkaMessage): Promise<void> | void {
     const pending = restore.ready(partition);
-    if (pending) await pending;
-    const d = await decode(t.edits, m);
-    if (!d.ok) {
-      await deadLetter(editsTopic, partition, m, 'undecodable', d.reason);
-    } else {
-      const outcome = buffers.apply(d.value, partition);
-      if (outcome === 'gap' || outcome === 'invalid') logger.warn({ sessionId: d.value.sessionId, version: d.value.version, outcome }, 'edit not applied');
-    }
+    if (pending) return pending.then(() => decodeEdit(partition, m));
+    return decodeEdit(partition, m);
+  }
+
+  function decodeEdit(partition: number, m: KafkaMessage): Promise<void> | void {
+    const d = decodeValueNow(registry, m.value, t.edits);
+    if (d) return applyEdit(partition, m, d);
+    return decode(t.edits, m).then((later) => applyEdit(partition, m, later));
+  }
+
+  function applyEdit(partition: number, m: KafkaMessage, d: Decoded<EditEvent>): Promise<void> | void {
+    if (!d.ok && d.transient) return decode(t.edits, m).then((later) => applyEdit(partition, m, later));
+    if (!d.ok) return deadLetter(editsTopic, partition, m, 'undecodable', d.reason).then(() => checkpointer.applied(partition, Number(m.offset)));
+    const outcome = buffers.apply(d.value, partition);
+    if (outcome === 'gap' || outcome === 'invalid') logger.warn({ sessionId: d.value.sessionId, version: d.value.version, outcome }, 'edit not applied');
     checkpointer.applied(partition, Number(m.offset));
   }
 
