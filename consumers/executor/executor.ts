@@ -1,4 +1,5 @@
 import { FinishedRuns } from './finished-runs';
+import { createOutputLinger } from './output-linger';
 import { randomUUID } from 'node:crypto';
 import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
 import { executorGroupId, executorTopics, REPEATED_RESULT_HEADER, topics, type TopicSpec } from '../../topics/catalog';
@@ -145,9 +146,20 @@ export function createExecutor(deps: ExecutorDeps) {
     return b && b.version >= req.programVersion ? b : null;
   }
 
-  async function publishOutput(req: RunRequest, chunk: OutputChunk) {
+  type OutputRecord = { key: string; value: RunOutput; headers: ReturnType<typeof replyHeaders> };
+  const lingering = createOutputLinger<OutputRecord>({
+    send: (records) => outputs.send([{ spec: t.output, records }]),
+    lingerMs: settings.OUTPUT_LINGER_MS,
+    maxHeldBytes: 64 * 1024,
+    bytes: (r) => r.value.data.length,
+  });
+
+  function publishOutput(req: RunRequest, chunk: OutputChunk) {
     const out: RunOutput = { runId: req.runId, sessionId: req.sessionId, replyTo: req.replyTo, seq: chunk.seq, stage: chunk.stage, stream: chunk.stream, data: chunk.data, timestampMs: Date.now() };
-    await outputs.send([{ spec: t.output, records: [{ key: req.runId, value: out, headers: replyHeaders(req) }] }]);
+    const acked = lingering.add(req.runId, { key: req.runId, value: out, headers: replyHeaders(req) });
+    // A stage's start tells an interactive client it may send stdin: not held.
+    if (chunk.seq < 0) lingering.flush(req.runId);
+    return acked;
   }
 
   async function execute(req: RunRequest, partition: number, m: KafkaMessage): Promise<RunResultRecord> {
@@ -207,6 +219,8 @@ export function createExecutor(deps: ExecutorDeps) {
       logger.error({ runId: req.runId, err: e.stack }, 'run failed inside the executor');
       return failedResult(req, 'internal_error', 'The executor failed while running the program.', executorId);
     } finally {
+      // The run's last chunks go now, ahead of its result (which then usually shares their produce request).
+      lingering.flush(req.runId);
       slots.release(req.runId);
     }
   }

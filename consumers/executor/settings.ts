@@ -30,6 +30,8 @@ const section = z.object({
   /** How long a record's decode is retried while the schema registry is unreachable, before the record is fetched again. */
   REGISTRY_RETRY_MS: env.int(60000, 1000, 3600000),
   SCHEDULER_REPORT_MS: env.int(250, 20, 60000),
+  // A run's output chunks wait this long to leave with the next ones or with the result (consumers/executor/output-linger.ts); 0: at once.
+  OUTPUT_LINGER_MS: env.int(5, 0, 1000),
 });
 
 export function executorSettings(e: NodeJS.ProcessEnv = process.env) {

@@ -1,0 +1,63 @@
+import { createOutputLinger } from './output-linger';
+
+type Rec = { runId: string; data: string };
+
+function setup(lingerMs = 20, maxHeldBytes = 1000) {
+  const sent: Rec[][] = [];
+  let fail = false;
+  const linger = createOutputLinger<Rec>({
+    send: async (records) => {
+      sent.push(records);
+      if (fail) throw new Error('broker refused');
+    },
+    lingerMs, maxHeldBytes, bytes: (r) => r.data.length,
+  });
+  return { sent, linger, failNext: () => (fail = true) };
+}
+
+const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('output linger', () => {
+  it("sends a run's chunks of one linger together when it ends, and the other run's separately", async () => {
+    const { sent, linger } = setup();
+    const acks = [linger.add('a', { runId: 'a', data: 'x' }), linger.add('b', { runId: 'b', data: 'y' }), linger.add('a', { runId: 'a', data: 'z' })];
+    expect(sent).toEqual([]);
+    linger.flush('a');
+    expect(sent).toEqual([[{ runId: 'a', data: 'x' }, { runId: 'a', data: 'z' }]]);
+    await Promise.all([acks[0], acks[2]]);
+    await wait(40);
+    expect(sent[1]).toEqual([{ runId: 'b', data: 'y' }]);
+    await acks[1];
+    expect(linger.held()).toBe(0);
+  });
+
+  it('sends after the linger without a flush, at once when the held bytes reach the bound, and each chunk alone with linger 0', async () => {
+    const { sent, linger } = setup(10, 5);
+    void linger.add('a', { runId: 'a', data: 'ab' });
+    await wait(30);
+    expect(sent).toEqual([[{ runId: 'a', data: 'ab' }]]);
+    void linger.add('a', { runId: 'a', data: 'abc' });
+    void linger.add('a', { runId: 'a', data: 'de' });
+    expect(sent[1]).toEqual([{ runId: 'a', data: 'abc' }, { runId: 'a', data: 'de' }]);
+    const none = setup(0);
+    void none.linger.add('a', { runId: 'a', data: '1' });
+    void none.linger.add('a', { runId: 'a', data: '2' });
+    expect(none.sent).toEqual([[{ runId: 'a', data: '1' }], [{ runId: 'a', data: '2' }]]);
+  });
+
+  it('rejects every held chunk of a send that failed, and flushAll sends what every run holds', async () => {
+    const { sent, linger, failNext } = setup();
+    failNext();
+    const a = linger.add('a', { runId: 'a', data: 'x' });
+    const b = linger.add('a', { runId: 'a', data: 'y' });
+    linger.flush('a');
+    await expect(a).rejects.toThrow('broker refused');
+    await expect(b).rejects.toThrow('broker refused');
+    const ok = setup();
+    void ok.linger.add('a', { runId: 'a', data: '1' });
+    void ok.linger.add('b', { runId: 'b', data: '2' });
+    ok.linger.flushAll();
+    expect(ok.sent).toHaveLength(2);
+    expect(sent).toHaveLength(1);
+  });
+});
