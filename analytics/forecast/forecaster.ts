@@ -1,6 +1,7 @@
 import type { Warehouse } from '../warehouse';
 import { defaultForecastOptions, forecastSeries, type Forecast, type ForecastOptions } from './model';
 import { denseSeries } from './series';
+import { holidaysFor, type HolidayCalendar } from './settings';
 import { FORECAST_METRICS, usageHistory, writeForecast, type ForecastMetric, type UsageMinute } from './store';
 
 /**
@@ -36,14 +37,15 @@ export function demandFromUsage(rows: readonly UsageMinute[], fromMinute: number
 
 export async function refreshForecasts(
   wh: Warehouse,
-  q: { hardwareClasses: readonly string[]; dependencySets?: readonly string[]; nowMinute: number; options?: ForecastOptions; store?: boolean },
+  q: { hardwareClasses: readonly string[]; dependencySets?: readonly string[]; nowMinute: number; options?: ForecastOptions; store?: boolean; holidays?: HolidayCalendar },
 ): Promise<RefreshResult> {
-  const opts = q.options ?? defaultForecastOptions;
-  const from = q.nowMinute - opts.maxHistoryDays * 1440;
+  const base = q.options ?? defaultForecastOptions;
+  const from = q.nowMinute - base.maxHistoryDays * 1440;
   const byClass = new Map<string, DemandForecast>();
   const bySet = new Map<string, Map<string, Forecast>>();
   const recent = new Map<string, UsageMinute | undefined>();
   for (const hw of q.hardwareClasses) {
+    const opts: ForecastOptions = q.holidays ? { ...base, holidays: holidaysFor(q.holidays, hw) } : base;
     const rows = await usageHistory(wh, { hardwareClass: hw, fromMinute: from, toMinute: q.nowMinute });
     const f = demandFromUsage(rows, from, q.nowMinute, opts);
     byClass.set(hw, f);

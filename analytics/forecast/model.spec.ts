@@ -64,6 +64,27 @@ describe('forecastSeries', () => {
     for (const h of [15, 30, 60, 120]) expect(Math.abs(f.point[h]! / steep(at + h) - 1)).toBeLessThan(0.1);
   });
 
+  it('with a holiday calendar, takes a weekday holiday for a weekend day and forecasts the day after it at weekday level', () => {
+    // Thursday 26 November is a holiday that looks like a weekend day; issued at 23:00 that day, the forecast covers
+    // the rest of it and Friday's first two hours.
+    const holiday = Date.UTC(2026, 10, 26) / 60000;
+    const withHoliday = (m: number) => (m >= holiday && m < holiday + DAY ? 0.4 : 1) * noisy(m);
+    const at = holiday + 23 * 60;
+    const values = history(at, 15 * DAY, withHoliday);
+    const calendar = forecastSeries({ start: at - 15 * DAY, values }, { ...defaultForecastOptions, holidays: [holiday / DAY] });
+    const plain = forecastSeries({ start: at - 15 * DAY, values });
+    const err = (f: { point: number[] }, from: number, to: number, truthAt: (m: number) => number) => {
+      let s = 0;
+      for (let h = from; h < to; h++) s += Math.abs(f.point[h]! / truthAt(at + h) - 1);
+      return s / (to - from);
+    };
+    // Friday 00:00–02:00 at weekday level, and the holiday's last hour at its own.
+    expect(err(calendar, 60, 180, truth)).toBeLessThan(0.1);
+    expect(err(calendar, 0, 60, (m) => 0.4 * truth(m))).toBeLessThan(0.1);
+    // Without the calendar the holiday lowered the model's level: Friday's night comes in well below a weekday's.
+    expect(err(plain, 60, 180, truth)).toBeGreaterThan(2 * err(calendar, 60, 180, truth));
+  });
+
   it('falls back to daily seasonality with less than two weeks and says so', () => {
     const friday = NOW + 4 * DAY; // three weekdays of history, Tuesday to Friday 10:00
     const f = forecastSeries({ start: friday - 3 * DAY, values: history(friday, 3 * DAY) });

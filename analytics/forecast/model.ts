@@ -1,5 +1,5 @@
 import { augurs } from './wasm';
-import { bucketMeans, bucketsToMinutes, clipSeasonalOutliers, fillGaps } from './series';
+import { bucketMeans, bucketsToMinutes, clipSeasonalOutliers, dayKind, fillGaps, holidayLift } from './series';
 
 /**
  * One demand forecast: MSTL (daily and weekly seasonal components by LOESS,
@@ -19,6 +19,8 @@ export interface ForecastOptions {
   maxHistoryDays: number;
   /** Prediction-interval level, e.g. 0.9; the upper bound is what an under-forecast-averse consumer reads. */
   level: number;
+  /** Holidays (UTC day numbers, epoch minute / 1440), each taken for a weekend day (series.ts holidayLift). */
+  holidays?: readonly number[];
 }
 
 export const defaultForecastOptions: ForecastOptions = { horizonMinutes: 180, bucketMinutes: 5, maxHistoryDays: 14, level: 0.9 };
@@ -64,22 +66,30 @@ export function forecastSeries(series: { start: number; values: readonly number[
   const filled = fillGaps(raw.concat(tail));
   const minuteValues = filled.values.slice(0, raw.length);
   const buckets = bucketMeans(minuteValues, size);
-  const clipped = clipSeasonalOutliers(buckets, DAY / size, Math.max(1, Math.round(60 / size)));
-  const y = clipped.values;
-  // Demand is multiplicative (a weekend or holiday scales the day, it does not subtract a constant from every
-  // hour), so the model is fitted on log(1 + y): an additive MSTL would drive quiet hours negative after a holiday.
-  const logY = y.map((v) => Math.log1p(Math.max(0, v)));
-  const stats = { ...base, filledMinutes: filled.filled, clippedBuckets: clipped.clipped };
-  const lastObserved = y.length ? y[y.length - 1]! : filled.values[filled.values.length - 1]!;
   // The partial bucket after alignedEnd is already observed; forecast from alignedEnd and drop those minutes.
   const skip = end - alignedEnd;
   const bucketsAhead = Math.ceil((horizon + skip) / size) + 1;
   const perDay = DAY / size;
   const perWeek = WEEK / size;
+  // A holiday in the calendar is lifted to a weekday's level before the fit and the forecast lowered on one.
+  const holidays = new Set(opts.holidays ?? []);
+  const lastBucket = first + (buckets.length - 1) * size;
+  const inCalendar = [...holidays].some((d) => d * DAY + DAY > first && d * DAY < alignedEnd + bucketsAhead * size);
+  const lift = inCalendar ? holidayLift(buckets, first, size, holidays) : null;
+  const liftAt = (minute: number) => (lift && dayKind(minute, holidays) === 'holiday' ? lift[Math.floor((minute % DAY) / size)]! : 0);
+  const lifted = lift ? buckets.map((v, b) => Math.expm1(Math.log1p(Math.max(0, v)) + liftAt(first + b * size))) : buckets;
+  const clipped = clipSeasonalOutliers(lifted, DAY / size, Math.max(1, Math.round(60 / size)));
+  const y = clipped.values;
+  // Demand is multiplicative (a weekend or holiday scales the day, it does not subtract a constant from every
+  // hour), so the model is fitted on log(1 + y): an additive MSTL would drive quiet hours negative after a holiday.
+  const logY = y.map((v) => Math.log1p(Math.max(0, v)));
+  const stats = { ...base, filledMinutes: filled.filled, clippedBuckets: clipped.clipped };
+  const lastObserved = y.length ? Math.expm1(Math.log1p(Math.max(0, y[y.length - 1]!)) - liftAt(lastBucket)) : filled.values[filled.values.length - 1]!;
 
   // Within [0, 1.5 × the highest bucket seen]: a trend fitted across a holiday must not extrapolate demand nobody ever had.
   const ceiling = 1.5 * Math.max(...y, lastObserved);
-  const toMinutes = (b: number[]) => bucketsToMinutes(b.map((v) => Math.min(ceiling, Math.max(0, Math.expm1(v)))), size, lastObserved, horizon + skip).slice(skip);
+  const toMinutes = (b: number[]) =>
+    bucketsToMinutes(b.map((v, k) => Math.min(ceiling, Math.max(0, Math.expm1(v - liftAt(alignedEnd + k * size))))), size, lastObserved, horizon + skip).slice(skip);
   const fitted = (periods: number[], method: ForecastMethod, note: string): Forecast => {
     const { MSTL } = augurs();
     const model = MSTL.ets(periods, {});

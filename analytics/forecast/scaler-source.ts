@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Warehouse } from '../warehouse';
 import { refreshForecasts, type DemandForecast } from './forecaster';
 import type { Forecast } from './model';
+import type { HolidayCalendar } from './settings';
 import { runsBySet, usageHistory, type UsageMinute } from './store';
 
 /**
@@ -18,10 +19,11 @@ export interface ScalerSource {
   usageMinute(q: { hardwareClass: string; minute: number }): Promise<UsageMinute | undefined>;
 }
 
-export function warehouseScalerSource(wh: Warehouse): ScalerSource {
+/** `holidays`: the forecaster's calendar (FORECAST_HOLIDAYS). */
+export function warehouseScalerSource(wh: Warehouse, o: { holidays?: HolidayCalendar } = {}): ScalerSource {
   return {
     async refresh(q) {
-      const r = await refreshForecasts(wh, { hardwareClasses: q.hardwareClasses, dependencySets: q.dependencySets, nowMinute: q.nowMinute });
+      const r = await refreshForecasts(wh, { hardwareClasses: q.hardwareClasses, dependencySets: q.dependencySets, nowMinute: q.nowMinute, holidays: o.holidays });
       return { issuedMinute: r.issuedMinute, byClass: r.byClass, bySet: r.bySet };
     },
     async usageMinute(q) {

@@ -145,3 +145,48 @@ export function bucketsToMinutes(buckets: readonly number[], size: number, lastO
   }
   return out;
 }
+
+/**
+ * A holiday calendar for a series of `size`-minute buckets from epoch minute
+ * `first`: a holiday (UTC day numbers, minute / 1440) is taken for the weekend
+ * day it resembles. `lift[p]` is, per bucket of the day, the mean change on
+ * the log(1 + y) scale from weekend days to ordinary weekdays in the series
+ * (smoothed over ±1 h); a holiday's buckets are lifted by it to the level of
+ * a weekday before the model sees them, and a forecast bucket that falls on a
+ * holiday is lowered by it. Without a calendar the holiday lowers the
+ * model's level and the day after it comes in far above its forecast. Null
+ * when the series has no holiday in it or ahead, or lacks a weekday or a
+ * weekend day to compare.
+ */
+export function holidayLift(buckets: readonly number[], first: number, size: number, holidays: ReadonlySet<number>): number[] | null {
+  if (!holidays.size) return null;
+  const perDay = 1440 / size;
+  const sum = { weekday: new Float64Array(perDay), weekend: new Float64Array(perDay) };
+  const count = { weekday: new Float64Array(perDay), weekend: new Float64Array(perDay) };
+  for (let b = 0; b < buckets.length; b++) {
+    const minute = first + b * size;
+    const k = dayKind(minute, holidays);
+    if (k === 'holiday') continue;
+    const p = Math.floor((minute % 1440) / size);
+    sum[k][p]! += Math.log1p(Math.max(0, buckets[b]!));
+    count[k][p]! += 1;
+  }
+  const diff = new Float64Array(perDay);
+  for (let p = 0; p < perDay; p++) {
+    if (!count.weekday[p] || !count.weekend[p]) return null;
+    diff[p] = sum.weekday[p]! / count.weekday[p]! - sum.weekend[p]! / count.weekend[p]!;
+  }
+  const half = Math.max(1, Math.round(60 / size));
+  return Array.from({ length: perDay }, (_, p) => {
+    let s = 0;
+    for (let d = -half; d <= half; d++) s += diff[(p + d + perDay) % perDay]!;
+    return s / (2 * half + 1);
+  });
+}
+
+/** Saturday and Sunday (UTC) are the weekend; a day in `holidays` (UTC day numbers) is a holiday. */
+export function dayKind(minute: number, holidays: ReadonlySet<number>): 'holiday' | 'weekend' | 'weekday' {
+  const day = Math.floor(minute / 1440);
+  if (holidays.has(day)) return 'holiday';
+  return (day + 3) % 7 >= 5 ? 'weekend' : 'weekday'; // epoch day 0 was a Thursday
+}

@@ -34,7 +34,31 @@ const section = z.object({
   FLEET_REPORT_ENABLED: env.bool(true),
   FLEET_REPORT_DIR: z.string().min(1).optional(),
   FLEET_REPORT_DAYS: env.int(7, 1, 90),
+  /** Holidays the forecaster takes for weekend days: YYYY-MM-DD (UTC), comma-separated, each for every class or as class:YYYY-MM-DD for one. */
+  FORECAST_HOLIDAYS: z
+    .string()
+    .regex(/^\s*((\w+:)?\d{4}-\d{2}-\d{2}\s*(,\s*|$))*$/, 'must be dates YYYY-MM-DD (or class:YYYY-MM-DD) separated by commas, such as 2026-12-25,arm64:2026-12-26')
+    .default(''),
 });
+
+/** Holidays as UTC day numbers (epoch minute / 1440): for every class, and per class. */
+export interface HolidayCalendar { all: number[]; byClass: Record<string, number[]> }
+
+export function parseHolidays(text: string): HolidayCalendar {
+  const cal: HolidayCalendar = { all: [], byClass: {} };
+  for (const item of text.split(',').map((x) => x.trim()).filter(Boolean)) {
+    const [cls, date] = item.includes(':') ? item.split(':') : [undefined, item];
+    const ms = Date.parse(`${date}T00:00:00Z`);
+    if (!Number.isFinite(ms)) throw new Error(`FORECAST_HOLIDAYS: ${item} is not a date YYYY-MM-DD`);
+    const day = Math.floor(ms / 86400000);
+    if (cls) (cal.byClass[cls] ??= []).push(day);
+    else cal.all.push(day);
+  }
+  return cal;
+}
+
+/** The holidays of one hardware class: those of every class and its own. */
+export const holidaysFor = (cal: HolidayCalendar | undefined, hardwareClass: string): number[] => (cal ? [...cal.all, ...(cal.byClass[hardwareClass] ?? [])] : []);
 
 /**
  * Settings of the forecasts, the scaler (ops/fleet/scaler*) and the daily ops
@@ -61,6 +85,7 @@ export function forecastSettings(e: NodeJS.ProcessEnv = process.env, defaultSlot
       enabled: s.WARM_POOLS_ENABLED,
       config: { warmStartSeconds: s.WARM_POOL_START_MS / 1000, hitTarget: s.WARM_POOL_HIT_TARGET, minSize: Math.min(s.WARM_POOL_MIN, s.WARM_POOL_MAX), maxSize: s.WARM_POOL_MAX, lookaheadMinutes: s.WARM_POOL_LOOKAHEAD_MINUTES },
     },
+    holidays: parseHolidays(s.FORECAST_HOLIDAYS),
     analyticsUrl: s.ANALYTICS_URL.replace(/\/$/, ''),
     analyticsTimeoutMs: s.SCALER_ANALYTICS_TIMEOUT_MS,
     refreshMinutes: s.SCALER_REFRESH_MINUTES,

@@ -77,7 +77,7 @@ export async function startAnalyticsService(opts: AnalyticsServiceOptions = {}):
 
   const app = express();
   app.disable('x-powered-by');
-  app.use(createForecastRouter(warehouseScalerSource(warehouse)));
+  app.use(createForecastRouter(warehouseScalerSource(warehouse, { holidays: fs.holidays })));
   app.use(createStatsRouter({ warehouse, sinkStatus: sink ? () => sink!.status() : undefined }));
   app.use(createDashboardRouter());
   app.get('/', (_req, res) => res.redirect('/dashboard'));

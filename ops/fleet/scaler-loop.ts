@@ -161,6 +161,7 @@ export function decisionInputs(d: ScalerDecision, forecastNote?: string): Record
     forecastNeed: d.forecastNeed,
     reactiveNeed: d.reactiveNeed,
     forecastLoad: d.forecastLoad,
+    surprise: d.surprise,
     previous: d.previous,
     result: d.desired,
     reason: d.reason,

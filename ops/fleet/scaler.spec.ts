@@ -48,6 +48,29 @@ describe('scaler decide', () => {
     expect(slow.decision).toMatchObject({ desired: 9, reactiveNeed: 9, reason: 'reactive' });
   });
 
+  it('sizes the whole lookahead up at once when the last minute came in above the forecast by more than its margin', () => {
+    // The forecast said 30 runs/min for the last minute and 60 from NOW + 3; 60 came: a surprise of 2×.
+    const ramp = { ...step(NOW + 3, 30, 60), start: NOW - 1, runs: [30, ...step(NOW + 3, 30, 60).runs] };
+    ramp.cpuSeconds = ramp.runs;
+    const live = { runsPerMinute: 60, cpuSecondsPerMinute: 60, backlog: 0, queueWaitP99Seconds: 0.2 };
+    const surprised = decide(input({ forecast: { ...ramp, margin: 0.1 }, live, current: { desired: 2, ready: 2 } }), cfg, emptyScalerState).decision;
+    // By hand, a = 2 Erlangs (120 runs/min of 1 s): B(4) = 0.0952, C = 0.174, ×e^−2 = 0.0235 (too much); B(5) = 0.0367,
+    // C = 0.0597, ×e^−3 = 0.0030: 5 executors, where the forecast alone (a = 1, 60 × 1.1 runs/min) needs 4 and the live floor 4.
+    expect(surprised).toMatchObject({ desired: 5, forecastNeed: 5, reactiveNeed: FOUR, reason: 'forecast', surprise: 2 });
+    expect(surprised.explanation).toMatch(/arrivals came in 2\.00× the forecast/);
+    // Within the margin it is no surprise: the forecast sized up by its margin alone.
+    const usual = decide(input({ forecast: { ...ramp, margin: 0.1 }, live: { ...live, runsPerMinute: 33, cpuSecondsPerMinute: 33 }, current: { desired: 2, ready: 2 } }), cfg, emptyScalerState).decision;
+    expect(usual).toMatchObject({ desired: FOUR, forecastNeed: FOUR, surprise: null });
+  });
+
+  it('drains the backlog there will be once new machines are ready, not only the one there is now', () => {
+    // Live a = 4 Erlangs (240 runs/min of 1 s) on 2 ready slots: by hand C(7) = 0.135, ×e^−3 = 0.0067, 7 slots; the 2 missing
+    // slots add 2 × 180 s / 1 s = 360 runs over the boot delay to the backlog of 120: 480 runs drained in 60 s, 8 slots more.
+    const live = { runsPerMinute: 240, cpuSecondsPerMinute: 240, backlog: 120, queueWaitP99Seconds: 30 };
+    const { decision } = decide(input({ live, current: { desired: 2, ready: 2 } }), cfg, emptyScalerState);
+    expect(decision).toMatchObject({ desired: 15, reactiveNeed: 15, reason: 'reactive' });
+  });
+
   it('scales in only to the highest recommendation of the stabilisation window', () => {
     const state = { recommendations: [{ minute: NOW - 5, executors: 8 }, { minute: NOW - 12, executors: 15 }] };
     const first = decide(input({ forecast: step(NOW, 60, 60), current: { desired: 10, ready: 10 } }), cfg, state);

@@ -68,6 +68,8 @@ export interface ScalerDecision {
   reactiveNeed: number;
   /** Forecast arrivals per second and service seconds the forecast need was sized for. */
   forecastLoad: { minute: number; arrivalsPerSecond: number; serviceSeconds: number } | null;
+  /** Last minute's arrivals / what the forecast said for it, when above 1 + its margin (the lookahead was sized up by it). */
+  surprise: number | null;
   reason: DecisionReason;
   /** One sentence a person can read. */
   explanation: string;
@@ -81,26 +83,42 @@ export function decide(input: ScalerInput, cfg: ScalerConfig, state: ScalerState
   const size = (arrivalsPerSecond: number, serviceSeconds: number) =>
     executors(serversFor({ arrivalsPerSecond, serviceSeconds, serviceCv2: cfg.serviceCv2 }, cfg.waitObjectiveSeconds, cfg.waitQuantile));
 
+  const f = input.forecast;
+  const live = input.live;
+  const liveService = serviceOf(live.runsPerMinute, live.cpuSecondsPerMinute);
+  // A surprise: the last minute's arrivals above what the forecast said for it by more than its margin. Until it has
+  // passed, the whole lookahead is sized up by that ratio at once (the forecast, refitted later, would follow it only
+  // over its buckets); below the margin the forecast is sized up by the margin as usual.
+  const margin = Math.max(0, f?.margin ?? 0);
+  let surprise: number | null = null;
+  if (f && f.method !== 'none') {
+    const said = f.runs[input.nowMinute - 1 - f.start];
+    if (said !== undefined && said > 0 && live.runsPerMinute > said * (1 + margin)) surprise = live.runsPerMinute / said;
+  }
+  const scale = Math.max(1 + margin, surprise ?? 0);
+
   // Forecast need: the busiest minute between the moment a machine asked for now is ready and the lookahead after it.
   let forecastNeed: number | null = null;
   let forecastLoad: ScalerDecision['forecastLoad'] = null;
-  const f = input.forecast;
   if (f && f.method !== 'none') {
     const first = input.nowMinute + Math.ceil(cfg.bootDelaySeconds / 60);
     for (let m = first; m <= first + cfg.lookaheadMinutes; m++) {
       const i = m - f.start;
       if (i < 0 || i >= f.runs.length) continue;
-      const runs = f.runs[i]! * (1 + Math.max(0, f.margin ?? 0));
+      const runs = f.runs[i]! * scale;
       const load = { minute: m, arrivalsPerSecond: runs / 60, serviceSeconds: serviceOf(f.runs[i]!, f.cpuSeconds[i] ?? 0) };
       const need = size(load.arrivalsPerSecond, load.serviceSeconds);
       if (forecastNeed === null || need > forecastNeed) (forecastNeed = need), (forecastLoad = load);
     }
   }
 
-  // Reactive floor: today's arrivals sized the same way, plus the slots that drain the backlog in time.
-  const live = input.live;
-  const liveService = serviceOf(live.runsPerMinute, live.cpuSecondsPerMinute);
-  const drainSlots = (live.backlog * liveService) / cfg.backlogDrainSeconds;
+  // Reactive floor: today's arrivals sized the same way, plus the slots that drain, within backlogDrainSeconds of
+  // the new machines being ready, the backlog there will be by then (today's plus what the ready slots fall short
+  // of today's load over the boot delay).
+  const readySlots = input.current.ready * cfg.slotsPerExecutor;
+  const shortfall = Math.max(0, live.cpuSecondsPerMinute / 60 - readySlots);
+  const backlogAtReady = live.backlog + (shortfall * cfg.bootDelaySeconds) / liveService;
+  const drainSlots = (backlogAtReady * liveService) / cfg.backlogDrainSeconds;
   let reactiveNeed = executors(
     serversFor({ arrivalsPerSecond: live.runsPerMinute / 60, serviceSeconds: liveService, serviceCv2: cfg.serviceCv2 }, cfg.waitObjectiveSeconds, cfg.waitQuantile) + drainSlots,
   );
@@ -127,8 +145,9 @@ export function decide(input: ScalerInput, cfg: ScalerConfig, state: ScalerState
     forecastNeed,
     reactiveNeed,
     forecastLoad,
+    surprise,
     reason,
-    explanation: explain(reason, { desired, raw, forecastNeed, reactiveNeed, forecastLoad, live, cfg, method: f?.method ?? null }),
+    explanation: explain(reason, { desired, raw, forecastNeed, reactiveNeed, forecastLoad, live, cfg, method: f?.method ?? null, surprise }),
     act: cfg.mode === 'act',
     inputs: { ...live, ready: input.current.ready, forecastMethod: f?.method ?? null },
   };
@@ -137,12 +156,12 @@ export function decide(input: ScalerInput, cfg: ScalerConfig, state: ScalerState
 
 function explain(
   reason: DecisionReason,
-  d: { desired: number; raw: number; forecastNeed: number | null; reactiveNeed: number; forecastLoad: ScalerDecision['forecastLoad']; live: ScalerInput['live']; cfg: ScalerConfig; method: string | null },
+  d: { desired: number; raw: number; forecastNeed: number | null; reactiveNeed: number; forecastLoad: ScalerDecision['forecastLoad']; live: ScalerInput['live']; cfg: ScalerConfig; method: string | null; surprise: number | null },
 ): string {
   const objective = `p${Math.round(d.cfg.waitQuantile * 100)} wait ≤ ${d.cfg.waitObjectiveSeconds} s`;
   const fl = d.forecastLoad;
   const forecastText = fl
-    ? `the forecast (${d.method}) expects ${fl.arrivalsPerSecond.toFixed(1)} runs/s of ${fl.serviceSeconds.toFixed(1)} s at ${new Date(fl.minute * 60000).toISOString().slice(11, 16)} UTC, ${d.forecastNeed} executors for ${objective}`
+    ? `${d.surprise !== null ? `arrivals came in ${d.surprise.toFixed(2)}× the forecast, so ` : ''}the forecast (${d.method}) expects ${fl.arrivalsPerSecond.toFixed(1)} runs/s of ${fl.serviceSeconds.toFixed(1)} s at ${new Date(fl.minute * 60000).toISOString().slice(11, 16)} UTC, ${d.forecastNeed} executors for ${objective}`
     : `no usable forecast${d.method ? ` (${d.method})` : ''}`;
   switch (reason) {
     case 'forecast':

@@ -2,6 +2,7 @@ import { defaultForecastOptions, forecastSeries, type Forecast, type ForecastOpt
 import { decide, emptyScalerState, type ScalerConfig, type ScalerState } from '../scaler';
 import { serversFor } from '../../../analytics/forecast/erlang-c';
 import { forecastMargin } from '../scaler-margin';
+import { emptyQueue, simulateMinute, waitQuantileOf } from './queue-model';
 
 /**
  * The policies the simulation compares on one trace. Each is asked once a
@@ -41,17 +42,55 @@ export function staticPeak(shape: FleetShape, runs: Float64Array, cpu: Float64Ar
   return { name: 'static peak', desired: () => peak };
 }
 
-/** Perfect foresight: for every minute, the fewest machines that meet the objective, asked for a boot delay ahead. */
-export function oracle(shape: FleetShape): Policy {
+/**
+ * Perfect foresight, the physical limit: for every minute in order, the
+ * fewest machines that meet the objective on that minute's runs together
+ * with the runs carried from the minute before (the queue model's state,
+ * under the plan's own capacity), asked for a boot delay ahead and kept
+ * until every minute they were needed for has passed. Sized from each
+ * minute's own need alone (steady-state Erlang C), it met the runs a busier
+ * minute left in the system with too little and missed the objective.
+ */
+export function oracle(shape: FleetShape, given?: { plan: Int32Array; from: number }): Policy {
   const boot = Math.ceil(shape.bootDelaySeconds / 60);
+  let plan = given?.plan;
+  let planFrom = given?.from ?? 0;
   return {
     name: 'oracle',
     desired(v) {
-      let n = 0;
-      for (let j = v.i; j <= Math.min(v.runs.length - 1, v.i + boot); j++) n = Math.max(n, need(shape, v.runs[j]!, v.cpuSeconds[j]!));
-      return Math.max(1, n);
+      if (!plan) (plan = oraclePlan(shape, v.runs, v.cpuSeconds, v.i)), (planFrom = v.i);
+      let n = 1;
+      for (let j = v.i; j <= Math.min(v.runs.length - 1, v.i + boot); j++) n = Math.max(n, plan[j - planFrom]!);
+      return n;
     },
   };
+}
+
+/** Machines per minute from `from`: the fewest whose slots keep the minute's p99 wait within the objective, the queue carried. */
+export function oraclePlan(shape: FleetShape, runs: Float64Array, cpu: Float64Array, from: number): Int32Array {
+  const plan = new Int32Array(runs.length - from);
+  let state = emptyQueue();
+  const meets = (n: number, i: number) => {
+    const m = simulateMinute(n * shape.coresPerMachine, { runs: runs[i]!, cpuSeconds: cpu[i]! }, state);
+    return { ok: runs[i]! <= 0 || waitQuantileOf(m.waits, shape.waitQuantile) <= shape.waitObjectiveSeconds, m };
+  };
+  for (let i = from; i < runs.length; i++) {
+    // From the minute's steady-state need: down while it still meets the objective, up until it does.
+    let n = Math.max(1, need(shape, runs[i]!, cpu[i]!));
+    let r = meets(n, i);
+    if (r.ok) {
+      while (n > 1) {
+        const fewer = meets(n - 1, i);
+        if (!fewer.ok) break;
+        (n -= 1), (r = fewer);
+      }
+    } else {
+      while (!r.ok && n < shape.maxMachines) (n += 1), (r = meets(n, i));
+    }
+    plan[i - from] = n;
+    state = r.m.state;
+  }
+  return plan;
 }
 
 /**
@@ -115,7 +154,8 @@ export function conveyor(
     desired(v) {
       if (!current || v.i - current.start >= o.refitMinutes) {
         const from = Math.max(0, v.i - opts.maxHistoryDays * 1440);
-        const f = fit({ start: from, values: Array.from(v.cpuSeconds.subarray(from, v.i)) }, opts);
+        // The series starts at its epoch minute (the seasonal phase and the holiday calendar read it), the forecast is kept by index.
+        const f = fit({ start: v.minute - (v.i - from), values: Array.from(v.cpuSeconds.subarray(from, v.i)) }, opts);
         current = { start: v.i, point: f.point, method: f.method };
         forecasts.push(current);
       }
@@ -128,12 +168,13 @@ export function conveyor(
       if (v.i > 0 && offset > 0) said.push({ i: v.i - 1, forecast: current.point[offset - 1]! });
       while (said.length && said[0]!.i < v.i - window) said.shift();
       if (v.i % 15 === 0) margin = forecastMargin(said.map((p) => ({ forecast: p.forecast, actual: v.cpuSeconds[p.i]! })), o.marginZ ?? 2.33);
-      const cpuAhead = current.point.slice(offset);
+      // From the last minute on (what the forecast in use said for it, to tell a surprise), as the live loop's forecast issued before now.
+      const cpuAhead = [said.at(-1)?.i === v.i - 1 ? said.at(-1)!.forecast : NaN, ...current.point.slice(offset)];
       const r = decide(
         {
           hardwareClass: 'sim',
           nowMinute: v.i,
-          forecast: { start: v.i, cpuSeconds: cpuAhead, runs: cpuAhead.map((c) => c / service), method: current.method, margin },
+          forecast: { start: v.i - 1, cpuSeconds: cpuAhead, runs: cpuAhead.map((c) => c / service), method: current.method, margin },
           live: { runsPerMinute: v.last.runs, cpuSecondsPerMinute: v.last.cpuSeconds, backlog: v.last.backlog, queueWaitP99Seconds: v.last.p99Wait },
           current: { desired: v.desired, ready: v.ready },
         },
