@@ -1,9 +1,12 @@
 import net from 'node:net';
 import { Kafka, logLevel, type ISocketFactory, type KafkaConfig } from 'kafkajs';
 import { fixKafkajsIdleLoop } from './kafkajs-idle-fix';
+import { fixKafkajsEncoder } from './kafkajs-encoder-fix';
 
 // Before any client: every connection's request queue otherwise spins a 1 ms timer for ever.
 fixKafkajsIdleLoop();
+// And every record it produces would cost several zero-filled buffers.
+fixKafkajsEncoder();
 
 /**
  * kafkajs's own socket factory leaves Nagle's algorithm on, so a request written
