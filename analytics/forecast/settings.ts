@@ -38,6 +38,7 @@ const section = z.object({
   FORECAST_HOLIDAYS: z
     .string()
     .regex(/^\s*((\w+:)?\d{4}-\d{2}-\d{2}\s*(,\s*|$))*$/, 'must be dates YYYY-MM-DD (or class:YYYY-MM-DD) separated by commas, such as 2026-12-25,arm64:2026-12-26')
+    .refine((v) => holidayItems(v).every((x) => calendarDay(x.date) !== null), 'must name real calendar dates')
     .default(''),
 });
 
@@ -46,15 +47,27 @@ export interface HolidayCalendar { all: number[]; byClass: Record<string, number
 
 export function parseHolidays(text: string): HolidayCalendar {
   const cal: HolidayCalendar = { all: [], byClass: {} };
-  for (const item of text.split(',').map((x) => x.trim()).filter(Boolean)) {
-    const [cls, date] = item.includes(':') ? item.split(':') : [undefined, item];
-    const ms = Date.parse(`${date}T00:00:00Z`);
-    if (!Number.isFinite(ms)) throw new Error(`FORECAST_HOLIDAYS: ${item} is not a date YYYY-MM-DD`);
-    const day = Math.floor(ms / 86400000);
+  for (const { cls, date } of holidayItems(text)) {
+    const day = calendarDay(date);
+    if (day === null) throw new Error(`${date} is not a date YYYY-MM-DD`);
     if (cls) (cal.byClass[cls] ??= []).push(day);
     else cal.all.push(day);
   }
   return cal;
+}
+
+function holidayItems(text: string): { cls?: string; date: string }[] {
+  return text
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean)
+    .map((x) => (x.includes(':') ? { cls: x.slice(0, x.indexOf(':')), date: x.slice(x.indexOf(':') + 1) } : { date: x }));
+}
+
+/** The UTC day number of YYYY-MM-DD, or null when it is not a real date (2026-02-30). */
+function calendarDay(date: string): number | null {
+  const ms = Date.parse(`${date}T00:00:00Z`);
+  return Number.isFinite(ms) && new Date(ms).toISOString().slice(0, 10) === date ? Math.floor(ms / 86400000) : null;
 }
 
 /** The holidays of one hardware class: those of every class and its own. */

@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { openWarehouse, type Warehouse } from '../../../analytics/warehouse';
 import { usageHistory } from '../../../analytics/forecast/store';
+import { parseHolidays } from '../../../analytics/forecast/settings';
 import { infraSettings } from '../../infra/settings';
 import { HARDWARE_CLASSES } from '../../../topics/catalog';
 import { simulationHtml } from './html';
@@ -22,9 +23,10 @@ export function registerFleetSimulate(fleet: Command, log: (msg: string) => void
     .option('--boot-delay <s>', 'seconds from asking for a machine to its first run', '180')
     .option('--cores <n>', 'cores per machine', '64')
     .option('--refit-minutes <n>', 'minutes between forecast refits in the simulation', String(defaultSimulationOptions.refitMinutes))
+    .option('--holidays <dates>', "the forecaster's holiday calendar, YYYY-MM-DD (UTC) separated by commas (default: the generated trace's holiday; a CSV or ClickHouse trace has none)")
     .option('--json', 'print the comparison as JSON')
     .option('--out <dir>', 'report directory (fleet-simulation.html and .json)', 'bench-results')
-    .action(async (o: { days: string; historyDays: string; trace?: string; fromClickhouse?: boolean; scale: string; bootDelay: string; cores: string; refitMinutes: string; json?: boolean; out: string }) => {
+    .action(async (o: { days: string; historyDays: string; trace?: string; fromClickhouse?: boolean; scale: string; bootDelay: string; cores: string; refitMinutes: string; holidays?: string; json?: boolean; out: string }) => {
       const num = (name: string, v: string, min: number, max: number) => {
         const n = Number(v);
         if (!Number.isFinite(n) || n < min || n > max) throw new TraceError(`--${name} must be a number from ${min} to ${max}, got ${v}`);
@@ -40,7 +42,16 @@ export function registerFleetSimulate(fleet: Command, log: (msg: string) => void
         // A recorded trace may be shorter than asked: keep half of it, at most, as history.
         if (o.trace || o.fromClickhouse) historyDays = Math.min(historyDays, Math.floor(trace.minutes / 1440 / 2));
         log(`simulating ${((trace.minutes - historyDays * 1440) / 1440).toFixed(1)} days after ${historyDays} days of history…`);
-        const r = simulate(trace, { historyDays, bootDelaySeconds: num('boot-delay', o.bootDelay, 0, 3600), coresPerMachine: num('cores', o.cores, 1, 1024), refitMinutes: num('refit-minutes', o.refitMinutes, 1, 1440) }, log);
+        let holidays: number[] | undefined;
+        if (o.holidays !== undefined) {
+          if (!/^\s*(\d{4}-\d{2}-\d{2}\s*(,\s*|$))*$/.test(o.holidays)) throw new TraceError(`--holidays must be dates YYYY-MM-DD separated by commas, got ${o.holidays}`);
+          try {
+            holidays = parseHolidays(o.holidays).all;
+          } catch (e) {
+            throw new TraceError(`--holidays: ${(e as Error).message}`);
+          }
+        }
+        const r = simulate(trace, { historyDays, holidays, bootDelaySeconds: num('boot-delay', o.bootDelay, 0, 3600), coresPerMachine: num('cores', o.cores, 1, 1024), refitMinutes: num('refit-minutes', o.refitMinutes, 1, 1440) }, log);
         fs.mkdirSync(o.out, { recursive: true });
         const { series, ...summary } = r;
         fs.writeFileSync(path.join(o.out, 'fleet-simulation.json'), JSON.stringify(r));
