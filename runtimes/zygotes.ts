@@ -19,6 +19,13 @@ interface Zygote {
   fallbacks: number;
   /** Set when a child could not be set up (e.g. the kernel refuses namespaces): no more forks. */
   disabled: string | null;
+  /**
+   * The next run's child, forked ahead from `sandbox` with `runPlan`'s limits: already in
+   * its own cgroup and fresh namespaces, its bootstrap waiting for the code on stdin
+   * (interpreted runs only; a native stage's mounts name its own directories).
+   */
+  prepared: { child: Sandbox; from: Sandbox } | null;
+  runPlan: SandboxPlan | null;
 }
 
 export interface ZygoteStats { ready: boolean; forks: number; starts: number; fallbacks: number; disabled?: string }
@@ -37,7 +44,36 @@ export class Zygotes {
       return null;
     }
     z.forks++;
-    return new Sandbox(this.deps, { ...runPlan, announcesReady: false, socket: false }, { zygote: z.sandbox.proc.id, mounts });
+    const from = z.sandbox;
+    const p = z.prepared;
+    z.prepared = null;
+    let child: Sandbox;
+    if (p && p.from === from && p.child.alive && !mounts && z.runPlan && samePlan(z.runPlan, runPlan)) child = p.child;
+    else {
+      if (p) void p.child.destroy();
+      child = this.fork(from, runPlan, mounts);
+    }
+    if (!mounts) {
+      z.runPlan = runPlan;
+      // The next child is forked once this one has ended: its cgroup move waits for an RCU grace
+      // period in the spawner's single thread, which must not hold up this run's output and exit.
+      child.proc.exited.then(() => this.prepare(z, from), () => this.prepare(z, from));
+    }
+    return child;
+  }
+
+  private fork(from: Sandbox, runPlan: SandboxPlan, mounts?: NativeMounts): Sandbox {
+    return new Sandbox(this.deps, { ...runPlan, announcesReady: false, socket: false }, { zygote: from.proc.id, mounts });
+  }
+
+  /** Forks the next run's child ahead (never having run anything but the bootstrap, one per run). */
+  private prepare(z: Zygote, from: Sandbox): void {
+    if (this.closed || z.disabled || z.prepared || z.sandbox !== from || !from.alive || !z.ready || !z.runPlan) return;
+    try {
+      z.prepared = { child: this.fork(from, z.runPlan), from };
+    } catch (e) {
+      this.onError(e);
+    }
   }
 
   /** Stops forking for key: its children cannot be set up here. */
@@ -46,6 +82,7 @@ export class Zygotes {
     if (!z || z.disabled) return;
     z.disabled = why;
     this.onError(new Error(`forking runtime ${key} disabled: ${why}`));
+    this.dropPrepared(z);
     const s = z.sandbox;
     (z.sandbox = null), (z.ready = false);
     void s?.destroy();
@@ -66,14 +103,23 @@ export class Zygotes {
   async close(): Promise<void> {
     this.closed = true;
     const all = [...this.zygotes.values()].map((z) => z.sandbox).filter((s): s is Sandbox => !!s);
-    for (const z of this.zygotes.values()) (z.sandbox = null), (z.ready = false);
+    for (const z of this.zygotes.values()) {
+      if (z.prepared) all.push(z.prepared.child);
+      (z.sandbox = null), (z.ready = false), (z.prepared = null);
+    }
     await Promise.all(all.map((s) => s.destroy()));
+  }
+
+  private dropPrepared(z: Zygote): void {
+    const p = z.prepared;
+    z.prepared = null;
+    if (p) void p.child.destroy();
   }
 
   private ensure(key: string, plan: () => SandboxPlan): Zygote {
     let z = this.zygotes.get(key);
     if (!z) {
-      z = { plan: plan(), sandbox: null, ready: false, forks: 0, starts: 0, fallbacks: 0, disabled: null };
+      z = { plan: plan(), sandbox: null, ready: false, forks: 0, starts: 0, fallbacks: 0, disabled: null, prepared: null, runPlan: null };
       this.zygotes.set(key, z);
     }
     if (!z.sandbox && !this.closed && !z.disabled) this.start(z);
@@ -93,17 +139,23 @@ export class Zygotes {
     z.starts++;
     // It only forks on request: normal CPU weight, so forks are not starved behind runs.
     s.ready.then(() => {
-      if (z.sandbox === s && s.alive) (z.ready = true), s.cg.setIdle(false);
+      if (z.sandbox === s && s.alive) (z.ready = true), s.cg.setIdle(false), this.prepare(z, s);
     }, () => undefined);
     s.proc.exited.then(
       (e) => {
         if (z.sandbox !== s) return;
         z.sandbox = null;
         z.ready = false;
+        this.dropPrepared(z);
         void s.destroy();
         if (!this.closed) this.onError(new Error(`forking runtime exited (code ${e.code}, signal ${e.signal}); it restarts on the next run`));
       },
       () => undefined,
     );
   }
+}
+
+/** A prepared child serves a run whose plan gives the same sandbox (its tmpfs sizes and CPU share). */
+function samePlan(a: SandboxPlan, b: SandboxPlan): boolean {
+  return a.workBytes === b.workBytes && a.cpuCores === b.cpuCores && JSON.stringify(a.idleLimits) === JSON.stringify(b.idleLimits);
 }
