@@ -110,7 +110,7 @@ export function createBatchingSender(producer: TypedProducer, registry: Registry
 
   /** Encodes and sizes every part (throwing for a record too large), then queues them together. */
   function enqueue(parts: Part[], encoders: ((value: unknown) => Buffer)[]): Promise<void> {
-    const pending: Omit<Pending, 'resolve' | 'reject'>[] = [];
+    const pending: Pending[] = [];
     for (let i = 0; i < parts.length; i++) {
       const { spec, records } = parts[i]!;
       const encode = encoders[i]!;
@@ -121,13 +121,15 @@ export function createBatchingSender(producer: TypedProducer, registry: Registry
         bytes += checkRecordSize(spec, m);
         messages.push(m);
       }
-      pending.push({ topic: spec.name, budget: batchBudget(spec), bytes, linger: spec.produceLingerMs ?? 0, messages });
+      pending.push({ topic: spec.name, budget: batchBudget(spec), bytes, linger: spec.produceLingerMs ?? 0, messages, resolve: null, reject: () => {} });
     }
     return new Promise<void>((resolve, reject) => {
       // Keep the order of a caller's parts: they enter the queue together; the last one's ack settles the call.
       for (let i = 0; i < pending.length; i++) {
         const p = pending[i]!;
-        queue.push({ ...p, resolve: i === pending.length - 1 ? resolve : null, reject });
+        if (i === pending.length - 1) p.resolve = resolve;
+        p.reject = reject;
+        queue.push(p);
         queuedMessages += p.messages.length;
         if (!p.linger) urgent++;
         else queuedLingering += p.messages.length;

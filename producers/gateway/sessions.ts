@@ -38,18 +38,20 @@ export function createSessionStore(deps: { routing: RoutingTable; settings: Gate
     }
     checkSize(new Map(files.map((f) => [f.name, f.content])));
   }
-  function checkSize(files: Map<string, string>) {
+  /** The program's size in bytes, refused above the limit (one pass over the text: it is most of an edit's work for a large program). */
+  function checkSize(files: Map<string, string>): number {
     const bytes = textBytes(files);
     if (bytes > settings.MAX_PROGRAM_BYTES) {
       throw new ApiError(413, 'program_too_large', `The program is ${bytes} bytes; the limit is ${settings.MAX_PROGRAM_BYTES} bytes.`);
     }
+    return bytes;
   }
 
-  function event(s: GatewaySession, kind: EditEvent['kind'], baseVersion: number, extra: Partial<EditEvent>): EditEvent {
+  function event(s: GatewaySession, kind: EditEvent['kind'], baseVersion: number, extra: Partial<EditEvent>, bytes = textBytes(s.files)): EditEvent {
     return {
       eventId: randomUUID(), sessionId: s.id, userId: s.userId, timestampMs: now(), kind, language: s.runtime.language,
       dependencySet: s.runtime.dependencySet, hardwareClass: s.runtime.hardwareClass, baseVersion, version: s.version,
-      files: null, ops: [], textBytes: textBytes(s.files), ...extra,
+      files: null, ops: [], textBytes: bytes, ...extra,
     };
   }
 
@@ -84,10 +86,10 @@ export function createSessionStore(deps: { routing: RoutingTable; settings: Gate
         throw badRequest((err as { code: string }).code, (err as Error).message);
       }
       if (next.size > settings.MAX_FILES) throw badRequest('too_many_files', `A program may have at most ${settings.MAX_FILES} files.`);
-      checkSize(next);
+      const bytes = checkSize(next);
       s.files = next;
       s.version += 1;
-      return { ok: true, event: event(s, 'edit', s.version - 1, { ops: full }) };
+      return { ok: true, event: event(s, 'edit', s.version - 1, { ops: full }, bytes) };
     },
 
     /** Replaces the whole text (last writer wins): how a client that was resynchronised restores its own text. */
