@@ -65,6 +65,8 @@ export function createScalerLoop(deps: ScalerLoopDeps): ScalerLoop {
   async function tick(): Promise<ScalerDecision[]> {
     const nowMinute = Math.floor(now() / 60000);
     const classes = deps.fleet.list().classes;
+    // A refresh issues forecasts from now on; what the one before said for the last minute tells a surprise (and the margin).
+    const previous = forecasts;
     if (!forecasts || nowMinute - forecasts.issuedMinute >= deps.settings.refreshMinutes || nowMinute < forecasts.issuedMinute) {
       try {
         const dependencySets = warm ? [...new Set(classes.flatMap((c) => pooledDependencySets(c.hardwareClass)))] : undefined;
@@ -86,14 +88,18 @@ export function createScalerLoop(deps: ScalerLoopDeps): ScalerLoop {
       }
       const f = forecasts?.byClass.get(c.hardwareClass);
       const pairs = said.get(c.hardwareClass) ?? [];
-      const k = nowMinute - 1 - (f?.cpu_seconds.start ?? Infinity);
-      if (f && k >= 0 && k < f.cpu_seconds.point.length) pairs.push({ forecast: f.cpu_seconds.point[k]!, actual: last?.cpuSeconds ?? 0 });
+      const saidFor = (d: DemandForecast | undefined) => {
+        const k = nowMinute - 1 - (d?.cpu_seconds.start ?? Infinity);
+        return d && k >= 0 && k < d.cpu_seconds.point.length ? { cpu: d.cpu_seconds.point[k]!, runs: d.runs.point[nowMinute - 1 - d.runs.start] } : undefined;
+      };
+      const lastSaid = saidFor(f) ?? saidFor(previous?.byClass.get(c.hardwareClass));
+      if (lastSaid) pairs.push({ forecast: lastSaid.cpu, actual: last?.cpuSeconds ?? 0 });
       said.set(c.hardwareClass, pairs.slice(-360));
       const { decision, state } = decide(
         {
           hardwareClass: c.hardwareClass,
           nowMinute,
-          forecast: f && { start: f.runs.start, runs: f.runs.point, cpuSeconds: f.cpu_seconds.point, method: f.runs.method, margin: forecastMargin(pairs) },
+          forecast: f && { start: f.runs.start, runs: f.runs.point, cpuSeconds: f.cpu_seconds.point, method: f.runs.method, margin: forecastMargin(pairs), lastMinuteRuns: lastSaid?.runs },
           live: {
             runsPerMinute: last?.runs ?? 0,
             cpuSecondsPerMinute: last?.cpuSeconds ?? 0,

@@ -58,6 +58,9 @@ describe('scaler decide', () => {
     // C = 0.0597, ×e^−3 = 0.0030: 5 executors, where the forecast alone (a = 1, 60 × 1.1 runs/min) needs 4 and the live floor 4.
     expect(surprised).toMatchObject({ desired: 5, forecastNeed: 5, reactiveNeed: FOUR, reason: 'forecast', surprise: 2 });
     expect(surprised.explanation).toMatch(/arrivals came in 2\.00× the forecast/);
+    // A forecast issued this minute starts at NOW: what the one before said for the last minute is passed beside it.
+    const fresh = { ...step(NOW + 3, 30, 60), margin: 0.1, lastMinuteRuns: 30 };
+    expect(decide(input({ forecast: fresh, live, current: { desired: 2, ready: 2 } }), cfg, emptyScalerState).decision).toMatchObject({ desired: 5, surprise: 2 });
     // Within the margin it is no surprise: the forecast sized up by its margin alone.
     const usual = decide(input({ forecast: { ...ramp, margin: 0.1 }, live: { ...live, runsPerMinute: 33, cpuSecondsPerMinute: 33 }, current: { desired: 2, ready: 2 } }), cfg, emptyScalerState).decision;
     expect(usual).toMatchObject({ desired: FOUR, forecastNeed: FOUR, surprise: null });

@@ -39,7 +39,15 @@ export interface ScalerConfig {
  * forecast is sized for point × (1 + margin), an empirical prediction bound
  * rather than a fixed headroom.
  */
-export interface ScalerForecast { start: number; runs: readonly number[]; cpuSeconds: readonly number[]; method: string; margin?: number }
+export interface ScalerForecast {
+  start: number;
+  runs: readonly number[];
+  cpuSeconds: readonly number[];
+  method: string;
+  margin?: number;
+  /** Arrivals the forecast in use said for the last minute, when `runs` starts at now (a forecast issued this minute). */
+  lastMinuteRuns?: number;
+}
 
 export interface ScalerInput {
   hardwareClass: string;
@@ -92,7 +100,7 @@ export function decide(input: ScalerInput, cfg: ScalerConfig, state: ScalerState
   const margin = Math.max(0, f?.margin ?? 0);
   let surprise: number | null = null;
   if (f && f.method !== 'none') {
-    const said = f.runs[input.nowMinute - 1 - f.start];
+    const said = f.runs[input.nowMinute - 1 - f.start] ?? f.lastMinuteRuns;
     if (said !== undefined && said > 0 && live.runsPerMinute > said * (1 + margin)) surprise = live.runsPerMinute / said;
   }
   const scale = Math.max(1 + margin, surprise ?? 0);
