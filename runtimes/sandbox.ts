@@ -124,7 +124,7 @@ export class Sandbox {
    * compiled artifact mounted at /prog), in fresh namespaces and this
    * sandbox's cgroup (runtimes/zygotes.ts); the plan then gives only limits.
    */
-  constructor(deps: SandboxDeps, plan: SandboxPlan, forkFrom?: { zygote: number; mounts?: NativeMounts }) {
+  constructor(deps: SandboxDeps, plan: SandboxPlan, forkFrom?: { zygote: number; mounts?: NativeMounts | 'later' }) {
     this.cpuCores = plan.cpuCores;
     this.cg = deps.cgroups.create(`s${process.pid}-${++counter}`);
     this.cg.setLimits({ ...plan.idleLimits, cpuCores: plan.cpuCores });
@@ -155,6 +155,11 @@ export class Sandbox {
       (e) => ((this.exitInfo = e), (this.dead = true), markReady()),
       () => ((this.dead = true), markReady()),
     );
+  }
+
+  /** A child forked ahead with mounts 'later' (runtimes/zygotes.ts): the directories of the stage that took it. */
+  mount(mounts: NativeMounts): void {
+    this.proc.mount?.(mounts);
   }
 
   /** A forked run whose namespaces could not be built (the program never started): why. */

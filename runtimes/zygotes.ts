@@ -20,12 +20,12 @@ interface Zygote {
   /** Set when a child could not be set up (e.g. the kernel refuses namespaces): no more forks. */
   disabled: string | null;
   /**
-   * The next run's child, forked ahead from `sandbox` with `runPlan`'s limits: already in
-   * its own cgroup and fresh namespaces, its bootstrap waiting for the code on stdin
-   * (interpreted runs only; a native stage's mounts name its own directories).
+   * The next runs' children, forked ahead from `from` with `plan`'s limits, by plan
+   * (samePlan's key; at most PREPARED_PER_RUNTIME): each has already joined its own cgroup
+   * and built its namespaces, its bootstrap waiting for the code on stdin; a native
+   * stage's child waits for the stage's mounts first.
    */
-  prepared: { child: Sandbox; from: Sandbox } | null;
-  runPlan: SandboxPlan | null;
+  prepared: Map<string, { child: Sandbox; from: Sandbox; plan: SandboxPlan; native: boolean }>;
 }
 
 export interface ZygoteStats { ready: boolean; forks: number; starts: number; fallbacks: number; disabled?: string }
@@ -45,32 +45,38 @@ export class Zygotes {
     }
     z.forks++;
     const from = z.sandbox;
-    const p = z.prepared;
-    z.prepared = null;
+    const sig = planKey(runPlan, !!mounts);
+    const p = z.prepared.get(sig);
+    z.prepared.delete(sig);
     let child: Sandbox;
-    if (p && p.from === from && p.child.alive && !mounts && z.runPlan && samePlan(z.runPlan, runPlan)) child = p.child;
-    else {
+    if (p && p.from === from && p.child.alive) {
+      child = p.child;
+      if (mounts) child.mount(mounts);
+    } else {
       if (p) void p.child.destroy();
       child = this.fork(from, runPlan, mounts);
     }
-    if (!mounts) {
-      z.runPlan = runPlan;
-      // The next child is forked once this one has ended: its cgroup move waits for an RCU grace
-      // period in the spawner's single thread, which must not hold up this run's output and exit.
-      child.proc.exited.then(() => this.prepare(z, from), () => this.prepare(z, from));
-    }
+    // The next child is forked once this one has ended: its cgroup move waits for an RCU grace
+    // period in the spawner's single thread, which must not hold up this run's output and exit.
+    const next = () => this.prepare(z, from, sig, runPlan, !!mounts);
+    child.proc.exited.then(next, next);
     return child;
   }
 
-  private fork(from: Sandbox, runPlan: SandboxPlan, mounts?: NativeMounts): Sandbox {
+  private fork(from: Sandbox, runPlan: SandboxPlan, mounts?: NativeMounts | 'later'): Sandbox {
     return new Sandbox(this.deps, { ...runPlan, announcesReady: false, socket: false }, { zygote: from.proc.id, mounts });
   }
 
-  /** Forks the next run's child ahead (never having run anything but the bootstrap, one per run). */
-  private prepare(z: Zygote, from: Sandbox): void {
-    if (this.closed || z.disabled || z.prepared || z.sandbox !== from || !from.alive || !z.ready || !z.runPlan) return;
+  /** Forks a run's child ahead (never having run anything but the bootstrap, one per run). */
+  private prepare(z: Zygote, from: Sandbox, sig: string, plan: SandboxPlan, native: boolean): void {
+    if (this.closed || z.disabled || z.prepared.has(sig) || z.sandbox !== from || !from.alive || !z.ready) return;
+    while (z.prepared.size >= PREPARED_PER_RUNTIME) {
+      const [oldest, o] = z.prepared.entries().next().value!;
+      z.prepared.delete(oldest);
+      void o.child.destroy();
+    }
     try {
-      z.prepared = { child: this.fork(from, z.runPlan), from };
+      z.prepared.set(sig, { child: this.fork(from, plan, native ? 'later' : undefined), from, plan, native });
     } catch (e) {
       this.onError(e);
     }
@@ -104,22 +110,22 @@ export class Zygotes {
     this.closed = true;
     const all = [...this.zygotes.values()].map((z) => z.sandbox).filter((s): s is Sandbox => !!s);
     for (const z of this.zygotes.values()) {
-      if (z.prepared) all.push(z.prepared.child);
-      (z.sandbox = null), (z.ready = false), (z.prepared = null);
+      for (const p of z.prepared.values()) all.push(p.child);
+      z.prepared.clear();
+      (z.sandbox = null), (z.ready = false);
     }
     await Promise.all(all.map((s) => s.destroy()));
   }
 
   private dropPrepared(z: Zygote): void {
-    const p = z.prepared;
-    z.prepared = null;
-    if (p) void p.child.destroy();
+    for (const p of z.prepared.values()) void p.child.destroy();
+    z.prepared.clear();
   }
 
   private ensure(key: string, plan: () => SandboxPlan): Zygote {
     let z = this.zygotes.get(key);
     if (!z) {
-      z = { plan: plan(), sandbox: null, ready: false, forks: 0, starts: 0, fallbacks: 0, disabled: null, prepared: null, runPlan: null };
+      z = { plan: plan(), sandbox: null, ready: false, forks: 0, starts: 0, fallbacks: 0, disabled: null, prepared: new Map() };
       this.zygotes.set(key, z);
     }
     if (!z.sandbox && !this.closed && !z.disabled) this.start(z);
@@ -139,7 +145,7 @@ export class Zygotes {
     z.starts++;
     // It only forks on request: normal CPU weight, so forks are not starved behind runs.
     s.ready.then(() => {
-      if (z.sandbox === s && s.alive) (z.ready = true), s.cg.setIdle(false), this.prepare(z, s);
+      if (z.sandbox === s && s.alive) (z.ready = true), s.cg.setIdle(false);
     }, () => undefined);
     s.proc.exited.then(
       (e) => {
@@ -155,7 +161,10 @@ export class Zygotes {
   }
 }
 
-/** A prepared child serves a run whose plan gives the same sandbox (its tmpfs sizes and CPU share). */
-function samePlan(a: SandboxPlan, b: SandboxPlan): boolean {
-  return a.workBytes === b.workBytes && a.cpuCores === b.cpuCores && JSON.stringify(a.idleLimits) === JSON.stringify(b.idleLimits);
+/** Children kept forked ahead per forking runtime (a native loader's compile and run stages). */
+const PREPARED_PER_RUNTIME = 2;
+
+/** A prepared child serves a run whose plan gives the same sandbox (its tmpfs sizes, CPU share and idle limits). */
+function planKey(p: SandboxPlan, native: boolean): string {
+  return JSON.stringify([p.workBytes, p.cpuCores, p.idleLimits, native]);
 }

@@ -4,7 +4,8 @@
 # preloads, compiles the bootstrap (python_boot.py, passed as /boot/boot.py),
 # then waits on a control socket for one message per run from the spawner:
 # 12 bytes (run id, work tmpfs bytes, /tmp bytes; then, for the native
-# loader, JSON naming the directories to mount at /prog, /out, /pch) plus four descriptors
+# loader, JSON naming the directories to mount at /prog, /out, /pch, or "later" for a
+# child forked ahead, which receives that JSON on its run socket after "go") plus four descriptors
 # (stdin, stdout, stderr, a per-run socket). For each it forks:
 #
 #   C1  (in this sandbox's pid namespace) reports its pid on the run socket
@@ -36,7 +37,7 @@ _preload = [m for m in os.environ.pop('CONVEYOR_PRELOAD', '').split(',') if m an
 _preloaded = list(map(importlib.import_module, _preload))
 
 # What the bootstrap imports, so no run pays for it (a fresh interpreter's boot does).
-import atexit, json, traceback  # noqa: E401,F401
+import atexit, json, resource, traceback  # noqa: E401,F401  (resource: os.wait4's rusage)
 
 _ctl_fd = int(os.environ.pop('CONVEYOR_ZYGOTE_FD'))
 with open('/boot/boot.py', encoding='utf-8') as _fh:
@@ -200,6 +201,11 @@ def _monitor(run_sock, work_bytes, tmp_bytes, mounts):
     if os.path.isdir('/dev/pts'):
         _mount('devpts', '/dev/pts', 'devpts', MS_NOSUID | MS_NOEXEC, 'newinstance,ptmxmode=0666,mode=620')
     _mount(None, '/dev', None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV)
+    if mounts == 'later':
+        # Forked ahead of its stage: the stage's own directories arrive once it is taken.
+        mounts = json.loads(run_sock.recv(4096) or b'null')
+        if not isinstance(mounts, dict):
+            raise ValueError('no mounts for the stage')
     if mounts:
         _native_mounts(mounts)
     socket.sethostname('conveyor')

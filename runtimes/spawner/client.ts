@@ -27,8 +27,11 @@ export interface ForkRequest {
   maxOut: number;
   workBytes: number;
   tmpBytes: number;
-  /** Native loader: directory names mounted at /prog (a cached artifact, ro), /out (compile output, rw), /pch (ro). */
-  mounts?: NativeMounts;
+  /**
+   * Native loader: directory names mounted at /prog (a cached artifact, ro), /out (compile output, rw), /pch (ro);
+   * 'later' for a child forked ahead, which waits for them (SpawnedProcess.mount) before it forks the program.
+   */
+  mounts?: NativeMounts | 'later';
 }
 
 export interface ExitInfo {
@@ -49,6 +52,8 @@ export interface SpawnedProcess {
   end(): void;
   /** Delivers a signal to the program: every process in the sandbox's cgroup but bubblewrap's own. */
   signal(sig: number): void;
+  /** A child forked with mounts 'later': its stage's directories. */
+  mount?(mounts: NativeMounts): void;
 }
 
 interface Pending {
@@ -133,6 +138,7 @@ export class Spawner {
       write: (data) => this.send({ op: 'stdin', id, data: Buffer.from(data).toString('base64') }),
       end: () => this.send({ op: 'eof', id }),
       signal: (sig) => this.send({ op: 'signal', id, signal: sig }),
+      mount: (mounts) => this.send({ op: 'mounts', id, mounts }),
     };
     this.live.set(id, {
       proc,

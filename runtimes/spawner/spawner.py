@@ -11,6 +11,8 @@ its forks are cheap. It speaks over stdin/stdout with the engine:
       argv may contain "@FD<i>@" which is replaced with the fd of files[i]
       (a memfd holding that content), for bwrap --file / --ro-bind-data.
     {"op":"stdin","id":N,"data":"<base64>"}  {"op":"eof","id":N}
+    {"op":"mounts","id":N,"mounts":{...}}  the stage's directories for a run forked
+      with "mounts":"later" (sent on its run socket once it has its cgroup)
     {"op":"signal","id":N,"signal":10}  the signal goes to every process of the
       program: each process in the sandbox's cgroup except bubblewrap's own
       (its outer monitor and the sandbox's pid 1), as a terminal's Ctrl-C
@@ -35,6 +37,8 @@ import signal
 import socket
 import struct
 import sys
+import threading
+import queue
 
 UID = 65534
 VIEW_ROOT = '/run/conveyor'
@@ -113,6 +117,8 @@ class Proc:
         self.zygote_sock = None  # a zygote's end of its control socket
         self.run_sock = None     # a forked run's end of its per-run socket
         self.setup_failed = None  # a forked run whose namespaces could not be built
+        self.mounts = None       # a child forked ahead: its stage's mounts, sent after "go"
+        self.go_sent = False
 
 
 def spawn(msg):
@@ -256,21 +262,12 @@ def read_run_socket(fd):
         for level, kind, payload in anc:
             if level == socket.SOL_SOCKET and kind == socket.SCM_CREDENTIALS:
                 proc.pid = struct.unpack('iII', payload[:12])[0]
-        try:
-            if not proc.pid:
-                raise OSError('no credentials')
-            for path in proc.cgroups:
-                with open(path, 'w') as f:
-                    f.write(str(proc.pid))
-            sock.send(b'go')
-            frame(4, pid_id, json.dumps({'pid': proc.pid}).encode())
-        except OSError as e:
-            frame(2, pid_id, ('conveyor spawner: cannot place the run in its cgroup: %s\n' % e).encode())
-            if proc.pid:
-                try:
-                    os.kill(proc.pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
+        if not proc.pid:
+            placed(proc, OSError('no credentials'))
+            return
+        # On cgroup v1 the first move into a cgroup after a quiet spell waits for an RCU grace
+        # period (~10 ms): a thread makes it, so other runs' output and exits are not held up.
+        threading.Thread(target=place_in_cgroups, args=(proc,), daemon=True).start()
         return
     if data.startswith(b'setup-failed'):
         proc.setup_failed = data.decode('utf-8', 'replace')
@@ -290,6 +287,43 @@ def read_run_socket(fd):
         if proc.exit is None:
             proc.exit = {'code': None, 'signal': signal.SIGKILL, 'cpuMs': 0}
         maybe_finish(proc)
+
+
+placements = queue.SimpleQueue()  # (proc, error or None) from place_in_cgroups threads
+placed_r, placed_w = os.pipe()
+
+
+def place_in_cgroups(proc):
+    # A thread: only the writes; the main loop answers the child (placed).
+    err = None
+    try:
+        for path in proc.cgroups:
+            with open(path, 'w') as f:
+                f.write(str(proc.pid))
+    except OSError as e:
+        err = e
+    placements.put((proc, err))
+    os.write(placed_w, b'.')
+
+
+def placed(proc, err):
+    sock = proc.run_sock
+    if err is None and sock is not None:
+        try:
+            sock.send(b'go')
+            proc.go_sent = True
+            if proc.mounts is not None:
+                sock.send(proc.mounts)
+            frame(4, proc.id, json.dumps({'pid': proc.pid}).encode())
+            return
+        except OSError as e:
+            err = e
+    frame(2, proc.id, ('conveyor spawner: cannot place the run in its cgroup: %s\n' % err).encode())
+    if proc.pid:
+        try:
+            os.kill(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
 
 
 def pump_stdin(proc):
@@ -388,6 +422,15 @@ def handle(msg):
         if not proc.stdin_eof:
             proc.stdin_buf.extend(base64.b64decode(msg['data']))
             pump_stdin(proc)
+    elif op == 'mounts':
+        # A child forked ahead with "mounts": "later" is taken by a stage: its directories.
+        if proc.mounts is None and proc.run_sock is not None:
+            proc.mounts = json.dumps(msg['mounts']).encode()
+            if proc.go_sent:
+                try:
+                    proc.run_sock.send(proc.mounts)
+                except OSError:
+                    pass
     elif op == 'eof':
         proc.stdin_eof = True
         pump_stdin(proc)
@@ -446,6 +489,8 @@ def main():
     signal.signal(signal.SIGCHLD, lambda *_: None)
     signal.signal(signal.SIGPIPE, signal.SIG_IGN)
     sel.register(wake_r, selectors.EVENT_READ, 'wake')
+    os.set_blocking(placed_r, False)
+    sel.register(placed_r, selectors.EVENT_READ, 'placed')
     stdin_fd = sys.stdin.fileno()
     os.set_blocking(stdin_fd, False)
     sel.register(stdin_fd, selectors.EVENT_READ, 'control')
@@ -484,6 +529,18 @@ def main():
                 except BlockingIOError:
                     pass
                 reap()
+            elif key.data == 'placed':
+                try:
+                    while os.read(placed_r, 4096):
+                        pass
+                except BlockingIOError:
+                    pass
+                while True:
+                    try:
+                        proc, err = placements.get_nowait()
+                    except queue.Empty:
+                        break
+                    placed(proc, err)
             elif key.data == 'child':
                 read_child(key.fd)
             elif key.data == 'run':
