@@ -46,6 +46,9 @@ describe('scaler decide', () => {
     // Waits above the objective without a backlog to explain them: one more than what is ready.
     const slow = decide(input({ forecast: step(NOW, 60, 60), live: { ...live, backlog: 0, queueWaitP99Seconds: 3 }, current: { desired: 8, ready: 8 } }), cfg, emptyScalerState);
     expect(slow.decision).toMatchObject({ desired: 9, reactiveNeed: 9, reason: 'reactive' });
+    // Today's arrivals forecast the next minute, with the forecast's measured margin: at 100%, a = 2 Erlangs, 5 (by hand in the surprise case).
+    const noisy = decide(input({ forecast: { ...step(NOW, 0, 0), margin: 1 }, live: { ...live, backlog: 0, queueWaitP99Seconds: 0.1 } }), cfg, emptyScalerState);
+    expect(noisy.decision).toMatchObject({ desired: 5, reactiveNeed: 5, reason: 'reactive' });
   });
 
   it('sizes the whole lookahead up at once when the last minute came in above the forecast by more than its margin', () => {

@@ -120,7 +120,8 @@ export function decide(input: ScalerInput, cfg: ScalerConfig, state: ScalerState
     }
   }
 
-  // Reactive floor: today's arrivals sized the same way, plus the slots that drain, within backlogDrainSeconds of
+  // Reactive floor: today's arrivals sized the same way (they forecast the next minute, with at least the error the
+  // margin measures: without it, a scale-in to just the forecast met a minute of noise above it), plus the slots that drain, within backlogDrainSeconds of
   // the new machines being ready, the backlog there will be by then (today's plus what the ready slots fall short
   // of today's load over the boot delay).
   const readySlots = input.current.ready * cfg.slotsPerExecutor;
@@ -128,7 +129,7 @@ export function decide(input: ScalerInput, cfg: ScalerConfig, state: ScalerState
   const backlogAtReady = live.backlog + (shortfall * cfg.bootDelaySeconds) / liveService;
   const drainSlots = (backlogAtReady * liveService) / cfg.backlogDrainSeconds;
   let reactiveNeed = executors(
-    serversFor({ arrivalsPerSecond: live.runsPerMinute / 60, serviceSeconds: liveService, serviceCv2: cfg.serviceCv2 }, cfg.waitObjectiveSeconds, cfg.waitQuantile) + drainSlots,
+    serversFor({ arrivalsPerSecond: (live.runsPerMinute * (1 + margin)) / 60, serviceSeconds: liveService, serviceCv2: cfg.serviceCv2 }, cfg.waitObjectiveSeconds, cfg.waitQuantile) + drainSlots,
   );
   // Waits above the objective with no backlog to explain them: what is ready is not enough, one more.
   if (live.queueWaitP99Seconds !== null && live.queueWaitP99Seconds > cfg.waitObjectiveSeconds) reactiveNeed = Math.max(reactiveNeed, input.current.ready + 1);
