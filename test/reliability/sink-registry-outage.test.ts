@@ -81,8 +81,9 @@ it('waits out a stopped registry without dead-lettering, then loads every record
   const downAt = Date.now();
   for (const l of lanes) await producer.send({ topic: l.topic, messages: l.messages });
   for (const l of lanes) {
+    // A registry client of its own, as a sink process has: it has never seen these schema ids (the test's client registered them).
     const sink = createSink({
-      kafka, registry, warehouse: warehouseFor(l.path), groupId: `sink-outage-${l.prefix}`, topics: [l.topic], fromBeginning: true,
+      kafka, registry: createRegistry({ url: own.registryUrl }), warehouse: warehouseFor(l.path), groupId: `sink-outage-${l.prefix}`, topics: [l.topic], fromBeginning: true,
       tableOf: () => 'runs', flushMs: 200, backoff: { initialMs: 100, maxMs: 1000 }, lagIntervalMs: 500,
     });
     sinks.push(sink);
