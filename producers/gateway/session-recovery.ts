@@ -62,10 +62,11 @@ async function editsAfterSnapshots(kafka: Kafka, registry: Registry, found: Map<
       for (const partition of partitions) {
         const end = ends.get(partition);
         if (!end) continue;
-        // No committed offset: the class's executors never checkpointed this partition, so no snapshot of it is theirs to catch up on.
+        // No committed offset yet: an executor writes a snapshot before it commits the edits under it, so a snapshot
+        // can exist while the partition has no commit (a new session, a loaded executor): every retained edit is newer then.
         const at = Number(committed?.partitions.find((p) => p.partition === partition)?.offset ?? -1);
-        const from = Math.max(end.low, at);
-        if (at >= 0 && end.high > from) ranges.push({ topic: topics.edits.name, partition, from, to: end.high });
+        const from = at >= 0 ? Math.max(end.low, at) : end.low;
+        if (end.high > from) ranges.push({ topic: topics.edits.name, partition, from, to: end.high });
       }
     }
   } finally {
