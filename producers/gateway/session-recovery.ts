@@ -2,7 +2,7 @@ import type { Kafka } from 'kafkajs';
 import { readSnapshots } from '../../stream-processors/buffers/snapshot-reader';
 import { applyOps, toFiles } from '../../stream-processors/buffers/apply-ops';
 import { createRangeReader, type OffsetRange } from '../../stream-processors/replay/range-reader';
-import { executorGroupId, topics } from '../../topics/catalog';
+import { executorGroupId, HARDWARE_CLASSES, topics } from '../../topics/catalog';
 import { decodeRetrying } from '../../topics/codec';
 import type { Registry } from '../../topics/registry';
 import type { EditEvent, ProgramSnapshot } from '../../topics/types';
@@ -47,7 +47,33 @@ export function catchUp(snapshot: ProgramSnapshot, events: EditEvent[]): Program
  * class's committed offset and the end of the session's partition: a few
  * snapshot intervals of edits.
  */
-async function editsAfterSnapshots(kafka: Kafka, registry: Registry, found: Map<string, { snapshot: ProgramSnapshot; partition: number }>): Promise<Map<string, EditEvent[]>> {
+/** Per hardware class, the edits offsets its executors committed (partition → offset). */
+type CommittedEdits = Map<string, Map<number, number>>;
+
+/**
+ * Read before the snapshots, never after: an executor writes a snapshot and
+ * then commits past the edits it holds, so offsets read first are covered by
+ * the snapshots read next. Read after, a checkpoint landing between the two
+ * reads hid an acknowledged edit from both (test/chaos/services.test.ts's
+ * "rebuilds a session it holds behind..." failed now and then: the gateway
+ * rebuilt the session at its old version).
+ */
+async function committedEdits(kafka: Kafka): Promise<CommittedEdits> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const out: CommittedEdits = new Map();
+    for (const hardwareClass of HARDWARE_CLASSES) {
+      const [committed] = await admin.fetchOffsets({ groupId: executorGroupId(hardwareClass), topics: [topics.edits.name] });
+      out.set(hardwareClass, new Map((committed?.partitions ?? []).map((p) => [p.partition, Number(p.offset)])));
+    }
+    return out;
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+async function editsAfterSnapshots(kafka: Kafka, registry: Registry, found: Map<string, { snapshot: ProgramSnapshot; partition: number }>, committed: CommittedEdits): Promise<Map<string, EditEvent[]>> {
   const events = new Map<string, EditEvent[]>();
   if (!found.size) return events;
   const ranges: OffsetRange[] = [];
@@ -58,13 +84,12 @@ async function editsAfterSnapshots(kafka: Kafka, registry: Registry, found: Map<
     const byClass = new Map<string, Set<number>>();
     for (const { snapshot, partition } of found.values()) byClass.set(snapshot.hardwareClass, (byClass.get(snapshot.hardwareClass) ?? new Set()).add(partition));
     for (const [hardwareClass, partitions] of byClass) {
-      const [committed] = await admin.fetchOffsets({ groupId: executorGroupId(hardwareClass), topics: [topics.edits.name] });
       for (const partition of partitions) {
         const end = ends.get(partition);
         if (!end) continue;
         // No committed offset yet: an executor writes a snapshot before it commits the edits under it, so a snapshot
         // can exist while the partition has no commit (a new session, a loaded executor): every retained edit is newer then.
-        const at = Number(committed?.partitions.find((p) => p.partition === partition)?.offset ?? -1);
+        const at = committed.get(hardwareClass)?.get(partition) ?? -1;
         const from = at >= 0 ? Math.max(end.low, at) : end.low;
         if (end.high > from) ranges.push({ topic: topics.edits.name, partition, from, to: end.high });
       }
@@ -93,12 +118,13 @@ async function editsAfterSnapshots(kafka: Kafka, registry: Registry, found: Map<
 export function scanAllPartitions(kafka: Kafka, registry: Registry, editsPartition: (s: ProgramSnapshot) => number): SnapshotScan {
   return async (ids) => {
     const found = new Map<string, { snapshot: ProgramSnapshot; partition: number }>();
+    const committed = await committedEdits(kafka);
     const all = Array.from({ length: topics.snapshots.partitions }, (_, i) => i);
     await readSnapshots(kafka, registry, all, (s) => {
       const known = found.get(s.sessionId);
       if (ids.has(s.sessionId) && (!known || s.version > known.snapshot.version)) found.set(s.sessionId, { snapshot: s, partition: editsPartition(s) });
     });
-    const newer = await editsAfterSnapshots(kafka, registry, found);
+    const newer = await editsAfterSnapshots(kafka, registry, found, committed);
     return new Map([...found].map(([id, f]) => [id, catchUp(f.snapshot, newer.get(id) ?? [])]));
   };
 }
