@@ -477,6 +477,15 @@ def signal_program(proc, sig):
             pass
 
 
+def drain(fd):
+    """Empties a non-blocking wake-up pipe (its bytes only say: look)."""
+    try:
+        while os.read(fd, 4096):
+            pass
+    except BlockingIOError:
+        pass
+
+
 def main():
     views = json.loads(sys.argv[1]) if len(sys.argv) > 1 else {}
     writable = set(json.loads(sys.argv[2])) if len(sys.argv) > 2 else set()
@@ -523,18 +532,10 @@ def main():
                     if line.strip():
                         handle(json.loads(line))
             elif key.data == 'wake':
-                try:
-                    while os.read(wake_r, 4096):
-                        pass
-                except BlockingIOError:
-                    pass
+                drain(wake_r)
                 reap()
             elif key.data == 'placed':
-                try:
-                    while os.read(placed_r, 4096):
-                        pass
-                except BlockingIOError:
-                    pass
+                drain(placed_r)
                 while True:
                     try:
                         proc, err = placements.get_nowait()
