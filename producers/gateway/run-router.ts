@@ -129,8 +129,7 @@ export function createRunRouter(deps: {
       // Results produced before our first fetch would be missed: wait for it.
       const firstFetch = new Promise<void>((resolve) => consumer!.on(consumer!.events.FETCH_START, () => resolve()));
       // Committed once a second, not after every batch: the fetch of a run's result no longer waits for the commit of its output.
-      commits = createPeriodicCommits(consumer, deps.logger);
-      const seen = commits;
+      const progress = (commits = createPeriodicCommits(consumer, deps.logger));
       await consumer.run({
         autoCommit: false,
         partitionsConsumedConcurrently: 6,
@@ -138,11 +137,11 @@ export function createRunRouter(deps: {
           try {
             await take(topic, message);
           } finally {
-            seen.seen(topic, partition, message.offset);
+            progress.seen(topic, partition, message.offset);
           }
         },
       });
-      commits.start();
+      progress.start();
       await firstFetch;
       await sleep(300);
     },
