@@ -25,7 +25,7 @@ interface Zygote {
    * and built its namespaces, its bootstrap waiting for the code on stdin; a native
    * stage's child waits for the stage's mounts first.
    */
-  prepared: Map<string, { child: Sandbox; from: Sandbox; plan: SandboxPlan; native: boolean }>;
+  prepared: Map<string, { child: Sandbox; from: Sandbox }>;
 }
 
 export interface ZygoteStats { ready: boolean; forks: number; starts: number; fallbacks: number; disabled?: string }
@@ -76,7 +76,7 @@ export class Zygotes {
       void o.child.destroy();
     }
     try {
-      z.prepared.set(sig, { child: this.fork(from, plan, native ? 'later' : undefined), from, plan, native });
+      z.prepared.set(sig, { child: this.fork(from, plan, native ? 'later' : undefined), from });
     } catch (e) {
       this.onError(e);
     }
