@@ -1,18 +1,20 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Warehouse } from '../warehouse';
-import { serversFor } from './erlang-c';
 import { barChart, htmlPage, lineChart } from './html-page';
 import { forecastAccuracy } from './store';
+import { oraclePlan, oracleUnitsAt, steadyNeed, type OracleShape } from './oracle';
 import type { HorizonAccuracy } from './accuracy';
 
 /**
  * The ops scaling report, from ClickHouse alone: per hardware class demand
  * (busy cores) against the forecast made a boot delay ahead and the fleet's
  * capacity (desired executors from `fleet_events`), the scaler's decisions
- * with their reasons, executor-hours against static peak and an oracle
- * sized by Erlang C on what came, the queue-wait objective per hour, and
- * forecast accuracy by horizon. JSON and a self-contained HTML page.
+ * with their reasons, executor-hours against static peak and the oracle of
+ * the fleet simulation on what came (oracle.ts: minute by minute, the runs
+ * a minute leaves in the system carried into the next), the queue-wait
+ * objective per hour, and forecast accuracy by horizon. JSON and a
+ * self-contained HTML page.
  */
 export interface FleetReportOptions { fromMinute: number; toMinute: number; slotsPerExecutor: number; waitObjectiveSeconds: number; waitQuantile: number; bootDelayMinutes: number; stepMinutes: number }
 
@@ -54,6 +56,8 @@ export async function buildFleetReport(wh: Warehouse, o: FleetReportOptions): Pr
      ORDER BY hw, at`,
     { toMs: o.toMinute * 60000 },
   );
+  // No upper bound for the oracle: its search up ends once the slots hold every run in the system.
+  const shape: OracleShape = { slotsPerUnit: o.slotsPerExecutor, waitObjectiveSeconds: o.waitObjectiveSeconds, waitQuantile: o.waitQuantile, maxUnits: Number.MAX_SAFE_INTEGER };
   const classes = [...new Set([...usage.map((u) => u.hw), ...events.map((e) => e.hw)])].sort();
   const minutes = o.toMinute - o.fromMinute;
   const out: FleetReport['classes'] = [];
@@ -82,7 +86,7 @@ export async function buildFleetReport(wh: Warehouse, o: FleetReportOptions): Pr
       }
       desired[i] = cur;
     }
-    const need = Array.from(demand, (cpu, i) => (runs[i]! > 0 ? Math.ceil(serversFor({ arrivalsPerSecond: runs[i]! / 60, serviceSeconds: cpu / runs[i]! }, o.waitObjectiveSeconds, o.waitQuantile) / o.slotsPerExecutor) : 0));
+    const need = Array.from(demand, (cpu, i) => steadyNeed(shape, runs[i]!, cpu));
     const known = desired.filter((d): d is number => d !== null);
     const series: FleetReport['classes'][number]['series'] = { minute: [], demandCores: [], forecastCores: [], capacityCores: [] };
     for (let i = 0; i < minutes; i += o.stepMinutes) {
@@ -105,7 +109,7 @@ export async function buildFleetReport(wh: Warehouse, o: FleetReportOptions): Pr
     out.push({
       hardwareClass: hw,
       series,
-      executorHours: { fleet: known.length ? known.reduce((a, b) => a + b, 0) / 60 : null, staticPeak: (Math.max(0, ...need) * minutes) / 60, oracle: need.reduce((a, b) => a + b, 0) / 60 },
+      executorHours: { fleet: known.length ? known.reduce((a, b) => a + b, 0) / 60 : null, staticPeak: (Math.max(0, ...need) * minutes) / 60, oracle: oracleExecutorHours(shape, runs, demand, o.bootDelayMinutes) },
       objectivePerHour,
       hoursMeetingObjective: objectivePerHour.length ? objectivePerHour.filter((h) => h.met).length / objectivePerHour.length : 1,
       decisions: decisions.slice(-500).map((d) => ({ at: new Date(Number(d.t)).toISOString(), desired: d.desired, applied: !!d.applied, reason: d.reason })),
@@ -122,6 +126,17 @@ export async function buildFleetReport(wh: Warehouse, o: FleetReportOptions): Pr
       runs: await forecastAccuracy(wh, { fromMinute: o.fromMinute, toMinute: o.toMinute, metric: 'runs' }),
     },
   };
+}
+
+/**
+ * The oracle's executor-hours over a class's minutes (oracle.ts, as the fleet simulation's): the plan with the
+ * queue carried, each executor asked for a boot delay ahead, as the fleet's desired executors count it.
+ */
+export function oracleExecutorHours(shape: OracleShape, runs: ArrayLike<number>, cpuSeconds: ArrayLike<number>, bootDelayMinutes: number): number {
+  const plan = oraclePlan(shape, runs, cpuSeconds);
+  let minutes = 0;
+  for (let k = 0; k < plan.length; k++) minutes += oracleUnitsAt(plan, k, bootDelayMinutes);
+  return minutes / 60;
 }
 
 export function fleetReportHtml(r: FleetReport): string {

@@ -1,8 +1,8 @@
 import { meanWait, waitQuantile } from '../../../analytics/forecast/erlang-c';
-import { queueWait, simulateChainMinute, startsWithin } from './chain-model';
-import { emptyQueue, meanWaitOf, waitCdf, waitQuantileOf, type QueueState } from './queue-model';
+import { queueWait, simulateChainMinute, startsWithin, type ChainQueueState } from './chain-model';
+import { emptyQueue, meanWaitOf, waitCdf, waitQuantileOf } from '../../../analytics/forecast/queue-model';
 
-const minutes = (n: number, slots: number, runs: number, cpu: number, q: QueueState = emptyQueue()) => {
+const minutes = (n: number, slots: number, runs: number, cpu: number, q: ChainQueueState = emptyQueue()) => {
   let r = simulateChainMinute(slots, { runs, cpuSeconds: cpu }, q);
   for (let i = 1; i < n; i++) r = simulateChainMinute(slots, { runs, cpuSeconds: cpu }, r.state);
   return r;
@@ -30,7 +30,7 @@ describe('chain fleet model (candidate)', () => {
     expect(r.state.inSystem).toBeCloseTo(60 * (1 - Math.exp(-6)), 6);
     expect(waitCdf(r.waits, 0)).toBe(1);
     // The same minute on the chain (a state given as a distribution, lumped in cells of 2) agrees.
-    const start: QueueState = { inSystem: 0, service: 10, dist: { lo: 0, g: 1, p: Float64Array.of(1, 0) } };
+    const start: ChainQueueState = { inSystem: 0, service: 10, dist: { lo: 0, g: 1, p: Float64Array.of(1, 0) } };
     const chain = simulateChainMinute(1000, { runs: 360, cpuSeconds: 3600 }, start);
     expect(chain.state.inSystem).toBeCloseTo(r.state.inSystem, 1);
     expect(chain.busySlots).toBeCloseTo(r.busySlots, 0);

@@ -1,5 +1,5 @@
 import { advance, bandFor, chainRates, defaultChainOptions, moments, poissonCdf, poissonCells, rebin, support, type ChainDist, type ChainOptions } from './chain';
-import { WAIT_EDGES, fluidWait, type MinuteLoad, type MinuteResult, type QueueState, type SlotsAhead, type WaitMix } from './queue-model';
+import { WAIT_EDGES, fluidWait, type MinuteLoad, type MinuteResult, type QueueState, type SlotsAhead, type WaitMix } from '../../../analytics/forecast/queue-model';
 
 /**
  * A candidate fleet model, not yet the simulation's (validateModel's
@@ -20,6 +20,10 @@ import { WAIT_EDGES, fluidWait, type MinuteLoad, type MinuteResult, type QueueSt
 
 /** How many minutes ahead a wait is followed; beyond, the slots of the last of them serve the rest. */
 const AHEAD_MINUTES = 240;
+
+/** The fluid model's state with the distribution of the runs in the system (absent far below the slots). */
+export interface ChainQueueState extends QueueState { dist?: ChainDist }
+export interface ChainMinuteResult extends MinuteResult { state: ChainQueueState }
 
 /** Seconds until the q runs ahead of an arrival at second t are served (fluidWait with the slots' jumps). */
 export const queueWait = (q: number, t: number, slots: number, service: number, ahead?: SlotsAhead): number => fluidWait(q, t, slots, service, ahead, true);
@@ -76,7 +80,7 @@ function waitTable(d: ChainDist, c: number, service: number, t: number, ahead?: 
 /** Below this, a probability is 0 for the model (a wait nobody has, a state nobody is in). */
 const NEGLIGIBLE = 1e-12;
 
-export function simulateChainMinute(slots: number, load: MinuteLoad, before: QueueState, serviceCv2 = 1, ahead?: SlotsAhead, chain: ChainOptions = defaultChainOptions): MinuteResult {
+export function simulateChainMinute(slots: number, load: MinuteLoad, before: ChainQueueState, serviceCv2 = 1, ahead?: SlotsAhead, chain: ChainOptions = defaultChainOptions): ChainMinuteResult {
   const runs = load.runs;
   const lambda = runs / 60;
   const c = Math.max(0, Math.round(slots));
@@ -114,7 +118,7 @@ export function simulateChainMinute(slots: number, load: MinuteLoad, before: Que
   for (const q of quarters) for (let i = 0; i < whole.length; i++) whole[i]! += q[i]! / 4;
   const busySlots = moments(cells(whole), c).busy;
   const after = moments(cells(end), c);
-  let state: QueueState = { inSystem: after.mean, service, dist: cells(end) };
+  let state: ChainQueueState = { inSystem: after.mean, service, dist: cells(end) };
   // Back to the Poisson state once the chain is far below the slots again.
   if (after.pAtLeast < NEGLIGIBLE && c >= after.mean + 8 * Math.sqrt(after.mean) + 8) state = { inSystem: after.mean, service };
   if (runs <= 0) return { backlogEnd: after.queued, waits: { parts: [] }, busySlots, state };

@@ -1,8 +1,7 @@
 import { defaultForecastOptions, forecastSeries, type Forecast, type ForecastOptions } from '../../../analytics/forecast/model';
 import { decide, emptyScalerState, type ScalerConfig, type ScalerState } from '../scaler';
-import { serversFor } from '../../../analytics/forecast/erlang-c';
 import { forecastMargin } from '../scaler-margin';
-import { emptyQueue, simulateMinute, waitQuantileOf } from './queue-model';
+import { oraclePlan, oracleUnitsAt, steadyNeed, type OracleShape } from '../../../analytics/forecast/oracle';
 
 /**
  * The policies the simulation compares on one trace. Each is asked once a
@@ -32,8 +31,7 @@ export interface Policy {
 
 export interface FleetShape { coresPerMachine: number; bootDelaySeconds: number; waitObjectiveSeconds: number; waitQuantile: number; maxMachines: number }
 
-const need = (shape: FleetShape, runs: number, cpu: number) =>
-  runs > 0 ? Math.ceil(serversFor({ arrivalsPerSecond: runs / 60, serviceSeconds: cpu / runs }, shape.waitObjectiveSeconds, shape.waitQuantile) / shape.coresPerMachine) : 0;
+const need = (shape: FleetShape, runs: number, cpu: number) => steadyNeed(oracleShape(shape), runs, cpu);
 
 /** Static provisioning for the trace's busiest minute, all the time. */
 export function staticPeak(shape: FleetShape, runs: Float64Array, cpu: Float64Array, from: number): Policy {
@@ -42,14 +40,14 @@ export function staticPeak(shape: FleetShape, runs: Float64Array, cpu: Float64Ar
   return { name: 'static peak', desired: () => peak };
 }
 
+/** The fleet's shape as the oracle's (analytics/forecast/oracle.ts): a unit is a machine, a slot a core. */
+export const oracleShape = (shape: FleetShape): OracleShape => ({ slotsPerUnit: shape.coresPerMachine, waitObjectiveSeconds: shape.waitObjectiveSeconds, waitQuantile: shape.waitQuantile, maxUnits: shape.maxMachines });
+
 /**
- * Perfect foresight, the physical limit: for every minute in order, the
- * fewest machines that meet the objective on that minute's runs together
- * with the runs carried from the minute before (the queue model's state,
- * under the plan's own capacity), asked for a boot delay ahead and kept
- * until every minute they were needed for has passed. Sized from each
- * minute's own need alone (steady-state Erlang C), it met the runs a busier
- * minute left in the system with too little and missed the objective.
+ * Perfect foresight, the physical limit (analytics/forecast/oracle.ts, which
+ * the ops scaling report uses too): the fewest machines per minute with the
+ * runs carried from the minute before, asked for a boot delay ahead and kept
+ * until every minute they were needed for has passed.
  */
 export function oracle(shape: FleetShape, given?: { plan: Int32Array; from: number }): Policy {
   const boot = Math.ceil(shape.bootDelaySeconds / 60);
@@ -58,39 +56,10 @@ export function oracle(shape: FleetShape, given?: { plan: Int32Array; from: numb
   return {
     name: 'oracle',
     desired(v) {
-      if (!plan) (plan = oraclePlan(shape, v.runs, v.cpuSeconds, v.i)), (planFrom = v.i);
-      let n = 1;
-      for (let j = v.i; j <= Math.min(v.runs.length - 1, v.i + boot); j++) n = Math.max(n, plan[j - planFrom]!);
-      return n;
+      if (!plan) (plan = oraclePlan(oracleShape(shape), v.runs, v.cpuSeconds, v.i)), (planFrom = v.i);
+      return oracleUnitsAt(plan, v.i - planFrom, boot);
     },
   };
-}
-
-/** Machines per minute from `from`: the fewest whose slots keep the minute's p99 wait within the objective, the queue carried. */
-export function oraclePlan(shape: FleetShape, runs: Float64Array, cpu: Float64Array, from: number): Int32Array {
-  const plan = new Int32Array(runs.length - from);
-  let state = emptyQueue();
-  const meets = (n: number, i: number) => {
-    const m = simulateMinute(n * shape.coresPerMachine, { runs: runs[i]!, cpuSeconds: cpu[i]! }, state);
-    return { ok: runs[i]! <= 0 || waitQuantileOf(m.waits, shape.waitQuantile) <= shape.waitObjectiveSeconds, m };
-  };
-  for (let i = from; i < runs.length; i++) {
-    // From the minute's steady-state need: down while it still meets the objective, up until it does.
-    let n = Math.max(1, need(shape, runs[i]!, cpu[i]!));
-    let r = meets(n, i);
-    if (r.ok) {
-      while (n > 1) {
-        const fewer = meets(n - 1, i);
-        if (!fewer.ok) break;
-        (n -= 1), (r = fewer);
-      }
-    } else {
-      while (!r.ok && n < shape.maxMachines) (n += 1), (r = meets(n, i));
-    }
-    plan[i - from] = n;
-    state = r.m.state;
-  }
-  return plan;
 }
 
 /**

@@ -1,6 +1,7 @@
 import { accuracyByHorizon, type HorizonAccuracy } from '../../../analytics/forecast/accuracy';
-import { conveyor, oracle, oraclePlan, reactive, staticPeak, type FleetShape, type Fit, type Policy } from './policies';
-import { WaitHistogram, emptyQueue, simulateMinute, waitQuantileOf } from './queue-model';
+import { oraclePlan } from '../../../analytics/forecast/oracle';
+import { conveyor, oracle, oracleShape, reactive, staticPeak, type FleetShape, type Fit, type Policy } from './policies';
+import { WaitHistogram, emptyQueue, simulateMinute, waitQuantileOf } from '../../../analytics/forecast/queue-model';
 import type { Trace } from './trace';
 
 /**
@@ -126,7 +127,7 @@ export function runPolicy(policy: Policy, runs: Float64Array, cpu: Float64Array,
  * repeated (at most `rounds` times), so the oracle meets the objective as a physical limit should.
  */
 export function refinedOracle(o: FleetShape, runs: Float64Array, cpu: Float64Array, from: number, startMinute: number, rounds = 8): Policy {
-  const plan = oraclePlan(o, runs, cpu, from);
+  const plan = oraclePlan(oracleShape(o), runs, cpu, from);
   for (let k = 0; k < rounds; k++) {
     const r = runPolicy(oracle(o, { plan, from }), runs, cpu, from, { ...defaultSimulationOptions, ...o }, startMinute);
     if (!r.missed.length) break;

@@ -2,8 +2,8 @@ import { serversFor } from '../../../analytics/forecast/erlang-c';
 import { simulateRuns } from './des';
 import type { ChainOptions } from './chain';
 import { demandOf } from './demand';
-import { simulateChainMinute } from './chain-model';
-import { WaitHistogram, emptyQueue, simulateMinute, waitQuantileOf } from './queue-model';
+import { simulateChainMinute, type ChainQueueState } from './chain-model';
+import { WaitHistogram, emptyQueue, simulateMinute, waitQuantileOf } from '../../../analytics/forecast/queue-model';
 import type { Trace } from './trace';
 
 /**
@@ -28,7 +28,7 @@ export function validateModel(trace: Trace, cls: string, o: { lagMinutes: number
   // The chain candidate (chain-model.ts) is driven at the demand behind the counts (demand.ts), the fluid model at the counts.
   const chain = o.model === 'chain';
   const demand = chain ? demandOf(runs, cpuSeconds) : { runs, cpuSeconds };
-  let queue = emptyQueue();
+  let queue: ChainQueueState = emptyQueue();
   let over = 0;
   for (let i = 0; i < runs.length; i++) {
     const load = { runs: demand.runs[i]!, cpuSeconds: demand.cpuSeconds[i]! };

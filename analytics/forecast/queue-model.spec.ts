@@ -1,4 +1,4 @@
-import { meanWait, waitQuantile } from '../../../analytics/forecast/erlang-c';
+import { meanWait, waitQuantile } from './erlang-c';
 import { emptyQueue, equivalentUtilisation, fluidWait, meanWaitOf, simulateMinute, waitQuantileOf, type QueueState } from './queue-model';
 
 const minutes = (n: number, slots: number, runs: number, cpu: number, q: QueueState = emptyQueue()) => {

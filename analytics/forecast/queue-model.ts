@@ -1,5 +1,4 @@
-import { probabilityOfWait } from '../../../analytics/forecast/erlang-c';
-import type { ChainDist } from './chain';
+import { probabilityOfWait } from './erlang-c';
 
 /**
  * The fleet model of the simulation, one minute at a time per hardware
@@ -21,12 +20,14 @@ import type { ChainDist } from './chain';
  * of them and wait for them to be served (uniform between the queue's
  * waits at the step's start and end) by the slots of this minute and, for a
  * wait that outlasts it, of the minutes after (`SlotsAhead`: a fleet that is
- * growing serves a long queue faster than its current slots would). des.ts
- * checks this run by run.
+ * growing serves a long queue faster than its current slots would).
+ * ops/fleet/simulate/des.ts checks this run by run. It lives here, below
+ * ops, because the ops scaling report's oracle (oracle.ts) plans with it as
+ * the simulation's does.
  */
 export interface MinuteLoad { runs: number; cpuSeconds: number }
 
-/** A minute's wait distribution: a mixture of Erlang C parts, uniform (fluid) parts and tabled CDFs (chain-model.ts). */
+/** A minute's wait distribution: a mixture of Erlang C parts, uniform (fluid) parts and tabled CDFs (ops/fleet/simulate/chain-model.ts). */
 export interface WaitMix {
   parts: ({ kind: 'erlang'; weight: number; pWait: number; theta: number } | { kind: 'uniform'; weight: number; lo: number; hi: number } | { kind: 'table'; weight: number; cdf: Float64Array; mean: number })[];
 }
@@ -36,10 +37,10 @@ export const WAIT_EDGES: readonly number[] = [0, ...Array.from({ length: 161 }, 
 
 /**
  * The queue's state: runs in the system (waiting or in service, a fluid
- * mean) and the mean service time of the runs in it (and, in chain-model.ts,
- * their distribution unless far below the slots).
+ * mean) and the mean service time of the runs in it (ops/fleet/simulate/chain-model.ts
+ * adds their distribution).
  */
-export interface QueueState { inSystem: number; service: number; dist?: ChainDist }
+export interface QueueState { inSystem: number; service: number }
 export const emptyQueue = (): QueueState => ({ inSystem: 0, service: 10 });
 
 export interface MinuteResult { backlogEnd: number; waits: WaitMix; busySlots: number; state: QueueState }
@@ -56,7 +57,7 @@ const AHEAD_MINUTES = 240;
  * Seconds until the q runs ahead of an arrival at second t of the minute are
  * served, at service time S per run, by this minute's slots and then each
  * coming minute's (FIFO: the wait ends when the slots have served them).
- * With `jumps` (chain-model.ts), a slot added at a minute's start takes a
+ * With `jumps` (ops/fleet/simulate/chain-model.ts), a slot added at a minute's start takes a
  * queued run at once and a removed one takes none until the runs above the
  * new count have finished (one fewer start).
  */
