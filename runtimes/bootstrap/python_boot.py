@@ -1,8 +1,6 @@
 # Warm Python runtime: imported and waiting before a run exists. Reads one
 # code header from stdin (u32 length + JSON), writes the files into /work and
 # runs the first one as __main__; the rest of stdin belongs to the program.
-# With "argv" in the header (the native loader, python_zygote.py) it execs
-# that program instead.
 import os, sys, json, struct, traceback
 
 for _m in os.environ.pop('CONVEYOR_PRELOAD', '').split(','):
@@ -32,21 +30,6 @@ for _f in _spec['files']:
     os.makedirs(os.path.dirname(_p), exist_ok=True)
     with open(_p, 'w', encoding='utf-8') as _fh:
         _fh.write(_f['content'])
-if 'argv' in _spec:
-    # Native loader (a forked run of a compiled program): become the program.
-    # It starts with the dispositions a shell would give it, not Python's.
-    import resource, signal
-    for _s in (signal.SIGPIPE, signal.SIGXFSZ, signal.SIGINT):
-        signal.signal(_s, signal.SIG_DFL)
-    # The loader's limits fit every stage; this stage's may be lower (lowering needs no privilege).
-    for _name, _v in _spec.get('rlimits', {}).items():
-        _r = {'fsize': resource.RLIMIT_FSIZE, 'nofile': resource.RLIMIT_NOFILE}[_name]
-        resource.setrlimit(_r, (_v, _v))
-    try:
-        os.execve(_spec['argv'][0], _spec['argv'], _spec['env'])
-    except OSError as _e:
-        os.write(2, ('cannot start %s: %s\n' % (_spec['argv'][0], _e.strerror)).encode())
-        os._exit(127)
 _main = os.path.join('/work', _spec['main'])
 sys.argv = [_main] + _spec['args']
 sys.path.insert(0, '/work')

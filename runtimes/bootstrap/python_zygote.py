@@ -12,17 +12,24 @@
 #       (SCM_CREDENTIALS: the kernel translates it for the spawner, which moves
 #       C1 into the run's cgroup and answers), then unshares user, mount, pid,
 #       network, IPC and UTS namespaces, mounts a new tmpfs on /work, /tmp and
-#       /dev/shm, a new devpts, makes /dev read-only, forks C2, drops every
-#       capability and reports C2's wait status on the run socket.
-#   C2  pid 1 of the new pid namespace: mounts /proc, brings up loopback,
-#       drops every capability, forks the program and forwards signals to it;
-#       exits with its status (128+N when signal N killed it, as bwrap does).
+#       /dev/shm, a new devpts, makes /dev read-only, brings up loopback, forks
+#       C2, drops every capability and reports C2's wait status on the run socket.
+#       For the native loader it first reads the stage's header from stdin
+#       (files, argv, environment, limits) and writes the files.
+#   C2  pid 1 of the new pid namespace: mounts /proc, drops every capability,
+#       forks the program and forwards signals to it; exits with its status
+#       (128+N when signal N killed it, as bwrap does). For the native loader
+#       with an init (CONVEYOR_NATIVE_INIT, tini) it execs that init instead,
+#       which does the same without a Python process per run.
 #   C3  the program (pid 2): runs the bootstrap, which reads the code header
-#       from stdin and executes the user's files.
+#       from stdin and executes the user's files (the native loader: execs the
+#       stage's program).
 #
 # The zygote itself keeps no state from any run: it only receives
 # descriptors, and closes them after the fork.
 import ctypes
+import errno
+import fcntl
 import os
 import signal
 import socket
@@ -40,6 +47,8 @@ _preloaded = list(map(importlib.import_module, _preload))
 import atexit, json, resource, traceback  # noqa: E401,F401  (resource: os.wait4's rusage)
 
 _ctl_fd = int(os.environ.pop('CONVEYOR_ZYGOTE_FD'))
+# The native loader's pid 1 for each stage (tini): a small init instead of a forked Python.
+_native_init = os.environ.pop('CONVEYOR_NATIVE_INIT', '')
 with open('/boot/boot.py', encoding='utf-8') as _fh:
     _boot = compile(_fh.read(), '/boot/boot.py', 'exec')
 
@@ -76,10 +85,12 @@ class _CapData(ctypes.Structure):
     _fields_ = [('effective', ctypes.c_uint32), ('permitted', ctypes.c_uint32), ('inheritable', ctypes.c_uint32)]
 
 
+_CAP_LAST = int(open('/proc/sys/kernel/cap_last_cap').read()) if os.path.exists('/proc/sys/kernel/cap_last_cap') else 40
+
+
 def _drop_capabilities():
     """Empty bounding, ambient, effective, permitted and inheritable sets."""
-    last = int(open('/proc/sys/kernel/cap_last_cap').read()) if os.path.exists('/proc/sys/kernel/cap_last_cap') else 40
-    for cap in range(last + 1):
+    for cap in range(_CAP_LAST + 1):
         libc.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0)
     libc.prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0)
     hdr = _CapHeader(0x20080522, 0)  # _LINUX_CAPABILITY_VERSION_3
@@ -88,7 +99,6 @@ def _drop_capabilities():
 
 
 def _loopback_up():
-    import fcntl
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     try:
         ifr = struct.pack('16sH14x', b'lo', 0)
@@ -112,9 +122,58 @@ def _install_seccomp():
     _check(libc.prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ctypes.byref(prog), 0, 0), 'seccomp')
 
 
-def _program(run_sock):
+def _read_exact(n):
+    buf = b''
+    while len(buf) < n:
+        chunk = os.read(0, n - len(buf))
+        if not chunk:
+            os._exit(0)  # the engine ended the stage before it started
+        buf += chunk
+    return buf
+
+
+def _native_stage():
+    """C1 of a native stage: the header before the program's stdin (runtimes/plans.ts nativeHeader).
+    Writes its files into /work and lowers the loader's limits to the stage's (lowering needs no privilege)."""
+    spec = json.loads(_read_exact(struct.unpack('>I', _read_exact(4))[0]))
+    for f in spec['files']:
+        p = os.path.join('/work', f['name'])
+        os.makedirs(os.path.dirname(p), exist_ok=True)
+        with open(p, 'w', encoding='utf-8') as fh:
+            fh.write(f['content'])
+    for name, v in spec.get('rlimits', {}).items():
+        r = {'fsize': resource.RLIMIT_FSIZE, 'nofile': resource.RLIMIT_NOFILE}[name]
+        resource.setrlimit(r, (v, v))
+    return spec
+
+
+def _exec_stage(spec, init=''):
+    """Becomes the stage's program (C3), or its init (C2, which then forks it as pid 2), with the
+    dispositions a shell would give it, not Python's. Nothing of Python remains in its memory."""
+    for s in (signal.SIGPIPE, signal.SIGXFSZ, signal.SIGINT):
+        signal.signal(s, signal.SIG_DFL)
+    os.chdir('/work')
+    argv = spec['argv']
+    if init and not os.access(argv[0], os.X_OK):
+        # As the program's own execve would fail, not as the init words it.
+        why = errno.EACCES if os.path.exists(argv[0]) else errno.ENOENT
+        os.write(2, ('cannot start %s: %s\n' % (argv[0], os.strerror(why))).encode())
+        os._exit(127)
+    _install_seccomp()
+    try:
+        if init:
+            os.execve(init, [init, '--', *argv], spec['env'])
+        os.execve(argv[0], argv, spec['env'])
+    except OSError as e:
+        os.write(2, ('cannot start %s: %s\n' % (init or argv[0], e.strerror)).encode())
+        os._exit(127)
+
+
+def _program(run_sock, stage):
     # C3: the run's own process. Nothing of the zygote but its warm imports.
     run_sock.close()
+    if stage is not None:
+        _exec_stage(stage)
     # Its monitor and init are not dumpable (nothing may attach to them); the program is, as any process.
     libc.prctl(PR_SET_DUMPABLE, 1, 0, 0, 0)
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
@@ -129,15 +188,17 @@ def _program(run_sock):
     os._exit(0)
 
 
-def _init(run_sock):
+def _init(run_sock, stage):
     # C2: pid 1 of the run's pid namespace.
     libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
     _mount('proc', '/proc', 'proc', MS_NOSUID | MS_NODEV | MS_NOEXEC)
-    _loopback_up()
     _drop_capabilities()
+    if stage is not None and _native_init:
+        run_sock.close()
+        _exec_stage(stage, _native_init)
     child = os.fork()
     if child == 0:
-        _program(run_sock)
+        _program(run_sock, stage)
     run_sock.close()
     for fd in (0, 1, 2):
         os.close(fd)
@@ -201,6 +262,10 @@ def _monitor(run_sock, work_bytes, tmp_bytes, mounts):
     if os.path.isdir('/dev/pts'):
         _mount('devpts', '/dev/pts', 'devpts', MS_NOSUID | MS_NOEXEC, 'newinstance,ptmxmode=0666,mode=620')
     _mount(None, '/dev', None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV)
+    _loopback_up()
+    socket.sethostname('conveyor')
+    # The native loader names its directories in every fork: its stages read a header, not code.
+    native = mounts is not None
     if mounts == 'later':
         # Forked ahead of its stage: the stage's own directories arrive once it is taken.
         mounts = json.loads(run_sock.recv(4096) or b'null')
@@ -208,10 +273,11 @@ def _monitor(run_sock, work_bytes, tmp_bytes, mounts):
             raise ValueError('no mounts for the stage')
     if mounts:
         _native_mounts(mounts)
-    socket.sethostname('conveyor')
+    # Read before the fork: what C1 writes now copies no page of the fork's.
+    stage = _native_stage() if native else None
     child = os.fork()
     if child == 0:
-        _init(run_sock)
+        _init(run_sock, stage)
         os._exit(0)
     for fd in (0, 1, 2):
         os.close(fd)
