@@ -156,3 +156,81 @@ describe('batching sender: lingering topics', () => {
     await Promise.all(held);
   });
 });
+
+describe('batching sender: a second connection for what may not wait', () => {
+  const edit = (key: string) => ({ spec: topics.edits, records: [{ key, value: { key } as never }] });
+  const run = (key: string) => ({ spec: topics.dlq, records: [{ key, value: {} }] });
+  /** Two fake connections behind one sender, every topic's encoder already known (so sends queue in call order). */
+  async function twoConnections() {
+    const main = fakeProducer();
+    const side = fakeProducer();
+    for (const spec of [topics.edits, topics.dlq, topics.output]) await main.registry.encoder(spec as never);
+    const sender = createBatchingSender(main.producer, main.registry, { side: side.producer.raw.sendBatch });
+    return { main, side, sender };
+  }
+
+  it('sends a record that may not wait beside the batch on the wire, and settles it on its own ack', async () => {
+    const { main, side, sender } = await twoConnections();
+    const edits = sender.send([edit('a')]);
+    await sent(main.requests, 1);
+    const request = sender.send([run('r')]);
+    await sent(side.requests, 1);
+    expect(side.requests).toEqual([[{ topic: topics.dlq.name, count: 1 }]]);
+    expect(main.requests).toHaveLength(1);
+    side.release[0]!();
+    await request;
+    expect(sender.pending()).toBe(1);
+    main.release[0]!();
+    await edits;
+    expect(sender.pending()).toBe(0);
+  });
+
+  it('keeps a topic in order: a record whose topic is on the wire waits for the main ack', async () => {
+    const { main, side, sender } = await twoConnections();
+    const first = sender.send([run('r1')]);
+    await sent(main.requests, 1);
+    const second = sender.send([run('r2')]);
+    for (let i = 0; i < 5; i++) await tick();
+    expect(side.requests).toHaveLength(0);
+    main.release[0]!();
+    await first;
+    await sent(main.requests, 2);
+    expect(main.requests[1]).toEqual([{ topic: topics.dlq.name, count: 1 }]);
+    main.release[1]!();
+    await second;
+  });
+
+  it('leaves behind a caller whose topic is queued ahead, and the main request stops at a topic the side has on the wire', async () => {
+    const { main, side, sender } = await twoConnections();
+    const busy = sender.send([{ spec: topics.output, records: [{ key: 'o', value: {} }] }]);
+    await sent(main.requests, 1);
+    // Lingering edits first, then a run request with an edit: the request may not overtake the queued edit topic.
+    const queuedEdit = sender.send([{ spec: { ...topics.edits, produceLingerMs: 60_000 }, records: [{ key: 'e', value: { key: 'e' } as never }] }]);
+    const withEdit = sender.send([edit('x'), run('r')]);
+    const alone = sender.send([run('s')]);
+    for (let i = 0; i < 5; i++) await tick();
+    expect(side.requests).toEqual([]);
+    main.release[0]!();
+    await busy;
+    await sent(main.requests, 2);
+    expect(main.requests[1]).toEqual([{ topic: topics.edits.name, count: 2 }, { topic: topics.dlq.name, count: 2 }]);
+    main.release[1]!();
+    await Promise.all([queuedEdit, withEdit, alone]);
+    // Now a side request on the wire: the main request that follows leaves its topic alone.
+    const onWire = sender.send([edit('b')]);
+    await sent(main.requests, 3);
+    const beside = sender.send([run('t')]);
+    await sent(side.requests, 1);
+    const behind = sender.send([run('u')]);
+    main.release[2]!();
+    await onWire;
+    for (let i = 0; i < 5; i++) await tick();
+    expect(main.requests).toHaveLength(3);
+    side.release[0]!();
+    await beside;
+    await sent(main.requests, 4);
+    expect(main.requests[3]).toEqual([{ topic: topics.dlq.name, count: 1 }]);
+    main.release[3]!();
+    await behind;
+  });
+});

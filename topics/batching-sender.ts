@@ -14,11 +14,21 @@ import type { Registry } from './registry';
  * the next request. A record too large for its topic is refused at once.
  * Records are encoded synchronously once their topic's encoder is known
  * (registry.encoderNow): a send costs one promise, not one per record.
+ *
+ * With `side` (a second producer connection's sendBatch), a caller with a
+ * record that may not wait (a run request, a result) does not wait for the
+ * batch on the wire to be acknowledged: it goes out at once beside it, as long
+ * as none of its topics is on the wire on either connection or queued ahead of
+ * it, so each topic's records still reach the broker in the order they were sent.
  */
-export function createBatchingSender(producer: TypedProducer, registry: Registry, opts: { maxBatch?: number; compression?: CompressionTypes } = {}) {
+export type SendBatch = TypedProducer['raw']['sendBatch'];
+
+export function createBatchingSender(producer: TypedProducer, registry: Registry, opts: { maxBatch?: number; compression?: CompressionTypes; side?: SendBatch } = {}) {
   const maxBatch = opts.maxBatch ?? 2000;
   type Message = { key: string; value: Buffer; partition?: number; headers?: IHeaders };
-  type Pending = { topic: string; budget: number; bytes: number; linger: number; messages: Message[]; resolve: (() => void) | null; reject: (e: unknown) => void };
+  /** One topic's part of a caller's send; a caller's parts are queued next to each other. */
+  type Pending = { caller: number; parts: number; topic: string; budget: number; bytes: number; linger: number; messages: Message[]; resolve: (() => void) | null; reject: (e: unknown) => void };
+  let callers = 0;
   let queue: Pending[] = [];
   let queuedMessages = 0;
   /** Queued callers with a topic that never lingers: while there is one, the queue goes out at once. */
@@ -37,22 +47,13 @@ export function createBatchingSender(producer: TypedProducer, registry: Registry
    */
   let enough = 0;
   let queuedLingering = 0;
+  /** Topics on the wire on the main connection, and on the side one (at most one side request at a time). */
+  const mainTopics = new Map<string, number>();
+  let sideTopics = new Set<string>();
+  let sideInFlight = 0;
 
-  async function flush() {
-    scheduled = false;
-    lingering = null;
-    // Take callers in order while every topic stays within its budget (at least one caller per request).
-    const used = new Map<string, number>();
-    let take = 0;
-    for (; take < queue.length; take++) {
-      const p = queue[take]!;
-      const after = (used.get(p.topic) ?? 0) + p.bytes;
-      if (take > 0 && after > p.budget) break;
-      used.set(p.topic, after);
-    }
-    if (!take) return;
-    const batch = take === queue.length ? queue : queue.slice(0, take);
-    queue = take === queue.length ? [] : queue.slice(take);
+  /** Takes the batch's entries out of the queue's accounting and groups their messages by topic. */
+  function take(batch: Pending[]): { topic: string; messages: Message[] }[] {
     const byTopic = new Map<string, Message[]>();
     for (const p of batch) {
       queuedMessages -= p.messages.length;
@@ -64,6 +65,30 @@ export function createBatchingSender(producer: TypedProducer, registry: Registry
     }
     const topicMessages: { topic: string; messages: Message[] }[] = [];
     for (const [topic, messages] of byTopic) topicMessages.push({ topic, messages });
+    return topicMessages;
+  }
+
+  async function flush() {
+    scheduled = false;
+    lingering = null;
+    // Take callers in order while every topic stays within its budget (at least one caller per request),
+    // stopping at a topic the side connection has on the wire.
+    const used = new Map<string, number>();
+    let n = 0;
+    for (; n < queue.length; n++) {
+      const p = queue[n]!;
+      if (sideTopics.has(p.topic)) break;
+      const after = (used.get(p.topic) ?? 0) + p.bytes;
+      if (n > 0 && after > p.budget) break;
+      used.set(p.topic, after);
+    }
+    // Nothing can go: the side request's ack schedules the next one.
+    if (!n) return;
+    const batch = n === queue.length ? queue : queue.slice(0, n);
+    queue = n === queue.length ? [] : queue.slice(n);
+    const topicMessages = take(batch);
+    const sent = [...used.keys()];
+    for (const t of sent) mainTopics.set(t, (mainTopics.get(t) ?? 0) + 1);
     inFlight++;
     try {
       await producer.raw.sendBatch({ acks: -1, compression: opts.compression, topicMessages });
@@ -75,8 +100,57 @@ export function createBatchingSender(producer: TypedProducer, registry: Registry
       for (const p of batch) p.reject(err);
     } finally {
       inFlight--;
+      for (const t of sent) {
+        const left = mainTopics.get(t)! - 1;
+        if (left) mainTopics.set(t, left);
+        else mainTopics.delete(t);
+      }
       doneAt = performance.now();
       // What arrived while this batch was on the wire goes out now, as one request.
+      if (queue.length) schedule();
+    }
+  }
+
+  /**
+   * While the main connection has a batch on the wire: the whole callers with a
+   * record that may not wait whose topics are neither on the wire nor queued
+   * ahead of them, within each topic's budget, go out on the side connection.
+   */
+  async function flushSide(side: SendBatch) {
+    const ahead = new Set<string>();
+    const used = new Map<string, number>();
+    const batch: Pending[] = [];
+    const rest: Pending[] = [];
+    for (let i = 0; i < queue.length; ) {
+      const first = queue[i]!;
+      let end = i;
+      while (end < queue.length && queue[end]!.caller === first.caller) end++;
+      const parts = queue.slice(i, end);
+      i = end;
+      // A caller whose first parts went out in a main request stays behind them.
+      const whole = parts.length === first.parts;
+      const goes = whole && parts.some((p) => !p.linger) && parts.every((p) => !mainTopics.has(p.topic) && !ahead.has(p.topic) && (used.get(p.topic) ?? 0) + p.bytes <= p.budget);
+      if (goes) {
+        for (const p of parts) used.set(p.topic, (used.get(p.topic) ?? 0) + p.bytes);
+        batch.push(...parts);
+      } else {
+        for (const p of parts) ahead.add(p.topic);
+        rest.push(...parts);
+      }
+    }
+    if (!batch.length) return;
+    queue = rest;
+    const topicMessages = take(batch);
+    sideTopics = new Set(used.keys());
+    sideInFlight++;
+    try {
+      await side({ acks: -1, compression: opts.compression, topicMessages });
+      for (const p of batch) p.resolve?.();
+    } catch (err) {
+      for (const p of batch) p.reject(err);
+    } finally {
+      sideInFlight--;
+      sideTopics = new Set();
       if (queue.length) schedule();
     }
   }
@@ -91,7 +165,10 @@ export function createBatchingSender(producer: TypedProducer, registry: Registry
     }
     if (scheduled) return;
     // One batch on the wire at a time: under load, batches grow instead of queueing as many small requests.
-    if (inFlight > 0 && queuedMessages < maxBatch) return;
+    if (inFlight > 0 && queuedMessages < maxBatch) {
+      if (urgent > 0 && opts.side && !sideInFlight) void flushSide(opts.side);
+      return;
+    }
     scheduled = true;
     // Lingering topics wait a little after the previous request's ack, for the records its acks bring back.
     const wait = now ? 0 : doneAt + lingerOf(queue) - performance.now();
@@ -121,7 +198,12 @@ export function createBatchingSender(producer: TypedProducer, registry: Registry
         bytes += checkRecordSize(spec, m);
         messages.push(m);
       }
-      pending.push({ topic: spec.name, budget: batchBudget(spec), bytes, linger: spec.produceLingerMs ?? 0, messages, resolve: null, reject: () => {} });
+      pending.push({ caller: 0, parts: 0, topic: spec.name, budget: batchBudget(spec), bytes, linger: spec.produceLingerMs ?? 0, messages, resolve: null, reject: () => {} });
+    }
+    const caller = ++callers;
+    for (const p of pending) {
+      p.caller = caller;
+      p.parts = pending.length;
     }
     return new Promise<void>((resolve, reject) => {
       // Keep the order of a caller's parts: they enter the queue together; the last one's ack settles the call.
@@ -156,7 +238,7 @@ export function createBatchingSender(producer: TypedProducer, registry: Registry
         return Promise.reject(err);
       }
     },
-    pending: () => queue.length + inFlight,
+    pending: () => queue.length + inFlight + sideInFlight,
   };
 }
 export type BatchingSender = ReturnType<typeof createBatchingSender>;

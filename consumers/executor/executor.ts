@@ -122,6 +122,7 @@ export function createExecutor(deps: ExecutorDeps) {
     sendSnapshots: (records) => producer.send(t.snapshots, records),
   });
   let producer: TypedProducer;
+  let sideProducer: TypedProducer;
   // Output chunks and results of all runs share produce requests: a flood, or many short runs finishing together, cost few round trips.
   let outputs: BatchingSender;
   let snapshotTimer: NodeJS.Timeout | undefined;
@@ -373,8 +374,9 @@ export function createExecutor(deps: ExecutorDeps) {
     /** What the fleet manager shows: runs held (running or queued) and the partitions owned. */
     status: () => ({ runsInFlight: running.size, partitions: [...restore.owned()].sort((a, b) => a - b), draining: stopping }),
     async start() {
-      producer = await createTypedProducer(kafka, registry);
-      outputs = createBatchingSender(producer, registry);
+      // A second connection: a result does not wait behind a batch of output on the wire (batching-sender.ts).
+      [producer, sideProducer] = await Promise.all([createTypedProducer(kafka, registry), createTypedProducer(kafka, registry)]);
+      outputs = createBatchingSender(producer, registry, { side: sideProducer.raw.sendBatch.bind(sideProducer.raw) });
       consumer.on(consumer.events.REBALANCING, generationEnding);
       consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
         restore.assigned((payload.memberAssignment[editsTopic] ?? []) as number[]);
@@ -410,7 +412,7 @@ export function createExecutor(deps: ExecutorDeps) {
         checkpoint: checkpointer.checkpoint,
         leave: async () => {
           await consumer.disconnect();
-          await producer.disconnect();
+          await Promise.all([producer.disconnect(), sideProducer.disconnect()]);
           await admin.disconnect();
         },
       });

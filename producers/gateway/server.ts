@@ -65,14 +65,16 @@ export function createGateway(deps: GatewayDeps) {
   const recovery = createSessionRecovery(scanAllPartitions(kafka, registry, (snap) => routing.partitionOf(snap.dependencySet, snap.sessionId)), { onScan: (n) => metrics.snapshotScan(n) });
   const presence = createExecutorPresence(kafka, [...HARDWARE_CLASSES]);
   let producer: TypedProducer;
+  /** A second connection: a run request does not wait behind a batch of edits on the wire (batching-sender.ts). */
+  let sideProducer: TypedProducer;
   let server: http.Server;
   let wss: WebSocketServer;
 
   return {
     gatewayId,
     async start(): Promise<{ url: string; port: number }> {
-      producer = await createTypedProducer(kafka, registry);
-      const sender = createBatchingSender(producer, registry);
+      [producer, sideProducer] = await Promise.all([createTypedProducer(kafka, registry), createTypedProducer(kafka, registry)]);
+      const sender = createBatchingSender(producer, registry, { side: sideProducer.raw.sendBatch.bind(sideProducer.raw) });
       const router = createRunRouter({ kafka, registry, sender, gatewayId, remember: settings.RESULTS_REMEMBERED, logger, deadlineMs: settings.RUN_RESULT_DEADLINE_MS });
       const admission = createAdmission({
         kafka, registry, gatewayId, logger,
@@ -179,7 +181,7 @@ export function createGateway(deps: GatewayDeps) {
         await new Promise<void>((r) => server.close(() => r()));
         await router.stop();
         await links.stop();
-        await producer.disconnect();
+        await Promise.all([producer.disconnect(), sideProducer.disconnect()]);
       };
       return { url: `http://${settings.GATEWAY_HOST}:${port}`, port };
     },
