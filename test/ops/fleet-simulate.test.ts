@@ -3,17 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { generateTrace } from '../../ops/fleet/simulate/trace';
-import { validateModel } from '../../ops/fleet/simulate/validate';
+import { validateOverTraces } from '../../ops/fleet/simulate/validate';
 import { simulate } from '../../ops/fleet/simulate/run';
-
-// The minute model of the fleet simulation against a run-by-run discrete-event simulation
-// at 1/100 of the seed scale (22 runs/s at peak), on the afternoon ramp and evening peak.
-function afternoon() {
-  const day = generateTrace({ days: 1, scale: 0.01, classShares: { x86_64: 1 }, holidayDay: -1, spikeDay: -1 });
-  const c = day.classes.x86_64!;
-  const from = 14 * 60;
-  return { ...day, start: day.start + from, minutes: day.minutes - from, classes: { x86_64: { runs: c.runs.slice(from), cpuSeconds: c.cpuSeconds.slice(from) } } };
-}
 
 /** Minutes in a listed run of missed minutes: "x86_64 2026-11-24 11:00–11:04" is 5, "arm64 2026-11-16 23:12" is 1. */
 function minutesIn(run: string): number {
@@ -25,26 +16,19 @@ function minutesIn(run: string): number {
 }
 
 describe('fleet simulation model', () => {
-  // Measured (6 seeds of the run-by-run simulation, their mean; model/run-by-run − 1 for mean wait, p99, share over 1 s):
-  // capacity 10 minutes late (a third of runs over 1 s) +1.3%, +4.5%, +2.1%; 5 late −0.8%, −0.7%, +2.5%; 1 late (light
-  // queues, 2% over 1 s) +6.7%, +2.3%, +11.3%. Before long queues were served by the slots ahead (fluidWait), 10 late was
-  // +7%, +17%, +2% (a growing fleet serves a long queue faster than its current slots) and 1 late +10%, +6%, +15%.
-  // Still off: 2–3 minutes late (queues near saturation) the model is 11–36% optimistic (decision doc).
-  it('agrees with the mean run-by-run waits within 10% under heavy queueing and within 10–15% under light queueing', () => {
-    const trace = afternoon();
-    const seeds = [1, 2, 3, 4, 5, 6];
-    const within = (r: ReturnType<typeof validateModel>, k: 'meanWait' | 'p99' | 'shareOver1s') => Math.abs(r.model[k] / r.runByRun[k] - 1);
-    const heavy = validateModel(trace, 'x86_64', { lagMinutes: 5, seeds });
-    expect(heavy.runByRun.shareOver1s).toBeGreaterThan(0.1); // the lag does build queues
-    for (const k of ['meanWait', 'p99', 'shareOver1s'] as const) expect(within(heavy, k)).toBeLessThan(0.1);
-    const heavier = validateModel(trace, 'x86_64', { lagMinutes: 10, seeds });
-    expect(heavier.runByRun.shareOver1s).toBeGreaterThan(0.3);
-    for (const k of ['meanWait', 'p99', 'shareOver1s'] as const) expect(within(heavier, k)).toBeLessThan(0.1);
-    const light = validateModel(trace, 'x86_64', { lagMinutes: 1, seeds });
-    expect(light.runByRun.shareOver1s).toBeGreaterThan(0.01);
-    expect(light.runByRun.shareOver1s).toBeLessThan(0.05);
-    for (const k of ['meanWait', 'p99'] as const) expect(within(light, k)).toBeLessThan(0.1);
-    expect(within(light, 'shareOver1s')).toBeLessThan(0.15);
+  // The minute model against a run-by-run discrete-event simulation at 1/100 of the seed scale (22 runs/s at peak) on
+  // the afternoon ramp and evening peak, capacity 1–5 and 10 minutes late; figures are the mean over traces 1–4, each
+  // replayed run by run with seeds 1–3 (one trace's light-queueing figures move by tens of % with its draws). The
+  // issue's goal is 10% on every lag; where the model does not reach it yet the tolerance is the one it reaches
+  // (decision doc, "Session 8"), so a model that gets worse fails here.
+  const tolerance: Record<number, number> = { 1: 0.1, 2: 0.35, 3: 0.4, 4: 0.3, 5: 0.1, 10: 0.1 };
+  it.each([1, 2, 3, 4, 5, 10])('agrees with the mean run-by-run waits (mean, p99, share over 1 s), capacity %i minutes late', (lag) => {
+    const r = validateOverTraces(lag, [1, 2, 3, 4], [1, 2, 3]);
+    // The lag builds queues: light at 1 minute late, a third of the runs over 1 s at 10.
+    if (lag === 1) expect(r.runByRun.shareOver1s).toBeGreaterThan(0.01);
+    if (lag === 1) expect(r.runByRun.shareOver1s).toBeLessThan(0.05);
+    if (lag === 10) expect(r.runByRun.shareOver1s).toBeGreaterThan(0.3);
+    for (const k of ['meanWait', 'p99', 'shareOver1s'] as const) expect(Math.abs(r.model[k] / r.runByRun[k] - 1)).toBeLessThan(tolerance[lag]!);
   });
 
   it('answers a surprise spike once its first minute is seen: no minute is missed after the first machines asked for are ready', () => {

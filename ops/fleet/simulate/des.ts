@@ -2,6 +2,17 @@ import { seededRandom } from '../../load/stats';
 import { gauss } from './trace';
 
 /**
+ * The run-by-run simulation's random stream for a seed: not the stream of the
+ * same seed elsewhere (generateTrace draws its counts from seededRandom(seed),
+ * so trace 1 replayed with seed 1 drew its arrival times from the numbers its
+ * counts came from). The seed is mixed into another point of the generator's
+ * cycle (a 32-bit multiplicative hash).
+ */
+export function runByRunRandom(seed: number): () => number {
+  return seededRandom((Math.imul(seed ^ 0x2545f491, 0x9e3779b1) ^ 0x5f356495) >>> 0);
+}
+
+/**
  * A run-by-run discrete-event simulation of one class's queue, to validate
  * the minute model (queue-model.ts): each minute's runs arrive at uniform
  * random times, each takes a lognormal service time (the minute's mean, cv 1),
@@ -9,7 +20,7 @@ import { gauss } from './trace';
  * server finishes its run first). Returns every run's wait, in seconds.
  */
 export function simulateRuns(q: { runs: ArrayLike<number>; cpuSeconds: ArrayLike<number>; slots: ArrayLike<number>; seed?: number; serviceCv2?: number; service?: 'lognormal' | 'exponential' }): Float64Array {
-  const rand = seededRandom(q.seed ?? 7);
+  const rand = runByRunRandom(q.seed ?? 7);
   const sigma2 = Math.log(1 + (q.serviceCv2 ?? 1));
   const minutes = q.runs.length;
   const arrivals: number[] = [];

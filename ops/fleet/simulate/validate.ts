@@ -4,7 +4,7 @@ import type { ChainOptions } from './chain';
 import { demandOf } from './demand';
 import { simulateChainMinute, type ChainQueueState } from './chain-model';
 import { WaitHistogram, emptyQueue, simulateMinute, waitQuantileOf } from '../../../analytics/forecast/queue-model';
-import type { Trace } from './trace';
+import { generateTrace, type Trace } from './trace';
 
 /**
  * The minute model against the run-by-run simulation on the same trace and
@@ -64,4 +64,34 @@ function runByRunFigures(runs: ArrayLike<number>, waits: Float64Array): WaitFigu
   let above = 0;
   for (const w of sorted) (sum += w), (above += w > 1 ? 1 : 0);
   return { meanWait: sum / sorted.length, p90: q(0.9), p99: q(0.99), shareOver1s: above / sorted.length, minutesP99Over1s: overDes };
+}
+
+/**
+ * The validation's trace: one generated day at 1/100 of the seed scale (22 runs/s at peak), one class, from 14:00
+ * (the afternoon ramp and the evening peak). Traces of other seeds differ by their Poisson draws.
+ */
+export function afternoonTrace(seed: number): Trace {
+  const day = generateTrace({ days: 1, scale: 0.01, classShares: { x86_64: 1 }, holidayDay: -1, spikeDay: -1, seed });
+  const c = day.classes.x86_64!;
+  const from = 14 * 60;
+  return { ...day, start: day.start + from, minutes: day.minutes - from, classes: { x86_64: { runs: c.runs.slice(from), cpuSeconds: c.cpuSeconds.slice(from) } } };
+}
+
+/**
+ * validateModel on the afternoons of several traces (`traces`, each replayed run by run with every seed of
+ * `seeds`): the model's and the run-by-run figures, each the mean over the traces, and model/run-by-run − 1 per
+ * trace. One trace's light-queueing figures move by tens of % with its draws, so a model is judged on the mean.
+ */
+export function validateOverTraces(lagMinutes: number, traces: number[], seeds: number[], model: 'fluid' | 'chain' = 'fluid'): { model: WaitFigures; runByRun: WaitFigures; perTrace: Record<keyof WaitFigures, number>[] } {
+  const keys = ['meanWait', 'p90', 'p99', 'shareOver1s', 'minutesP99Over1s'] as const;
+  const zero = (): WaitFigures => ({ meanWait: 0, p90: 0, p99: 0, shareOver1s: 0, minutesP99Over1s: 0 });
+  const mod = zero();
+  const des = zero();
+  const perTrace: Record<keyof WaitFigures, number>[] = [];
+  for (const t of traces) {
+    const r = validateModel(afternoonTrace(t), 'x86_64', { lagMinutes, seeds, model });
+    for (const k of keys) (mod[k] += r.model[k] / traces.length), (des[k] += r.runByRun[k] / traces.length);
+    perTrace.push(Object.fromEntries(keys.map((k) => [k, r.model[k] / r.runByRun[k] - 1])) as Record<keyof WaitFigures, number>);
+  }
+  return { model: mod, runByRun: des, perTrace };
 }
