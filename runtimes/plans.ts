@@ -126,6 +126,8 @@ export function nativeZygotePlan(spec: ResolvedSpec, compileDefaults: StageLimit
     files: [
       { dest: '/boot/boot.py', content: boot.python },
       { dest: '/boot/zygote.py', content: boot.pythonZygote },
+      // One loader serves every hardware class of its language: each toolchain's support file.
+      ...Object.values(spec.lang.toolchains).flatMap((t) => (t.support ? [{ dest: t.support.dest, content: Buffer.from(t.support.content) }] : [])),
     ],
     env: { ...BASE_ENV, CONVEYOR_ZYGOTE_FD: '@SOCK@', ...(NATIVE_INIT ? { CONVEYOR_NATIVE_INIT: NATIVE_INIT } : {}) },
     argv: ['/usr/bin/python3', '-I', '-S', '/boot/zygote.py'],
@@ -163,7 +165,8 @@ export function compilerServerPlan(spec: Pick<ResolvedSpec, 'lang' | 'depSet' | 
 
 /** What the native loader reads from stdin before the program's own stdin: the stage's files, argv, environment, limits. */
 export function nativeHeader(plan: SandboxPlan): Buffer {
-  const files = plan.files.map((f) => ({ name: f.dest.replace(/^\/work\//, ''), content: f.content.toString('utf8') }));
+  // The toolchain's support file is the loader's own (nativeZygotePlan), not the stage's.
+  const files = plan.files.filter((f) => f.dest.startsWith('/work/')).map((f) => ({ name: f.dest.replace(/^\/work\//, ''), content: f.content.toString('utf8') }));
   const body = Buffer.from(JSON.stringify({ files, argv: plan.argv, env: plan.env, rlimits: plan.rlimits }));
   const len = Buffer.alloc(4);
   len.writeUInt32BE(body.length);
@@ -198,9 +201,11 @@ export function compilePlan(spec: ResolvedSpec, outView: string, pchView: string
     '{out}': ['/out'],
     '{main}': [spec.main],
   });
+  const files = spec.files.map((f) => ({ dest: `/work/${f.name}`, content: Buffer.from(f.content) }));
+  if (spec.toolchain.support) files.push({ dest: spec.toolchain.support.dest, content: Buffer.from(spec.toolchain.support.content) });
   return {
     binds,
-    files: spec.files.map((f) => ({ dest: `/work/${f.name}`, content: Buffer.from(f.content) })),
+    files,
     env: { ...BASE_ENV, ...(spec.lang.env ?? {}) },
     argv,
     workBytes: workBytes(l),
