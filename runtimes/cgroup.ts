@@ -169,28 +169,37 @@ function v1Factory(mountsByCtl: Map<string, string>, own: Map<string, string>, p
       const mem = (f: string) => path.join(dirs.get('memory')!, f);
       let cpuBase = 0;
       const cpuNs = () => Number(read(path.join(dirs.get('cpuacct') ?? dirs.get('cpu')!, 'cpuacct.usage')).trim() || 0);
-      const procs = () => {
-        const out = new Set<number>();
-        for (const d of dirs.values()) for (const l of read(path.join(d, 'cgroup.procs')).split('\n')) if (l) out.add(Number(l));
-        return [...out];
+      // A process joins the controllers in procsFiles order (memory first; its children inherit all of
+      // them), so the memory cgroup lists every process that is in any of the run's cgroups.
+      const procsFile = path.join(dirs.get('memory')!, 'cgroup.procs');
+      const procs = () => read(procsFile).split('\n').filter(Boolean).map(Number);
+      // What this cgroup's files hold (a new cgroup's cpu.shares is 1024): a value already there is not
+      // written again, as a stage's limits mostly repeat the idle limits set when the sandbox was made.
+      const written = new Map<string, string>(dirs.has('cpu') ? [[path.join(dirs.get('cpu')!, 'cpu.shares'), '1024']] : []);
+      const set = (f: string, v: string | number) => {
+        if (written.get(f) === String(v)) return true;
+        const ok = write(f, v);
+        if (ok) written.set(f, String(v));
+        else written.delete(f);
+        return ok;
       };
       return {
         procsFiles: [...dirs.values()].map((d) => path.join(d, 'cgroup.procs')),
         setLimits(l) {
           const bytes = String(l.memoryBytes);
           // memsw must stay >= limit: order the two writes by direction.
-          if (!write(mem('memory.limit_in_bytes'), bytes) && hasMemsw) {
-            write(mem('memory.memsw.limit_in_bytes'), bytes);
-            write(mem('memory.limit_in_bytes'), bytes);
-          } else if (hasMemsw) write(mem('memory.memsw.limit_in_bytes'), bytes);
-          write(path.join(dirs.get('pids')!, 'pids.max'), l.pids);
+          if (!set(mem('memory.limit_in_bytes'), bytes) && hasMemsw) {
+            set(mem('memory.memsw.limit_in_bytes'), bytes);
+            set(mem('memory.limit_in_bytes'), bytes);
+          } else if (hasMemsw) set(mem('memory.memsw.limit_in_bytes'), bytes);
+          set(path.join(dirs.get('pids')!, 'pids.max'), l.pids);
           if (dirs.has('cpu')) {
-            write(path.join(dirs.get('cpu')!, 'cpu.cfs_period_us'), 100000);
-            write(path.join(dirs.get('cpu')!, 'cpu.cfs_quota_us'), Math.round(l.cpuCores * 100000));
+            set(path.join(dirs.get('cpu')!, 'cpu.cfs_period_us'), 100000);
+            set(path.join(dirs.get('cpu')!, 'cpu.cfs_quota_us'), Math.round(l.cpuCores * 100000));
           }
         },
         setIdle(idle) {
-          if (dirs.has('cpu')) write(path.join(dirs.get('cpu')!, 'cpu.shares'), idle ? 32 : 1024);
+          if (dirs.has('cpu')) set(path.join(dirs.get('cpu')!, 'cpu.shares'), idle ? 32 : 1024);
         },
         resetAccounting() {
           write(mem('memory.max_usage_in_bytes'), 0);
