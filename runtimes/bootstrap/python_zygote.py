@@ -64,6 +64,12 @@ libc = ctypes.CDLL(None, use_errno=True)
 CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC, CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET = 0x20000, 0x4000000, 0x8000000, 0x10000000, 0x20000000, 0x40000000
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 1, 2, 4, 8, 32, 4096, 16384, 1 << 18
 PR_SET_PDEATHSIG, PR_CAPBSET_DROP, PR_SET_DUMPABLE, PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL = 1, 24, 4, 47, 4
+RUN_NAMESPACES = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS
+SYS_CLONE = {'x86_64': 56, 'aarch64': 220}[os.uname().machine]
+_syscall = ctypes.PyDLL(None, use_errno=True).syscall
+_syscall.restype = ctypes.c_long
+_syscall.argtypes = [ctypes.c_long] * 6
+_UID, _GID = os.getuid(), os.getgid()
 FORWARDED = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGQUIT, signal.SIGUSR1, signal.SIGUSR2, signal.SIGALRM, signal.SIGCONT, signal.SIGWINCH)
 
 
@@ -240,20 +246,19 @@ def _native_mounts(spec):
             _mount('tmpfs', root, 'tmpfs', MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, 'size=4k,mode=0')
 
 
-def _monitor(run_sock, work_bytes, tmp_bytes, mounts):
-    # C1: joins the run's cgroup, builds the namespaces, waits for pid 1.
-    uid, gid = os.getuid(), os.getgid()
-    run_sock.sendmsg([b'pid'], [(socket.SOL_SOCKET, socket.SCM_CREDENTIALS, struct.pack('iII', os.getpid(), uid, gid))])
-    if run_sock.recv(16) != b'go':
-        os._exit(125)
-    _check(libc.unshare(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS), 'unshare')
+def _map_ids(uid, gid):
+    """In a new user namespace: only our own uid and gid exist."""
     with open('/proc/self/uid_map', 'w') as f:
         f.write('%d %d 1\n' % (uid, uid))
     with open('/proc/self/setgroups', 'w') as f:
         f.write('deny')
     with open('/proc/self/gid_map', 'w') as f:
         f.write('%d %d 1\n' % (gid, gid))
-    libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)  # after the maps: it makes /proc/self root's
+
+
+def _fresh_view(uid, gid, work_bytes, tmp_bytes):
+    """In a new mount, network and UTS namespace: new tmpfs on /work, /tmp and /dev/shm, a new devpts,
+    /dev read-only, loopback up, the hostname set."""
     _mount(None, '/', None, MS_REC | MS_PRIVATE)
     _mount('tmpfs', '/work', 'tmpfs', MS_NOSUID | MS_NODEV, 'size=%d,mode=0755,uid=%d,gid=%d' % (work_bytes, uid, gid))
     _mount('tmpfs', '/tmp', 'tmpfs', MS_NOSUID | MS_NODEV, 'size=%d,mode=0755,uid=%d,gid=%d' % (tmp_bytes, uid, gid))
@@ -264,6 +269,68 @@ def _monitor(run_sock, work_bytes, tmp_bytes, mounts):
     _mount(None, '/dev', None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV)
     _loopback_up()
     socket.sethostname('conveyor')
+
+
+def _clone_run():
+    """fork() straight into the run's new namespaces, the child being pid 1 of its pid namespace: a
+    Python run needs no monitor process outside them (C1). A raw clone skips Python's after-fork hooks
+    in the child, which only matter for threads and held locks: this runtime has one thread and holds
+    no lock here (PyDLL keeps the GIL across the call, so the child owns it as the parent did)."""
+    pid = _syscall(SYS_CLONE, RUN_NAMESPACES | signal.SIGCHLD, 0, 0, 0, 0)
+    if pid < 0:
+        e = ctypes.get_errno()
+        raise OSError(e, 'clone: %s' % os.strerror(e))
+    return pid
+
+
+def _run_init(run_sock, work_bytes, tmp_bytes):
+    # P1 of a Python run: cloned into its namespaces, its pid 1 and its monitor.
+    _map_ids(_UID, _GID)  # first: the credentials below name uid and gid as this namespace maps them
+    run_sock.sendmsg([b'pid'], [(socket.SOL_SOCKET, socket.SCM_CREDENTIALS, struct.pack('iII', os.getpid(), _UID, _GID))])
+    if run_sock.recv(16) != b'go':
+        os._exit(125)
+    libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
+    _fresh_view(_UID, _GID, work_bytes, tmp_bytes)
+    _mount('proc', '/proc', 'proc', MS_NOSUID | MS_NODEV | MS_NOEXEC)
+    _drop_capabilities()
+    child = os.fork()
+    if child == 0:
+        _program(run_sock, None)
+    for fd in (0, 1, 2):
+        os.close(fd)
+
+    def forward(sig, _frame):
+        try:
+            os.kill(child, sig)
+        except ProcessLookupError:
+            pass
+
+    for s in FORWARDED:
+        signal.signal(s, forward)
+    while True:
+        try:
+            pid, status = os.wait()
+        except InterruptedError:
+            continue
+        if pid == child:
+            break
+    # As the run's init exits with it (128+N for signal N, as bwrap's pid 1), with the CPU of all it reaped.
+    code = os.WEXITSTATUS(status) if os.WIFEXITED(status) else 128 + os.WTERMSIG(status)
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    run_sock.send(('{"code":%d,"signal":null,"cpuMs":%.3f}' % (code, (ru.ru_utime + ru.ru_stime) * 1000)).encode())
+    os._exit(0)
+
+
+def _monitor(run_sock, work_bytes, tmp_bytes, mounts):
+    # C1: joins the run's cgroup, builds the namespaces, waits for pid 1.
+    uid, gid = os.getuid(), os.getgid()
+    run_sock.sendmsg([b'pid'], [(socket.SOL_SOCKET, socket.SCM_CREDENTIALS, struct.pack('iII', os.getpid(), uid, gid))])
+    if run_sock.recv(16) != b'go':
+        os._exit(125)
+    _check(libc.unshare(RUN_NAMESPACES), 'unshare')
+    _map_ids(uid, gid)
+    libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)  # after the maps: it makes /proc/self root's
+    _fresh_view(uid, gid, work_bytes, tmp_bytes)
     # The native loader names its directories in every fork: its stages read a header, not code.
     native = mounts is not None
     if mounts == 'later':
@@ -318,7 +385,12 @@ def _serve():
             continue
         _run_id, work_bytes, tmp_bytes = struct.unpack('>III', msg[:12])
         mounts = json.loads(msg[12:]) if len(msg) > 12 else None
-        pid = os.fork()
+        try:
+            pid = os.fork() if mounts is not None else _clone_run()
+        except OSError as e:
+            # The kernel refuses the namespaces: the engine runs this one elsewhere and stops forking.
+            os.write(fds[3], ('setup-failed: %s' % e).encode())
+            pid = -1
         if pid == 0:
             run_sock = None
             try:
@@ -333,6 +405,8 @@ def _serve():
                 os.closerange(3, fds[3])
                 os.closerange(fds[3] + 1, 1 << 16)
                 run_sock = socket.socket(fileno=fds[3])
+                if mounts is None:
+                    _run_init(run_sock, work_bytes, tmp_bytes)
                 _monitor(run_sock, work_bytes, tmp_bytes, mounts)
             except BaseException as e:  # noqa: BLE001 - report anything, then die
                 # Before the program started (C1 or C2): the engine runs it elsewhere and stops forking.

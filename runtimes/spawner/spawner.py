@@ -453,6 +453,18 @@ def _parent(pid):
         return int(f.read().rsplit(')', 1)[1].split()[1])
 
 
+def _is_init(pid):
+    """Whether pid is pid 1 of its own pid namespace (a Python run's monitor is; a native one's is not)."""
+    try:
+        with open('/proc/%d/status' % pid) as f:
+            for line in f:
+                if line.startswith('NSpid:'):
+                    return line.split()[-1] == '1'
+    except OSError:
+        pass
+    return False
+
+
 def signal_program(proc, sig):
     """Delivers sig to the program's processes: the cgroup's members but the sandbox's own
     (bwrap's monitor and pid 1; a forked run's monitor and its pid 1, the monitor's child)."""
@@ -465,12 +477,14 @@ def signal_program(proc, sig):
         return
     # The file, not its path: bwrap's pid 1 lives under a root where the path reads differently.
     st = os.stat(BWRAP)
+    # A forked run's monitor outside its pid namespace has that namespace's pid 1 as its child: skipped too.
+    monitor_outside = proc.run_sock is not None and not _is_init(proc.pid)
     for pid in pids:
         try:
             exe = os.stat('/proc/%d/exe' % pid)
             if pid == proc.pid or (exe.st_dev, exe.st_ino) == (st.st_dev, st.st_ino):
                 continue
-            if proc.run_sock is not None and _parent(pid) == proc.pid:
+            if monitor_outside and _parent(pid) == proc.pid:
                 continue
             os.kill(pid, sig)
         except (ProcessLookupError, FileNotFoundError, PermissionError):
