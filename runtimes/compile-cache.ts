@@ -70,11 +70,19 @@ export function cacheKey(p: CacheKeyParts): string {
   return h.digest('hex');
 }
 
+/** Bytes under dir; what vanishes meanwhile (another engine on the same cache evicting it) counts 0. */
 function dirBytes(dir: string): number {
   let total = 0;
-  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+  let entries: fs.Dirent[];
+  try {
+    entries = fs.readdirSync(dir, { withFileTypes: true });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return 0;
+    throw e;
+  }
+  for (const e of entries) {
     const p = path.join(dir, e.name);
-    total += e.isDirectory() ? dirBytes(p) : fs.statSync(p).size;
+    total += e.isDirectory() ? dirBytes(p) : (fs.statSync(p, { throwIfNoEntry: false })?.size ?? 0);
   }
   return total;
 }
@@ -93,10 +101,14 @@ export class CompileCache {
   constructor(readonly root: string, maxBytes: number) {
     this.lru = new LruIndex(maxBytes);
     fs.mkdirSync(root, { recursive: true, mode: 0o755 });
+    // Engines on one machine may share the root: an entry listed here can be evicted by another before its stat.
     const found = fs
       .readdirSync(root, { withFileTypes: true })
       .filter((e) => e.isDirectory() && /^[0-9a-f]{64}$/.test(e.name))
-      .map((e) => ({ key: e.name, mtime: fs.statSync(path.join(root, e.name)).mtimeMs }))
+      .flatMap((e) => {
+        const st = fs.statSync(path.join(root, e.name), { throwIfNoEntry: false });
+        return st ? [{ key: e.name, mtime: st.mtimeMs }] : [];
+      })
       .sort((a, b) => a.mtime - b.mtime);
     for (const f of found) for (const k of this.lru.add(f.key, dirBytes(path.join(root, f.key)))) this.delete(k);
   }
