@@ -9,6 +9,7 @@ import { stopService } from '../services/launcher';
 import { startExecutorProcess } from '../services/processes';
 import { cpuPerRun, cpuSnapshot, type CpuRoots } from './cpu';
 import { sleep } from '../../topics/ground/retry';
+import { openLoop } from '../load/open-loop';
 
 /**
  * End to end over the real pipeline: browser protocol → gateway → Kafka →
@@ -186,6 +187,31 @@ export async function benchPipeline(opts: { url: string; iterations: number; sec
     say(`${label}: ${rate} runs/s, p50 ${r1(l.p50)} ms, p99 ${r1(l.p99)} ms`);
   }
 
+  // Latency at a rate: Python runs arriving open loop (Poisson) at shares of the closed loop's rate above.
+  const openRows: (string | number)[][] = [];
+  const closedPython = Number(throughputRows[0]?.[4] ?? 0);
+  for (const share of closedPython > 0 ? [0.5, 0.8] : []) {
+    const rate = r1(closedPython * share);
+    say(`python hello: open loop at ${rate} runs/s (${share * 100}% of the closed loop's rate) for ${opts.seconds} s`);
+    const sink = { errors: [] as string[] };
+    const sessions = await Promise.all(Array.from({ length: opts.sessions * 2 }, (_, i) => session(opts.url, `bench-open-${share}-${i}-${Date.now()}`, 'python', sink)));
+    try {
+      // Each session's first run is a warm-up (the executor learns the session), as in the latency cases.
+      await Promise.all(sessions.map((s) => s.run({}, { resultTimeoutMs: 120000 })));
+      await sleep(1000);
+      const r = await openLoop({ ratePerSecond: rate, seconds: opts.seconds, runners: sessions, run: async (s) => {
+        const o = await s.run({}, { resultTimeoutMs: 120000 });
+        return { ok: o.status === 'ok', latencyMs: o.latencyMs };
+      } });
+      const l = summarize(r.latencies);
+      openRows.push([`${share * 100}%`, rate, r.arrivals, r1(r.done / r.seconds), r1(l.p50), r1(l.p99), r1(l.max), `${r1((100 * r.latencies.filter((x) => x > 100).length) / Math.max(1, r.latencies.length))}%`, r.failed + (sink.errors.length ? `; ${sink.errors.slice(0, 3).join('; ')}` : '')]);
+      samples[`python hello, open loop at ${rate} runs/s`] = r.latencies;
+      say(`python hello open loop: ${r.done} runs, p50 ${r1(l.p50)} ms, p99 ${r1(l.p99)} ms`);
+    } finally {
+      sessions.forEach((s) => s.close());
+    }
+  }
+
   const restoreRows = await benchRestore(say);
 
   const longest = Math.max(...timeline.map((t) => t.perSecond.length));
@@ -195,6 +221,9 @@ export async function benchPipeline(opts: { url: string; iterations: number; sec
       { title: 'Hello world end to end over the editor WebSocket (run message → result message, ms), and Python over the Piston and REST APIs (request → answer), vs bare cold start', columns: ['case', 'n', 'median', 'p99', 'max', 'baseline', 'baseline median', 'baseline p99', 'ratio median', 'ratio p99'], rows: latencyRows },
       { title: 'Per-hop breakdown (ms): gateway = client send → request stamped; queue = → executor starts (Kafka + executor queue); execution = executor start → finish; return = finish → client receives', columns: ['case', 'gateway p50', 'queue p50', 'queue p99', 'execution p50', 'execution p99', 'in sandbox p50', 'return p50', 'return p99', 'pooled or cached'], rows: hopRows },
       { title: 'Sustained throughput, concurrent sessions each running back to back', columns: ['program', 'sessions', 'runs', 'seconds', 'runs/s', 'latency median', 'latency p99', 'statuses'], rows: throughputRows },
+      ...(openRows.length
+        ? [{ title: 'Python hello at a fixed offered rate (open loop, Poisson arrivals, latency from arrival: a closed loop\'s latency is only sessions ÷ throughput)', columns: ['share of closed-loop rate', 'offered runs/s', 'arrivals', 'done runs/s', 'latency median', 'latency p99', 'max', 'over 100 ms', 'failed'], rows: openRows }]
+        : []),
       ...(cpuRows.length
         ? [{ title: 'CPU ms per run of each process during the sustained runs above (/proc utime+stime; sandboxes: the run cgroups\' cpuacct; other = the rest of the machine, other people\'s work included; cores = all CPU ms per second / 1000)', columns: ['program', 'runs/s', ...CPU_COLUMNS, 'all ours', 'other', 'cores busy'], rows: cpuRows }]
         : []),
