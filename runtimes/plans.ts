@@ -106,12 +106,6 @@ export function zygotePlan(p: PoolPlanInput): SandboxPlan {
 }
 
 /**
- * The pid 1 of a native stage's own pid namespace (ops/setup installs tini): it forks the
- * program, forwards signals and reaps, as the loader's Python init does at a forked Python's cost.
- */
-const NATIVE_INIT = ['/usr/bin/tini-static', '/usr/bin/tini'].find((p) => fs.existsSync(p));
-
-/**
  * The native loader of a compiled language: a bare Python (no site, no
  * preloads) in the language's view plus every compile-cache artifact under
  * /artifacts, compile output directories under /outs and precompiled headers
@@ -129,7 +123,7 @@ export function nativeZygotePlan(spec: ResolvedSpec, compileDefaults: StageLimit
       // One loader serves every hardware class of its language: each toolchain's support file.
       ...Object.values(spec.lang.toolchains).flatMap((t) => (t.support ? [{ dest: t.support.dest, content: Buffer.from(t.support.content) }] : [])),
     ],
-    env: { ...BASE_ENV, CONVEYOR_ZYGOTE_FD: '@SOCK@', ...(NATIVE_INIT ? { CONVEYOR_NATIVE_INIT: NATIVE_INIT } : {}) },
+    env: { ...BASE_ENV, CONVEYOR_ZYGOTE_FD: '@SOCK@' },
     argv: ['/usr/bin/python3', '-I', '-S', '/boot/zygote.py'],
     workBytes: workBytes(compileDefaults),
     rlimits: rlimits(compileDefaults),

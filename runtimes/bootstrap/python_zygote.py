@@ -6,21 +6,18 @@
 # 12 bytes (run id, work tmpfs bytes, /tmp bytes; then, for the native
 # loader, JSON naming the directories to mount at /prog, /out, /pch, or "later" for a
 # child forked ahead, which receives that JSON on its run socket after "go") plus four descriptors
-# (stdin, stdout, stderr, a per-run socket). For each it forks:
+# (stdin, stdout, stderr, a per-run socket). For each it clones:
 #
-#   C1  (in this sandbox's pid namespace) reports its pid on the run socket
-#       (SCM_CREDENTIALS: the kernel translates it for the spawner, which moves
-#       C1 into the run's cgroup and answers), then unshares user, mount, pid,
-#       network, IPC and UTS namespaces, mounts a new tmpfs on /work, /tmp and
-#       /dev/shm, a new devpts, makes /dev read-only, brings up loopback, forks
-#       C2, drops every capability and reports C2's wait status on the run socket.
-#       For the native loader it first reads the stage's header from stdin
-#       (files, argv, environment, limits) and writes the files.
-#   C2  pid 1 of the new pid namespace: mounts /proc, drops every capability,
-#       forks the program and forwards signals to it; exits with its status
-#       (128+N when signal N killed it, as bwrap does). For the native loader
-#       with an init (CONVEYOR_NATIVE_INIT, tini) it execs that init instead,
-#       which does the same without a Python process per run.
+#   P1  straight into new user, mount, pid, network, IPC and UTS namespaces:
+#       the run's pid 1 and its monitor. It maps only its own uid/gid, reports
+#       its pid on the run socket (SCM_CREDENTIALS: the kernel translates it for
+#       the spawner, which moves P1 into the run's cgroup and answers), mounts a
+#       new tmpfs on /work, /tmp and /dev/shm, a new devpts, /dev read-only, a
+#       new /proc, brings up loopback, drops every capability and forks the
+#       program; it forwards signals to it, reaps orphans and reports its
+#       status on the run socket (128+N when signal N killed it, as bwrap's pid 1).
+#       For the native loader it first binds the stage's directories and reads
+#       the stage's header from stdin (files, argv, environment, limits).
 #   C3  the program (pid 2): runs the bootstrap, which reads the code header
 #       from stdin and executes the user's files (the native loader: execs the
 #       stage's program).
@@ -28,7 +25,6 @@
 # The zygote itself keeps no state from any run: it only receives
 # descriptors, and closes them after the fork.
 import ctypes
-import errno
 import fcntl
 import os
 import signal
@@ -47,8 +43,6 @@ _preloaded = list(map(importlib.import_module, _preload))
 import atexit, json, resource, traceback  # noqa: E401,F401  (resource: os.wait4's rusage)
 
 _ctl_fd = int(os.environ.pop('CONVEYOR_ZYGOTE_FD'))
-# The native loader's pid 1 for each stage (tini): a small init instead of a forked Python.
-_native_init = os.environ.pop('CONVEYOR_NATIVE_INIT', '')
 with open('/boot/boot.py', encoding='utf-8') as _fh:
     _boot = compile(_fh.read(), '/boot/boot.py', 'exec')
 
@@ -63,7 +57,7 @@ except FileNotFoundError:
 libc = ctypes.CDLL(None, use_errno=True)
 CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC, CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET = 0x20000, 0x4000000, 0x8000000, 0x10000000, 0x20000000, 0x40000000
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 1, 2, 4, 8, 32, 4096, 16384, 1 << 18
-PR_SET_PDEATHSIG, PR_CAPBSET_DROP, PR_SET_DUMPABLE, PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL = 1, 24, 4, 47, 4
+PR_CAPBSET_DROP, PR_SET_DUMPABLE, PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL = 24, 4, 47, 4
 RUN_NAMESPACES = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS
 SYS_CLONE = {'x86_64': 56, 'aarch64': 220}[os.uname().machine]
 _syscall = ctypes.PyDLL(None, use_errno=True).syscall
@@ -139,7 +133,7 @@ def _read_exact(n):
 
 
 def _native_stage():
-    """C1 of a native stage: the header before the program's stdin (runtimes/plans.ts nativeHeader).
+    """P1 of a native stage: the header before the program's stdin (runtimes/plans.ts nativeHeader).
     Writes its files into /work and lowers the loader's limits to the stage's (lowering needs no privilege)."""
     spec = json.loads(_read_exact(struct.unpack('>I', _read_exact(4))[0]))
     for f in spec['files']:
@@ -153,33 +147,24 @@ def _native_stage():
     return spec
 
 
-def _exec_stage(spec, init=''):
-    """Becomes the stage's program (C3), or its init (C2, which then forks it as pid 2), with the
-    dispositions a shell would give it, not Python's. Nothing of Python remains in its memory."""
+def _exec_stage(spec):
+    """The native stage's program (pid 2), forked by its P1: with the dispositions a shell would
+    give it, not Python's. Nothing of Python remains in its memory."""
     for s in (signal.SIGPIPE, signal.SIGXFSZ, signal.SIGINT):
         signal.signal(s, signal.SIG_DFL)
     os.chdir('/work')
     argv = spec['argv']
-    if init and not os.access(argv[0], os.X_OK):
-        # As the program's own execve would fail, not as the init words it.
-        why = errno.EACCES if os.path.exists(argv[0]) else errno.ENOENT
-        os.write(2, ('cannot start %s: %s\n' % (argv[0], os.strerror(why))).encode())
-        os._exit(127)
     _install_seccomp()
     try:
-        if init:
-            os.execve(init, [init, '--', *argv], spec['env'])
         os.execve(argv[0], argv, spec['env'])
     except OSError as e:
-        os.write(2, ('cannot start %s: %s\n' % (init or argv[0], e.strerror)).encode())
+        os.write(2, ('cannot start %s: %s\n' % (argv[0], e.strerror)).encode())
         os._exit(127)
 
 
-def _program(run_sock, stage):
+def _program(run_sock):
     # C3: the run's own process. Nothing of the zygote but its warm imports.
     run_sock.close()
-    if stage is not None:
-        _exec_stage(stage)
     # Its monitor and init are not dumpable (nothing may attach to them); the program is, as any process.
     libc.prctl(PR_SET_DUMPABLE, 1, 0, 0, 0)
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
@@ -192,40 +177,6 @@ def _program(run_sock, stage):
     g = {'__name__': '__conveyor_boot__', '__builtins__': __builtins__, '_conveyor_forked': True}
     exec(_boot, g)
     os._exit(0)
-
-
-def _init(run_sock, stage):
-    # C2: pid 1 of the run's pid namespace.
-    libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-    _mount('proc', '/proc', 'proc', MS_NOSUID | MS_NODEV | MS_NOEXEC)
-    _drop_capabilities()
-    if stage is not None and _native_init:
-        run_sock.close()
-        _exec_stage(stage, _native_init)
-    child = os.fork()
-    if child == 0:
-        _program(run_sock, stage)
-    run_sock.close()
-    for fd in (0, 1, 2):
-        os.close(fd)
-
-    def forward(sig, _frame):
-        try:
-            os.kill(child, sig)
-        except ProcessLookupError:
-            pass
-
-    for s in FORWARDED:
-        signal.signal(s, forward)
-    while True:
-        try:
-            pid, status = os.wait()
-        except ChildProcessError:
-            os._exit(0)
-        except InterruptedError:
-            continue
-        if pid == child:
-            os._exit(os.WEXITSTATUS(status) if os.WIFEXITED(status) else 128 + os.WTERMSIG(status))
 
 
 # The native loader's per-run mounts: name (in the fork message) -> (root holding every candidate, mount point, writable).
@@ -273,7 +224,7 @@ def _fresh_view(uid, gid, work_bytes, tmp_bytes):
 
 def _clone_run():
     """fork() straight into the run's new namespaces, the child being pid 1 of its pid namespace: a
-    Python run needs no monitor process outside them (C1). A raw clone skips Python's after-fork hooks
+    run needs no monitor process outside them. A raw clone skips Python's after-fork hooks
     in the child, which only matter for threads and held locks: this runtime has one thread and holds
     no lock here (PyDLL keeps the GIL across the call, so the child owns it as the parent did)."""
     pid = _syscall(SYS_CLONE, RUN_NAMESPACES | signal.SIGCHLD, 0, 0, 0, 0)
@@ -295,7 +246,38 @@ def _run_init(run_sock, work_bytes, tmp_bytes):
     _drop_capabilities()
     child = os.fork()
     if child == 0:
-        _program(run_sock, None)
+        _program(run_sock)
+    _reap_and_report(run_sock, child)
+
+
+def _stage_init(run_sock, work_bytes, tmp_bytes, mounts):
+    # P1 of a native stage: as a Python run's, plus the stage's own directories and header; it forks
+    # the stage's program as pid 2, which execs it.
+    _map_ids(_UID, _GID)
+    run_sock.sendmsg([b'pid'], [(socket.SOL_SOCKET, socket.SCM_CREDENTIALS, struct.pack('iII', os.getpid(), _UID, _GID))])
+    if run_sock.recv(16) != b'go':
+        os._exit(125)
+    libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
+    _fresh_view(_UID, _GID, work_bytes, tmp_bytes)
+    _mount('proc', '/proc', 'proc', MS_NOSUID | MS_NODEV | MS_NOEXEC)
+    if mounts == 'later':
+        # Forked ahead of its stage: the stage's own directories arrive once it is taken.
+        mounts = json.loads(run_sock.recv(4096) or b'null')
+        if not isinstance(mounts, dict):
+            raise ValueError('no mounts for the stage')
+    _native_mounts(mounts)
+    # Read before the fork: what P1 writes now copies no page of the program's fork.
+    stage = _native_stage()
+    _drop_capabilities()
+    child = os.fork()
+    if child == 0:
+        run_sock.close()
+        _exec_stage(stage)
+    _reap_and_report(run_sock, child)
+
+
+def _reap_and_report(run_sock, child):
+    """P1 once the program (its child) runs: forwards signals to it, reaps orphans, and reports its status."""
     for fd in (0, 1, 2):
         os.close(fd)
 
@@ -318,48 +300,6 @@ def _run_init(run_sock, work_bytes, tmp_bytes):
     code = os.WEXITSTATUS(status) if os.WIFEXITED(status) else 128 + os.WTERMSIG(status)
     ru = resource.getrusage(resource.RUSAGE_CHILDREN)
     run_sock.send(('{"code":%d,"signal":null,"cpuMs":%.3f}' % (code, (ru.ru_utime + ru.ru_stime) * 1000)).encode())
-    os._exit(0)
-
-
-def _monitor(run_sock, work_bytes, tmp_bytes, mounts):
-    # C1: joins the run's cgroup, builds the namespaces, waits for pid 1.
-    uid, gid = os.getuid(), os.getgid()
-    run_sock.sendmsg([b'pid'], [(socket.SOL_SOCKET, socket.SCM_CREDENTIALS, struct.pack('iII', os.getpid(), uid, gid))])
-    if run_sock.recv(16) != b'go':
-        os._exit(125)
-    _check(libc.unshare(RUN_NAMESPACES), 'unshare')
-    _map_ids(uid, gid)
-    libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)  # after the maps: it makes /proc/self root's
-    _fresh_view(uid, gid, work_bytes, tmp_bytes)
-    # The native loader names its directories in every fork: its stages read a header, not code.
-    native = mounts is not None
-    if mounts == 'later':
-        # Forked ahead of its stage: the stage's own directories arrive once it is taken.
-        mounts = json.loads(run_sock.recv(4096) or b'null')
-        if not isinstance(mounts, dict):
-            raise ValueError('no mounts for the stage')
-    if mounts:
-        _native_mounts(mounts)
-    # Read before the fork: what C1 writes now copies no page of the fork's.
-    stage = _native_stage() if native else None
-    child = os.fork()
-    if child == 0:
-        _init(run_sock, stage)
-        os._exit(0)
-    for fd in (0, 1, 2):
-        os.close(fd)
-    _drop_capabilities()
-    for s in FORWARDED:
-        signal.signal(s, lambda sig, _f: os.kill(child, sig))
-    while True:
-        try:
-            pid, status, ru = os.wait4(child, 0)
-            break
-        except InterruptedError:
-            continue
-    code = os.WEXITSTATUS(status) if os.WIFEXITED(status) else None
-    sig = os.WTERMSIG(status) if os.WIFSIGNALED(status) else None
-    run_sock.send(('{"code":%s,"signal":%s,"cpuMs":%.3f}' % ('null' if code is None else code, 'null' if sig is None else sig, (ru.ru_utime + ru.ru_stime) * 1000)).encode())
     os._exit(0)
 
 
@@ -386,7 +326,7 @@ def _serve():
         _run_id, work_bytes, tmp_bytes = struct.unpack('>III', msg[:12])
         mounts = json.loads(msg[12:]) if len(msg) > 12 else None
         try:
-            pid = os.fork() if mounts is not None else _clone_run()
+            pid = _clone_run()
         except OSError as e:
             # The kernel refuses the namespaces: the engine runs this one elsewhere and stops forking.
             os.write(fds[3], ('setup-failed: %s' % e).encode())
@@ -407,9 +347,9 @@ def _serve():
                 run_sock = socket.socket(fileno=fds[3])
                 if mounts is None:
                     _run_init(run_sock, work_bytes, tmp_bytes)
-                _monitor(run_sock, work_bytes, tmp_bytes, mounts)
+                _stage_init(run_sock, work_bytes, tmp_bytes, mounts)
             except BaseException as e:  # noqa: BLE001 - report anything, then die
-                # Before the program started (C1 or C2): the engine runs it elsewhere and stops forking.
+                # Before the program started (P1): the engine runs it elsewhere and stops forking.
                 try:
                     run_sock.send(('setup-failed: %s' % e).encode())
                 except Exception:

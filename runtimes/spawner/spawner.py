@@ -454,7 +454,7 @@ def _parent(pid):
 
 
 def _is_init(pid):
-    """Whether pid is pid 1 of its own pid namespace (a Python run's monitor is; a native one's is not)."""
+    """Whether pid is pid 1 of its own pid namespace (a forked run's monitor is)."""
     try:
         with open('/proc/%d/status' % pid) as f:
             for line in f:
