@@ -199,12 +199,12 @@ def _native_mounts(spec):
 
 def _map_ids(uid, gid):
     """In a new user namespace: only our own uid and gid exist."""
-    with open('/proc/self/uid_map', 'w') as f:
-        f.write('%d %d 1\n' % (uid, uid))
-    with open('/proc/self/setgroups', 'w') as f:
-        f.write('deny')
-    with open('/proc/self/gid_map', 'w') as f:
-        f.write('%d %d 1\n' % (gid, gid))
+    for path, data in (('/proc/self/uid_map', b'%d %d 1\n' % (uid, uid)), ('/proc/self/setgroups', b'deny'), ('/proc/self/gid_map', b'%d %d 1\n' % (gid, gid))):
+        fd = os.open(path, os.O_WRONLY)
+        try:
+            os.write(fd, data)
+        finally:
+            os.close(fd)
 
 
 def _fresh_view(uid, gid, work_bytes, tmp_bytes):
