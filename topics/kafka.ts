@@ -2,11 +2,14 @@ import net from 'node:net';
 import { Kafka, logLevel, type ISocketFactory, type KafkaConfig } from 'kafkajs';
 import { fixKafkajsIdleLoop } from './kafkajs-idle-fix';
 import { fixKafkajsEncoder } from './kafkajs-encoder-fix';
+import { fixKafkajsProduce } from './kafkajs-produce-fix';
 
 // Before any client: every connection's request queue otherwise spins a 1 ms timer for ever.
 fixKafkajsIdleLoop();
 // And every record it produces would cost several zero-filled buffers.
 fixKafkajsEncoder();
+// And a produce request's body would cost an encoder per record, batch and partition.
+fixKafkajsProduce();
 
 /**
  * kafkajs's own socket factory leaves Nagle's algorithm on, so a request written
