@@ -3,6 +3,7 @@ import { Kafka, logLevel, type ISocketFactory, type KafkaConfig } from 'kafkajs'
 import { fixKafkajsIdleLoop } from './kafkajs-idle-fix';
 import { fixKafkajsEncoder } from './kafkajs-encoder-fix';
 import { fixKafkajsProduce } from './kafkajs-produce-fix';
+import { fixKafkajsFetch } from './kafkajs-fetch-fix';
 
 // Before any client: every connection's request queue otherwise spins a 1 ms timer for ever.
 fixKafkajsIdleLoop();
@@ -10,6 +11,8 @@ fixKafkajsIdleLoop();
 fixKafkajsEncoder();
 // And a produce request's body would cost an encoder per record, batch and partition.
 fixKafkajsProduce();
+// And a consumer's every fetch would cost an encoder and two BigInt parses per partition.
+fixKafkajsFetch();
 
 /**
  * kafkajs's own socket factory leaves Nagle's algorithm on, so a request written
