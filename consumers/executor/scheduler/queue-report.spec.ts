@@ -1,5 +1,6 @@
 import { createConveyorQueue } from './conveyor-queue';
-import { buildLoad } from './queue-report';
+import { buildLoad, createQueueReporter } from './queue-report';
+import type { ExecutorLoad } from '../../../topics/types';
 
 const predictor = { predict: (k: { sourceHash?: string }) => {
   const totalMs = k.sourceHash === 'long' ? 3000 : 10;
@@ -23,5 +24,49 @@ describe('queue report', () => {
   it('reports no wait for an idle executor', () => {
     const q = createConveyorQueue({ predictor });
     expect(buildLoad(q, { ...ctx, running: 0 }, 5)).toMatchObject({ queued: 0, drainMs: 0, queue: [] });
+  });
+});
+
+describe('queue reporter', () => {
+  beforeEach(() => jest.useFakeTimers());
+  afterEach(() => jest.useRealTimers());
+
+  it('reports the first poke at once and the pokes within the next 50 ms as one report after it', async () => {
+    const sent: number[] = [];
+    let n = 0;
+    // Each snapshot differs (a run moved), as under load.
+    const snapshot = (now: number) => ({ running: ++n, backlog: 0, queue: [], timestampMs: now }) as unknown as ExecutorLoad;
+    const r = createQueueReporter({ send: async (l) => void sent.push(l.running), snapshot, intervalMs: 60000, heartbeatMs: 60000, minGapMs: 50, onError: (e) => { throw e; } });
+    r.poke();
+    await jest.advanceTimersByTimeAsync(0);
+    expect(sent).toEqual([1]);
+    for (let i = 0; i < 5; i++) {
+      r.poke();
+      await jest.advanceTimersByTimeAsync(5);
+    }
+    expect(sent).toEqual([1]);
+    await jest.advanceTimersByTimeAsync(30);
+    expect(sent).toEqual([1, 2]);
+    await jest.advanceTimersByTimeAsync(200);
+    expect(sent).toEqual([1, 2]);
+    await r.stop();
+  });
+
+  it('sends a poke that came while a report was on the wire once that report is acknowledged', async () => {
+    const sent: number[] = [];
+    let ack: () => void = () => undefined;
+    let n = 0;
+    const snapshot = (now: number) => ({ running: ++n, backlog: 0, queue: [], timestampMs: now }) as unknown as ExecutorLoad;
+    const r = createQueueReporter({ send: (l) => { sent.push(l.running); return new Promise<void>((res) => (ack = res)); }, snapshot, intervalMs: 60000, heartbeatMs: 60000, minGapMs: 50, onError: (e) => { throw e; } });
+    r.poke();
+    await jest.advanceTimersByTimeAsync(0);
+    r.poke();
+    await jest.advanceTimersByTimeAsync(100);
+    expect(sent).toEqual([1]);
+    ack();
+    await jest.advanceTimersByTimeAsync(0);
+    expect(sent).toEqual([1, 2]);
+    ack();
+    await r.stop();
   });
 });

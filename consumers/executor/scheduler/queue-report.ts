@@ -33,23 +33,35 @@ export function buildLoad(queue: Inspectable & { size: number }, ctx: ReportCont
   };
 }
 
+/** The least time between two reports that pokes cause: pokes inside it share the next report. */
+export const REPORT_MIN_GAP_MS = 50;
+
 /**
  * Publishes the queue every `intervalMs` while it changes, and at least every
  * `heartbeatMs` (the gateway treats an executor silent for longer as unknown).
+ * A poke (a run queued or started) reports sooner, but at most once per
+ * `minGapMs`: under load every run queues and starts, and each report is a
+ * record every gateway decodes and turns into `queued` messages for every
+ * waiting client.
  */
 export function createQueueReporter(deps: {
   send: (load: ExecutorLoad) => Promise<void>;
   snapshot: (now: number) => ExecutorLoad;
   intervalMs: number;
   heartbeatMs: number;
+  minGapMs?: number;
   onError: (err: Error) => void;
 }) {
+  const minGapMs = deps.minGapMs ?? REPORT_MIN_GAP_MS;
   let timer: NodeJS.Timeout | undefined;
+  let soon: NodeJS.Timeout | undefined;
+  let poked = false;
   let last = '';
-  let lastSentAt = 0;
+  let lastSentAt = -Infinity;
   let sending = false;
   async function tick() {
     if (sending) return;
+    poked = false;
     const now = Date.now();
     const load = deps.snapshot(now);
     const shape = JSON.stringify([load.running, load.backlog, load.queue.map((q) => [q.runId, q.position])]);
@@ -63,17 +75,30 @@ export function createQueueReporter(deps: {
       deps.onError(err as Error);
     } finally {
       sending = false;
+      // Poked while this report was on the wire: that change goes in the next one.
+      if (poked) schedule();
     }
+  }
+  function schedule() {
+    if (soon || sending) return;
+    const wait = lastSentAt + minGapMs - Date.now();
+    if (wait <= 0) return void tick();
+    soon = setTimeout(() => ((soon = undefined), void tick()), wait);
+    soon.unref();
   }
   return {
     start() {
       timer = setInterval(() => void tick(), deps.intervalMs);
       timer.unref();
     },
-    /** Reports now (a run was queued or started): the gateway sees it without waiting for the interval. */
-    poke: () => void tick(),
+    /** Reports soon (a run was queued or started): the gateway sees it within minGapMs instead of the interval. */
+    poke() {
+      poked = true;
+      schedule();
+    },
     async stop() {
       if (timer) clearInterval(timer);
+      if (soon) clearTimeout(soon);
     },
   };
 }
