@@ -1,5 +1,5 @@
 import { meanWait, waitQuantile } from './erlang-c';
-import { emptyQueue, equivalentUtilisation, fluidWait, meanWaitOf, simulateMinute, waitQuantileOf, type QueueState } from './queue-model';
+import { countPeakedness, emptyQueue, equivalentUtilisation, fluidWait, meanWaitOf, simulateMinute, waitQuantileOf, type QueueState } from './queue-model';
 
 const minutes = (n: number, slots: number, runs: number, cpu: number, q: QueueState = emptyQueue()) => {
   let r = simulateMinute(slots, { runs, cpuSeconds: cpu }, q);
@@ -8,18 +8,45 @@ const minutes = (n: number, slots: number, runs: number, cpu: number, q: QueueSt
 };
 
 describe('fleet simulation minute model', () => {
-  it('settles on Erlang C under a steady load', () => {
+  // A minute's count is given, so its runs are less bursty than Poisson (peakedness z): Hayward's c/z slots, a/z Erlangs.
+  const z = countPeakedness(10);
+  const hayward = (c: number, perSecond: number) => ({ c: c / z, load: { arrivalsPerSecond: perSecond / z, serviceSeconds: 10 } });
+
+  it('takes the peakedness of runs placed at uniform times in a minute of a given count', () => {
+    expect(z).toBeCloseTo(0.861, 3); // 1 − (1/6)(1 − (1/6)(1 − e^−6))
+    expect(countPeakedness(0.01)).toBeGreaterThan(0.999); // runs gone before the count matters: Poisson
+    expect(countPeakedness(30)).toBeLessThan(z);
+    expect(countPeakedness(0)).toBe(1);
+  });
+
+  it("settles on Erlang C under a steady load, in Hayward's units", () => {
     const r = minutes(20, 10, 36, 360); // 6 Erlangs on 10 slots
-    expect(r.state.inSystem).toBeCloseTo(6 + 0.1013 * 6 / 4, 1); // λS plus Erlang C's queue
-    expect(meanWaitOf(r.waits)).toBeCloseTo(meanWait(10, { arrivalsPerSecond: 0.6, serviceSeconds: 10 }), 3);
-    expect(waitQuantileOf(r.waits, 0.99)).toBeCloseTo(waitQuantile(10, { arrivalsPerSecond: 0.6, serviceSeconds: 10 }, 0.99), 2);
+    const h = hayward(10, 0.6);
+    const c = h.c;
+    const a = 6 / z;
+    const pWait = meanWait(c, h.load) / ((10 * 1) / (c - a)); // Erlang C's C(c, a) from its mean wait
+    expect(r.state.inSystem).toBeCloseTo(z * (a + (pWait * a) / (c - a)), 1); // λS plus Erlang C's queue, scaled back
+    expect(meanWaitOf(r.waits)).toBeCloseTo(meanWait(c, h.load), 3);
+    expect(waitQuantileOf(r.waits, 0.99)).toBeCloseTo(waitQuantile(c, h.load, 0.99), 2);
+    expect(meanWaitOf(r.waits)).toBeLessThan(meanWait(10, { arrivalsPerSecond: 0.6, serviceSeconds: 10 })); // less bursty than Poisson
     expect(r.busySlots).toBeCloseTo(6, 1);
   });
 
+  it('holds a steady queue of more runs than slots near saturation, as a steady M/M/c does', () => {
+    // 97 Erlangs on 100 slots: the steady queue holds more than 100 runs at ρ = 0.97 (the model once drained
+    // everything above the slots at the full c/S and held it at about c).
+    const h = hayward(100, 9.7);
+    const r = minutes(40, 100, 582, 5820);
+    expect(r.state.inSystem).toBeGreaterThan(100);
+    expect(meanWaitOf(r.waits) / meanWait(h.c, h.load)).toBeCloseTo(1, 1);
+    expect(r.busySlots).toBeCloseTo(97, 0);
+  });
+
   it('builds a queue near saturation over minutes, not within the first one', () => {
-    const steady = meanWait(20, { arrivalsPerSecond: 1.7, serviceSeconds: 10 }); // 17 Erlangs on 20 slots
+    const h = hayward(20, 1.7);
+    const steady = meanWait(h.c, h.load); // 17 Erlangs on 20 slots
     const first = simulateMinute(20, { runs: 102, cpuSeconds: 1020 }, emptyQueue());
-    expect(meanWaitOf(first.waits)).toBeLessThan(steady / 3);
+    expect(meanWaitOf(first.waits)).toBeLessThan(steady / 2); // a third of it (0.37 of 1.05 s)
     expect(meanWaitOf(minutes(30, 20, 102, 1020).waits) / steady).toBeCloseTo(1, 1);
   });
 

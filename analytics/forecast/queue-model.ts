@@ -15,10 +15,13 @@ import { probabilityOfWait } from './erlang-c';
  * holds, which follow demand one service time late, so a minute whose
  * arrivals or service times come in high does not get the steady-state
  * waits of that load (those take minutes to build near saturation; sized
- * that way the model was 27–39% pessimistic under light queueing). Runs
- * that arrive while the fluid holds more than c queue behind those ahead
- * of them and wait for them to be served (uniform between the queue's
- * waits at the step's start and end) by the slots of this minute and, for a
+ * that way the model was 27–39% pessimistic under light queueing). The
+ * runs in the system follow the stationary flow on both sides of c (a
+ * steady queue near saturation holds more runs than slots), in Hayward's
+ * units for a minute whose count is given (countPeakedness). Runs that
+ * arrive while the state holds more than c queue behind the runs its
+ * steady queue holds and wait for them to be served (uniform between the
+ * queue's waits at the step's start and end) by the slots of this minute and, for a
  * wait that outlasts it, of the minutes after (`SlotsAhead`: a fleet that is
  * growing serves a long queue faster than its current slots would).
  * ops/fleet/simulate/des.ts checks this run by run. It lives here, below
@@ -85,14 +88,38 @@ export function fluidWait(q: number, t: number, slots: number, service: number, 
 /**
  * The utilisation ρ at which a steady M/M/c queue holds x runs on average
  * (cρ in service plus Erlang C's queue, C·ρ/(1 − ρ)); x/c when that queue
- * is under a thousandth of x. Regula falsi (Illinois) on the bracket.
+ * is under a thousandth of x. From a guess, Newton (and `out.heldSlope`,
+ * dx/dρ there); else regula falsi (Illinois) on the bracket.
  */
-export function equivalentUtilisation(c: number, x: number): number {
+export function equivalentUtilisation(c: number, x: number, guess?: number, out?: { heldSlope: number }): number {
   if (x <= 0 || c <= 0) return 0;
+  // A queue deep above the slots (more than 10√c runs: Halfin–Whitt's β under 0.1) waits almost surely: with
+  // C = 1 the root is closed-form, c·u² + (x − c + 1)·u − 1 = 0 for u = 1 − ρ (it puts c·u, under 0.1√c, too few in service).
+  if (x - c > 10 * Math.sqrt(c)) {
+    if (out) out.heldSlope = NaN;
+    const b = x - c + 1;
+    return 1 - 2 / (b + Math.sqrt(b * b + 4 * c));
+  }
   const f = (rho: number) => c * rho + (probabilityOfWait(c, c * rho) * rho) / (1 - rho) - x;
   let hi = Math.min(x / c, 1 - 1e-9);
   let fhi = f(hi);
+  if (out) out.heldSlope = NaN;
   if (fhi <= 1e-3 * x) return hi;
+  // From a guess near the root (the step before's ρ): Newton on 1 − ρ in logs (the queue grows like 1/(1 − ρ)), a few steps.
+  if (guess !== undefined && guess > 0 && guess < 1) {
+    let u = 1 - guess;
+    for (let i = 0; i < 8; i++) {
+      const fu = f(1 - u);
+      const e = 1e-4;
+      const slope = (f(1 - u * Math.exp(e)) - fu) / e; // d f / d ln u
+      if (!(slope < 0)) break;
+      if (Math.abs(fu) <= 1e-4 * x) {
+        if (out) out.heldSlope = -slope / u;
+        return 1 - u;
+      }
+      u = Math.min(1, Math.max(1e-12, u * Math.exp(-fu / slope)));
+    }
+  }
   let lo = 0;
   let flo = -x;
   let side = 0;
@@ -113,47 +140,78 @@ export function equivalentUtilisation(c: number, x: number): number {
   return (lo + hi) / 2;
 }
 
+/**
+ * The peakedness z of a minute's runs (the variance over the mean of the
+ * runs an infinite-server system would hold): a minute's count is given (the
+ * trace's, which the run-by-run replay places at uniform times), so the runs
+ * in the system are binomial thinnings of fixed counts, not Poisson. With
+ * service S exponential and T = 60 s, time-averaged over the minute,
+ * z = 1 − (S/T)·(1 − (S/T)(1 − e^(−T/S))): 0.86 at S = 10 s.
+ */
+export function countPeakedness(service: number): number {
+  if (!(service > 0)) return 1;
+  const r = service / 60;
+  return Math.max(0.5, 1 - r * (1 - r * (1 - Math.exp(-1 / r))));
+}
+
 export function simulateMinute(slots: number, load: MinuteLoad, before: QueueState, serviceCv2 = 1, ahead?: SlotsAhead): MinuteResult {
-  const runs = load.runs;
   const k = (1 + serviceCv2) / 2;
+  // The service time of what is in the system: the runs already there at theirs, the new ones at the minute's.
+  let service = load.runs > 0 ? load.cpuSeconds / load.runs : before.service;
+  // Hayward's approximation (Fredericks): traffic of peakedness z on c slots queues as Poisson traffic of a/z
+  // Erlangs on c/z slots. The minute is run in those units (runs and slots / z) and scaled back at the end.
+  const z = countPeakedness(service);
+  const c = slots / z;
+  const runs = load.runs / z;
   const lambda = runs / 60;
   const parts: WaitMix['parts'] = [];
-  let x = before.inSystem;
-  // The service time of what is in the system: the runs already there at theirs, the new ones at the minute's.
-  let service = runs > 0 ? load.cpuSeconds / runs : before.service;
+  let x = before.inSystem / z;
   if (runs > 0 && x > 0) service = (x * before.service + runs * service) / (x + runs);
+  const aheadZ = ahead ? (j: number) => ahead(j) / z : undefined;
+  // Runs in a steady M/M/c at utilisation r: c·r in service plus Erlang C's queue.
+  const held = (r: number) => c * r + (probabilityOfWait(c, c * r) * r) / (1 - r);
   let busyTime = 0;
-  let rho = x >= slots ? 1 : equivalentUtilisation(slots, x);
+  // dx/dρ at the state, as the Newton solve for ρ found it (NaN: not solved by Newton, differenced below).
+  const at = { heldSlope: NaN };
+  let rho = equivalentUtilisation(c, x, Math.min(x / c, 0.999), at);
   for (let t = 0; t < 60; t += STEP_SECONDS) {
     const h = STEP_SECONDS;
     const x0 = x;
     const rho0 = rho;
-    // Pointwise stationary fluid flow (Wang, Perry & Nelson): below the slots, the runs in the system x drain at
-    // the rate of the utilisation a steady queue holding as many would have, dx/dt = λ − c·ρ(x)/S (integrated
-    // with its queue part held over the step: x relaxes towards λS + that queue with time constant S), so a queue
-    // builds over minutes near saturation, not at once; above the slots, a fluid queue that moves at λ − c/S.
-    if (x0 >= slots) x = Math.max(0, x0 + (lambda - slots / service) * h);
+    // Pointwise stationary fluid flow (Wang, Perry & Nelson) on both sides of the slots: the runs in the system x
+    // drain at the rate of the utilisation a steady queue holding as many would have, dx/dt = (λS − c·ρ(x))/S.
+    // Near saturation a steady queue holds more than c runs at ρ < 1, so the flow goes on through x = c instead of
+    // switching to a queue drained at the full c/S (which held the model's queue shorter than the stochastic one).
+    // An exponential Euler step, linear in x at x0 (dρ/dx = 1/held'(ρ)): the relaxation of a light queue (time
+    // constant S) and the fluid growth of a long one (λ − c/S) in one step.
+    if (c <= 0) x = x0 + lambda * h;
     else {
-      const target = lambda * service + (x0 - slots * rho0);
-      x = target + (x0 - target) * Math.exp(-h / service);
+      const g = lambda * service - c * rho0;
+      const d = Math.min(1e-4, (1 - rho0) / 4);
+      // No queue to speak of (x = cρ): dρ/dx = 1/c; a deep one: the fluid, dρ/dx ≈ 0.
+      const deep = x0 - c > 10 * Math.sqrt(c);
+      const light = x0 - c * rho0 <= 1e-3 * x0;
+      const dxdr = Number.isFinite(at.heldSlope) ? at.heldSlope : (held(rho0 + d) - held(rho0)) / d;
+      const slope = deep ? 1e-9 : light || rho0 <= 0 ? 1 : Math.min(1, Math.max(1e-9, c / dxdr));
+      x = Math.max(0, x0 + (g / slope) * (1 - Math.exp((-slope * h) / service)));
     }
-    rho = x >= slots ? 1 : equivalentUtilisation(slots, x);
-    busyTime += ((slots * (rho0 + rho)) / 2) * h;
+    rho = equivalentUtilisation(c, x, rho0 > 0 ? rho0 : Math.min(x / c, 0.999), at);
+    busyTime += ((c * (rho0 + rho)) / 2) * h;
     if (runs <= 0) continue;
     const weight = (lambda * h) / runs;
-    if (slots <= 0) parts.push({ kind: 'uniform', weight, lo: 86400, hi: 86400 });
-    else if (x0 >= slots || x >= slots) {
-      // Behind the fluid queue, served by the slots of this minute and the coming ones.
-      const lo = fluidWait(Math.max(0, x0 - slots), t, slots, service, ahead);
-      push(parts, { kind: 'uniform', weight, lo, hi: fluidWait(Math.max(0, x - slots), t + h, slots, service, ahead) });
+    if (c <= 0) parts.push({ kind: 'uniform', weight, lo: 86400, hi: 86400 });
+    else if (x0 >= c || x >= c) {
+      // More runs than slots: behind the queue the state holds, served by the slots of this minute and the coming ones.
+      const lo = fluidWait(Math.max(0, x0 - c * rho0), t, c, service, aheadZ);
+      push(parts, { kind: 'uniform', weight, lo, hi: fluidWait(Math.max(0, x - c * rho), t + h, c, service, aheadZ) });
     } else {
       // Erlang C (Allen–Cunneen) at the utilisation of a steady queue holding the runs in the system now.
       const m = (rho0 + rho) / 2;
-      push(parts, { kind: 'erlang', weight, pWait: probabilityOfWait(slots, slots * m), theta: (slots * (1 - m)) / (service * k) });
+      push(parts, { kind: 'erlang', weight, pWait: probabilityOfWait(c, c * m), theta: (c * (1 - m)) / (service * k) });
     }
   }
-  const backlogEnd = Math.max(0, x - slots * rho);
-  return { backlogEnd, waits: { parts }, busySlots: busyTime / 60, state: { inSystem: x, service } };
+  const backlogEnd = Math.max(0, x - c * rho) * z;
+  return { backlogEnd, waits: { parts }, busySlots: (busyTime / 60) * z, state: { inSystem: x * z, service } };
 }
 
 /** Adds a part, merged into the last one when they are alike (fewer parts keep the histograms fast). */
@@ -271,3 +329,4 @@ export class WaitHistogram {
     return 1 - this.mass[i]! / this.total;
   }
 }
+

@@ -19,16 +19,25 @@ describe('fleet simulation model', () => {
   // The minute model against a run-by-run discrete-event simulation at 1/100 of the seed scale (22 runs/s at peak) on
   // the afternoon ramp and evening peak, capacity 1–5 and 10 minutes late; figures are the mean over traces 1–4, each
   // replayed run by run with seeds 1–3 (one trace's light-queueing figures move by tens of % with its draws). The
-  // issue's goal is 10% on every lag; where the model does not reach it yet the tolerance is the one it reaches
-  // (decision doc, "Session 8"), so a model that gets worse fails here.
-  const tolerance: Record<number, number> = { 1: 0.1, 2: 0.35, 3: 0.4, 4: 0.3, 5: 0.1, 10: 0.1 };
+  // issue's goal is 10% on every figure at every lag; where the model does not reach it yet the tolerance is the one
+  // it reaches (decision doc, "Session 8": mean wait 1–2 minutes late, share over 1 s 1–4 late), so a model that gets
+  // worse fails here. Measured: mean wait +25%, +26%, +14%, −3%, −3%, −1%; p99 −6%, −8%, −6%, −4%, −3%, +4%; share
+  // over 1 s +5%, +47%, +35%, +17%, +10%, +4% (1–5 and 10 minutes late).
+  const tolerance: Record<number, Record<'meanWait' | 'p99' | 'shareOver1s', number>> = {
+    1: { meanWait: 0.3, p99: 0.1, shareOver1s: 0.1 },
+    2: { meanWait: 0.3, p99: 0.1, shareOver1s: 0.5 },
+    3: { meanWait: 0.15, p99: 0.1, shareOver1s: 0.4 },
+    4: { meanWait: 0.1, p99: 0.1, shareOver1s: 0.2 },
+    5: { meanWait: 0.1, p99: 0.1, shareOver1s: 0.1 },
+    10: { meanWait: 0.1, p99: 0.1, shareOver1s: 0.1 },
+  };
   it.each([1, 2, 3, 4, 5, 10])('agrees with the mean run-by-run waits (mean, p99, share over 1 s), capacity %i minutes late', (lag) => {
     const r = validateOverTraces(lag, [1, 2, 3, 4], [1, 2, 3]);
     // The lag builds queues: light at 1 minute late, a third of the runs over 1 s at 10.
     if (lag === 1) expect(r.runByRun.shareOver1s).toBeGreaterThan(0.01);
     if (lag === 1) expect(r.runByRun.shareOver1s).toBeLessThan(0.05);
     if (lag === 10) expect(r.runByRun.shareOver1s).toBeGreaterThan(0.3);
-    for (const k of ['meanWait', 'p99', 'shareOver1s'] as const) expect(Math.abs(r.model[k] / r.runByRun[k] - 1)).toBeLessThan(tolerance[lag]!);
+    for (const k of ['meanWait', 'p99', 'shareOver1s'] as const) expect(Math.abs(r.model[k] / r.runByRun[k] - 1)).toBeLessThan(tolerance[lag]![k]);
   });
 
   it('answers a surprise spike once its first minute is seen: no minute is missed after the first machines asked for are ready', () => {
