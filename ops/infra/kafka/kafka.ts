@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import net from 'node:net';
-import { randomBytes } from 'node:crypto';
+import { newClusterId } from './cluster-id';
 import { localBrokerPorts } from '../../../topics/ground/connections';
 import { BROKER_MAX_MESSAGE_BYTES } from '../../../topics/catalog';
 import { managedProcess } from '../managed-process';
@@ -65,8 +65,7 @@ export function kafkaBrokers(s: InfraSettings) {
 function clusterId(file: string): string {
   if (!fs.existsSync(file)) {
     fs.mkdirSync(path.dirname(file), { recursive: true });
-    // A Kafka Uuid: 16 random bytes, base64url without padding.
-    fs.writeFileSync(file, randomBytes(16).toString('base64url'));
+    fs.writeFileSync(file, newClusterId());
   }
   return fs.readFileSync(file, 'utf8').trim();
 }
@@ -93,7 +92,7 @@ function kafkaBroker(s: InfraSettings, place: BrokerPlace, voters: string, clust
       fs.writeFileSync(path.join(dir, 'server.properties'), serverProperties(place, voters, dataDir, clusterSize));
       fs.writeFileSync(path.join(dir, 'log4j.properties'), LOG4J);
       if (!fs.existsSync(path.join(dataDir, 'meta.properties'))) {
-        execFileSync('java', ['-cp', classpath, 'kafka.tools.StorageTool', 'format', '-t', clusterId(clusterIdFile), '-c', path.join(dir, 'server.properties')], { stdio: 'ignore' });
+        execFileSync('java', ['-cp', classpath, 'kafka.tools.StorageTool', 'format', `--cluster-id=${clusterId(clusterIdFile)}`, '-c', path.join(dir, 'server.properties')], { stdio: 'ignore' });
       }
     },
   });
