@@ -1,4 +1,4 @@
-import { createRequire } from 'node:module';
+import { Encoder, Long, loadKafkajs as load } from './kafkajs-internals';
 
 /**
  * kafkajs 2.2.4 (pinned) has no fetch sessions: every fetch request names every
@@ -20,18 +20,6 @@ export type FetchArgs = {
 };
 type FetchProtocol = (args: FetchArgs) => { request: { apiKey: number; apiVersion: number; encode: () => Promise<unknown> }; response: unknown };
 type FetchModule = { protocol: (o: { version: number }) => FetchProtocol };
-interface EncoderLike {
-  buf: Buffer;
-  offset: number;
-}
-interface LongLike {
-  getHighBits(): number;
-  getLowBits(): number;
-}
-
-const load = createRequire(__filename);
-const Encoder = load('kafkajs/src/protocol/encoder') as new () => EncoderLike;
-const Long = load('kafkajs/src/utils/long') as { fromValue(v: unknown): LongLike };
 const ISOLATION = load('kafkajs/src/protocol/isolationLevel') as { READ_COMMITTED: number };
 /** kafkajs's fetch request versions (not part of its typed API: the version is pinned). */
 export const Fetch = load('kafkajs/src/protocol/requests/fetch') as FetchModule;

@@ -1,4 +1,4 @@
-import { createRequire } from 'node:module';
+import { Encoder, Long, loadKafkajs as load } from './kafkajs-internals';
 
 /**
  * kafkajs 2.2.4 (pinned) builds the body of a produce request (v3 to v7 share
@@ -22,18 +22,6 @@ export type ProduceArgs = { acks: number; timeout: number; compression?: number;
 type ProduceRequest = { apiKey: number; apiVersion: number; encode: () => Promise<unknown> };
 type ProduceProtocol = (args: ProduceArgs) => { request: ProduceRequest; response: unknown };
 type ProduceModule = { versions: string[]; protocol: (o: { version: number }) => ProduceProtocol };
-interface EncoderLike {
-  buf: Buffer;
-  offset: number;
-}
-interface LongLike {
-  getHighBits(): number;
-  getLowBits(): number;
-}
-
-const load = createRequire(__filename);
-const Encoder = load('kafkajs/src/protocol/encoder') as new () => EncoderLike;
-const Long = load('kafkajs/src/utils/long') as { fromValue(v: unknown): LongLike; fromInt(v: number): LongLike };
 const crc32C = load('kafkajs/src/protocol/recordBatch/crc32C') as (b: Buffer) => number;
 /** kafkajs's produce request versions (not part of its typed API: the version is pinned). */
 export const Produce = load('kafkajs/src/protocol/requests/produce') as ProduceModule;

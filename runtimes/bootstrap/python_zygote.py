@@ -234,8 +234,9 @@ def _clone_run():
     return pid
 
 
-def _run_init(run_sock, work_bytes, tmp_bytes):
-    # P1 of a Python run: cloned into its namespaces, its pid 1 and its monitor.
+def _enter(run_sock, work_bytes, tmp_bytes):
+    # A P1's first steps (a Python run's or a native stage's), before anything of its run: its ids, its
+    # pid reported by the kernel, the spawner's "go" once it is in the run's cgroup, then its own view.
     _map_ids(_UID, _GID)  # first: the credentials below name uid and gid as this namespace maps them
     run_sock.sendmsg([b'pid'], [(socket.SOL_SOCKET, socket.SCM_CREDENTIALS, struct.pack('iII', os.getpid(), _UID, _GID))])
     if run_sock.recv(16) != b'go':
@@ -243,6 +244,11 @@ def _run_init(run_sock, work_bytes, tmp_bytes):
     libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
     _fresh_view(_UID, _GID, work_bytes, tmp_bytes)
     _mount('proc', '/proc', 'proc', MS_NOSUID | MS_NODEV | MS_NOEXEC)
+
+
+def _run_init(run_sock, work_bytes, tmp_bytes):
+    # P1 of a Python run: cloned into its namespaces, its pid 1 and its monitor.
+    _enter(run_sock, work_bytes, tmp_bytes)
     _drop_capabilities()
     child = os.fork()
     if child == 0:
@@ -253,13 +259,7 @@ def _run_init(run_sock, work_bytes, tmp_bytes):
 def _stage_init(run_sock, work_bytes, tmp_bytes, mounts):
     # P1 of a native stage: as a Python run's, plus the stage's own directories and header; it forks
     # the stage's program as pid 2, which execs it.
-    _map_ids(_UID, _GID)
-    run_sock.sendmsg([b'pid'], [(socket.SOL_SOCKET, socket.SCM_CREDENTIALS, struct.pack('iII', os.getpid(), _UID, _GID))])
-    if run_sock.recv(16) != b'go':
-        os._exit(125)
-    libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
-    _fresh_view(_UID, _GID, work_bytes, tmp_bytes)
-    _mount('proc', '/proc', 'proc', MS_NOSUID | MS_NODEV | MS_NOEXEC)
+    _enter(run_sock, work_bytes, tmp_bytes)
     if mounts == 'later':
         # Forked ahead of its stage: the stage's own directories arrive once it is taken.
         mounts = json.loads(run_sock.recv(4096) or b'null')
