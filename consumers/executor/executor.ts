@@ -13,7 +13,6 @@ import { toFiles, textBytes } from '../../stream-processors/buffers/apply-ops';
 import { deadLetterOf } from '../../topics/dead-letter';
 import { sleep } from '../../topics/ground/retry';
 import { createBatchingSender, type BatchingSender } from '../../topics/batching-sender';
-import { createBatchLoop } from './batch-loop';
 import { createCheckpointer } from './checkpointer';
 import { createCommitBatcher } from './commit-batcher';
 import { createExecutorConsumer } from './consumer';
@@ -390,16 +389,11 @@ export function createExecutor(deps: ExecutorDeps) {
       await consumer.run({
         autoCommit: false,
         partitionsConsumedConcurrently: 6,
-        eachBatchAutoResolve: false,
-        eachBatch: createBatchLoop({
-          perBatch: new Set([editsTopic]),
-          paused: (topic, partition) => consumer.paused().some((p) => p.topic === topic && p.partitions.includes(partition)),
-          handle: (topic, partition, message, heartbeat) => {
-            if (topic === editsTopic) return onEdit(partition, message);
-            if (topic === reqTopic) return onRequest(partition, message, heartbeat);
-            return onControl(partition, message);
-          },
-        }),
+        eachMessage: async ({ topic, partition, message, heartbeat }) => {
+          if (topic === editsTopic) return onEdit(partition, message);
+          if (topic === reqTopic) return onRequest(partition, message, heartbeat);
+          return onControl(partition, message);
+        },
       });
       snapshotTimer = setInterval(() => void checkpointer.checkpoint(), settings.SNAPSHOT_INTERVAL_MS);
       backlog.start();
