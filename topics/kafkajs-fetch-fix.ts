@@ -1,4 +1,4 @@
-import { Encoder, Long, loadKafkajs as load } from './kafkajs-internals';
+import { Encoder, Long, loadKafkajs as load, writeString } from './kafkajs-internals';
 
 /**
  * kafkajs 2.2.4 (pinned) has no fetch sessions: every fetch request names every
@@ -66,9 +66,7 @@ export function encodeFetch(a: FetchArgs): Buffer | null {
   at = buf.writeInt32BE(a.sessionEpoch === undefined ? -1 : a.sessionEpoch, at);
   at = buf.writeInt32BE(a.topics.length, at);
   for (const t of a.topics) {
-    const n = Buffer.byteLength(t.topic, 'utf8');
-    at = buf.writeInt16BE(n, at);
-    at += buf.write(t.topic, at, n, 'utf8');
+    at = writeString(buf, at, t.topic);
     at = buf.writeInt32BE(t.partitions.length, at);
     for (const p of t.partitions) {
       at = buf.writeInt32BE(p.partition, at);
@@ -80,9 +78,7 @@ export function encodeFetch(a: FetchArgs): Buffer | null {
   }
   // No forgotten topics, then the rack id.
   at = buf.writeInt32BE(0, at);
-  const r = Buffer.byteLength(rackId, 'utf8');
-  at = buf.writeInt16BE(r, at);
-  buf.write(rackId, at, r, 'utf8');
+  writeString(buf, at, rackId);
   return buf;
 }
 

@@ -19,3 +19,10 @@ export interface LongLike {
 export const loadKafkajs = createRequire(__filename);
 export const Encoder = loadKafkajs('kafkajs/src/protocol/encoder') as new () => EncoderLike;
 export const Long = loadKafkajs('kafkajs/src/utils/long') as { fromValue(v: unknown): LongLike; fromInt(v: number): LongLike };
+
+/** A Kafka protocol string (int16 length, then UTF-8) written at `at`; returns the offset after it. */
+export function writeString(buf: Buffer, at: number, s: string): number {
+  const n = Buffer.byteLength(s, 'utf8');
+  at = buf.writeInt16BE(n, at);
+  return at + buf.write(s, at, n, 'utf8');
+}

@@ -1,4 +1,4 @@
-import { Encoder, Long, loadKafkajs as load } from './kafkajs-internals';
+import { Encoder, Long, loadKafkajs as load, writeString } from './kafkajs-internals';
 
 /**
  * kafkajs 2.2.4 (pinned) builds the body of a produce request (v3 to v7 share
@@ -126,19 +126,13 @@ export function encodeProduce(args: ProduceArgs, now: number): Buffer | null {
   const buf = Buffer.allocUnsafe(size);
   let at = 0;
   if (tid === null) at = buf.writeInt16BE(-1, at);
-  else {
-    const n = Buffer.byteLength(tid, 'utf8');
-    at = buf.writeInt16BE(n, at);
-    at += buf.write(tid, at, n, 'utf8');
-  }
+  else at = writeString(buf, at, tid);
   at = buf.writeInt16BE(args.acks, at);
   at = buf.writeInt32BE(args.timeout, at);
   at = buf.writeInt32BE(args.topicData.length, at);
   let r = 0;
   for (const t of args.topicData) {
-    const n = Buffer.byteLength(t.topic, 'utf8');
-    at = buf.writeInt16BE(n, at);
-    at += buf.write(t.topic, at, n, 'utf8');
+    at = writeString(buf, at, t.topic);
     at = buf.writeInt32BE(t.partitions.length, at);
     for (const p of t.partitions) {
       at = buf.writeInt32BE(p.partition, at);
