@@ -107,24 +107,29 @@ export async function benchPipeline(opts: { url: string; iterations: number; sec
   }
 
   // The same Python hello world sent whole over the Piston API and the REST API (wait: true), request → answer.
-  for (const api of ['piston', 'rest'] as const) {
-    const label = `python hello (${api === 'piston' ? 'Piston POST /api/v2/execute' : 'REST POST /api/v1/runs'})`;
-    say(`${label}: ${n} sequential runs`);
-    const run = () => httpRun(opts.url, api, `bench-latency-${api}-${Date.now()}`, { language: 'python', text: PROGRAMS.python.text }, { resultTimeoutMs: 60000, rateLimited: () => undefined });
-    const ok = async (what: string) => {
-      const o = await run();
-      if (o.status !== 'ok') throw new Error(`${what}: run ended ${o.status}${o.message ? `: ${o.message}` : ''}`);
-      return o;
-    };
-    await ok(`${label} warm-up`);
-    const outs: RunOutcome[] = [];
-    for (let i = 0; i < n; i++) {
-      outs.push(await ok(label));
+  // The two are interleaved, in alternating order, so that both see the same minutes of a shared machine.
+  const apis = ['piston', 'rest'] as const;
+  const apiLabel = (api: (typeof apis)[number]) => `python hello (${api === 'piston' ? 'Piston POST /api/v2/execute' : 'REST POST /api/v1/runs'})`;
+  say(`${apis.map(apiLabel).join(' and ')}: ${n} sequential runs each, interleaved`);
+  const apiKey = Object.fromEntries(apis.map((api) => [api, `bench-latency-${api}-${Date.now()}`]));
+  const httpOk = async (api: (typeof apis)[number], what: string) => {
+    const o = await httpRun(opts.url, api, apiKey[api]!, { language: 'python', text: PROGRAMS.python.text }, { resultTimeoutMs: 60000, rateLimited: () => undefined });
+    if (o.status !== 'ok') throw new Error(`${what}: run ended ${o.status}${o.message ? `: ${o.message}` : ''}`);
+    return o;
+  };
+  for (const api of apis) await httpOk(api, `${apiLabel(api)} warm-up`);
+  const httpOuts: Record<string, RunOutcome[]> = Object.fromEntries(apis.map((api) => [api, []]));
+  for (let i = 0; i < n; i++) {
+    for (const api of i % 2 ? [...apis].reverse() : apis) {
+      httpOuts[api]!.push(await httpOk(api, apiLabel(api)));
       await sleep(50);
     }
-    const lat = summarize(outs.map((o) => o.latencyMs));
+  }
+  for (const api of apis) {
+    const label = apiLabel(api);
+    const lat = summarize(httpOuts[api]!.map((o) => o.latencyMs));
     const b = summarize(base.python.samples);
-    samples[label] = outs.map((o) => o.latencyMs);
+    samples[label] = httpOuts[api]!.map((o) => o.latencyMs);
     latencyRows.push([label, n, r1(lat.p50), r1(lat.p99), r1(lat.max), base.python.label, r1(b.p50), r1(b.p99), r2(lat.p50 / b.p50), r2(lat.p99 / b.p99)]);
   }
 
