@@ -38,6 +38,16 @@ describe('hello world', () => {
   });
 });
 
+describe('rust', () => {
+  it('unwinds a panic across threads and reports the exit status of one that is not caught', async () => {
+    // Programs link against the toolchain's libstd .so (languages.ts): unwinding, threads and the panic hook live there.
+    const code = 'fn main(){ let r = std::thread::spawn(|| std::panic::catch_unwind(|| panic!("inner")).is_err()).join().unwrap(); println!("caught {}", r); let v: Vec<u8> = Vec::new(); println!("{}", v[3]); }';
+    const r = await engine.execute(spec('rust', 'main.rs', `${code}\n// ${process.pid}-${Date.now()}\n`));
+    expect({ status: r.status, stdout: r.run?.stdout, exitCode: r.run?.exitCode, compileStderr: r.compile?.stderr }).toEqual({ status: 'runtime_error', stdout: 'caught true\n', exitCode: 101, compileStderr: '' });
+    expect(r.run?.stderr).toMatch(/panicked at main\.rs:1:.*\n.*index out of bounds: the len is 0 but the index is 3/);
+  });
+});
+
 describe('stdin, args and files', () => {
   it('passes stdin and args to a pooled Python program', async () => {
     const r = await engine.execute(spec('py', 'main.py', 'import sys\nprint(sys.argv[1:], sys.stdin.read().split())', { stdin: 'a b\nc\n', args: ['x', 'y z'] }));
