@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseMounts, v2Factory } from './cgroup';
+import { parseMounts, v1Factory, v2Factory, withSpares } from './cgroup';
 
 // This machine runs cgroup v1, which the integration tests exercise for real.
 // The v2 code path runs here against a fake unified tree: the files it writes
@@ -61,5 +61,64 @@ describe('cgroup v2 run cgroups', () => {
     cg.setIdle(true);
     expect(fs.readFileSync(file('cpu.weight'), 'utf8')).toBe('3');
     expect(f.children()).toEqual(['s1-1']);
+  });
+});
+
+describe('recycled run cgroups', () => {
+  // A fake v1 tree (one directory per controller); the counters are the files the kernel keeps.
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'cg1-'));
+  afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
+  const ctls = ['memory', 'pids', 'cpu', 'cpuacct', 'freezer'];
+  const mounts = new Map(ctls.map((c) => [c, path.join(root, c)]));
+  const dir = (c: string, name: string) => path.join(root, c, 'conveyor-runtimes', name);
+  const put = (c: string, name: string, file: string, v: string) => fs.writeFileSync(path.join(dir(c, name), file), v);
+  const get = (c: string, name: string, file: string) => fs.readFileSync(path.join(dir(c, name), file), 'utf8');
+  /** What the kernel shows of a cgroup whose run used 42 ms of CPU and 9 MiB, then ended. */
+  const ranAndEnded = (name: string, counters: Record<string, string> = {}) => {
+    put('cpuacct', name, 'cpuacct.usage', '42000000');
+    put('memory', name, 'memory.max_usage_in_bytes', String(9 << 20));
+    put('memory', name, 'cgroup.procs', '');
+    put('freezer', name, 'freezer.state', 'THAWED\n');
+    put('memory', name, 'memory.oom_control', 'oom_kill_disable 0\nunder_oom 0\noom_kill 0\n');
+    put('memory', name, 'memory.failcnt', '0\n');
+    for (const [f, v] of Object.entries(counters)) put('memory', name, f, v);
+  };
+
+  it('serves a cleanly ended cgroup again with zero CPU and peak memory, and its old handle reaches nothing', async () => {
+    const f = withSpares(v1Factory(mounts, new Map(), 'conveyor-runtimes'), 0);
+    const first = f.create('s1-1');
+    first.setLimits({ memoryBytes: 64 << 20, pids: 16, cpuCores: 1 });
+    first.setIdle(true);
+    ranAndEnded('s1-1');
+    expect(first.usage()).toEqual({ cpuMs: 42, peakMemoryBytes: 9 << 20 });
+
+    await first.recycle();
+    const second = f.create('s1-2');
+    expect(second.procsFiles).toEqual(first.procsFiles);
+    expect(second.usage()).toEqual({ cpuMs: 0, peakMemoryBytes: 0 });
+    expect(get('cpu', 's1-1', 'cpu.shares')).toBe('1024');
+    expect(fs.existsSync(dir('memory', 's1-2'))).toBe(false);
+
+    // The first user's late calls must not touch the run that now owns the cgroup.
+    first.setLimits({ memoryBytes: 1 << 20, pids: 1, cpuCores: 0.1 });
+    first.setIdle(true);
+    expect(get('memory', 's1-1', 'memory.limit_in_bytes')).toBe(String(64 << 20));
+    expect(get('cpu', 's1-1', 'cpu.shares')).toBe('1024');
+    expect(first.usage()).toEqual({ cpuMs: 0, peakMemoryBytes: 0 });
+    await first.recycle();
+    expect(f.create('s1-3').procsFiles).not.toEqual(first.procsFiles);
+  });
+
+  it.each([
+    ['reached its memory limit', { 'memory.failcnt': '3\n' }],
+    ['had a process OOM-killed', { 'memory.oom_control': 'oom_kill_disable 0\nunder_oom 0\noom_kill 1\n' }],
+  ])('removes a cgroup that %s instead of serving it again', async (_why, counters) => {
+    const name = `s2-${Object.keys(counters)[0]}`;
+    const f = withSpares(v1Factory(mounts, new Map(), 'conveyor-runtimes'), 0);
+    const cg = f.create(name);
+    ranAndEnded(name, counters);
+    await cg.recycle();
+    expect(f.create('s2-next').procsFiles).not.toEqual(cg.procsFiles);
+    expect(fs.existsSync(dir('pids', name))).toBe(false);
   });
 });

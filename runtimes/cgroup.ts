@@ -24,10 +24,33 @@ export interface RunCgroup {
   pids(): number[];
   killAll(): Promise<void>;
   destroy(): Promise<void>;
+  /**
+   * Done with it once its process has exited: everything left is killed and, when it ended clean
+   * (no process left, never at its memory limit, never OOM-killed), the cgroup goes back to the
+   * factory's spares with its accounting reset; otherwise it is removed. Either way this handle is
+   * dead from then on: every later call on it does nothing, so a late kill cannot reach the next user.
+   */
+  recycle(): Promise<void>;
+}
+
+/** What the factories below make: a run cgroup that can say whether it may serve again, and be renewed. */
+export interface ReusableCgroup extends Omit<RunCgroup, 'recycle'> {
+  /** No process in any controller, never at its memory limit, no OOM kill, not frozen. */
+  clean(): boolean;
+  /** Ready for its next user: the CPU weight of a new cgroup, accounting from zero. */
+  renew(): void;
+}
+
+export interface BaseFactory {
+  readonly version: 1 | 2;
+  create(name: string): ReusableCgroup;
+  children(): string[];
+  close(): void;
 }
 
 export interface CgroupFactory {
   readonly version: 1 | 2;
+  /** A cgroup of its own for one sandbox: new, or a clean one recycled (its limits are the last user's until setLimits). */
   create(name: string): RunCgroup;
   /** Names of existing run cgroups under the parent. */
   children(): string[];
@@ -71,7 +94,7 @@ function subdirs(dir: string): string[] {
 }
 
 /** Run cgroups are named after the engine's pid; an engine that died without close() leaves them behind. */
-async function sweepStale(f: CgroupFactory): Promise<void> {
+async function sweepStale(f: BaseFactory): Promise<void> {
   for (const name of f.children()) {
     const owner = /^(?:s|spare)(\d+)-\d+$/.exec(name);
     if (owner && Number(owner[1]) !== process.pid && !pidAlive(Number(owner[1]))) await f.create(name).destroy();
@@ -120,9 +143,11 @@ export function createCgroupFactory(parentName = 'conveyor-runtimes'): CgroupFac
 /**
  * Keeps a few empty cgroups made ahead: mkdir of a memory cgroup costs
  * milliseconds, which would otherwise sit on every stage's critical path.
+ * A cgroup whose run ended clean comes back here (recycle) instead of five
+ * rmdirs and, later, five mkdirs (v1): up to `keep` wait, the rest are removed.
  */
-function withSpares(inner: CgroupFactory, spares = 4): CgroupFactory {
-  const ready: RunCgroup[] = [];
+export function withSpares(inner: BaseFactory, spares = 4, keep = 16): CgroupFactory {
+  const ready: ReusableCgroup[] = [];
   let n = 0;
   let scheduled = false;
   let closed = false;
@@ -136,8 +161,14 @@ function withSpares(inner: CgroupFactory, spares = 4): CgroupFactory {
     children: () => inner.children(),
     create(name) {
       const cg = ready.shift() ?? inner.create(name);
-      if (!scheduled) (scheduled = true), setTimeout(refill, 30);
-      return cg;
+      if (!scheduled && ready.length < spares) (scheduled = true), setTimeout(refill, 30);
+      return lease(cg, async (base) => {
+        await base.killAll();
+        if (!closed && ready.length < keep && base.clean()) {
+          base.renew();
+          ready.unshift(base); // served first: the spares made ahead are for when runs overlap
+        } else await base.destroy();
+      });
     },
     close() {
       closed = true;
@@ -147,7 +178,34 @@ function withSpares(inner: CgroupFactory, spares = 4): CgroupFactory {
   };
 }
 
-function v1Factory(mountsByCtl: Map<string, string>, own: Map<string, string>, parentName: string): CgroupFactory {
+/** One user's handle on a cgroup: after destroy or recycle every call does nothing (the cgroup may serve another run). */
+export function lease(base: ReusableCgroup, recycle: (base: ReusableCgroup) => Promise<void>): RunCgroup {
+  let cg: ReusableCgroup | null = base;
+  const done = () => {
+    const c = cg;
+    cg = null;
+    return c;
+  };
+  return {
+    procsFiles: base.procsFiles,
+    setLimits: (l) => cg?.setLimits(l),
+    setIdle: (idle) => cg?.setIdle(idle),
+    resetAccounting: () => cg?.resetAccounting(),
+    usage: () => cg?.usage() ?? { cpuMs: 0, peakMemoryBytes: 0 },
+    oomKilled: () => cg?.oomKilled() ?? false,
+    pids: () => cg?.pids() ?? [],
+    killAll: async () => cg?.killAll(),
+    async destroy() {
+      await done()?.destroy();
+    },
+    async recycle() {
+      const c = done();
+      if (c) await recycle(c);
+    },
+  };
+}
+
+export function v1Factory(mountsByCtl: Map<string, string>, own: Map<string, string>, parentName: string): BaseFactory {
   const controllers = ['memory', 'pids', 'cpu', 'cpuacct', 'freezer'].filter((c) => mountsByCtl.has(c));
   const parents = new Map<string, string>();
   for (const c of controllers) {
@@ -241,6 +299,18 @@ function v1Factory(mountsByCtl: Map<string, string>, own: Map<string, string>, p
           await this.killAll();
           await Promise.all([...dirs.values()].map(rmdirRetry));
         },
+        clean() {
+          const freezer = dirs.get('freezer');
+          if (freezer && read(path.join(freezer, 'freezer.state')).trim() !== 'THAWED') return false;
+          if ([...dirs.values()].some((d) => read(path.join(d, 'cgroup.procs')).trim() !== '')) return false;
+          if (/oom_kill [1-9]/.test(read(mem('memory.oom_control')))) return false;
+          const failcnt = (f: string) => read(mem(f)).trim();
+          return failcnt('memory.failcnt') === '0' && (!hasMemsw || failcnt('memory.memsw.failcnt') === '0');
+        },
+        renew() {
+          this.setIdle(false);
+          this.resetAccounting();
+        },
       };
     },
     close() {
@@ -256,7 +326,7 @@ function v1Factory(mountsByCtl: Map<string, string>, own: Map<string, string>, p
 }
 
 /** cgroup v2 (unified). Exported for its unit spec, which runs it on a fake tree: this host is v1. */
-export function v2Factory(root: string, own: string, parentName: string): CgroupFactory {
+export function v2Factory(root: string, own: string, parentName: string): BaseFactory {
   const parent = path.join(root, own, parentName);
   fs.mkdirSync(parent, { recursive: true });
   const available = read(path.join(parent, 'cgroup.controllers'));
@@ -305,6 +375,15 @@ export function v2Factory(root: string, own: string, parentName: string): Cgroup
         async destroy() {
           await this.killAll();
           await rmdirRetry(d);
+        },
+        clean() {
+          if (procs().length > 0) return false;
+          const events = read(f('memory.events'));
+          return !/(?:^|\n)max [1-9]/.test(events) && !/oom_kill [1-9]/.test(events);
+        },
+        renew() {
+          this.setIdle(false);
+          this.resetAccounting();
         },
       };
     },

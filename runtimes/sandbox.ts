@@ -228,8 +228,8 @@ export class Sandbox {
       const usage = this.cg.usage();
       const oom = this.cg.oomKilled();
       await this.cg.killAll();
-      // rmdir of a memory cgroup can block for milliseconds: let the next stage start first.
-      setTimeout(() => void this.cg.destroy(), 20);
+      // Off the next stage's path: its process is gone, so a clean cgroup serves again (cgroup.ts recycle).
+      setTimeout(() => void (exit ? this.cg.recycle() : this.cg.destroy()), 20);
       for (const s of ['stdout', 'stderr'] as const) {
         const rest = decoders[s].end();
         if (rest && o.onChunk) o.onChunk({ stage: o.stage, stream: s, data: rest, seq: o.seq.n++ });

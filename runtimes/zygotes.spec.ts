@@ -63,6 +63,7 @@ function fakeDeps() {
         pids: () => [],
         killAll: async () => undefined,
         destroy: async () => void destroyed.push(cg.procsFiles[0]!),
+        recycle: async () => void destroyed.push(cg.procsFiles[0]!),
       };
       return cg;
     },
