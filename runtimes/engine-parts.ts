@@ -9,6 +9,7 @@ import { LIMITS } from './limits';
 import { PchStore } from './pch';
 import { WarmPools } from './pools';
 import { Sandbox, SANDBOX_UID, type Dispatched, type DispatchOptions, type SandboxDeps, type SandboxPlan } from './sandbox';
+import { nativeP1 } from './native-p1';
 import { seccompFilter } from './seccomp';
 import { Spawner, type NativeMounts } from './spawner/client';
 import { Zygotes, type ZygoteStats } from './zygotes';
@@ -127,7 +128,7 @@ export function createEngineParts(o: EnginePartsOptions): EngineParts {
   }
   const spawner = new Spawner(views, ['tmp']);
   const cgroups = createCgroupFactory(o.cgroupParent);
-  const deps: SandboxDeps = { spawner, cgroups, maxOutput: LIMITS.maximums.run.outputBytes + 1, seccomp: seccompFilter(cacheDir) };
+  const deps: SandboxDeps = { spawner, cgroups, maxOutput: LIMITS.maximums.run.outputBytes + 1, seccomp: seccompFilter(cacheDir), p1: nativeP1(cacheDir) };
   return {
     machineClasses: detectHardwareClasses(),
     spawner,

@@ -45,9 +45,11 @@ const GROUP = `root:x:0:\nnogroup:x:${SANDBOX_UID}:\n`;
  * installs the filter in each child before the program runs (python_zygote.py).
  */
 export const CHILD_SECCOMP_PATH = '/boot/seccomp.bpf';
+/** Where a forking runtime finds a Python run's pid 1 in C (runtimes/native-p1.ts); without it P1 runs in Python. */
+export const CHILD_P1_PATH = '/boot/p1.so';
 
-/** bwrap's command line for a plan; `seccomp` is the BPF filter every program runs under (runtimes/seccomp.ts). */
-export function bwrapArgv(plan: SandboxPlan, seccomp: Buffer | null): { argv: string[]; files: Buffer[] } {
+/** bwrap's command line for a plan; `seccomp` is the BPF filter every program runs under (runtimes/seccomp.ts), `p1` a forking runtime's native pid 1. */
+export function bwrapArgv(plan: SandboxPlan, seccomp: Buffer | null, p1: Buffer | null = null): { argv: string[]; files: Buffer[] } {
   const files: Buffer[] = [];
   const fd = (content: Buffer) => `@FD${files.push(content) - 1}@`;
   const a = ['/usr/bin/bwrap', '--unshare-all', '--die-with-parent', '--new-session', '--uid', String(SANDBOX_UID), '--gid', String(SANDBOX_UID), '--hostname', 'conveyor'];
@@ -70,6 +72,7 @@ export function bwrapArgv(plan: SandboxPlan, seccomp: Buffer | null): { argv: st
   }
   if (seccomp && plan.socket) a.push('--perms', '0444', '--file', fd(seccomp), CHILD_SECCOMP_PATH);
   else if (seccomp) a.push('--seccomp', fd(seccomp));
+  if (p1 && plan.socket) a.push('--perms', '0555', '--file', fd(p1), CHILD_P1_PATH);
   // The root tmpfs holds bwrap's mount points (/etc, /boot, …): freeze it.
   a.push('--remount-ro', '/', '--clearenv');
   for (const [k, v] of Object.entries(plan.env)) a.push('--setenv', k, v);
@@ -83,6 +86,8 @@ export interface SandboxDeps {
   maxOutput: number;
   /** The seccomp filter (BPF) of every sandbox; null only where a test says so. */
   seccomp: Buffer | null;
+  /** A Python run's pid 1 in C, for forking runtimes (runtimes/native-p1.ts); absent, P1 runs in Python. */
+  p1?: Buffer | null;
 }
 
 export interface DispatchOptions {
@@ -132,7 +137,7 @@ export class Sandbox {
     if (forkFrom !== undefined) {
       this.proc = deps.spawner.fork({ ...forkFrom, cgroups: this.cg.procsFiles, maxOut: deps.maxOutput, workBytes: plan.workBytes, tmpBytes: TMP_BYTES });
     } else {
-      const { argv, files } = bwrapArgv(plan, deps.seccomp);
+      const { argv, files } = bwrapArgv(plan, deps.seccomp, deps.p1);
       this.proc = deps.spawner.spawn({ argv, files, cgroups: this.cg.procsFiles, rlimits: plan.rlimits, maxOut: deps.maxOutput, socket: plan.socket });
     }
     let markReady: () => void = () => undefined;

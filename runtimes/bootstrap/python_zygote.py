@@ -22,6 +22,9 @@
 #       from stdin and executes the user's files (the native loader: execs the
 #       stage's program).
 #
+# A Python run's P1 is C (p1.c, loaded from /boot/p1.so); a native stage's P1 runs the same
+# steps in Python (_enter, _reap_and_report), plus its stage's mounts and header.
+#
 # The zygote itself keeps no state from any run: it only receives
 # descriptors, and closes them after the fork.
 import ctypes
@@ -86,6 +89,12 @@ class _CapData(ctypes.Structure):
 
 
 _CAP_LAST = int(open('/proc/sys/kernel/cap_last_cap').read()) if os.path.exists('/proc/sys/kernel/cap_last_cap') else 40
+
+# A Python run's P1 is C (p1.c, built by the engine: runtimes/native-p1.ts): Python in P1 copied
+# hundreds of this runtime's pages per run (copy-on-write), for steps that are all system calls.
+_p1 = ctypes.PyDLL('/boot/p1.so')
+_p1.conveyor_p1_enter.argtypes = [ctypes.c_int, ctypes.POINTER(ctypes.c_int)] + [ctypes.c_uint] * 4 + [ctypes.c_int]
+_p1.conveyor_p1_reap.argtypes = [ctypes.c_int]
 
 
 def _drop_capabilities():
@@ -162,9 +171,8 @@ def _exec_stage(spec):
         os._exit(127)
 
 
-def _program(run_sock):
-    # C3: the run's own process. Nothing of the zygote but its warm imports.
-    run_sock.close()
+def _program():
+    # C3: the run's own process (its run socket already closed). Nothing of the zygote but its warm imports.
     # Its monitor and init are not dumpable (nothing may attach to them); the program is, as any process.
     libc.prctl(PR_SET_DUMPABLE, 1, 0, 0, 0)
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
@@ -246,14 +254,19 @@ def _enter(run_sock, work_bytes, tmp_bytes):
     _mount('proc', '/proc', 'proc', MS_NOSUID | MS_NODEV | MS_NOEXEC)
 
 
-def _run_init(run_sock, work_bytes, tmp_bytes):
-    # P1 of a Python run: cloned into its namespaces, its pid 1 and its monitor.
-    _enter(run_sock, work_bytes, tmp_bytes)
-    _drop_capabilities()
-    child = os.fork()
+def _run_init(ctl_fd, fds, work_bytes, tmp_bytes):
+    # P1 of a Python run, cloned into its namespaces, its pid 1 and its monitor: p1.c does its steps
+    # (the same as _enter's, then _drop_capabilities, then _reap_and_report's); it runs no Python but this.
+    try:
+        _p1.conveyor_p1_enter(ctl_fd, (ctypes.c_int * 4)(*fds), work_bytes, tmp_bytes, _UID, _GID, _CAP_LAST)
+        child = os.fork()
+    except BaseException as e:  # noqa: BLE001 - before the program exists: the engine runs it elsewhere
+        os.write(fds[3], ('setup-failed: %s' % e).encode())
+        os._exit(125)
     if child == 0:
-        _program(run_sock)
-    _reap_and_report(run_sock, child)
+        os.close(fds[3])
+        _program()
+    _p1.conveyor_p1_reap(child)
 
 
 def _stage_init(run_sock, work_bytes, tmp_bytes, mounts):
@@ -332,6 +345,8 @@ def _serve():
             os.write(fds[3], ('setup-failed: %s' % e).encode())
             pid = -1
         if pid == 0:
+            if mounts is None:
+                _run_init(ctl.fileno(), fds, work_bytes, tmp_bytes)
             run_sock = None
             try:
                 ctl.close()
@@ -345,8 +360,6 @@ def _serve():
                 os.closerange(3, fds[3])
                 os.closerange(fds[3] + 1, 1 << 16)
                 run_sock = socket.socket(fileno=fds[3])
-                if mounts is None:
-                    _run_init(run_sock, work_bytes, tmp_bytes)
                 _stage_init(run_sock, work_bytes, tmp_bytes, mounts)
             except BaseException as e:  # noqa: BLE001 - report anything, then die
                 # Before the program started (P1): the engine runs it elsewhere and stops forking.

@@ -112,6 +112,36 @@ describe('a forked Python run', () => {
     expect(hostProcessesWith(`871.${process.pid}`)).toEqual([]);
     expect(hostProcessesWith(`872.${process.pid}`)).toEqual([]);
   });
+
+  it('has a pid 1 that runs no Python (p1.c): it copies few of the warm runtime\'s pages', async () => {
+    const tag = `p1-${process.pid % 100000}`;
+    const kB = (pid: string, key: string) => Number(new RegExp(`${key}:\\s+(\\d+) kB`).exec(fs.readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'))?.[1]);
+    const status = (pid: string, key: string) => new RegExp(`${key}:\\s+(.*)`).exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+    let seen: { nspid?: string; dirty: number; programDirty: number } | null = null;
+    const before = stats().forks;
+    const h = engine.start(spec('python', 'main.py', `import time\nopen("/proc/self/comm", "w").write("${tag}")\nprint("started", flush=True)\ntime.sleep(30)`), {
+      onChunk: (c) => {
+        if (!c.data.includes('started') || seen) return;
+        const comm = (p: string) => {
+          try {
+            return fs.readFileSync(`/proc/${p}/comm`, 'utf8').trim();
+          } catch {
+            return '';
+          }
+        };
+        const program = fs.readdirSync('/proc').find((p) => /^\d+$/.test(p) && comm(p) === tag)!;
+        const p1 = status(program, 'PPid')!;
+        seen = { nspid: status(p1, 'NSpid'), dirty: kB(p1, 'Private_Dirty'), programDirty: kB(program, 'Private_Dirty') };
+        h.cancel();
+      },
+    });
+    expect((await h.result).status).toBe('cancelled');
+    expect(stats().forks).toBe(before + 1);
+    expect(seen!.nspid).toMatch(/\s1$/);
+    // Measured: ~340 kB with p1.c, ~730 kB when P1 ran its steps in Python; the program itself ~1.4 MB.
+    expect(seen!.programDirty).toBeGreaterThan(seen!.dirty);
+    expect(seen!.dirty).toBeLessThan(512);
+  });
 });
 
 describe('consecutive forked runs', () => {

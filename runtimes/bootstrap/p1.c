@@ -1,0 +1,187 @@
+/*
+ * A Python run's pid 1 and monitor (P1) in C, loaded by the forking runtime
+ * (python_zygote.py) with ctypes and built at first use (runtimes/native-p1.ts).
+ * The runtime clones P1 straight into the run's namespaces; P1 then runs no
+ * Python but the os.fork() of the program: written in Python, its set-up
+ * touched hundreds of the runtime's pages, each a copy-on-write fault.
+ * See docs/decisions/runtimes-forking-sandboxes.md.
+ *
+ *   conveyor_p1_enter  everything before the program: descriptors, ids, the pid
+ *                      report, the spawner's "go", the fresh view, capabilities.
+ *                      Returns 0; on any failure reports "setup-failed" on the
+ *                      run socket and exits 125.
+ *   conveyor_p1_reap   once the program is forked: forwards signals to it, reaps
+ *                      orphans, reports its status and exits. Never returns.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/capability.h>
+#include <net/if.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static int run_fd = -1;
+
+static void fail(const char *what) {
+  char msg[256];
+  int n = snprintf(msg, sizeof msg, "setup-failed: %s: %s", what, strerror(errno));
+  if (run_fd >= 0 && n > 0) (void)!send(run_fd, msg, (size_t)n, MSG_NOSIGNAL);
+  _exit(125);
+}
+
+static void write_file(const char *path, const char *data) {
+  int fd = open(path, O_WRONLY | O_CLOEXEC);
+  if (fd < 0) fail(path);
+  ssize_t n = write(fd, data, strlen(data));
+  if (n != (ssize_t)strlen(data)) fail(path);
+  close(fd);
+}
+
+static void must_mount(const char *src, const char *target, const char *fstype, unsigned long flags, const char *data) {
+  if (mount(src, target, fstype, flags, data) != 0) fail(target);
+}
+
+static int is_dir(const char *path) {
+  struct stat st;
+  return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* Only 0-2 (the run's stdin, stdout, stderr) and the run socket stay open: nothing the runtime holds reaches a run. */
+static void take_descriptors(const int fds[4]) {
+  for (int i = 0; i < 3; i++)
+    if (dup2(fds[i], i) < 0) fail("dup2");
+  int keep = fds[3];
+  if (keep < 3) fail("run socket");
+  for (int fd = 3; fd < keep; fd++) close(fd);
+  if (syscall(SYS_close_range, (unsigned)keep + 1, ~0U, 0) != 0)
+    for (int fd = keep + 1; fd < 65536; fd++) close(fd);
+  run_fd = keep;
+}
+
+static void map_ids(unsigned uid, unsigned gid) {
+  char line[64];
+  snprintf(line, sizeof line, "%u %u 1\n", uid, uid);
+  write_file("/proc/self/uid_map", line);
+  write_file("/proc/self/setgroups", "deny");
+  snprintf(line, sizeof line, "%u %u 1\n", gid, gid);
+  write_file("/proc/self/gid_map", line);
+}
+
+/* The pid as the kernel translates it for the spawner (SCM_CREDENTIALS), then wait for its "go". */
+static void report_pid_and_wait(unsigned uid, unsigned gid) {
+  struct ucred cred = {.pid = getpid(), .uid = uid, .gid = gid};
+  char cbuf[CMSG_SPACE(sizeof cred)];
+  memset(cbuf, 0, sizeof cbuf);
+  struct iovec iov = {.iov_base = "pid", .iov_len = 3};
+  struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof cbuf};
+  struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+  c->cmsg_level = SOL_SOCKET;
+  c->cmsg_type = SCM_CREDENTIALS;
+  c->cmsg_len = CMSG_LEN(sizeof cred);
+  memcpy(CMSG_DATA(c), &cred, sizeof cred);
+  if (sendmsg(run_fd, &msg, MSG_NOSIGNAL) != 3) fail("report pid");
+  char go[16];
+  ssize_t n;
+  do n = recv(run_fd, go, sizeof go, 0);
+  while (n < 0 && errno == EINTR);
+  if (n != 2 || memcmp(go, "go", 2) != 0) _exit(125);
+}
+
+/* New tmpfs on /work, /tmp and /dev/shm, a new devpts, /dev read-only, loopback up, the hostname, a new /proc. */
+static void fresh_view(unsigned uid, unsigned gid, unsigned work_bytes, unsigned tmp_bytes) {
+  char opts[128];
+  must_mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL);
+  snprintf(opts, sizeof opts, "size=%u,mode=0755,uid=%u,gid=%u", work_bytes, uid, gid);
+  must_mount("tmpfs", "/work", "tmpfs", MS_NOSUID | MS_NODEV, opts);
+  snprintf(opts, sizeof opts, "size=%u,mode=0755,uid=%u,gid=%u", tmp_bytes, uid, gid);
+  must_mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, opts);
+  if (is_dir("/dev/shm")) {
+    snprintf(opts, sizeof opts, "size=%u,mode=1777", tmp_bytes);
+    must_mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, opts);
+  }
+  if (is_dir("/dev/pts")) must_mount("devpts", "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=620");
+  must_mount(NULL, "/dev", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL);
+  int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (s < 0) fail("socket");
+  struct ifreq ifr;
+  memset(&ifr, 0, sizeof ifr);
+  strcpy(ifr.ifr_name, "lo");
+  if (ioctl(s, SIOCGIFFLAGS, &ifr) != 0) fail("loopback");
+  ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+  if (ioctl(s, SIOCSIFFLAGS, &ifr) != 0) fail("loopback");
+  close(s);
+  if (sethostname("conveyor", 8) != 0) fail("hostname");
+  must_mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
+}
+
+/* Empty bounding, ambient, effective, permitted and inheritable sets. */
+static void drop_capabilities(int cap_last) {
+  for (int cap = 0; cap <= cap_last; cap++) prctl(PR_CAPBSET_DROP, cap, 0, 0, 0);
+  prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+  struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
+  struct __user_cap_data_struct data[2];
+  memset(data, 0, sizeof data);
+  if (syscall(SYS_capset, &hdr, data) != 0) fail("capset");
+}
+
+int conveyor_p1_enter(int ctl, const int *fds, unsigned work_bytes, unsigned tmp_bytes, unsigned uid, unsigned gid, int cap_last) {
+  /* The runtime ignores SIGCHLD (the kernel reaps its children); P1 waits for its own. */
+  signal(SIGCHLD, SIG_DFL);
+  close(ctl);
+  take_descriptors(fds);
+  map_ids(uid, gid); /* first: the credentials below name uid and gid as this namespace maps them */
+  report_pid_and_wait(uid, gid);
+  prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+  fresh_view(uid, gid, work_bytes, tmp_bytes);
+  drop_capabilities(cap_last);
+  return 0;
+}
+
+static volatile pid_t program = 0;
+
+static void forward(int sig) {
+  int saved = errno;
+  if (program > 0) kill(program, sig);
+  errno = saved;
+}
+
+static const int FORWARDED[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGALRM, SIGCONT, SIGWINCH};
+
+void conveyor_p1_reap(int child) {
+  program = child;
+  for (int fd = 0; fd < 3; fd++) close(fd);
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = forward;
+  sigemptyset(&sa.sa_mask);
+  for (size_t i = 0; i < sizeof FORWARDED / sizeof FORWARDED[0]; i++) sigaction(FORWARDED[i], &sa, NULL);
+  int status = 0;
+  for (;;) {
+    pid_t pid = wait(&status);
+    if (pid == child) break;
+    if (pid < 0 && errno != EINTR) {
+      status = SIGKILL; /* no child left to wait for: report it as killed */
+      break;
+    }
+  }
+  /* As the run's init exits with it (128+N for signal N, as bwrap's pid 1), with the CPU of all it reaped. */
+  int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  struct rusage ru;
+  getrusage(RUSAGE_CHILDREN, &ru);
+  double ms = (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000.0 + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1000.0;
+  char msg[96];
+  int n = snprintf(msg, sizeof msg, "{\"code\":%d,\"signal\":null,\"cpuMs\":%.3f}", code, ms);
+  (void)!send(run_fd, msg, (size_t)n, MSG_NOSIGNAL);
+  _exit(0);
+}
