@@ -19,8 +19,8 @@
 #       For the native loader it first binds the stage's directories and reads
 #       the stage's header from stdin (files, argv, environment, limits).
 #   C3  the program (pid 2): runs the bootstrap, which reads the code header
-#       from stdin and executes the user's files (the native loader: execs the
-#       stage's program).
+#       from stdin and executes the user's files (the native loader: P1
+#       posix_spawns the stage's program).
 #
 # A Python run's P1 is C (p1.c, loaded from /boot/p1.so); a native stage's P1 runs the same
 # steps in Python (_enter, _reap_and_report), plus its stage's mounts and header.
@@ -156,19 +156,21 @@ def _native_stage():
     return spec
 
 
-def _exec_stage(spec):
-    """The native stage's program (pid 2), forked by its P1: with the dispositions a shell would
-    give it, not Python's. Nothing of Python remains in its memory."""
-    for s in (signal.SIGPIPE, signal.SIGXFSZ, signal.SIGINT):
-        signal.signal(s, signal.SIG_DFL)
+def _spawn_stage(spec, run_sock):
+    """The native stage's program (pid 2), spawned by its P1 with posix_spawn (vfork and exec: no
+    copy of P1's page tables, no copy-on-write of its pages, nothing of Python in the program's
+    memory), with the dispositions a shell would give it, not Python's. P1 installs the program's
+    seccomp filter on itself first (the child inherits it; all P1 does after this is wait, forward
+    signals and report). The program's pid, or None when it cannot start (reported as 127)."""
     os.chdir('/work')
     argv = spec['argv']
     _install_seccomp()
     try:
-        os.execve(argv[0], argv, spec['env'])
+        return os.posix_spawn(argv[0], argv, spec['env'], file_actions=[(os.POSIX_SPAWN_CLOSE, run_sock.fileno())],
+                              setsigdef=(signal.SIGPIPE, signal.SIGXFSZ, signal.SIGINT), setsigmask=())
     except OSError as e:
         os.write(2, ('cannot start %s: %s\n' % (argv[0], e.strerror)).encode())
-        os._exit(127)
+        return None
 
 
 def _program():
@@ -279,20 +281,19 @@ def _stage_init(run_sock, work_bytes, tmp_bytes, mounts):
         if not isinstance(mounts, dict):
             raise ValueError('no mounts for the stage')
     _native_mounts(mounts)
-    # Read before the fork: what P1 writes now copies no page of the program's fork.
     stage = _native_stage()
     _drop_capabilities()
-    child = os.fork()
-    if child == 0:
-        run_sock.close()
-        _exec_stage(stage)
-    _reap_and_report(run_sock, child)
+    _reap_and_report(run_sock, _spawn_stage(stage, run_sock))
 
 
 def _reap_and_report(run_sock, child):
-    """P1 once the program (its child) runs: forwards signals to it, reaps orphans, and reports its status."""
+    """P1 once the program (its child) runs: forwards signals to it, reaps orphans, and reports its status
+    (127 for a program that could not start: child None)."""
     for fd in (0, 1, 2):
         os.close(fd)
+    if child is None:
+        run_sock.send(b'{"code":127,"signal":null,"cpuMs":0}')
+        os._exit(0)
 
     def forward(sig, _frame):
         try:
