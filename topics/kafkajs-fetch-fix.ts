@@ -1,4 +1,4 @@
-import { Encoder, Long, loadKafkajs as load, writeString } from './kafkajs-internals';
+import { Long, loadKafkajs as load, replaceRequestBody, writeString, type RequestModule } from './kafkajs-internals';
 
 /**
  * kafkajs 2.2.4 (pinned) has no fetch sessions: every fetch request names every
@@ -18,11 +18,9 @@ export type FetchArgs = {
   replicaId?: number; maxWaitTime: number; minBytes: number; maxBytes: number; isolationLevel?: number; sessionId?: number; sessionEpoch?: number;
   topics: { topic: string; partitions: FetchPartition[] }[]; forgottenTopics?: unknown[]; rackId?: string;
 };
-type FetchProtocol = (args: FetchArgs) => { request: { apiKey: number; apiVersion: number; encode: () => Promise<unknown> }; response: unknown };
-type FetchModule = { protocol: (o: { version: number }) => FetchProtocol };
 const ISOLATION = load('kafkajs/src/protocol/isolationLevel') as { READ_COMMITTED: number };
 /** kafkajs's fetch request versions (not part of its typed API: the version is pinned). */
-export const Fetch = load('kafkajs/src/protocol/requests/fetch') as FetchModule;
+export const Fetch = load('kafkajs/src/protocol/requests/fetch') as RequestModule<FetchArgs>;
 /** kafkajs's own, for requests the replacement does not take and for the spec. */
 export const original = { protocol: Fetch.protocol };
 
@@ -86,23 +84,6 @@ export function encodeFetch(a: FetchArgs): Buffer | null {
 export function fixKafkajsFetch(): void {
   const version = (load('kafkajs/package.json') as { version: string }).version;
   if (version !== '2.2.4') throw new Error(`topics/kafkajs-fetch-fix.ts replaces kafkajs 2.2.4's fetch request v11 encoding, but ${version} is installed: check that its body is still what it writes and update or remove the fix.`);
-  if (Fetch.protocol !== original.protocol) return;
-  Fetch.protocol = ({ version: v }) => {
-    const make = original.protocol({ version: v });
-    // The broker here answers v11 (kafkajs's newest); other versions keep kafkajs's encoder.
-    if (v !== 11) return make;
-    return (args) => {
-      const made = make(args);
-      const encode = made.request.encode;
-      made.request.encode = async () => {
-        const body = encodeFetch(args);
-        if (!body) return encode();
-        const e = new Encoder();
-        e.buf = body;
-        e.offset = body.length;
-        return e;
-      };
-      return made;
-    };
-  };
+  // The broker here answers v11 (kafkajs's newest); other versions keep kafkajs's encoder.
+  replaceRequestBody(Fetch, original.protocol, (v) => v === 11, encodeFetch);
 }

@@ -26,3 +26,34 @@ export function writeString(buf: Buffer, at: number, s: string): number {
   at = buf.writeInt16BE(n, at);
   return at + buf.write(s, at, n, 'utf8');
 }
+
+/** A kafkajs request module (`kafkajs/src/protocol/requests/<name>`): a protocol per API version. */
+export type KafkaRequest = { apiKey: number; apiVersion: number; encode: () => Promise<unknown> };
+export type RequestModule<A> = { protocol: (o: { version: number }) => (args: A) => { request: KafkaRequest; response: unknown } };
+
+/**
+ * Makes `module`'s requests of the versions `takes` accepts write their body
+ * with `body` (null: kafkajs's own encoder writes that one), handed to kafkajs
+ * as a filled `Encoder`; every other version stays kafkajs's. Installs once:
+ * a module whose protocol is no longer `original` is left as it is.
+ */
+export function replaceRequestBody<A>(module: RequestModule<A>, original: RequestModule<A>['protocol'], takes: (version: number) => boolean, body: (args: A) => Buffer | null): void {
+  if (module.protocol !== original) return;
+  module.protocol = ({ version }) => {
+    const make = original({ version });
+    if (!takes(version)) return make;
+    return (args) => {
+      const made = make(args);
+      const encode = made.request.encode;
+      made.request.encode = async () => {
+        const buf = body(args);
+        if (!buf) return encode();
+        const e = new Encoder();
+        e.buf = buf;
+        e.offset = buf.length;
+        return e;
+      };
+      return made;
+    };
+  };
+}

@@ -1,4 +1,4 @@
-import { Encoder, Long, loadKafkajs as load, writeString } from './kafkajs-internals';
+import { Long, loadKafkajs as load, replaceRequestBody, writeString, type RequestModule } from './kafkajs-internals';
 
 /**
  * kafkajs 2.2.4 (pinned) builds the body of a produce request (v3 to v7 share
@@ -19,12 +19,9 @@ type Message = { key?: string | Buffer | null; value: string | Buffer | null; he
 type PartitionData = { partition: number; firstSequence?: number; messages: Message[] };
 type TopicData = { topic: string; partitions: PartitionData[] };
 export type ProduceArgs = { acks: number; timeout: number; compression?: number; topicData: TopicData[]; transactionalId?: string | null; producerId?: unknown; producerEpoch?: number };
-type ProduceRequest = { apiKey: number; apiVersion: number; encode: () => Promise<unknown> };
-type ProduceProtocol = (args: ProduceArgs) => { request: ProduceRequest; response: unknown };
-type ProduceModule = { versions: string[]; protocol: (o: { version: number }) => ProduceProtocol };
 const crc32C = load('kafkajs/src/protocol/recordBatch/crc32C') as (b: Buffer) => number;
 /** kafkajs's produce request versions (not part of its typed API: the version is pinned). */
-export const Produce = load('kafkajs/src/protocol/requests/produce') as ProduceModule;
+export const Produce = load('kafkajs/src/protocol/requests/produce') as RequestModule<ProduceArgs>;
 /** kafkajs's own, for requests the replacement does not take and for the spec. */
 export const original = { protocol: Produce.protocol };
 
@@ -187,23 +184,6 @@ export function encodeProduce(args: ProduceArgs, now: number): Buffer | null {
 export function fixKafkajsProduce(): void {
   const version = (load('kafkajs/package.json') as { version: string }).version;
   if (version !== '2.2.4') throw new Error(`topics/kafkajs-produce-fix.ts replaces kafkajs 2.2.4's produce request encoding, but ${version} is installed: check that v3's request body is still what it writes and update or remove the fix.`);
-  if (Produce.protocol !== original.protocol) return;
-  Produce.protocol = ({ version: v }) => {
-    const make = original.protocol({ version: v });
-    // Versions 3 to 7 write v3's body; older ones keep kafkajs's encoder.
-    if (v < 3 || v > 7) return make;
-    return (args) => {
-      const made = make(args);
-      const encode = made.request.encode;
-      made.request.encode = async () => {
-        const body = encodeProduce(args, Date.now());
-        if (!body) return encode();
-        const e = new Encoder();
-        e.buf = body;
-        e.offset = body.length;
-        return e;
-      };
-      return made;
-    };
-  };
+  // Versions 3 to 7 write v3's body; older ones keep kafkajs's encoder.
+  replaceRequestBody(Produce, original.protocol, (v) => v >= 3 && v <= 7, (args) => encodeProduce(args, Date.now()));
 }
