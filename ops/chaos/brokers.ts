@@ -1,9 +1,14 @@
+import { connectionSettings } from '../../topics/ground/connections';
 import { pidAlive } from '../../topics/ground/pid';
+import { createKafka } from '../../topics/kafka';
+import { createRegistry } from '../../topics/registry';
 import { sleep } from '../../topics/ground/retry';
 import { kafkaBrokers } from '../infra/kafka/kafka';
 import { infraSettings } from '../infra/settings';
 import { busiestLeader, type ChaosCluster } from './cluster';
 import type { ChaosRow } from './measure';
+import type { PeopleReport } from './people';
+import { traceRuns, type RunTrail } from './run-trail';
 import { chaosStack, type ChaosStack } from './stack';
 import { underLoad } from './under-load';
 
@@ -15,14 +20,14 @@ import { underLoad } from './under-load';
  * run is. On the single shared broker, `brokerRestart` stops and starts it
  * (a restart as an upgrade does): clients wait, nothing acknowledged is lost.
  */
-export async function brokerLeaderKill(o: { cluster: ChaosCluster; kills: number; downMs: number; people: number; onProgress?: (m: string) => void }): Promise<ChaosRow> {
+export async function brokerLeaderKill(o: { cluster: ChaosCluster; kills: number; downMs: number; people: number; onProgress?: (m: string) => void; onReport?: (r: PeopleReport) => void }): Promise<ChaosRow & { lost?: RunTrail[] }> {
   const say = o.onProgress ?? (() => undefined);
   const stack = chaosStack({ env: o.cluster.env, onProgress: say });
   try {
     // The gateway needs no executor to start: both at once.
     await Promise.all([stack.executor('x86_64'), stack.gateway()]);
     const note = `3 brokers, RF 3, min ISR 2; ${o.kills}× the busiest leader killed, down ${o.downMs / 1000} s`;
-    return await underLoad({ scenario: 'partition leaders\' broker kill -9', note, urls: [stack.url()], people: o.people, onProgress: say }, async (fault) => {
+    const row = await underLoad({ scenario: 'partition leaders\' broker kill -9', note, urls: [stack.url()], people: o.people, onProgress: say, onReport: o.onReport }, async (fault) => {
       for (let k = 0; k < o.kills; k++) {
         const leader = await busiestLeader(o.cluster.addresses);
         const broker = o.cluster.brokers.find((b) => b.name === `kafka-${leader.nodeId}`)!;
@@ -36,6 +41,11 @@ export async function brokerLeaderKill(o: { cluster: ChaosCluster; kills: number
         say(`${broker.name} restarted`);
       }
     });
+    // A lost run says where it stopped (read while the cluster still runs).
+    if (!row.lostRunIds?.length) return row;
+    const lost = await traceRuns(createKafka(o.cluster.addresses, 'conveyor-chaos-trail'), createRegistry({ url: connectionSettings().registryUrl }), row.lostRunIds);
+    for (const t of lost) say(`lost run ${t.runId}: ${t.hop} ${JSON.stringify(t)}`);
+    return { ...row, lost };
   } finally {
     await stack.stopAll();
   }

@@ -31,6 +31,8 @@ export interface ChaosRow {
   /** Edits that got no acknowledgement and no error within the deadline. */
   editsUnanswered?: number;
   note?: string;
+  /** The run ids of the lost runs, so a scenario can say where each stopped (run-trail.ts). */
+  lostRunIds?: string[];
 }
 
 export function measure(scenario: string, report: PeopleReport, faults: Fault[], note?: string): ChaosRow {
@@ -65,6 +67,7 @@ export function measure(scenario: string, report: PeopleReport, faults: Fault[],
     reconnects: report.reconnects,
     editsUnanswered: report.editsUnanswered,
     note: report.editsUnanswered ? `${note ?? ''}; ${report.editsUnanswered} edits unanswered` : note,
+    ...(runs.some((r) => !answered(r)) ? { lostRunIds: runs.filter((r) => !answered(r)).map((r) => r.runId) } : {}),
   };
 }
 

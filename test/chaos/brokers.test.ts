@@ -1,5 +1,9 @@
 import { brokerLeaderKill } from '../../ops/chaos/brokers';
 import { chaosCluster, type ChaosCluster } from '../../ops/chaos/cluster';
+import type { PeopleReport } from '../../ops/chaos/people';
+import { traceRuns } from '../../ops/chaos/run-trail';
+import { connectionSettings } from '../../topics/ground/connections';
+import { createRegistry } from '../../topics/registry';
 import { requestsTopic, topics } from '../../topics/catalog';
 import { createKafka } from '../../topics/kafka';
 
@@ -33,8 +37,14 @@ describe('a 3-broker cluster', () => {
   });
 
   it('loses no acknowledged edit and no run when the partition leaders\' broker is killed with kill -9 under load', async () => {
-    const row = await brokerLeaderKill({ cluster, kills: 1, downMs: 5000, people: 4, onProgress: say });
+    let report: PeopleReport | undefined;
+    const row = await brokerLeaderKill({ cluster, kills: 1, downMs: 5000, people: 4, onProgress: say, onReport: (r) => (report = r) });
     console.log(JSON.stringify(row));
+    // The trail a lost run would print (run-trail.ts) follows an answered one to its gateway.
+    const answered = report!.runs.find((r) => r.status === 'ok')!;
+    const [trail] = await traceRuns(createKafka(cluster.addresses, 'chaos-test'), createRegistry({ url: connectionSettings().registryUrl }), [answered.runId]);
+    expect(trail!.hop).toBe('result read by its gateway');
+    expect(trail!.results.map((r) => r.status)).toEqual(['ok']);
     expect(row.runs).toBeGreaterThan(4);
     expect(row.runsLost).toBe(0);
     expect(row.editsLost).toBe(0);
