@@ -300,7 +300,7 @@ export function createExecutor(deps: ExecutorDeps) {
         if (running.get(req.runId) === state) running.delete(req.runId);
         // Still ours after all (the hold ran out): owed again, run when the rejoined group redelivers it.
         if (!state.abandoned) tracker.reopen(reqTopic, partition, offset);
-        logger.info({ runId: req.runId, partition }, 'run abandoned: its partition moved to another member');
+        logger.warn({ runId: req.runId, partition, reopened: !state.abandoned }, 'run abandoned: its partition moved to another member, or the rebalance outlived the hold');
         return;
       }
       result = await publishResult(result, {

@@ -17,6 +17,7 @@ import { publicResult } from './public-result';
 import { mainFileOf } from '../../runtimes/languages';
 import type { CollabHub } from './collab-hub';
 import { collabToken, isCollabToken } from './collab-token';
+import { isWorthRunningAgain, runAgain } from './run-again';
 
 export interface EditorSocketDeps {
   sender: BatchingSender;
@@ -186,6 +187,7 @@ export function handleEditorSocket(ws: WebSocket, client: string, deps: EditorSo
         };
         const listener = (runId: string, retried: boolean): RunListener => {
           let told = { position: 0, expectedStartMs: 0 };
+          const answer = (r: RunResultRecord) => everyone({ type: 'result', runId, result: { ...publicResult(r), runId } });
           return {
           onQueued: (q) => {
             // Only what changed: reports repeat while nothing moves.
@@ -198,15 +200,16 @@ export function handleEditorSocket(ws: WebSocket, client: string, deps: EditorSo
           onResult: (r) => {
             // The executor lost this session's text (its snapshot was behind after a failure):
             // the gateway still has it, so it sends the text again and runs once more.
-            if (!retried && r.status === 'internal_error' && r.message?.startsWith('program_unavailable') && r.programVersion === s.version) {
-              const event = sessions.restate(s);
-              void sender
-                .send([{ spec: topics.edits, records: [{ key: s.id, value: event, partition: s.partition }] }])
-                .then(() => runs.runSession(s, { ...m, runId: `${runId}-again`, version: s.version }, listener(runId, true)))
-                .catch((err) => fail(err));
+            if (isWorthRunningAgain(r, retried, s.version)) {
+              void runAgain({
+                result: r,
+                resend: () => sender.send([{ spec: topics.edits, records: [{ key: s.id, value: sessions.restate(s), partition: s.partition }] }]),
+                again: () => runs.runSession(s, { ...m, runId: `${runId}-again`, version: s.version }, listener(runId, true)),
+                answer,
+              });
               return;
             }
-            everyone({ type: 'result', runId, result: { ...publicResult(r), runId } });
+            answer(r);
           },
           };
         };
