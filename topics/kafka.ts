@@ -4,6 +4,7 @@ import { fixKafkajsIdleLoop } from './kafkajs-idle-fix';
 import { fixKafkajsEncoder } from './kafkajs-encoder-fix';
 import { fixKafkajsProduce } from './kafkajs-produce-fix';
 import { fixKafkajsFetch } from './kafkajs-fetch-fix';
+import { fixKafkajsEmptyBatches } from './kafkajs-empty-batches-fix';
 
 // Before any client: every connection's request queue otherwise spins a 1 ms timer for ever.
 fixKafkajsIdleLoop();
@@ -13,6 +14,8 @@ fixKafkajsEncoder();
 fixKafkajsProduce();
 // And a consumer's every fetch would cost an encoder and two BigInt parses per partition.
 fixKafkajsFetch();
+// And its runner would queue a batch for each of those partitions, records or not.
+fixKafkajsEmptyBatches();
 
 /**
  * kafkajs's own socket factory leaves Nagle's algorithm on, so a request written
