@@ -27,6 +27,8 @@ const section = z.object({
     .regex(/^(\S+\s+){4,5}\S+$/, 'must be a cron expression such as "15 0 * * *"')
     .default('15 0 * * *'),
   EXPORT_ENABLED: env.bool(true),
+  /** The sink's consumer group instead of conveyor-sink (the bench's own sink reads from where it starts, not a backlog). */
+  SINK_GROUP_ID: z.string().regex(/^[A-Za-z0-9._-]{1,200}$/, 'must be a Kafka consumer group id: letters, digits, ".", "_" or "-"').optional(),
   AWS_ACCESS_KEY_ID: z.string().optional(),
   AWS_SECRET_ACCESS_KEY: z.string().optional(),
   AWS_SESSION_TOKEN: z.string().optional(),
@@ -42,6 +44,7 @@ export function analyticsSettings(e: NodeJS.ProcessEnv = process.env) {
     exportTarget: exportTarget(c, e),
     exportCron: c.EXPORT_CRON,
     exportEnabled: c.EXPORT_ENABLED,
+    sinkGroupId: c.SINK_GROUP_ID,
   };
 }
 export type AnalyticsSettings = ReturnType<typeof analyticsSettings>;

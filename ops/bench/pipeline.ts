@@ -10,6 +10,7 @@ import { startExecutorProcess } from '../services/processes';
 import { cpuPerRun, cpuSnapshot, type CpuRoots } from './cpu';
 import { sleep } from '../../topics/ground/retry';
 import { openLoop } from '../load/open-loop';
+import { sinkStateOf, waitForSinkDrain } from './sink-drain';
 
 /**
  * End to end over the real pipeline: browser protocol → gateway → Kafka →
@@ -57,7 +58,10 @@ function check(o: RunOutcome, what: string) {
 /** The order of the CPU columns: the path of a run, then the infrastructure, then the load generator. */
 const CPU_COLUMNS = ['gateway', 'broker', 'registry', 'executor', 'spawner', 'sandboxes', 'analytics sink', 'bench client'];
 
-export async function benchPipeline(opts: { url: string; iterations: number; seconds: number; sessions: number; cpuRoots?: () => Promise<CpuRoots>; onProgress?: (m: string) => void }): Promise<ReportSection> {
+/** How long the idle row waits for the analytics sink to load what the latency cases produced. */
+const SINK_DRAIN_DEADLINE_MS = 30_000;
+
+export async function benchPipeline(opts: { url: string; iterations: number; seconds: number; sessions: number; cpuRoots?: () => Promise<CpuRoots>; analyticsUrl?: string; onProgress?: (m: string) => void }): Promise<ReportSection> {
   const say = opts.onProgress ?? (() => undefined);
   const n = opts.iterations;
   say(`baselines: ${n} bare cold starts each of python3, node and g++ -O0`);
@@ -140,13 +144,20 @@ export async function benchPipeline(opts: { url: string; iterations: number; sec
   const cpuChart: Record<string, number[]> = Object.fromEntries(CPU_COLUMNS.map((c) => [c, []]));
   if (opts.cpuRoots) {
     // What the stack burns with nothing to do (heartbeats, polls, timers): per-run figures at low rates carry it.
-    say('idle CPU: 3 s with no runs');
+    // Not before the sink has loaded the latency cases' rows: the row would measure their inserts, not the idle stack.
+    let drained = '';
+    if (opts.analyticsUrl) {
+      say('idle CPU: waiting for the analytics sink to load the runs so far');
+      const waited = await waitForSinkDrain(sinkStateOf(opts.analyticsUrl), { since: Date.now(), deadlineMs: SINK_DRAIN_DEADLINE_MS });
+      drained = waited === null ? ` (sink still loading after ${SINK_DRAIN_DEADLINE_MS / 1000} s)` : ` (after the sink drained, ${r1(waited / 1000)} s)`;
+    }
+    say(`idle CPU: 3 s with no runs${drained}`);
     const roots = await opts.cpuRoots();
     const a = cpuSnapshot(roots);
     await sleep(3000);
     const c = cpuPerRun(a, cpuSnapshot(roots), 1);
     const perS = (ms: number) => r2(ms / c.seconds);
-    cpuRows.push(['idle: CPU ms per second', 0, ...CPU_COLUMNS.map((k) => (k in c.perRun ? perS(c.perRun[k]!) : '—')), perS(c.total), perS(c.other), r2((c.total + c.other) / c.seconds / 1000)]);
+    cpuRows.push([`idle: CPU ms per second${drained}`, 0, ...CPU_COLUMNS.map((k) => (k in c.perRun ? perS(c.perRun[k]!) : '—')), perS(c.total), perS(c.other), r2((c.total + c.other) / c.seconds / 1000)]);
   }
   for (const [label, program] of [['python hello', 'python'], ['javascript hello', 'javascript'], ['c++ hello (cache hit)', 'cpp']] as const) {
     say(`${label}: ${opts.sessions} concurrent sessions running back to back for ${opts.seconds} s`);

@@ -4,6 +4,18 @@ import { status } from '../infra/stack';
 import { httpReady, startService, stopService, type RunningService } from '../services/launcher';
 import { startExecutorProcess, startGatewayProcess } from '../services/processes';
 import { cgroupDirOf, findDescendant, type CpuRoots } from './cpu';
+import { commitGroupOffsets, endOffsets } from '../../consumers/sink/offsets';
+import { sinkTopics } from '../../consumers/sink/sink';
+import { groupName } from '../../topics/catalog';
+import { connectionSettings } from '../../topics/ground/connections';
+import { createKafka } from '../../topics/kafka';
+
+/**
+ * The bench's sink has a group of its own, moved to the topics' end before it starts: it loads
+ * what the bench makes happen, not the edits of earlier runs (the edits section alone runs no
+ * sink) or of an `npm start`, whose own sink group is left where it was.
+ */
+export const BENCH_SINK_GROUP = groupName('conveyor-sink-bench');
 
 /**
  * An executor and a gateway of the current tree on their own ports, so a
@@ -14,6 +26,8 @@ export const BENCH_GATEWAY_PORT = 18280;
 
 export interface BenchServices {
   url: string;
+  /** The analytics service (its sink), when started. */
+  analyticsUrl?: string;
   services: RunningService[];
   /** The processes whose CPU the bench accounts per run (ops/bench/cpu.ts). */
   cpuRoots(): Promise<CpuRoots>;
@@ -38,8 +52,10 @@ export async function startBenchServices(opts: { port?: number; env?: NodeJS.Pro
   try {
     if (opts.analytics) {
       // The analytics sink is a hop of every run (results → ClickHouse): its CPU counts.
-      say(`starting analytics on 127.0.0.1:${port + 10} (sink only, no export)`);
-      running.push(await startService({ name: `analytics-${port + 10}`, entry: 'consumers/sink/main.ts', env: { ...env, ANALYTICS_PORT: String(port + 10), EXPORT_ENABLED: 'false' }, ready: httpReady(`http://127.0.0.1:${port + 10}/healthz`) }, logDir));
+      say(`starting analytics on 127.0.0.1:${port + 10} (sink only, no export, group ${BENCH_SINK_GROUP} from the topics' end)`);
+      const kafka = createKafka(connectionSettings({ ...process.env, ...env }).brokers, 'conveyor-bench');
+      await commitGroupOffsets(kafka, BENCH_SINK_GROUP, await endOffsets(kafka, sinkTopics()));
+      running.push(await startService({ name: `analytics-${port + 10}`, entry: 'consumers/sink/main.ts', env: { ...env, ANALYTICS_PORT: String(port + 10), EXPORT_ENABLED: 'false', SINK_GROUP_ID: BENCH_SINK_GROUP }, ready: httpReady(`http://127.0.0.1:${port + 10}/healthz`) }, logDir));
     }
     say(`starting executor-x86_64 (log ${logDir}/executor-x86_64-${port}.log)`);
     running.push(await startExecutorProcess({ logDir, name: `executor-x86_64-${port}`, hardwareClass: 'x86_64', env }));
@@ -51,6 +67,7 @@ export async function startBenchServices(opts: { port?: number; env?: NodeJS.Pro
   }
   return {
     url: `http://127.0.0.1:${port}`,
+    analyticsUrl: opts.analytics ? `http://127.0.0.1:${port + 10}` : undefined,
     services: running,
     async cpuRoots() {
       const pid = (prefix: string) => running.find((r) => r.name.startsWith(prefix))?.child.pid;

@@ -96,7 +96,7 @@ export async function runBench(o: BenchOptions): Promise<{ report: BenchReport; 
     services = await startBenchServices({ env: { RATE_RUNS_PER_MINUTE: '1000000', RATE_RUNS_BURST: '100000', RATE_EDITS_PER_SECOND: '1000000', RATE_EDITS_BURST: '1000000' }, analytics: chosen.includes('pipeline'), onProgress: say('services') });
   }
   try {
-    if (chosen.includes('pipeline')) await timed('pipeline', () => benchPipeline({ url: services!.url, iterations: o.iterations, seconds: o.seconds, sessions: o.sessions, cpuRoots: () => services!.cpuRoots(), onProgress: say('pipeline') }));
+    if (chosen.includes('pipeline')) await timed('pipeline', () => benchPipeline({ url: services!.url, iterations: o.iterations, seconds: o.seconds, sessions: o.sessions, cpuRoots: () => services!.cpuRoots(), analyticsUrl: services!.analyticsUrl, onProgress: say('pipeline') }));
     if (chosen.includes('editor')) await timed('editor', () => benchEditor({ url: services!.url, iterations: o.iterations, onProgress: say('editor') }));
     if (chosen.includes('edits')) await timed('edits', () => benchEdits({ url: services!.url, seconds: o.seconds, sessions: o.sessions, cpuRoots: () => services!.cpuRoots(), onProgress: say('edits') }));
   } finally {
