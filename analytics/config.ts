@@ -10,6 +10,15 @@ const httpOrigin = z
   .optional()
   .refine((v) => v === undefined || /^https?:\/\/[^/?#@]+\/?$/.test(v), 'must be http(s)://host[:port] of an S3-compatible store, without a path');
 
+/**
+ * How long the sink gathers rows into one insert under load (the first rows after a quiet
+ * spell go at once). Every insert makes a part in each table its materialized views feed
+ * (up to 7 for runs) and merges follow, so the sink's CPU goes mostly with inserts, not rows:
+ * under 3,000 edits/s, 3 s instead of 1 s cost the sink ~40% less
+ * (docs/decisions/bench-baselines-and-hops.md).
+ */
+export const SINK_FLUSH_DEFAULT_MS = 3_000;
+
 const section = z.object({
   ANALYTICS_PORT: env.port(8090),
   ANALYTICS_HOST: env.str('127.0.0.1'),
@@ -27,6 +36,8 @@ const section = z.object({
     .regex(/^(\S+\s+){4,5}\S+$/, 'must be a cron expression such as "15 0 * * *"')
     .default('15 0 * * *'),
   EXPORT_ENABLED: env.bool(true),
+  /** How long the sink gathers rows into one insert at most (each insert makes parts in every table its views feed, and merges follow). */
+  SINK_FLUSH_MS: env.int(SINK_FLUSH_DEFAULT_MS, 50, 60_000),
   /** The sink's consumer group instead of conveyor-sink (the bench's own sink reads from where it starts, not a backlog). */
   SINK_GROUP_ID: z.string().regex(/^[A-Za-z0-9._-]{1,200}$/, 'must be a Kafka consumer group id: letters, digits, ".", "_" or "-"').optional(),
   AWS_ACCESS_KEY_ID: z.string().optional(),
@@ -45,6 +56,7 @@ export function analyticsSettings(e: NodeJS.ProcessEnv = process.env) {
     exportCron: c.EXPORT_CRON,
     exportEnabled: c.EXPORT_ENABLED,
     sinkGroupId: c.SINK_GROUP_ID,
+    sinkFlushMs: c.SINK_FLUSH_MS,
   };
 }
 export type AnalyticsSettings = ReturnType<typeof analyticsSettings>;

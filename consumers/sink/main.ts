@@ -65,7 +65,7 @@ export async function startAnalyticsService(opts: AnalyticsServiceOptions = {}):
   let sink: Sink | null = null;
   if (opts.sink !== false) {
     const kafka = createKafka(infra.brokers, 'conveyor-analytics');
-    sink = createSink({ kafka, registry: createRegistry({ url: infra.registryUrl }), warehouse, logger, ...(cfg.sinkGroupId ? { groupId: cfg.sinkGroupId } : {}), ...(typeof opts.sink === 'object' ? opts.sink : {}) });
+    sink = createSink({ kafka, registry: createRegistry({ url: infra.registryUrl }), warehouse, logger, flushMs: cfg.sinkFlushMs, ...(cfg.sinkGroupId ? { groupId: cfg.sinkGroupId } : {}), ...(typeof opts.sink === 'object' ? opts.sink : {}) });
     await sink.start();
     logger.info({ group: sink.status().groupId }, 'sink started');
   }

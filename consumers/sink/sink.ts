@@ -7,6 +7,7 @@ import { AvroContainer } from './avro-container';
 import { avroInsert, envelopeSchema, fullName, recordOf, UnsupportedSchema, type AvroRecord } from '../../analytics/avro-rows';
 import { specOf, tableOf, toRow, type AnalyticsTable } from '../../analytics/rows';
 import type { Warehouse } from '../../analytics/warehouse';
+import { SINK_FLUSH_DEFAULT_MS } from '../../analytics/config';
 import { createBatcher } from './batcher';
 import { deadLetterOf } from '../../topics/dead-letter';
 import { isDataError, type DeadLetterCode } from './dead-letter';
@@ -55,6 +56,7 @@ export interface SinkOptions {
   topics?: string[];
   fromBeginning?: boolean;
   flushRows?: number;
+  /** How long rows gather into one insert at most (SINK_FLUSH_DEFAULT_MS unless given). */
   flushMs?: number;
   /** Partition batches handled at once; they share one insert. */
   concurrency?: number;
@@ -183,7 +185,7 @@ export function createSink(o: SinkOptions): Sink {
 
   const batcher = createBatcher<Pending>({
     flushRows,
-    flushMs: o.flushMs ?? 1_000,
+    flushMs: o.flushMs ?? SINK_FLUSH_DEFAULT_MS,
     // Waiting callers block the fetching only when not pipelined.
     maxWaiters: pipelined ? Number.POSITIVE_INFINITY : concurrency,
     eagerWhenIdle: pipelined,
