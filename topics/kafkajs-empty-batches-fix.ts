@@ -1,4 +1,4 @@
-import { loadKafkajs as load } from './kafkajs-internals';
+import { loadKafkajs as load, requirePinnedKafkajs } from './kafkajs-internals';
 
 /**
  * kafkajs 2.2.4 (pinned) hands the runner a batch for every partition a fetch
@@ -35,7 +35,6 @@ export async function fetchBatchesWithRecords(this: ConsumerGroupInternals, node
 
 /** Installs the replacement once per process (topics/kafka.ts does, before any client exists). */
 export function fixKafkajsEmptyBatches(): void {
-  const version = (load('kafkajs/package.json') as { version: string }).version;
-  if (version !== '2.2.4') throw new Error(`topics/kafkajs-empty-batches-fix.ts replaces a method of kafkajs 2.2.4, but ${version} is installed: check that the runner still treats an empty batch as a heartbeat and update or remove the fix.`);
+  requirePinnedKafkajs((installed) => `topics/kafkajs-empty-batches-fix.ts replaces a method of kafkajs 2.2.4, but ${installed} is installed: check that the runner still treats an empty batch as a heartbeat and update or remove the fix.`);
   ConsumerGroup.prototype.fetch = fetchBatchesWithRecords;
 }

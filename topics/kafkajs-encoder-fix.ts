@@ -1,4 +1,4 @@
-import { createRequire } from 'node:module';
+import { loadKafkajs as load, requirePinnedKafkajs } from './kafkajs-internals';
 
 /**
  * kafkajs 2.2.4 (pinned) encodes every produce request with an `Encoder` that
@@ -34,7 +34,6 @@ interface EncoderClass {
   encodeZigZag(value: number): number;
 }
 
-const load = createRequire(__filename);
 /** kafkajs's Encoder class (not part of its typed API: the version is pinned). */
 export const Encoder = load('kafkajs/src/protocol/encoder') as EncoderClass;
 
@@ -90,8 +89,7 @@ function sizeOfVarLong(value: unknown): number {
 
 /** Installs the replacements once per process (topics/kafka.ts does, before any client exists). */
 export function fixKafkajsEncoder(): void {
-  const version = (load('kafkajs/package.json') as { version: string }).version;
-  if (version !== '2.2.4') throw new Error(`topics/kafkajs-encoder-fix.ts replaces methods of kafkajs 2.2.4's Encoder, but ${version} is installed: check that they are still what it replaces and update or remove the fix.`);
+  requirePinnedKafkajs((installed) => `topics/kafkajs-encoder-fix.ts replaces methods of kafkajs 2.2.4's Encoder, but ${installed} is installed: check that they are still what it replaces and update or remove the fix.`);
   Encoder.nextPowerOfTwo = () => 0;
   Encoder.sizeOfVarLong = sizeOfVarLong;
   Encoder.prototype.ensureAvailable = ensureAvailable;

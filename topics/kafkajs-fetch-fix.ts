@@ -1,4 +1,4 @@
-import { Long, loadKafkajs as load, replaceRequestBody, writeString, type RequestModule } from './kafkajs-internals';
+import { Long, loadKafkajs as load, replaceRequestBody, requirePinnedKafkajs, writeString, type RequestModule } from './kafkajs-internals';
 
 /**
  * kafkajs 2.2.4 (pinned) has no fetch sessions: every fetch request names every
@@ -82,8 +82,7 @@ export function encodeFetch(a: FetchArgs): Buffer | null {
 
 /** Installs the replacement once per process (topics/kafka.ts does, before any client exists). */
 export function fixKafkajsFetch(): void {
-  const version = (load('kafkajs/package.json') as { version: string }).version;
-  if (version !== '2.2.4') throw new Error(`topics/kafkajs-fetch-fix.ts replaces kafkajs 2.2.4's fetch request v11 encoding, but ${version} is installed: check that its body is still what it writes and update or remove the fix.`);
+  requirePinnedKafkajs((installed) => `topics/kafkajs-fetch-fix.ts replaces kafkajs 2.2.4's fetch request v11 encoding, but ${installed} is installed: check that its body is still what it writes and update or remove the fix.`);
   // The broker here answers v11 (kafkajs's newest); other versions keep kafkajs's encoder.
   replaceRequestBody(Fetch, original.protocol, (v) => v === 11, encodeFetch);
 }

@@ -1,4 +1,4 @@
-import { createRequire } from 'node:module';
+import { loadKafkajs as load, requirePinnedKafkajs } from './kafkajs-internals';
 
 /**
  * kafkajs 2.2.4 (pinned in package.json) re-arms a timer every millisecond on
@@ -38,13 +38,11 @@ export function scheduleCheckPendingRequests(this: RequestQueueInternals): void 
   }, delay);
 }
 
-const load = createRequire(__filename);
 /** kafkajs's RequestQueue class (not part of its typed API: the version is pinned). */
 export const RequestQueue = load('kafkajs/src/network/requestQueue') as { prototype: RequestQueueInternals; new (o: Record<string, unknown>): RequestQueueInternals };
 
 /** Installs the replacement once per process (topics/kafka.ts does, before any client exists). */
 export function fixKafkajsIdleLoop(): void {
-  const version = (load('kafkajs/package.json') as { version: string }).version;
-  if (version !== '2.2.4') throw new Error(`topics/kafkajs-idle-fix.ts replaces a method of kafkajs 2.2.4, but ${version} is installed: check whether the idle loop is still there and update or remove the fix.`);
+  requirePinnedKafkajs((installed) => `topics/kafkajs-idle-fix.ts replaces a method of kafkajs 2.2.4, but ${installed} is installed: check whether the idle loop is still there and update or remove the fix.`);
   RequestQueue.prototype.scheduleCheckPendingRequests = scheduleCheckPendingRequests;
 }

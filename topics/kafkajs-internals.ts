@@ -57,3 +57,12 @@ export function replaceRequestBody<A>(module: RequestModule<A>, original: Reques
     };
   };
 }
+
+/**
+ * Every fix in topics/kafkajs-*-fix.ts replaces internals of one kafkajs version: it refuses to
+ * install on another one, with `refusal(installed)` saying what to check.
+ */
+export function requirePinnedKafkajs(refusal: (installed: string) => string): void {
+  const { version } = loadKafkajs('kafkajs/package.json') as { version: string };
+  if (version !== '2.2.4') throw new Error(refusal(version));
+}

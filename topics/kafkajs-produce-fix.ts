@@ -1,4 +1,4 @@
-import { Long, loadKafkajs as load, replaceRequestBody, writeString, type RequestModule } from './kafkajs-internals';
+import { Long, loadKafkajs as load, replaceRequestBody, requirePinnedKafkajs, writeString, type RequestModule } from './kafkajs-internals';
 
 /**
  * kafkajs 2.2.4 (pinned) builds the body of a produce request (v3 to v7 share
@@ -182,8 +182,7 @@ export function encodeProduce(args: ProduceArgs, now: number): Buffer | null {
 
 /** Installs the replacement once per process (topics/kafka.ts does, before any client exists). */
 export function fixKafkajsProduce(): void {
-  const version = (load('kafkajs/package.json') as { version: string }).version;
-  if (version !== '2.2.4') throw new Error(`topics/kafkajs-produce-fix.ts replaces kafkajs 2.2.4's produce request encoding, but ${version} is installed: check that v3's request body is still what it writes and update or remove the fix.`);
+  requirePinnedKafkajs((installed) => `topics/kafkajs-produce-fix.ts replaces kafkajs 2.2.4's produce request encoding, but ${installed} is installed: check that v3's request body is still what it writes and update or remove the fix.`);
   // Versions 3 to 7 write v3's body; older ones keep kafkajs's encoder.
   replaceRequestBody(Produce, original.protocol, (v) => v >= 3 && v <= 7, (args) => encodeProduce(args, Date.now()));
 }
