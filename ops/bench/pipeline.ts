@@ -129,11 +129,11 @@ export async function benchPipeline(opts: { url: string; iterations: number; sec
       await sleep(50);
     }
   }
+  const b = summarize(base.python.samples);
   for (const api of apis) {
     const label = apiLabel(api);
-    const lat = summarize(httpOuts[api]!.map((o) => o.latencyMs));
-    const b = summarize(base.python.samples);
     samples[label] = httpOuts[api]!.map((o) => o.latencyMs);
+    const lat = summarize(samples[label]!);
     latencyRows.push([label, n, r1(lat.p50), r1(lat.p99), r1(lat.max), base.python.label, r1(b.p50), r1(b.p99), r2(lat.p50 / b.p50), r2(lat.p99 / b.p99)]);
   }
 

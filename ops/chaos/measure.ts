@@ -52,11 +52,12 @@ export function measure(scenario: string, report: PeopleReport, faults: Fault[],
   }
   const times = [...affected].filter(answered).map((r) => r.answeredAt! - r.acceptedAt).sort((a, b) => a - b);
   const recoveryMs = recoveries.some((r) => r.ms === null) ? null : recoveries.reduce((m, r) => Math.max(m, r.ms!), 0);
+  const lost = runs.filter((r) => !answered(r));
   return {
     scenario,
     faults: faults.length,
     runs: runs.length,
-    runsLost: runs.filter((r) => !answered(r)).length,
+    runsLost: lost.length,
     duplicates: report.duplicates,
     editsLost: runs.filter((r) => r.lostEdits).length,
     failed: runs.filter((r) => answered(r) && r.status !== 'ok').length,
@@ -67,7 +68,7 @@ export function measure(scenario: string, report: PeopleReport, faults: Fault[],
     reconnects: report.reconnects,
     editsUnanswered: report.editsUnanswered,
     note: report.editsUnanswered ? `${note ?? ''}; ${report.editsUnanswered} edits unanswered` : note,
-    ...(runs.some((r) => !answered(r)) ? { lostRunIds: runs.filter((r) => !answered(r)).map((r) => r.runId) } : {}),
+    ...(lost.length ? { lostRunIds: lost.map((r) => r.runId) } : {}),
   };
 }
 
