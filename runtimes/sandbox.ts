@@ -45,7 +45,7 @@ const GROUP = `root:x:0:\nnogroup:x:${SANDBOX_UID}:\n`;
  * installs the filter in each child before the program runs (python_zygote.py).
  */
 export const CHILD_SECCOMP_PATH = '/boot/seccomp.bpf';
-/** Where a forking runtime finds a Python run's pid 1 in C (runtimes/native-p1.ts); without it P1 runs in Python. */
+/** Where a forking runtime finds a Python run's pid 1 in C (runtimes/native-p1.ts); python_zygote.py loads it at start and cannot fork runs without it. */
 export const CHILD_P1_PATH = '/boot/p1.so';
 
 /** bwrap's command line for a plan; `seccomp` is the BPF filter every program runs under (runtimes/seccomp.ts), `p1` a forking runtime's native pid 1. */
@@ -86,7 +86,7 @@ export interface SandboxDeps {
   maxOutput: number;
   /** The seccomp filter (BPF) of every sandbox; null only where a test says so. */
   seccomp: Buffer | null;
-  /** A Python run's pid 1 in C, for forking runtimes (runtimes/native-p1.ts); absent, P1 runs in Python. */
+  /** A Python run's pid 1 in C, for forking runtimes (runtimes/native-p1.ts); a forking runtime started without it fails at start. */
   p1?: Buffer | null;
 }
 
