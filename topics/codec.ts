@@ -2,6 +2,7 @@ import type { Kafka, Producer, ProducerConfig, IHeaders, CompressionTypes } from
 import type { TopicSpec } from './catalog';
 import { RegistryError, schemaIdOf, type Registry } from './registry';
 import { retryUntilDone } from './ground/retry';
+import { idempotentProducer } from './idempotent-producer';
 
 export interface OutgoingRecord<T> { key: string; value: T; partition?: number; headers?: IHeaders }
 export interface EncodedRecord { key: string; value: Buffer; partition?: number; headers?: IHeaders }
@@ -63,8 +64,8 @@ export interface TypedProducer {
 }
 
 export async function createTypedProducer(kafka: Kafka, registry: Registry, config: ProducerConfig = {}): Promise<TypedProducer> {
-  // Idempotent producer: retries never duplicate or reorder a session's events.
-  const raw = kafka.producer({ allowAutoTopicCreation: false, idempotent: true, maxInFlightRequests: 1, ...config });
+  // Idempotent producer: retries never duplicate or reorder a session's events, and a failed send never swallows the next one.
+  const raw = idempotentProducer(kafka, config);
   await raw.connect();
   return {
     raw,

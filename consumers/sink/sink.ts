@@ -15,6 +15,7 @@ import { isTransientDecodeError } from '../../topics/codec';
 import { groupLag, type TopicLag } from './lag';
 import { createSinkMetrics, type SinkMetrics } from './metrics';
 import { silentLogger, type Logger } from '../../topics/ground/logger';
+import { idempotentProducer } from '../../topics/idempotent-producer';
 import { AbortedError, retryUntilDone, type Backoff } from '../../topics/ground/retry';
 
 export const SINK_GROUP = groupName('conveyor-sink');
@@ -41,7 +42,7 @@ export const SINK_FETCH = { minBytes: 256 * 1024, maxWaitTimeInMs: 1_000 } as co
 export function createSinkClients(kafka: Kafka, groupId: string): SinkClients {
   return {
     consumer: kafka.consumer({ ...CONSUMER_FETCH_LIMITS, ...SINK_FETCH, groupId, sessionTimeout: 30_000, heartbeatInterval: 3_000 }),
-    producer: kafka.producer({ allowAutoTopicCreation: false, idempotent: true, maxInFlightRequests: 1 }),
+    producer: idempotentProducer(kafka),
     admin: kafka.admin(),
   };
 }
