@@ -1,0 +1,71 @@
+import fs from 'node:fs';
+import { createRuntimeEngine, type RuntimeEngine } from '../../runtimes';
+import { createEngineParts, type EngineParts } from '../../runtimes/engine-parts';
+import { Sandbox } from '../../runtimes/sandbox';
+import { spec } from './helpers';
+
+// The spawner reports a forked run's exit only once the run's pid 1 (P1, bootstrap/p1.c) is gone
+// (its pidfd readable, spawner.py), not as soon as its status and its pipes' end arrive while it
+// still dies: by then the run's cgroup holds no process, so the cgroup that serves the next run
+// (cgroup.ts recycle) starts clean and the engine's kill after each run finds nothing to kill.
+const KEY = 'python:python-3.11-std';
+const RUNS = 100;
+let parts: EngineParts;
+let engine: RuntimeEngine;
+/** What each forked run's cgroup held when its exit was reported. */
+const atExit: Promise<string[]>[] = [];
+
+/** The processes in any controller of a run's cgroup (with their name and state), and a populated v2 cgroup. */
+function members(procsFiles: string[]): string[] {
+  const found: string[] = [];
+  for (const f of procsFiles) {
+    for (const pid of fs.readFileSync(f, 'utf8').split('\n').filter(Boolean)) {
+      let what = 'gone since';
+      try {
+        const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+        what = `${/Name:\s+(.*)/.exec(status)?.[1]}, ${/State:\s+(.*)/.exec(status)?.[1]}`;
+      } catch {
+        /* exited meanwhile */
+      }
+      found.push(`${f}: ${pid} (${what})`);
+    }
+  }
+  const events = procsFiles[0]!.replace(/cgroup\.procs$/, 'cgroup.events');
+  if (fs.existsSync(events) && !/populated 0/.test(fs.readFileSync(events, 'utf8'))) found.push(`${events}: populated 1`);
+  return found;
+}
+
+beforeAll(async () => {
+  const real = createEngineParts({ poolSize: 1, cacheMaxBytes: 64 * 1024 * 1024, cgroupParent: `conveyor-test-exits-${process.pid}`, cpuCores: 1 });
+  const zygotes = real.zygotes;
+  parts = {
+    ...real,
+    zygotes: {
+      // Heard before the sandbox's own handling of the exit (the engine dispatches after take), which kills what is left.
+      take: (...a) => {
+        const child = zygotes.take(...a);
+        if (child instanceof Sandbox) atExit.push(child.proc.exited.then(() => members(child.cg.procsFiles)));
+        return child;
+      },
+      disable: (k, why) => zygotes.disable(k, why),
+      warm: (k, plan) => zygotes.warm(k, plan),
+      stats: () => zygotes.stats(),
+      close: () => zygotes.close(),
+    },
+  };
+  engine = createRuntimeEngine({ fork: ['python'] }, parts);
+  await engine.warm(['python']);
+});
+afterAll(() => engine.close());
+
+it(`reports the exit of each of ${RUNS} quick forked Python runs only once its cgroup holds no process`, async () => {
+  const before = engine.stats().forking![KEY]!.forks;
+  for (let i = 0; i < RUNS; i++) {
+    const r = await engine.execute(spec('python', 'main.py', `print(${i})`));
+    expect(r.run?.stdout).toBe(`${i}\n`);
+  }
+  expect(engine.stats().forking![KEY]!.forks).toBe(before + RUNS);
+  expect(atExit).toHaveLength(RUNS);
+  const left = (await Promise.all(atExit)).filter((m) => m.length > 0);
+  expect(left).toEqual([]);
+});
