@@ -20,6 +20,8 @@ its forks are cheap. It speaks over stdin/stdout with the engine:
   spawner -> engine: frames  [u8 type][u32 id][u32 len][payload]
     1 stdout bytes, 2 stderr bytes, 3 exit JSON, 4 spawned JSON {"pid"},
     5 error text, 6 overflow JSON {"stream"}
+  A forked run's exit (3) comes once its status and the end of its pipes are in
+  and its pid 1 is gone (watch_p1): its cgroup then holds none of its processes.
 
 At start it enters a private mount namespace and bind-mounts the "views"
 (argv[1], JSON {name: hostPath}) read-only under /run/conveyor/<name>, so the
@@ -38,6 +40,7 @@ import socket
 import struct
 import sys
 import threading
+import time
 import queue
 
 UID = 65534
@@ -119,6 +122,8 @@ class Proc:
         self.setup_failed = None  # a forked run whose namespaces could not be built
         self.mounts = None       # a child forked ahead: its stage's mounts, sent after "go"
         self.go_sent = False
+        self.pidfd = None        # a forked run's pid 1 (P1) until it is gone (watch_p1)
+        self.p1_deadline = None  # when its exit is reported even though P1 is still there
 
 
 def spawn(msg):
@@ -265,6 +270,7 @@ def read_run_socket(fd):
         if not proc.pid:
             placed(proc, OSError('no credentials'))
             return
+        watch_p1(proc)
         # On cgroup v1 the first move into a cgroup after a quiet spell waits for an RCU grace
         # period (~10 ms): a thread makes it, so other runs' output and exits are not held up.
         threading.Thread(target=place_in_cgroups, args=(proc,), daemon=True).start()
@@ -287,6 +293,55 @@ def read_run_socket(fd):
         if proc.exit is None:
             proc.exit = {'code': None, 'signal': signal.SIGKILL, 'cpuMs': 0}
         maybe_finish(proc)
+
+
+# How long a forked run's exit waits for its P1 to be gone once its status and pipes are in:
+# P1 only has to kill and reap what is left in its pid namespace. A P1 still there by then
+# (a process stuck in the kernel) is left to the engine, which kills what remains in the cgroup
+# and does not serve that cgroup again (runtimes/cgroup.ts recycle).
+P1_EXIT_DEADLINE_S = 2.0
+lingering = {}  # id -> Proc whose exit waits for its P1
+
+
+def watch_p1(proc):
+    """A forked run's exit is reported only once its P1 is gone (its pidfd readable): P1 sends its status,
+    and its pipes and run socket close, while it is still exiting, as pid 1 killing and reaping what is
+    left in its namespace. Until then it is still in the run's cgroup, which the engine serves to the
+    next run as soon as the exit is reported. P1 waits for "go" here: its pid is still its own."""
+    try:
+        proc.pidfd = os.pidfd_open(proc.pid)
+    except OSError:  # already gone
+        return
+    by_fd[proc.pidfd] = (proc.id, 'p1')
+    sel.register(proc.pidfd, selectors.EVENT_READ, 'p1')
+
+
+def p1_gone(proc):
+    if proc.pidfd is not None:
+        sel.unregister(proc.pidfd)
+        del by_fd[proc.pidfd]
+        os.close(proc.pidfd)
+        proc.pidfd = None
+    maybe_finish(proc)
+
+
+def read_p1(fd):
+    pid_id, kind = by_fd.get(fd, (None, None))
+    proc = procs.get(pid_id)
+    if kind == 'p1' and proc is not None and proc.pidfd == fd:
+        p1_gone(proc)
+
+
+def expire_lingering():
+    now = time.monotonic()
+    for proc in [p for p in lingering.values() if p.p1_deadline <= now]:
+        p1_gone(proc)
+
+
+def select_timeout():
+    if not lingering:
+        return None
+    return max(0.0, min(p.p1_deadline for p in lingering.values()) - time.monotonic())
 
 
 placements = queue.SimpleQueue()  # (proc, error or None) from place_in_cgroups threads
@@ -347,7 +402,13 @@ def pump_stdin(proc):
 
 
 def maybe_finish(proc):
+    if proc.exit is not None and proc.open_streams == 0 and proc.run_sock is None and proc.pidfd is not None:
+        if proc.p1_deadline is None:
+            proc.p1_deadline = time.monotonic() + P1_EXIT_DEADLINE_S
+            lingering[proc.id] = proc
+        return
     if proc.exit is not None and proc.open_streams == 0 and proc.run_sock is None:
+        lingering.pop(proc.id, None)
         if proc.stdin_fd is not None:
             if proc.stdin_fd in sel.get_map():
                 sel.unregister(proc.stdin_fd)
@@ -521,7 +582,7 @@ def main():
     frame(4, 0, json.dumps({'pid': os.getpid(), 'ready': True}).encode())
     flush_out()
     while True:
-        for key, _ in sel.select():
+        for key, _ in sel.select(select_timeout()):
             if key.data == 'control':
                 try:
                     chunk = os.read(stdin_fd, 1 << 20)
@@ -560,12 +621,15 @@ def main():
                 read_child(key.fd)
             elif key.data == 'run':
                 read_run_socket(key.fd)
+            elif key.data == 'p1':
+                read_p1(key.fd)
             elif key.data == 'stdin':
                 for proc in procs.values():
                     if proc.stdin_fd == key.fd:
                         pump_stdin(proc)
                         break
         reap()
+        expire_lingering()
         if out_buf:
             flush_out()
 

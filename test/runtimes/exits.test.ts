@@ -66,6 +66,17 @@ it(`reports the exit of each of ${RUNS} quick forked Python runs only once its c
   }
   expect(engine.stats().forking![KEY]!.forks).toBe(before + RUNS);
   expect(atExit).toHaveLength(RUNS);
-  const left = (await Promise.all(atExit)).filter((m) => m.length > 0);
+  const left = (await Promise.all(atExit.splice(0))).filter((m) => m.length > 0);
+  expect(left).toEqual([]);
+});
+
+it('reports the exit of a run that leaves processes behind only once its pid 1 has killed and reaped them', async () => {
+  for (let i = 0; i < 10; i++) {
+    const code = `import subprocess\nfor _ in range(3):\n    subprocess.Popen(["/usr/bin/sleep", "60"], start_new_session=True)\nprint("left 3")`;
+    const r = await engine.execute(spec('python', 'main.py', code));
+    expect(r.run?.stdout).toBe('left 3\n');
+  }
+  expect(atExit).toHaveLength(10);
+  const left = (await Promise.all(atExit.splice(0))).filter((m) => m.length > 0);
   expect(left).toEqual([]);
 });
