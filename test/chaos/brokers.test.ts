@@ -63,10 +63,12 @@ describe('a 3-broker cluster', () => {
     const producer = idempotentProducer(kafka, { retry: { retries: 1, initialRetryTime: 100, maxRetryTime: 200 } });
     try {
       await admin.createTopics({ waitForLeaders: false, topics: [{ topic, numPartitions: 1, replicationFactor: 3, configEntries: [{ name: 'min.insync.replicas', value: '2' }] }] });
-      let part: { leader: number; replicas: number[] } | undefined;
-      for (let tries = 0; !part?.replicas.length || part.leader < 0; tries++) {
+      // Until the partition has a leader and all three replicas in sync (a broker restarted by the test before may still be catching up).
+      let part: { leader: number; replicas: number[]; isr: number[] } | undefined;
+      for (let tries = 0; !part || part.leader < 0 || part.isr.length < 3; tries++) {
         if (tries) await sleep(200);
-        part = await admin.fetchTopicMetadata({ topics: [topic] }).then((m) => m.topics[0]!.partitions[0], (err) => (tries < 50 ? undefined : Promise.reject(err)));
+        part = await admin.fetchTopicMetadata({ topics: [topic] }).then((m) => m.topics[0]!.partitions[0], (err) => (tries < 300 ? undefined : Promise.reject(err)));
+        if (tries >= 300) throw new Error(`chaos-sequence: the partition never had 3 replicas in sync (${JSON.stringify(part)})`);
       }
       const follower = cluster.brokers.find((b) => b.name === `kafka-${part!.replicas.find((r) => r !== part!.leader)}`)!;
       await producer.connect();
