@@ -28,6 +28,9 @@ const socketFactory: ISocketFactory = ({ host, port, onConnect }) => {
   return socket;
 };
 
+/** The client's retry, for requests outside a consumer's run (a consumer has its own: consumer-retry.ts). */
+export const CLIENT_RETRY = { initialRetryTime: 100, retries: 8 } as const;
+
 /** One kafkajs client per process, tuned for a broker on loopback or a LAN. */
 export function createKafka(brokers: string[], clientId: string, extra: Partial<KafkaConfig> = {}): Kafka {
   return new Kafka({
@@ -35,7 +38,7 @@ export function createKafka(brokers: string[], clientId: string, extra: Partial<
     brokers,
     connectionTimeout: 3000,
     requestTimeout: 30000,
-    retry: { initialRetryTime: 100, retries: 8 },
+    retry: CLIENT_RETRY,
     logLevel: logLevel.ERROR,
     socketFactory,
     ...extra,

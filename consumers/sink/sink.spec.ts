@@ -1,10 +1,11 @@
-import type { EachBatchPayload, KafkaMessage } from 'kafkajs';
+import type { ConsumerConfig, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import { recordOf } from '../../analytics/avro-rows';
 import type { Warehouse } from '../../analytics/warehouse';
 import { REPEATED_RESULT_HEADER, topics } from '../../topics/catalog';
 import type { Registry } from '../../topics/registry';
 import type { EditEvent } from '../../topics/types';
-import { createSink, type SinkClients } from './sink';
+import { CONSUMER_RETRY } from '../../topics/consumer-retry';
+import { createSink, createSinkClients, type SinkClients } from './sink';
 
 /**
  * The sink's load-and-commit logic with its collaborators faked (the KafkaJS
@@ -115,5 +116,14 @@ describe('analytics sink (fakes passed in)', () => {
     expect(f.log).toEqual([`send ${topics.dlq.name}`, 'insert edit_activity 2', `commit ${TOPIC}/0@23`]);
     expect(f.sink.status().deadLetters).toBe(1);
     await f.sink.stop();
+  });
+});
+
+describe("the sink's Kafka clients", () => {
+  it('consume with the long-lived consumers retry policy', () => {
+    const configs: ConsumerConfig[] = [];
+    const kafka = { consumer: (c: ConsumerConfig) => (configs.push(c), {}), producer: () => ({}), admin: () => ({}) } as unknown as Kafka;
+    createSinkClients(kafka, 'spec-group');
+    expect(configs[0]!.retry).toBe(CONSUMER_RETRY);
   });
 });

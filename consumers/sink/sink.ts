@@ -12,6 +12,7 @@ import { createBatcher } from './batcher';
 import { deadLetterOf } from '../../topics/dead-letter';
 import { isDataError, type DeadLetterCode } from './dead-letter';
 import { isTransientDecodeError } from '../../topics/codec';
+import { CONSUMER_RETRY } from '../../topics/consumer-retry';
 import { groupLag, type TopicLag } from './lag';
 import { createSinkMetrics, type SinkMetrics } from './metrics';
 import { silentLogger, type Logger } from '../../topics/ground/logger';
@@ -41,7 +42,7 @@ export const SINK_FETCH = { minBytes: 256 * 1024, maxWaitTimeInMs: 1_000 } as co
 
 export function createSinkClients(kafka: Kafka, groupId: string): SinkClients {
   return {
-    consumer: kafka.consumer({ ...CONSUMER_FETCH_LIMITS, ...SINK_FETCH, groupId, sessionTimeout: 30_000, heartbeatInterval: 3_000 }),
+    consumer: kafka.consumer({ ...CONSUMER_FETCH_LIMITS, ...SINK_FETCH, groupId, sessionTimeout: 30_000, heartbeatInterval: 3_000, retry: CONSUMER_RETRY }),
     producer: idempotentProducer(kafka),
     admin: kafka.admin(),
   };

@@ -1,6 +1,7 @@
 import type { Consumer, Kafka } from 'kafkajs';
 import { CONSUMER_FETCH_LIMITS, LIVE_FETCH_WAIT_MS, topics } from '../../topics/catalog';
 import { decodeValue } from '../../topics/codec';
+import { CONSUMER_RETRY } from '../../topics/consumer-retry';
 import type { Registry } from '../../topics/registry';
 import type { ExecutorLoad } from '../../topics/types';
 import { ApiError } from './errors';
@@ -97,7 +98,7 @@ export function createAdmission(deps: { kafka: Kafka; registry: Registry; gatewa
   return {
     view,
     async start() {
-      consumer = deps.kafka.consumer({ ...CONSUMER_FETCH_LIMITS, groupId: `conveyor-gateway-load-${deps.gatewayId}`, maxWaitTimeInMs: LIVE_FETCH_WAIT_MS, sessionTimeout: 10000, heartbeatInterval: 1000 });
+      consumer = deps.kafka.consumer({ ...CONSUMER_FETCH_LIMITS, groupId: `conveyor-gateway-load-${deps.gatewayId}`, maxWaitTimeInMs: LIVE_FETCH_WAIT_MS, sessionTimeout: 10000, heartbeatInterval: 1000, retry: CONSUMER_RETRY });
       await consumer.connect();
       await consumer.subscribe({ topics: [topics.load.name], fromBeginning: false });
       // Nothing committed: a gateway wants the reports from now on, never old ones (and kafkajs's commit
@@ -106,6 +107,8 @@ export function createAdmission(deps: { kafka: Kafka; registry: Registry; gatewa
         autoCommit: false,
         eachMessage: async ({ message }) => {
           const d = await decodeValue(deps.registry, message.value, topics.load);
+          // Even one the registry cannot decode for now: the executor's next report (a second later) replaces it,
+          // and waiting for this one would hold the newer ones back.
           if (!d.ok) return deps.logger.warn({ reason: d.reason }, 'executor load report skipped');
           view.observe(d.value, Date.now());
           deps.onLoad?.(d.value);

@@ -1,0 +1,28 @@
+import type { RetryOptions } from 'kafkajs';
+
+/**
+ * How a long-lived consumer (run router, admission, share links, compacted
+ * followers, executor, sink) rides out a broker that dies or a handler that
+ * throws (a record not decodable for now). kafkajs's runner retries a failed
+ * fetch, or an eachMessage that threw, with this policy, reading again from
+ * the last message handled; when the retries run out the consumer crashes and
+ * kafkajs restarts it from the committed offsets, when the error is retriable
+ * and `restartOnFailure` says so (a rejoin: a rebalance, a second re-read).
+ *
+ * Without one, `kafka.consumer()` merges its own default `{ retries: 5 }` over
+ * the client's policy (topics/kafka.ts, 100 ms doubling): five retries within
+ * ~3 s, shorter than a killed broker takes to be fenced (4 s), so every broker
+ * kill crashed the gateway's consumers. From 300 ms, doubling up to 5 s, these
+ * 8 retries wait ~24 s in all: the fence, the new leaders' election and a
+ * broker restart fit inside. Multiplier and jitter are given too, so the
+ * policy is the same under jest (whose NODE_ENV=test changes kafkajs's defaults).
+ */
+export const CONSUMER_RETRY = {
+  initialRetryTime: 300,
+  maxRetryTime: 5000,
+  retries: 8,
+  multiplier: 2,
+  factor: 0.2,
+  // kafkajs asks only after a retriable failure: a long-lived consumer always comes back (kafkajs logs the crash).
+  restartOnFailure: async () => true,
+} as const satisfies RetryOptions;
