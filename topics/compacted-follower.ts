@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Kafka, KafkaMessage } from 'kafkajs';
 import { CONSUMER_FETCH_LIMITS, LIVE_FETCH_WAIT_MS, type TopicSpec } from './catalog';
-import { decodeValue } from './codec';
+import { CONSUMER_RETRY } from './consumer-retry';
+import { decodeConsumed } from './decode-consumed';
 import type { Registry } from './registry';
 import { sleep } from './ground/retry';
 
@@ -12,7 +13,9 @@ import { sleep } from './ground/retry';
  * It commits nothing (the next start reads from the start anyway), so the
  * groups leave no offsets behind. With `catchUpMs`, `start` resolves once
  * every record written before it began has been handed on (or after that
- * long, with what arrived).
+ * long, with what arrived). A record the schema registry cannot decode for
+ * now is read again (decodeConsumed), so a follower never misses a state;
+ * only one that can never be decoded goes to `onUndecodable`.
  */
 export function followCompacted<T>(deps: {
   kafka: Kafka;
@@ -21,9 +24,12 @@ export function followCompacted<T>(deps: {
   groupPrefix: string;
   onRecord: (value: T, message: KafkaMessage) => void | Promise<void>;
   onUndecodable?: (message: KafkaMessage, reason: string) => void;
+  /** How long one decode waits for a registry that cannot be reached before the record is read again (15 s unless given). */
+  decodeDeadlineMs?: number;
 }) {
-  const consumer = deps.kafka.consumer({ ...CONSUMER_FETCH_LIMITS, groupId: `${deps.groupPrefix}-${randomUUID().slice(0, 8)}`, maxWaitTimeInMs: LIVE_FETCH_WAIT_MS, sessionTimeout: 10000, heartbeatInterval: 1000 });
+  const consumer = deps.kafka.consumer({ ...CONSUMER_FETCH_LIMITS, groupId: `${deps.groupPrefix}-${randomUUID().slice(0, 8)}`, maxWaitTimeInMs: LIVE_FETCH_WAIT_MS, sessionTimeout: 10000, heartbeatInterval: 1000, retry: CONSUMER_RETRY });
   const seen = new Map<number, number>();
+  let stopping = false;
   return {
     async start(o: { catchUpMs?: number } = {}) {
       let ends: { partition: number; high: number }[] = [];
@@ -38,9 +44,9 @@ export function followCompacted<T>(deps: {
       await consumer.subscribe({ topic: deps.spec.name, fromBeginning: true });
       await consumer.run({
         autoCommit: false,
-        eachMessage: async ({ partition, message }) => {
+        eachMessage: async ({ partition, message, heartbeat }) => {
           if (message.value) {
-            const d = await decodeValue(deps.registry, message.value, deps.spec);
+            const d = await decodeConsumed(deps.registry, deps.spec, message, { deadlineMs: deps.decodeDeadlineMs ?? 15000, stopped: () => stopping, heartbeat });
             if (d.ok) await deps.onRecord(d.value, message);
             else deps.onUndecodable?.(message, d.reason);
           }
@@ -52,6 +58,7 @@ export function followCompacted<T>(deps: {
       while (ends.some((e) => (seen.get(e.partition) ?? -1) < e.high - 1) && Date.now() < deadline) await sleep(50);
     },
     async stop() {
+      stopping = true;
       await consumer.disconnect().catch(() => {});
     },
   };

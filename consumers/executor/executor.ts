@@ -3,7 +3,8 @@ import { createOutputLinger } from './output-linger';
 import { randomUUID } from 'node:crypto';
 import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
 import { executorGroupId, executorTopics, REPEATED_RESULT_HEADER, topics, type TopicSpec } from '../../topics/catalog';
-import { createTypedProducer, decodeRetrying, decodeValueNow, TransientDecodeError, type Decoded, type TypedProducer } from '../../topics/codec';
+import { createTypedProducer, decodeValueNow, type Decoded, type TypedProducer } from '../../topics/codec';
+import { decodeConsumed, type Consumed } from '../../topics/decode-consumed';
 import type { Registry } from '../../topics/registry';
 import type { EditEvent, RunOutput, RunRequest, RunResultRecord } from '../../topics/types';
 import type { OutputChunk, RuntimeEngine } from '../../runtimes/types';
@@ -227,13 +228,11 @@ export function createExecutor(deps: ExecutorDeps) {
   }
 
   /** Decodes a consumed record; a registry outage is retried, then thrown (the record is fetched again), never dead-lettered. */
-  async function decode<T>(spec: TopicSpec<T>, m: KafkaMessage) {
-    const d = await decodeRetrying(registry, m.value, spec, {
+  function decode<T>(spec: TopicSpec<T>, m: KafkaMessage): Promise<Consumed<T>> {
+    return decodeConsumed(registry, spec, m, {
       deadlineMs: settings.REGISTRY_RETRY_MS, stopped: () => stopping,
       onRetry: (reason, attempt) => attempt === 1 && logger.warn({ topic: spec.name, offset: m.offset, reason }, 'schema registry unavailable; retrying the decode'),
     });
-    if (!d.ok && d.transient) throw new TransientDecodeError(spec.name, d.reason);
-    return d;
   }
 
   /** A request answered without running it: counted as done, so its offset is committed and a redelivery skips it. */
@@ -353,8 +352,8 @@ export function createExecutor(deps: ExecutorDeps) {
     return decode(t.edits, m).then((later) => applyEdit(partition, m, later));
   }
 
-  function applyEdit(partition: number, m: KafkaMessage, d: Decoded<EditEvent>): Promise<void> | void {
-    if (!d.ok && d.transient) return decode(t.edits, m).then((later) => applyEdit(partition, m, later));
+  function applyEdit(partition: number, m: KafkaMessage, d: Decoded<EditEvent> | Consumed<EditEvent>): Promise<void> | void {
+    if (!d.ok && 'transient' in d && d.transient) return decode(t.edits, m).then((later) => applyEdit(partition, m, later));
     if (!d.ok) return deadLetter(editsTopic, partition, m, 'undecodable', d.reason).then(() => checkpointer.applied(partition, Number(m.offset)));
     const outcome = buffers.apply(d.value, partition);
     if (outcome === 'gap' || outcome === 'invalid') logger.warn({ sessionId: d.value.sessionId, version: d.value.version, outcome }, 'edit not applied');

@@ -1,12 +1,4 @@
-import type { Logger } from '../../topics/ground/logger';
-
-/** A logger that keeps what it was told, for the executor pieces' specs. */
-export function recordingLogger() {
-  const lines: { level: 'info' | 'warn' | 'error'; msg?: string; fields: object }[] = [];
-  const at = (level: 'info' | 'warn' | 'error') => (fields: object, msg?: string) => void lines.push({ level, msg, fields });
-  const logger: Logger = { info: at('info'), warn: at('warn'), error: at('error') };
-  return { logger, lines };
-}
+export { recordingLogger } from '../../topics/test-fakes';
 
 /** A promise settled from outside. */
 export function deferred<T = void>() {

@@ -2,7 +2,8 @@ import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
 import { CONSUMER_FETCH_LIMITS, LIVE_FETCH_WAIT_MS, controlTopic, requestsTopic, topics } from '../../topics/catalog';
 import { commitUncommittedEnds } from '../../topics/admin';
 import { createPeriodicCommits, type PeriodicCommits } from '../../topics/periodic-commits';
-import { decodeRetrying, type Decoded } from '../../topics/codec';
+import { decodeConsumed, type Consumed } from '../../topics/decode-consumed';
+import { CONSUMER_RETRY } from '../../topics/consumer-retry';
 import type { Registry } from '../../topics/registry';
 import type { EditEvent, ExecutorLoad, QueuedRunPosition, RunControl, RunOutput, RunRequest, RunResultRecord } from '../../topics/types';
 import type { BatchingSender } from '../../topics/batching-sender';
@@ -27,6 +28,8 @@ export function createRunRouter(deps: {
   kafka: Kafka; registry: Registry; sender: BatchingSender; gatewayId: string; remember: number; logger: Pick<Logger, 'warn'>;
   /** How long a run's listeners wait for its result before they are answered internal_error (every waiter has a deadline). */
   deadlineMs: number;
+  /** How long a record's decode waits for a schema registry that cannot be reached before it is fetched again (30 s unless given). */
+  decodeDeadlineMs?: number;
 }) {
   const { kafka, registry, sender, gatewayId } = deps;
   const listeners = new Map<string, RunListener[]>();
@@ -37,6 +40,7 @@ export function createRunRouter(deps: {
   const runSessions = new Map<string, { sessionId: string; hardwareClass: string; partition: number }>();
   let consumer: Consumer | undefined;
   let commits: PeriodicCommits | undefined;
+  let stopping = false;
 
   function remember(r: RunResultRecord) {
     results.set(r.runId, r);
@@ -96,23 +100,32 @@ export function createRunRouter(deps: {
     if (held && n >= held.result.outputChunks) deliver(held.result);
   }
 
-  /** A record of runs.output or runs.results: delivered when it is this gateway's, or a run someone here waits for. */
-  async function take(topic: string, message: KafkaMessage) {
+  /**
+   * A record of runs.output or runs.results: delivered when it is this gateway's, or a run someone here waits for.
+   * Throws while the schema registry cannot be reached (TransientDecodeError): the record is someone's answer, so it
+   * is not marked seen and kafkajs reads it again; only a record that can never be decoded is skipped.
+   */
+  async function take(topic: string, message: KafkaMessage, heartbeat: () => Promise<void>) {
     const replyTo = message.headers?.replyTo?.toString();
     // Ours, or a run a client asked for again here after its gateway died (records are keyed by run id).
     const waitedFor = (runId: string | undefined) => runId !== undefined && listeners.has(runId);
     if (replyTo !== undefined && replyTo !== gatewayId && !waitedFor(message.key?.toString())) return;
-    // A registry outage is retried: the record is someone's answer. A record that can never be decoded is skipped.
-    const retry = { deadlineMs: 30000, onRetry: (reason: string, n: number) => n === 1 && deps.logger.warn({ topic, offset: message.offset, reason }, 'schema registry unavailable; retrying the decode') };
-    const failed = (d: Decoded<unknown>) => !d.ok && deps.logger.warn({ topic, offset: message.offset, reason: d.reason }, 'record not decodable; skipped');
+    const retry = {
+      deadlineMs: deps.decodeDeadlineMs ?? 30000, stopped: () => stopping, heartbeat,
+      onRetry: (reason: string, n: number) => n === 1 && deps.logger.warn({ topic, offset: message.offset, reason }, 'schema registry unavailable; retrying the decode'),
+    };
     if (topic === topics.output.name) {
-      const d = await decodeRetrying(registry, message.value, topics.output, retry);
-      if (d.ok && (d.value.replyTo === gatewayId || waitedFor(d.value.runId))) onOutput(d.value);
-      else failed(d);
+      const o = usable(await decodeConsumed(registry, topics.output, message, retry));
+      if (o && (o.replyTo === gatewayId || waitedFor(o.runId))) onOutput(o);
     } else {
-      const d = await decodeRetrying(registry, message.value, topics.results, retry);
-      if (d.ok && (d.value.replyTo === gatewayId || waitedFor(d.value.runId))) onResult(d.value);
-      else failed(d);
+      const r = usable(await decodeConsumed(registry, topics.results, message, retry));
+      if (r && (r.replyTo === gatewayId || waitedFor(r.runId))) onResult(r);
+    }
+
+    function usable<T>(d: Consumed<T>): T | undefined {
+      if (d.ok) return d.value;
+      deps.logger.warn({ topic, offset: message.offset, reason: d.reason }, 'record not decodable; skipped');
+      return undefined;
     }
   }
 
@@ -123,7 +136,7 @@ export function createRunRouter(deps: {
       const admin = kafka.admin();
       await admin.connect();
       await commitUncommittedEnds(admin, groupId, [topics.output.name, topics.results.name]).finally(() => admin.disconnect());
-      consumer = kafka.consumer({ ...CONSUMER_FETCH_LIMITS, groupId, maxWaitTimeInMs: LIVE_FETCH_WAIT_MS, sessionTimeout: 10000, heartbeatInterval: 1000 });
+      consumer = kafka.consumer({ ...CONSUMER_FETCH_LIMITS, groupId, maxWaitTimeInMs: LIVE_FETCH_WAIT_MS, sessionTimeout: 10000, heartbeatInterval: 1000, retry: CONSUMER_RETRY });
       await consumer.connect();
       await consumer.subscribe({ topics: [topics.output.name, topics.results.name], fromBeginning: false });
       // Results produced before our first fetch would be missed: wait for it.
@@ -133,12 +146,10 @@ export function createRunRouter(deps: {
       await consumer.run({
         autoCommit: false,
         partitionsConsumedConcurrently: 6,
-        eachMessage: async ({ topic, partition, message }) => {
-          try {
-            await take(topic, message);
-          } finally {
-            progress.seen(topic, partition, message.offset);
-          }
+        // Seen (so committed) only once taken: a record that threw is read again, never skipped by the next commit.
+        eachMessage: async ({ topic, partition, message, heartbeat }) => {
+          await take(topic, message, heartbeat);
+          progress.seen(topic, partition, message.offset);
         },
       });
       progress.start();
@@ -146,6 +157,7 @@ export function createRunRouter(deps: {
       await sleep(300);
     },
     async stop() {
+      stopping = true;
       await commits?.stop();
       await consumer?.disconnect();
       for (const h of heldResults.values()) clearTimeout(h.timer);

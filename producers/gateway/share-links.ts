@@ -2,7 +2,8 @@ import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypt
 import type { Kafka } from 'kafkajs';
 import { CONSUMER_FETCH_LIMITS, LIVE_FETCH_WAIT_MS, topics } from '../../topics/catalog';
 import type { TypedProducer } from '../../topics/codec';
-import { decodeValue } from '../../topics/codec';
+import { CONSUMER_RETRY } from '../../topics/consumer-retry';
+import { decodeConsumed } from '../../topics/decode-consumed';
 import type { Registry } from '../../topics/registry';
 import type { ShareLink } from '../../topics/types';
 
@@ -34,14 +35,19 @@ export function tokenMatches(token: string, hashes: string[]): boolean {
 /** At most this many creators' tokens are kept per link (the oldest goes first). */
 const MAX_TOKENS = 16;
 
-export function createLinkStore(deps: { kafka: Kafka; registry: Registry; producer: () => TypedProducer; gatewayId: string; catchUpMs?: number }) {
+export function createLinkStore(deps: {
+  kafka: Kafka; registry: Registry; producer: () => TypedProducer; gatewayId: string; catchUpMs?: number;
+  /** How long one decode waits for a registry that cannot be reached before the record is read again (15 s unless given). */
+  decodeDeadlineMs?: number;
+}) {
   const { kafka, registry } = deps;
   const index = new Map<string, ShareLink>();
-  const consumer = kafka.consumer({ ...CONSUMER_FETCH_LIMITS, groupId: `conveyor-links-${deps.gatewayId}-${randomUUID().slice(0, 8)}`, maxWaitTimeInMs: LIVE_FETCH_WAIT_MS, sessionTimeout: 10000, heartbeatInterval: 1000 });
+  const consumer = kafka.consumer({ ...CONSUMER_FETCH_LIMITS, groupId: `conveyor-links-${deps.gatewayId}-${randomUUID().slice(0, 8)}`, maxWaitTimeInMs: LIVE_FETCH_WAIT_MS, sessionTimeout: 10000, heartbeatInterval: 1000, retry: CONSUMER_RETRY });
   const admin = kafka.admin();
   /** Offsets seen per partition: a write waits until its own record is in the index. */
   const seen = new Map<number, number>();
   const waiters: { partition: number; offset: number; resolve: () => void }[] = [];
+  let stopping = false;
 
   function applied(partition: number, offset: number) {
     seen.set(partition, offset);
@@ -77,12 +83,13 @@ export function createLinkStore(deps: { kafka: Kafka; registry: Registry; produc
       await consumer.connect();
       await consumer.subscribe({ topic: topics.links.name, fromBeginning: true });
       await consumer.run({
-        eachMessage: async ({ partition, message }) => {
+        eachMessage: async ({ partition, message, heartbeat }) => {
           const key = message.key?.toString();
           if (key) {
             if (!message.value) index.delete(key);
             else {
-              const d = await decodeValue(registry, message.value, topics.links);
+              // A registry outage throws the record back to be read again: a link is never missing from the index.
+              const d = await decodeConsumed(registry, topics.links, message, { deadlineMs: deps.decodeDeadlineMs ?? 15000, stopped: () => stopping, heartbeat });
               if (d.ok) index.set(key, d.value);
             }
           }
@@ -93,6 +100,7 @@ export function createLinkStore(deps: { kafka: Kafka; registry: Registry; produc
       await Promise.all(ends.filter((e) => e.high > e.low).map((e) => waitFor(e.partition, e.high - 1, 20000)));
     },
     async stop() {
+      stopping = true;
       await consumer.disconnect().catch(() => {});
     },
     get: (id: string) => index.get(id),
