@@ -17,13 +17,16 @@ import { probabilityOfWait } from './erlang-c';
  * waits of that load (those take minutes to build near saturation; sized
  * that way the model was 27–39% pessimistic under light queueing). The
  * runs in the system follow the stationary flow on both sides of c (a
- * steady queue near saturation holds more runs than slots), in Hayward's
- * units for a minute whose count is given (countPeakedness). Runs that
- * arrive while the state holds more than c queue behind the runs its
- * steady queue holds and wait for them to be served (uniform between the
- * queue's waits at the step's start and end) by the slots of this minute and, for a
- * wait that outlasts it, of the minutes after (`SlotsAhead`: a fleet that is
- * growing serves a long queue faster than its current slots would).
+ * steady queue near saturation holds more runs than slots), with the
+ * variability of a minute whose count is given (ARRIVAL_CV2, Allen–Cunneen).
+ * A run's wait is a distribution, not a point: Erlang C's conditional wait
+ * at the utilisation of the steady queue holding the runs in the system (some
+ * runs wait nothing, the rest an exponential time), which, as the state goes
+ * deep above the slots, gives way to the fluid wait behind the queue it holds
+ * (uniform between the queue's waits at the step's start and end), served by
+ * the slots of this minute and, for a wait that outlasts it, of the minutes
+ * after (`SlotsAhead`: a fleet that is growing serves a long queue faster
+ * than its current slots would).
  * ops/fleet/simulate/des.ts checks this run by run. It lives here, below
  * ops, because the ops scaling report's oracle (oracle.ts) plans with it as
  * the simulation's does.
@@ -49,6 +52,9 @@ export const emptyQueue = (): QueueState => ({ inSystem: 0, service: 10 });
 export interface MinuteResult { backlogEnd: number; waits: WaitMix; busySlots: number; state: QueueState }
 
 const STEP_SECONDS = 15;
+
+/** Halfin–Whitt depth: a state more than DEEP·√c runs above the slots queues as a fluid (β under 0.1). */
+const DEEP = 10;
 
 /** The slots k minutes after this one (k ≥ 1), as far as they are known; without it, this minute's slots. */
 export type SlotsAhead = (k: number) => number;
@@ -86,21 +92,22 @@ export function fluidWait(q: number, t: number, slots: number, service: number, 
 }
 
 /**
- * The utilisation ρ at which a steady M/M/c queue holds x runs on average
- * (cρ in service plus Erlang C's queue, C·ρ/(1 − ρ)); x/c when that queue
- * is under a thousandth of x. From a guess, Newton (and `out.heldSlope`,
- * dx/dρ there); else regula falsi (Illinois) on the bracket.
+ * The utilisation ρ at which a steady queue on c slots holds x runs on average
+ * (cρ in service plus Erlang C's queue, C·ρ/(1 − ρ), scaled by the
+ * variability v = (ca² + cs²)/2 as Allen–Cunneen scales the wait; v = 1 is
+ * M/M/c); x/c when that queue is under a thousandth of x. From a guess, Newton
+ * (and `out.heldSlope`, dx/dρ there); else regula falsi (Illinois) on the bracket.
  */
-export function equivalentUtilisation(c: number, x: number, guess?: number, out?: { heldSlope: number }): number {
+export function equivalentUtilisation(c: number, x: number, guess?: number, out?: { heldSlope: number }, v = 1): number {
   if (x <= 0 || c <= 0) return 0;
   // A queue deep above the slots (more than 10√c runs: Halfin–Whitt's β under 0.1) waits almost surely: with
-  // C = 1 the root is closed-form, c·u² + (x − c + 1)·u − 1 = 0 for u = 1 − ρ (it puts c·u, under 0.1√c, too few in service).
-  if (x - c > 10 * Math.sqrt(c)) {
+  // C = 1 the root is closed-form, c·u² + (x − c + v)·u − v = 0 for u = 1 − ρ (it puts c·u, under 0.1√c, too few in service).
+  if (x - c > DEEP * Math.sqrt(c)) {
     if (out) out.heldSlope = NaN;
-    const b = x - c + 1;
-    return 1 - 2 / (b + Math.sqrt(b * b + 4 * c));
+    const b = x - c + v;
+    return 1 - (2 * v) / (b + Math.sqrt(b * b + 4 * c * v));
   }
-  const f = (rho: number) => c * rho + (probabilityOfWait(c, c * rho) * rho) / (1 - rho) - x;
+  const f = (rho: number) => c * rho + (v * probabilityOfWait(c, c * rho) * rho) / (1 - rho) - x;
   let hi = Math.min(x / c, 1 - 1e-9);
   let fhi = f(hi);
   if (out) out.heldSlope = NaN;
@@ -141,39 +148,36 @@ export function equivalentUtilisation(c: number, x: number, guess?: number, out?
 }
 
 /**
- * The peakedness z of a minute's runs (the variance over the mean of the
- * runs an infinite-server system would hold): a minute's count is given (the
- * trace's, which the run-by-run replay places at uniform times), so the runs
- * in the system are binomial thinnings of fixed counts, not Poisson. With
- * service S exponential and T = 60 s, time-averaged over the minute,
- * z = 1 − (S/T)·(1 − (S/T)(1 − e^(−T/S))): 0.86 at S = 10 s.
+ * The arrival variability ca² of a minute whose count is given (the trace's,
+ * which the run-by-run replay places at uniform times), as the queue sees it.
+ * Such a process has no variance over long windows (its index of dispersion
+ * falls from 1 within a few seconds to 0 over minutes), so a queue whose
+ * fluctuations last longer than a minute meets smoother arrivals than Poisson;
+ * run by run, a steady queue on 240 slots at ρ 0.93–0.97 fed such minutes waits
+ * 0.53–0.61 of Erlang C's mean (ca² 0.05–0.2 by Allen–Cunneen). 0.2 is the value
+ * at which the model meets the run-by-run waits on the validation's ramps
+ * (decision doc, "Session 11"); Hayward's peakedness of the same minutes (0.86,
+ * the thinning over one service time) was too bursty by a fifth to a half.
  */
-export function countPeakedness(service: number): number {
-  if (!(service > 0)) return 1;
-  const r = service / 60;
-  return Math.max(0.5, 1 - r * (1 - r * (1 - Math.exp(-1 / r))));
-}
+export const ARRIVAL_CV2 = 0.2;
 
 export function simulateMinute(slots: number, load: MinuteLoad, before: QueueState, serviceCv2 = 1, ahead?: SlotsAhead): MinuteResult {
-  const k = (1 + serviceCv2) / 2;
+  // Allen–Cunneen's variability: a queue of such arrivals and service times holds (and waits) v times M/M/c's.
+  const v = (ARRIVAL_CV2 + serviceCv2) / 2;
   // The service time of what is in the system: the runs already there at theirs, the new ones at the minute's.
   let service = load.runs > 0 ? load.cpuSeconds / load.runs : before.service;
-  // Hayward's approximation (Fredericks): traffic of peakedness z on c slots queues as Poisson traffic of a/z
-  // Erlangs on c/z slots. The minute is run in those units (runs and slots / z) and scaled back at the end.
-  const z = countPeakedness(service);
-  const c = slots / z;
-  const runs = load.runs / z;
+  const c = slots;
+  const runs = load.runs;
   const lambda = runs / 60;
   const parts: WaitMix['parts'] = [];
-  let x = before.inSystem / z;
+  let x = before.inSystem;
   if (runs > 0 && x > 0) service = (x * before.service + runs * service) / (x + runs);
-  const aheadZ = ahead ? (j: number) => ahead(j) / z : undefined;
-  // Runs in a steady M/M/c at utilisation r: c·r in service plus Erlang C's queue.
-  const held = (r: number) => c * r + (probabilityOfWait(c, c * r) * r) / (1 - r);
+  // Runs in a steady queue at utilisation r: c·r in service plus Erlang C's queue, scaled by v.
+  const held = (r: number) => c * r + (v * probabilityOfWait(c, c * r) * r) / (1 - r);
   let busyTime = 0;
   // dx/dρ at the state, as the Newton solve for ρ found it (NaN: not solved by Newton, differenced below).
   const at = { heldSlope: NaN };
-  let rho = equivalentUtilisation(c, x, Math.min(x / c, 0.999), at);
+  let rho = equivalentUtilisation(c, x, Math.min(x / c, 0.999), at, v);
   for (let t = 0; t < 60; t += STEP_SECONDS) {
     const h = STEP_SECONDS;
     const x0 = x;
@@ -189,29 +193,41 @@ export function simulateMinute(slots: number, load: MinuteLoad, before: QueueSta
       const g = lambda * service - c * rho0;
       const d = Math.min(1e-4, (1 - rho0) / 4);
       // No queue to speak of (x = cρ): dρ/dx = 1/c; a deep one: the fluid, dρ/dx ≈ 0.
-      const deep = x0 - c > 10 * Math.sqrt(c);
+      const deep = x0 - c > DEEP * Math.sqrt(c);
       const light = x0 - c * rho0 <= 1e-3 * x0;
       const dxdr = Number.isFinite(at.heldSlope) ? at.heldSlope : (held(rho0 + d) - held(rho0)) / d;
       const slope = deep ? 1e-9 : light || rho0 <= 0 ? 1 : Math.min(1, Math.max(1e-9, c / dxdr));
       x = Math.max(0, x0 + (g / slope) * (1 - Math.exp((-slope * h) / service)));
     }
-    rho = equivalentUtilisation(c, x, rho0 > 0 ? rho0 : Math.min(x / c, 0.999), at);
+    rho = equivalentUtilisation(c, x, rho0 > 0 ? rho0 : Math.min(x / c, 0.999), at, v);
     busyTime += ((c * (rho0 + rho)) / 2) * h;
     if (runs <= 0) continue;
     const weight = (lambda * h) / runs;
-    if (c <= 0) parts.push({ kind: 'uniform', weight, lo: 86400, hi: 86400 });
-    else if (x0 >= c || x >= c) {
-      // More runs than slots: behind the queue the state holds, served by the slots of this minute and the coming ones.
-      const lo = fluidWait(Math.max(0, x0 - c * rho0), t, c, service, aheadZ);
-      push(parts, { kind: 'uniform', weight, lo, hi: fluidWait(Math.max(0, x - c * rho), t + h, c, service, aheadZ) });
-    } else {
-      // Erlang C (Allen–Cunneen) at the utilisation of a steady queue holding the runs in the system now.
-      const m = (rho0 + rho) / 2;
-      push(parts, { kind: 'erlang', weight, pWait: probabilityOfWait(c, c * m), theta: (c * (1 - m)) / (service * k) });
+    if (c <= 0) {
+      parts.push({ kind: 'uniform', weight, lo: 86400, hi: 86400 });
+      continue;
     }
+    // Erlang C's conditional wait (Allen–Cunneen) at the utilisation of a steady queue holding the runs in the system:
+    // a run waits with probability C, then an exponential time. Its state is a distribution about x (a run that finds
+    // n ≥ c waits for the (n − c + 1)-th start), so runs arriving at the same mean state wait nothing or much longer.
+    const m = (rho0 + rho) / 2;
+    const erlang = { kind: 'erlang' as const, pWait: probabilityOfWait(c, c * m), theta: (c * (1 - m)) / (service * v) };
+    const depth = (x0 + x) / 2 - c;
+    if (depth <= 0) {
+      push(parts, { ...erlang, weight });
+      continue;
+    }
+    // Above the slots the steady distribution's spread gives way to the fluid's (a queue built by overload is narrow
+    // about its mean): the share of the fluid wait behind the queue the state holds, served by the slots of this
+    // minute and the coming ones, is the depth over depth plus DEEP·√c (a half at the Halfin–Whitt depth above).
+    const fluid = depth / (depth + DEEP * Math.sqrt(c));
+    const lo = fluidWait(Math.max(0, x0 - c * rho0), t, c, service, ahead);
+    const hi = fluidWait(Math.max(0, x - c * rho), t + h, c, service, ahead);
+    push(parts, { ...erlang, weight: weight * (1 - fluid) });
+    push(parts, { kind: 'uniform', weight: weight * fluid, lo, hi });
   }
-  const backlogEnd = Math.max(0, x - c * rho) * z;
-  return { backlogEnd, waits: { parts }, busySlots: (busyTime / 60) * z, state: { inSystem: x * z, service } };
+  const backlogEnd = Math.max(0, x - c * rho);
+  return { backlogEnd, waits: { parts }, busySlots: busyTime / 60, state: { inSystem: x, service } };
 }
 
 /** Adds a part, merged into the last one when they are alike (fewer parts keep the histograms fast). */
