@@ -5,6 +5,7 @@ import { fixKafkajsEncoder } from './kafkajs-encoder-fix';
 import { fixKafkajsProduce } from './kafkajs-produce-fix';
 import { fixKafkajsFetch } from './kafkajs-fetch-fix';
 import { fixKafkajsEmptyBatches } from './kafkajs-empty-batches-fix';
+import { requirePatchedKafkajs } from './kafkajs-internals';
 
 // Before any client: every connection's request queue otherwise spins a 1 ms timer for ever.
 fixKafkajsIdleLoop();
@@ -16,6 +17,8 @@ fixKafkajsProduce();
 fixKafkajsFetch();
 // And its runner would queue a batch for each of those partitions, records or not.
 fixKafkajsEmptyBatches();
+// And a produce retried after a leader's death could leave partitions out (patches/kafkajs+2.2.4.patch).
+requirePatchedKafkajs();
 
 /**
  * kafkajs's own socket factory leaves Nagle's algorithm on, so a request written

@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { createRequire } from 'node:module';
 
 /**
@@ -65,4 +66,19 @@ export function replaceRequestBody<A>(module: RequestModule<A>, original: Reques
 export function requirePinnedKafkajs(refusal: (installed: string) => string): void {
   const { version } = loadKafkajs('kafkajs/package.json') as { version: string };
   if (version !== '2.2.4') throw new Error(refusal(version));
+}
+
+let patched = false;
+/**
+ * patches/kafkajs+2.2.4.patch (patch-package, run by npm at postinstall) must be in place: without
+ * it a produce retried after a leader's death can resolve without some of its partitions
+ * (kafkajs issue 1303), that is lose acknowledged records. Refuses to go on without it.
+ */
+export function requirePatchedKafkajs(): void {
+  if (patched) return;
+  const source = fs.readFileSync(loadKafkajs.resolve('kafkajs/src/producer/sendMessages'), 'utf8');
+  if (!source.includes('Conveyor patch (patches/kafkajs+2.2.4.patch')) {
+    throw new Error('kafkajs is not patched: run `npm install` (its postinstall applies patches/kafkajs+2.2.4.patch with patch-package); without it a retried produce can lose acknowledged records.');
+  }
+  patched = true;
 }
