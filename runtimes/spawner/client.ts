@@ -45,7 +45,7 @@ export interface ExitInfo {
 export interface SpawnedProcess {
   readonly id: number;
   pid: Promise<number>;
-  /** A forked run's resolves once its pid 1 is gone too (spawner.py watch_p1): no process of it is left in its cgroup. */
+  /** Resolves once no process of the sandbox is left in its cgroup (spawner.py drain_cgroup), its pid 1 included. */
   exited: Promise<ExitInfo>;
   onData: ((stream: 'stdout' | 'stderr', data: Buffer) => void) | null;
   onOverflow: ((stream: 'stdout' | 'stderr') => void) | null;

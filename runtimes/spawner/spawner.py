@@ -20,8 +20,8 @@ its forks are cheap. It speaks over stdin/stdout with the engine:
   spawner -> engine: frames  [u8 type][u32 id][u32 len][payload]
     1 stdout bytes, 2 stderr bytes, 3 exit JSON, 4 spawned JSON {"pid"},
     5 error text, 6 overflow JSON {"stream"}
-  A forked run's exit (3) comes once its status and the end of its pipes are in
-  and its pid 1 is gone (watch_p1): its cgroup then holds none of its processes.
+  An exit (3) comes once the status and the end of the pipes are in and the
+  sandbox's cgroup holds none of its processes (drain_cgroup).
 
 At start it enters a private mount namespace and bind-mounts the "views"
 (argv[1], JSON {name: hostPath}) read-only under /run/conveyor/<name>, so the
@@ -122,8 +122,8 @@ class Proc:
         self.setup_failed = None  # a forked run whose namespaces could not be built
         self.mounts = None       # a child forked ahead: its stage's mounts, sent after "go"
         self.go_sent = False
-        self.pidfd = None        # a forked run's pid 1 (P1) until it is gone (watch_p1)
-        self.p1_deadline = None  # when its exit is reported even though P1 is still there
+        self.pidfds = {}         # fd -> pid: what is still in its cgroup once it has exited (drain_cgroup)
+        self.drain_deadline = None  # when its exit is reported even though its cgroup is not empty
 
 
 def spawn(msg):
@@ -270,7 +270,6 @@ def read_run_socket(fd):
         if not proc.pid:
             placed(proc, OSError('no credentials'))
             return
-        watch_p1(proc)
         # On cgroup v1 the first move into a cgroup after a quiet spell waits for an RCU grace
         # period (~10 ms): a thread makes it, so other runs' output and exits are not held up.
         threading.Thread(target=place_in_cgroups, args=(proc,), daemon=True).start()
@@ -295,53 +294,81 @@ def read_run_socket(fd):
         maybe_finish(proc)
 
 
-# How long a forked run's exit waits for its P1 to be gone once its status and pipes are in:
-# P1 only has to kill and reap what is left in its pid namespace. A P1 still there by then
-# (a process stuck in the kernel) is left to the engine, which kills what remains in the cgroup
-# and does not serve that cgroup again (runtimes/cgroup.ts recycle).
-P1_EXIT_DEADLINE_S = 2.0
-lingering = {}  # id -> Proc whose exit waits for its P1
+# How long an exit waits for the sandbox's cgroup to empty once its status and pipes are in: what
+# is left only has to finish exiting. One still there by then (stuck in the kernel) is left to the
+# engine, which kills what remains and does not serve that cgroup again (runtimes/cgroup.ts recycle).
+DRAIN_DEADLINE_S = 2.0
+draining = {}  # id -> Proc whose exit waits for its cgroup to empty
 
 
-def watch_p1(proc):
-    """A forked run's exit is reported only once its P1 is gone (its pidfd readable): P1 sends its status,
-    and its pipes and run socket close, while it is still exiting, as pid 1 killing and reaping what is
-    left in its namespace. Until then it is still in the run's cgroup, which the engine serves to the
-    next run as soon as the exit is reported. P1 waits for "go" here: its pid is still its own."""
+def _listed(proc):
+    # Every process of the sandbox is in the first file's controller (v1: memory, joined first; v2: the one).
+    if not proc.cgroups:
+        return set()
     try:
-        proc.pidfd = os.pidfd_open(proc.pid)
-    except OSError:  # already gone
-        return
-    by_fd[proc.pidfd] = (proc.id, 'p1')
-    sel.register(proc.pidfd, selectors.EVENT_READ, 'p1')
+        fd = os.open(proc.cgroups[0], os.O_RDONLY | os.O_CLOEXEC)
+    except OSError:
+        return set()
+    try:
+        return {int(p) for p in os.read(fd, 1 << 16).split()}
+    except (OSError, ValueError):
+        return set()
+    finally:
+        os.close(fd)
 
 
-def p1_gone(proc):
-    if proc.pidfd is not None:
-        sel.unregister(proc.pidfd)
-        del by_fd[proc.pidfd]
-        os.close(proc.pidfd)
-        proc.pidfd = None
-    maybe_finish(proc)
+def drain_cgroup(proc):
+    """Watches (pidfds) what is still in the sandbox's cgroup when everything else of its exit is in.
+    The sandbox's pid 1 (bwrap's, or a forked run's P1) sends its status and closes the pipes while it
+    still exits, killing and reaping what is left of its pid namespace; the outer bwrap is reaped
+    once pid 2 has exited. The engine serves the cgroup to the next run as soon as the exit is
+    reported, so it is reported once they are gone. A pidfd counts only if its pid is still listed
+    after it was opened: then it is the run's process, not a new one that took a freed pid."""
+    listed = _listed(proc)
+    opened = {}
+    for pid in listed:
+        try:
+            opened[os.pidfd_open(pid)] = pid
+        except OSError:  # gone meanwhile
+            pass
+    still = _listed(proc) if opened else set()
+    for fd, pid in opened.items():
+        if pid not in still:
+            os.close(fd)
+            continue
+        proc.pidfds[fd] = pid
+        by_fd[fd] = (proc.id, 'member')
+        sel.register(fd, selectors.EVENT_READ, 'member')
 
 
-def read_p1(fd):
+def forget_member(proc, fd):
+    sel.unregister(fd)
+    del by_fd[fd]
+    os.close(fd)
+    del proc.pidfds[fd]
+
+
+def read_member(fd):
     pid_id, kind = by_fd.get(fd, (None, None))
     proc = procs.get(pid_id)
-    if kind == 'p1' and proc is not None and proc.pidfd == fd:
-        p1_gone(proc)
+    if kind == 'member' and proc is not None and fd in proc.pidfds:
+        forget_member(proc, fd)
+        if not proc.pidfds:
+            maybe_finish(proc)
 
 
-def expire_lingering():
+def expire_draining():
     now = time.monotonic()
-    for proc in [p for p in lingering.values() if p.p1_deadline <= now]:
-        p1_gone(proc)
+    for proc in [p for p in draining.values() if p.drain_deadline <= now]:
+        for fd in list(proc.pidfds):
+            forget_member(proc, fd)
+        maybe_finish(proc)
 
 
 def select_timeout():
-    if not lingering:
+    if not draining:
         return None
-    return max(0.0, min(p.p1_deadline for p in lingering.values()) - time.monotonic())
+    return max(0.0, min(p.drain_deadline for p in draining.values()) - time.monotonic())
 
 
 placements = queue.SimpleQueue()  # (proc, error or None) from place_in_cgroups threads
@@ -402,25 +429,29 @@ def pump_stdin(proc):
 
 
 def maybe_finish(proc):
-    if proc.exit is not None and proc.open_streams == 0 and proc.run_sock is None and proc.pidfd is not None:
-        if proc.p1_deadline is None:
-            proc.p1_deadline = time.monotonic() + P1_EXIT_DEADLINE_S
-            lingering[proc.id] = proc
+    if proc.exit is None or proc.open_streams or proc.run_sock is not None:
         return
-    if proc.exit is not None and proc.open_streams == 0 and proc.run_sock is None:
-        lingering.pop(proc.id, None)
-        if proc.stdin_fd is not None:
-            if proc.stdin_fd in sel.get_map():
-                sel.unregister(proc.stdin_fd)
-            os.close(proc.stdin_fd)
-            proc.stdin_fd = None
-        if proc.zygote_sock is not None:
-            proc.zygote_sock.close()
-            proc.zygote_sock = None
-        if proc.setup_failed:
-            proc.exit['setupFailed'] = proc.setup_failed
-        frame(3, proc.id, json.dumps(proc.exit).encode())
-        del procs[proc.id]
+    expired = proc.drain_deadline is not None and proc.drain_deadline <= time.monotonic()
+    if not proc.pidfds and not expired:
+        drain_cgroup(proc)  # again after the last watched one: it may have forked before it died
+    if proc.pidfds:
+        if proc.drain_deadline is None:
+            proc.drain_deadline = time.monotonic() + DRAIN_DEADLINE_S
+            draining[proc.id] = proc
+        return
+    draining.pop(proc.id, None)
+    if proc.stdin_fd is not None:
+        if proc.stdin_fd in sel.get_map():
+            sel.unregister(proc.stdin_fd)
+        os.close(proc.stdin_fd)
+        proc.stdin_fd = None
+    if proc.zygote_sock is not None:
+        proc.zygote_sock.close()
+        proc.zygote_sock = None
+    if proc.setup_failed:
+        proc.exit['setupFailed'] = proc.setup_failed
+    frame(3, proc.id, json.dumps(proc.exit).encode())
+    del procs[proc.id]
 
 
 def read_child(fd):
@@ -621,15 +652,15 @@ def main():
                 read_child(key.fd)
             elif key.data == 'run':
                 read_run_socket(key.fd)
-            elif key.data == 'p1':
-                read_p1(key.fd)
+            elif key.data == 'member':
+                read_member(key.fd)
             elif key.data == 'stdin':
                 for proc in procs.values():
                     if proc.stdin_fd == key.fd:
                         pump_stdin(proc)
                         break
         reap()
-        expire_lingering()
+        expire_draining()
         if out_buf:
             flush_out()
 

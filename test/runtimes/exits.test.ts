@@ -4,16 +4,22 @@ import { createEngineParts, type EngineParts } from '../../runtimes/engine-parts
 import { Sandbox } from '../../runtimes/sandbox';
 import { spec } from './helpers';
 
-// The spawner reports a forked run's exit only once the run's pid 1 (P1, bootstrap/p1.c) is gone
-// (its pidfd readable, spawner.py), not as soon as its status and its pipes' end arrive while it
-// still dies: by then the run's cgroup holds no process, so the cgroup that serves the next run
-// (cgroup.ts recycle) starts clean and the engine's kill after each run finds nothing to kill.
+// The spawner reports a run's exit only once its cgroup holds none of its processes (spawner.py
+// drain_cgroup: a pidfd per process left), not as soon as its status and its pipes' end arrive
+// while the sandbox's pid 1 (a forked run's P1, bootstrap/p1.c; bwrap's own in a one-shot sandbox)
+// still dies: so the cgroup that serves the next run (cgroup.ts recycle) starts clean and the
+// engine's kill after each run finds nothing to kill.
 const KEY = 'python:python-3.11-std';
 const RUNS = 100;
 let parts: EngineParts;
 let engine: RuntimeEngine;
-/** What each forked run's cgroup held when its exit was reported. */
+/** What each run's cgroup held when its exit was reported. */
 const atExit: Promise<string[]>[] = [];
+/** Heard before the sandbox's own handling of the exit (the engine dispatches after take), which kills what is left. */
+function watch<T>(sandbox: T): T {
+  if (sandbox instanceof Sandbox) atExit.push(sandbox.proc.exited.then(() => members(sandbox.cg.procsFiles)));
+  return sandbox;
+}
 
 /** The processes in any controller of a run's cgroup (with their name and state), and a populated v2 cgroup. */
 function members(procsFiles: string[]): string[] {
@@ -37,16 +43,21 @@ function members(procsFiles: string[]): string[] {
 
 beforeAll(async () => {
   const real = createEngineParts({ poolSize: 1, cacheMaxBytes: 64 * 1024 * 1024, cgroupParent: `conveyor-test-exits-${process.pid}`, cpuCores: 1 });
-  const zygotes = real.zygotes;
+  const { zygotes, pools } = real;
   parts = {
     ...real,
-    zygotes: {
-      // Heard before the sandbox's own handling of the exit (the engine dispatches after take), which kills what is left.
-      take: (...a) => {
-        const child = zygotes.take(...a);
-        if (child instanceof Sandbox) atExit.push(child.proc.exited.then(() => members(child.cg.procsFiles)));
-        return child;
+    pools: {
+      take: (key, plan) => {
+        const taken = pools.take(key, plan);
+        return { ...taken, sandbox: watch(taken.sandbox) };
       },
+      warm: (key, plan) => pools.warm(key, plan),
+      setSize: (key, plan, size) => pools.setSize(key, plan, size),
+      stats: () => pools.stats(),
+      close: () => pools.close(),
+    },
+    zygotes: {
+      take: (...a) => watch(zygotes.take(...a)),
       disable: (k, why) => zygotes.disable(k, why),
       warm: (k, plan) => zygotes.warm(k, plan),
       stats: () => zygotes.stats(),
@@ -54,7 +65,7 @@ beforeAll(async () => {
     },
   };
   engine = createRuntimeEngine({ fork: ['python'] }, parts);
-  await engine.warm(['python']);
+  await engine.warm(['python', 'javascript']);
 });
 afterAll(() => engine.close());
 
@@ -77,6 +88,16 @@ it('reports the exit of a run that leaves processes behind only once its pid 1 h
     expect(r.run?.stdout).toBe('left 3\n');
   }
   expect(atExit).toHaveLength(10);
+  const left = (await Promise.all(atExit.splice(0))).filter((m) => m.length > 0);
+  expect(left).toEqual([]);
+});
+
+it('reports the exit of each of 50 quick runs in one-shot sandboxes (bwrap, JavaScript) only once its cgroup holds no process', async () => {
+  for (let i = 0; i < 50; i++) {
+    const r = await engine.execute(spec('javascript', 'main.js', `console.log(${i})`));
+    expect(r.run?.stdout).toBe(`${i}\n`);
+  }
+  expect(atExit).toHaveLength(50);
   const left = (await Promise.all(atExit.splice(0))).filter((m) => m.length > 0);
   expect(left).toEqual([]);
 });
