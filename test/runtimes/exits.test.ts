@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import { createRuntimeEngine, type RuntimeEngine } from '../../runtimes';
 import { createEngineParts, type EngineParts } from '../../runtimes/engine-parts';
@@ -15,9 +16,14 @@ let parts: EngineParts;
 let engine: RuntimeEngine;
 /** What each run's cgroup held when its exit was reported. */
 const atExit: Promise<string[]>[] = [];
+/** The sandbox of the latest run. */
+let latest: Sandbox | null = null;
 /** Heard before the sandbox's own handling of the exit (the engine dispatches after take), which kills what is left. */
 function watch<T>(sandbox: T): T {
-  if (sandbox instanceof Sandbox) atExit.push(sandbox.proc.exited.then(() => members(sandbox.cg.procsFiles)));
+  if (sandbox instanceof Sandbox) {
+    latest = sandbox;
+    atExit.push(sandbox.proc.exited.then(() => members(sandbox.cg.procsFiles)));
+  }
   return sandbox;
 }
 
@@ -100,4 +106,26 @@ it('reports the exit of each of 50 quick runs in one-shot sandboxes (bwrap, Java
   expect(atExit).toHaveLength(50);
   const left = (await Promise.all(atExit.splice(0))).filter((m) => m.length > 0);
   expect(left).toEqual([]);
+});
+
+it("reports the exit anyway when a process that is not the sandbox's stays in its cgroup, which the engine then kills", async () => {
+  let intruder: ReturnType<typeof spawn> | null = null;
+  let intruderExit: (signal: NodeJS.Signals | null) => void = () => undefined;
+  const killed = new Promise<NodeJS.Signals | null>((resolve) => (intruderExit = resolve));
+  const h = engine.start(spec('python', 'main.py', 'import time\nprint("started", flush=True)\ntime.sleep(0.2)\nprint("done")'), {
+    onChunk: (c) => {
+      if (!c.data.includes('started') || intruder) return;
+      // Joins the run's cgroup from outside (the tests run as root): no pid 1 of the sandbox will reap it.
+      intruder = spawn('/usr/bin/sleep', ['60'], { stdio: 'ignore' });
+      intruder.on('exit', (_code, signal) => intruderExit(signal));
+      for (const f of latest!.cg.procsFiles) fs.writeFileSync(f, String(intruder.pid));
+    },
+  });
+  const r = await h.result;
+  // Not held until its wall-clock limit killed what was in the cgroup.
+  expect(r.status).toBe('ok');
+  expect(r.run?.stdout).toBe('started\ndone\n');
+  expect(await killed).toBe('SIGKILL');
+  const [left] = await Promise.all(atExit.splice(0));
+  expect(left!.some((m) => m.includes(`: ${intruder!.pid} (sleep`))).toBe(true);
 });
