@@ -3,6 +3,8 @@ import type { Kafka, KafkaMessage } from 'kafkajs';
 import { CONSUMER_FETCH_LIMITS, LIVE_FETCH_WAIT_MS, type TopicSpec } from './catalog';
 import { CONSUMER_RETRY } from './consumer-retry';
 import { decodeConsumed } from './decode-consumed';
+import { runKeptAlive } from './keep-running';
+import { silentLogger, type Logger } from './ground/logger';
 import type { Registry } from './registry';
 import { sleep } from './ground/retry';
 
@@ -26,6 +28,7 @@ export function followCompacted<T>(deps: {
   onUndecodable?: (message: KafkaMessage, reason: string) => void;
   /** How long one decode waits for a registry that cannot be reached before the record is read again (15 s unless given). */
   decodeDeadlineMs?: number;
+  logger?: Pick<Logger, 'error'>;
 }) {
   const consumer = deps.kafka.consumer({ ...CONSUMER_FETCH_LIMITS, groupId: `${deps.groupPrefix}-${randomUUID().slice(0, 8)}`, maxWaitTimeInMs: LIVE_FETCH_WAIT_MS, sessionTimeout: 10000, heartbeatInterval: 1000, retry: CONSUMER_RETRY });
   const seen = new Map<number, number>();
@@ -42,7 +45,7 @@ export function followCompacted<T>(deps: {
       }
       await consumer.connect();
       await consumer.subscribe({ topic: deps.spec.name, fromBeginning: true });
-      await consumer.run({
+      await runKeptAlive(consumer, {
         autoCommit: false,
         eachMessage: async ({ partition, message, heartbeat }) => {
           if (message.value) {
@@ -52,7 +55,7 @@ export function followCompacted<T>(deps: {
           }
           seen.set(partition, Number(message.offset));
         },
-      });
+      }, { name: `follower of ${deps.spec.name}`, logger: deps.logger ?? silentLogger, stopped: () => stopping });
       if (o.catchUpMs === undefined) return;
       const deadline = Date.now() + o.catchUpMs;
       while (ends.some((e) => (seen.get(e.partition) ?? -1) < e.high - 1) && Date.now() < deadline) await sleep(50);

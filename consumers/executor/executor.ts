@@ -5,6 +5,7 @@ import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
 import { executorGroupId, executorTopics, REPEATED_RESULT_HEADER, topics, type TopicSpec } from '../../topics/catalog';
 import { createTypedProducer, decodeValueNow, type Decoded, type TypedProducer } from '../../topics/codec';
 import { decodeConsumed, type Consumed } from '../../topics/decode-consumed';
+import { runKeptAlive } from '../../topics/keep-running';
 import type { Registry } from '../../topics/registry';
 import type { EditEvent, RunOutput, RunRequest, RunResultRecord } from '../../topics/types';
 import type { OutputChunk, RuntimeEngine } from '../../runtimes/types';
@@ -385,7 +386,7 @@ export function createExecutor(deps: ExecutorDeps) {
       await consumer.connect();
       // A partition without a committed offset is read from its start: nothing sent before the group existed is skipped.
       await consumer.subscribe({ topics: [editsTopic, reqTopic, ctlTopic], fromBeginning: true });
-      await consumer.run({
+      await runKeptAlive(consumer, {
         autoCommit: false,
         partitionsConsumedConcurrently: 6,
         eachMessage: async ({ topic, partition, message, heartbeat }) => {
@@ -393,7 +394,7 @@ export function createExecutor(deps: ExecutorDeps) {
           if (topic === reqTopic) return onRequest(partition, message, heartbeat);
           return onControl(partition, message);
         },
-      });
+      }, { name: 'executor', logger, stopped: () => stopping });
       snapshotTimer = setInterval(() => void checkpointer.checkpoint(), settings.SNAPSHOT_INTERVAL_MS);
       backlog.start();
       scheduling.reporter.start();

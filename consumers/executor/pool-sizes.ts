@@ -28,7 +28,7 @@ export function followPoolSizes(deps: {
   const timer = deps.report ? setInterval(() => deps.report!(deps.engine.stats().pools), deps.reportMs ?? 2000) : undefined;
   timer?.unref();
   const follower = followCompacted({
-    kafka: deps.kafka, registry: deps.registry, spec: topics.pools, groupPrefix: `conveyor-pools-${deps.executorId}`,
+    kafka: deps.kafka, registry: deps.registry, spec: topics.pools, groupPrefix: `conveyor-pools-${deps.executorId}`, logger: deps.logger,
     onUndecodable: (m, reason) => deps.logger.warn({ offset: m.offset, err: reason }, 'pool sizes record skipped'),
     onRecord: (r) => {
       // One partition, in the order written: the last record of this class holds.

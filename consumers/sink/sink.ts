@@ -13,6 +13,7 @@ import { deadLetterOf } from '../../topics/dead-letter';
 import { isDataError, type DeadLetterCode } from './dead-letter';
 import { isTransientDecodeError } from '../../topics/codec';
 import { CONSUMER_RETRY } from '../../topics/consumer-retry';
+import { runKeptAlive } from '../../topics/keep-running';
 import { groupLag, type TopicLag } from './lag';
 import { createSinkMetrics, type SinkMetrics } from './metrics';
 import { silentLogger, type Logger } from '../../topics/ground/logger';
@@ -462,7 +463,9 @@ export function createSink(o: SinkOptions): Sink {
         highWater.clear();
       });
       await consumer.subscribe({ topics: topicNames, fromBeginning: o.fromBeginning ?? false });
-      await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently: concurrency, eachBatch });
+      await runKeptAlive(consumer, { autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently: concurrency, eachBatch }, {
+        name: 'sink', logger, stopped: () => st.state === 'stopping' || st.state === 'stopped',
+      });
       st.state = 'running';
       metrics.clickhouseUp.set(1);
       const tick = () => {

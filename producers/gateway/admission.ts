@@ -2,6 +2,7 @@ import type { Consumer, Kafka } from 'kafkajs';
 import { CONSUMER_FETCH_LIMITS, LIVE_FETCH_WAIT_MS, topics } from '../../topics/catalog';
 import { decodeValue } from '../../topics/codec';
 import { CONSUMER_RETRY } from '../../topics/consumer-retry';
+import { runKeptAlive } from '../../topics/keep-running';
 import type { Registry } from '../../topics/registry';
 import type { ExecutorLoad } from '../../topics/types';
 import { ApiError } from './errors';
@@ -92,9 +93,10 @@ export function createAdmissionView(opts: AdmissionOptions) {
 export type AdmissionView = ReturnType<typeof createAdmissionView>;
 
 /** Reads `executors.load` in a group of this gateway's own and feeds the view. */
-export function createAdmission(deps: { kafka: Kafka; registry: Registry; gatewayId: string; options: AdmissionOptions; onLoad?: (l: ExecutorLoad) => void; logger: { warn(o: object, m?: string): void } }) {
+export function createAdmission(deps: { kafka: Kafka; registry: Registry; gatewayId: string; options: AdmissionOptions; onLoad?: (l: ExecutorLoad) => void; logger: { warn(o: object, m?: string): void; error(o: object, m?: string): void } }) {
   const view = createAdmissionView(deps.options);
   let consumer: Consumer | undefined;
+  let stopping = false;
   return {
     view,
     async start() {
@@ -103,7 +105,7 @@ export function createAdmission(deps: { kafka: Kafka; registry: Registry; gatewa
       await consumer.subscribe({ topics: [topics.load.name], fromBeginning: false });
       // Nothing committed: a gateway wants the reports from now on, never old ones (and kafkajs's commit
       // after every batch cost the broker a write per report and held the next fetch for its answer).
-      await consumer.run({
+      await runKeptAlive(consumer, {
         autoCommit: false,
         eachMessage: async ({ message }) => {
           const d = await decodeValue(deps.registry, message.value, topics.load);
@@ -113,9 +115,10 @@ export function createAdmission(deps: { kafka: Kafka; registry: Registry; gatewa
           view.observe(d.value, Date.now());
           deps.onLoad?.(d.value);
         },
-      });
+      }, { name: 'admission', logger: deps.logger, stopped: () => stopping });
     },
     async stop() {
+      stopping = true;
       await consumer?.disconnect();
     },
   };

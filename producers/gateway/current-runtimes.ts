@@ -2,6 +2,7 @@ import type { Kafka } from 'kafkajs';
 import { topics } from '../../topics/catalog';
 import { followCompacted } from '../../topics/compacted-follower';
 import type { Registry } from '../../topics/registry';
+import type { Logger } from '../../topics/ground/logger';
 import type { RuntimeCurrent } from '../../topics/types';
 
 /**
@@ -11,10 +12,10 @@ import type { RuntimeCurrent } from '../../topics/types';
  * reaches all gateways within a fetch; a language never switched has none and
  * gets the language table's first version (topics/compacted-follower.ts).
  */
-export function createCurrentRuntimes(deps: { kafka: Kafka; registry: Registry; gatewayId: string; catchUpMs?: number }) {
+export function createCurrentRuntimes(deps: { kafka: Kafka; registry: Registry; gatewayId: string; catchUpMs?: number; logger?: Pick<Logger, 'error'> }) {
   const current = new Map<string, RuntimeCurrent>();
   const follower = followCompacted({
-    kafka: deps.kafka, registry: deps.registry, spec: topics.runtimesCurrent, groupPrefix: `conveyor-runtimes-${deps.gatewayId}`,
+    kafka: deps.kafka, registry: deps.registry, spec: topics.runtimesCurrent, groupPrefix: `conveyor-runtimes-${deps.gatewayId}`, logger: deps.logger,
     onRecord: (r) => void current.set(r.language, r),
   });
   return {

@@ -21,7 +21,7 @@ runProcess('gateway', async () => {
   const kafka = createKafka(infra.brokers, 'conveyor-gateway');
   const registry = createRegistry({ url: infra.registryUrl });
   // New sessions get each language's current toolchain version (`conveyor runtimes set-current`).
-  const current = createCurrentRuntimes({ kafka, registry, gatewayId: 'gateway' });
+  const current = createCurrentRuntimes({ kafka, registry, gatewayId: 'gateway', logger });
   await current.start();
   const gateway = createGateway({
     kafka,

@@ -4,6 +4,7 @@ import { commitUncommittedEnds } from '../../topics/admin';
 import { createPeriodicCommits, type PeriodicCommits } from '../../topics/periodic-commits';
 import { decodeConsumed, type Consumed } from '../../topics/decode-consumed';
 import { CONSUMER_RETRY } from '../../topics/consumer-retry';
+import { runKeptAlive } from '../../topics/keep-running';
 import type { Registry } from '../../topics/registry';
 import type { EditEvent, ExecutorLoad, QueuedRunPosition, RunControl, RunOutput, RunRequest, RunResultRecord } from '../../topics/types';
 import type { BatchingSender } from '../../topics/batching-sender';
@@ -25,7 +26,7 @@ export interface RunListener {
  * is delivered once, after all of its output chunks.
  */
 export function createRunRouter(deps: {
-  kafka: Kafka; registry: Registry; sender: BatchingSender; gatewayId: string; remember: number; logger: Pick<Logger, 'warn'>;
+  kafka: Kafka; registry: Registry; sender: BatchingSender; gatewayId: string; remember: number; logger: Pick<Logger, 'warn' | 'error'>;
   /** How long a run's listeners wait for its result before they are answered internal_error (every waiter has a deadline). */
   deadlineMs: number;
   /** How long a record's decode waits for a schema registry that cannot be reached before it is fetched again (30 s unless given). */
@@ -143,7 +144,7 @@ export function createRunRouter(deps: {
       const firstFetch = new Promise<void>((resolve) => consumer!.on(consumer!.events.FETCH_START, () => resolve()));
       // Committed once a second, not after every batch: the fetch of a run's result no longer waits for the commit of its output.
       const progress = (commits = createPeriodicCommits(consumer, deps.logger));
-      await consumer.run({
+      await runKeptAlive(consumer, {
         autoCommit: false,
         partitionsConsumedConcurrently: 6,
         // Seen (so committed) only once taken: a record that threw is read again, never skipped by the next commit.
@@ -151,7 +152,7 @@ export function createRunRouter(deps: {
           await take(topic, message, heartbeat);
           progress.seen(topic, partition, message.offset);
         },
-      });
+      }, { name: 'run router', logger: deps.logger, stopped: () => stopping });
       progress.start();
       await firstFetch;
       await sleep(300);

@@ -83,7 +83,7 @@ export function createGateway(deps: GatewayDeps) {
       });
       metrics.watchQueues(() => admission.view.reports(Date.now()));
       await Promise.all([router.start(), presence.start(), admission.start()]);
-      const links = createLinkStore({ kafka, registry, producer: () => producer, gatewayId });
+      const links = createLinkStore({ kafka, registry, producer: () => producer, gatewayId, logger });
       await links.start();
       const runs = createRunService({ catalog, sessions, router, settings, gatewayId, presence, admission: admission.view });
 

@@ -4,6 +4,8 @@ import { CONSUMER_FETCH_LIMITS, LIVE_FETCH_WAIT_MS, topics } from '../../topics/
 import type { TypedProducer } from '../../topics/codec';
 import { CONSUMER_RETRY } from '../../topics/consumer-retry';
 import { decodeConsumed } from '../../topics/decode-consumed';
+import { runKeptAlive } from '../../topics/keep-running';
+import { silentLogger, type Logger } from '../../topics/ground/logger';
 import type { Registry } from '../../topics/registry';
 import type { ShareLink } from '../../topics/types';
 
@@ -39,6 +41,7 @@ export function createLinkStore(deps: {
   kafka: Kafka; registry: Registry; producer: () => TypedProducer; gatewayId: string; catchUpMs?: number;
   /** How long one decode waits for a registry that cannot be reached before the record is read again (15 s unless given). */
   decodeDeadlineMs?: number;
+  logger?: Pick<Logger, 'error'>;
 }) {
   const { kafka, registry } = deps;
   const index = new Map<string, ShareLink>();
@@ -82,7 +85,7 @@ export function createLinkStore(deps: {
       await admin.disconnect();
       await consumer.connect();
       await consumer.subscribe({ topic: topics.links.name, fromBeginning: true });
-      await consumer.run({
+      await runKeptAlive(consumer, {
         eachMessage: async ({ partition, message, heartbeat }) => {
           const key = message.key?.toString();
           if (key) {
@@ -95,7 +98,7 @@ export function createLinkStore(deps: {
           }
           applied(partition, Number(message.offset));
         },
-      });
+      }, { name: 'share links', logger: deps.logger ?? silentLogger, stopped: () => stopping });
       // Ready when the index holds everything written before this gateway started.
       await Promise.all(ends.filter((e) => e.high > e.low).map((e) => waitFor(e.partition, e.high - 1, 20000)));
     },
