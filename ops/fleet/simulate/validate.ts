@@ -77,6 +77,9 @@ export function afternoonTrace(seed: number): Trace {
   return { ...day, start: day.start + from, minutes: day.minutes - from, classes: { x86_64: { runs: c.runs.slice(from), cpuSeconds: c.cpuSeconds.slice(from) } } };
 }
 
+/** The run-by-run seed of trace `trace`'s replay number `seed`: a stream of its own per trace and seed. */
+export const streamSeed = (trace: number, seed: number): number => 1000 * trace + seed;
+
 /**
  * validateModel on the afternoons of several traces (`traces`, each replayed run by run with every seed of
  * `seeds`): the model's and the run-by-run figures, each the mean over the traces, and model/run-by-run − 1 per
@@ -89,7 +92,10 @@ export function validateOverTraces(lagMinutes: number, traces: number[], seeds: 
   const des = zero();
   const perTrace: Record<keyof WaitFigures, number>[] = [];
   for (const t of traces) {
-    const r = validateModel(afternoonTrace(t), 'x86_64', { lagMinutes, seeds, model });
+    // Each trace replayed with its own random streams: with the same seeds, traces whose counts differ by their draws
+    // get nearly the same service times at the same moments (the stream only shifts by a few runs), so their
+    // run-by-run figures moved together and the traces did not average each other's draws (session 11, later).
+    const r = validateModel(afternoonTrace(t), 'x86_64', { lagMinutes, seeds: seeds.map((s) => streamSeed(t, s)), model });
     for (const k of keys) (mod[k] += r.model[k] / traces.length), (des[k] += r.runByRun[k] / traces.length);
     perTrace.push(Object.fromEntries(keys.map((k) => [k, r.model[k] / r.runByRun[k] - 1])) as Record<keyof WaitFigures, number>);
   }
