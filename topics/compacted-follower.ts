@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Kafka, KafkaMessage } from 'kafkajs';
-import { CONSUMER_FETCH_LIMITS, LIVE_FETCH_WAIT_MS, type TopicSpec } from './catalog';
-import { CONSUMER_RETRY } from './consumer-retry';
+import type { TopicSpec } from './catalog';
+import { liveConsumerConfig } from './consumer-retry';
 import { decodeConsumed } from './decode-consumed';
 import { runKeptAlive } from './keep-running';
 import { silentLogger, type Logger } from './ground/logger';
@@ -30,7 +30,7 @@ export function followCompacted<T>(deps: {
   decodeDeadlineMs?: number;
   logger?: Pick<Logger, 'error'>;
 }) {
-  const consumer = deps.kafka.consumer({ ...CONSUMER_FETCH_LIMITS, groupId: `${deps.groupPrefix}-${randomUUID().slice(0, 8)}`, maxWaitTimeInMs: LIVE_FETCH_WAIT_MS, sessionTimeout: 10000, heartbeatInterval: 1000, retry: CONSUMER_RETRY });
+  const consumer = deps.kafka.consumer(liveConsumerConfig(`${deps.groupPrefix}-${randomUUID().slice(0, 8)}`));
   const seen = new Map<number, number>();
   let stopping = false;
   return {

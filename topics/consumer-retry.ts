@@ -1,4 +1,5 @@
-import type { RetryOptions } from 'kafkajs';
+import type { ConsumerConfig, RetryOptions } from 'kafkajs';
+import { CONSUMER_FETCH_LIMITS, LIVE_FETCH_WAIT_MS } from './catalog';
 
 /**
  * How a long-lived consumer (run router, admission, share links, compacted
@@ -28,3 +29,12 @@ export const CONSUMER_RETRY = {
   // kafkajs asks only after a retriable failure: a long-lived consumer always comes back (kafkajs logs the crash).
   restartOnFailure: async () => true,
 } as const satisfies RetryOptions;
+
+/**
+ * The settings of a long-lived consumer that follows live records (run router, admission,
+ * share links, compacted followers): the fetch limits, a short fetch wait, a 10 s session
+ * with a beat a second, and CONSUMER_RETRY.
+ */
+export const liveConsumerConfig = (groupId: string): ConsumerConfig => ({
+  ...CONSUMER_FETCH_LIMITS, groupId, maxWaitTimeInMs: LIVE_FETCH_WAIT_MS, sessionTimeout: 10000, heartbeatInterval: 1000, retry: CONSUMER_RETRY,
+});

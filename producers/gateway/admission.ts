@@ -1,7 +1,7 @@
 import type { Consumer, Kafka } from 'kafkajs';
-import { CONSUMER_FETCH_LIMITS, LIVE_FETCH_WAIT_MS, topics } from '../../topics/catalog';
+import { topics } from '../../topics/catalog';
 import { decodeValue } from '../../topics/codec';
-import { CONSUMER_RETRY } from '../../topics/consumer-retry';
+import { liveConsumerConfig } from '../../topics/consumer-retry';
 import { runKeptAlive } from '../../topics/keep-running';
 import type { Registry } from '../../topics/registry';
 import type { ExecutorLoad } from '../../topics/types';
@@ -100,7 +100,7 @@ export function createAdmission(deps: { kafka: Kafka; registry: Registry; gatewa
   return {
     view,
     async start() {
-      consumer = deps.kafka.consumer({ ...CONSUMER_FETCH_LIMITS, groupId: `conveyor-gateway-load-${deps.gatewayId}`, maxWaitTimeInMs: LIVE_FETCH_WAIT_MS, sessionTimeout: 10000, heartbeatInterval: 1000, retry: CONSUMER_RETRY });
+      consumer = deps.kafka.consumer(liveConsumerConfig(`conveyor-gateway-load-${deps.gatewayId}`));
       await consumer.connect();
       await consumer.subscribe({ topics: [topics.load.name], fromBeginning: false });
       // Nothing committed: a gateway wants the reports from now on, never old ones (and kafkajs's commit

@@ -1,9 +1,9 @@
 import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
-import { CONSUMER_FETCH_LIMITS, LIVE_FETCH_WAIT_MS, controlTopic, requestsTopic, topics } from '../../topics/catalog';
+import { controlTopic, requestsTopic, topics } from '../../topics/catalog';
 import { commitUncommittedEnds } from '../../topics/admin';
 import { createPeriodicCommits, type PeriodicCommits } from '../../topics/periodic-commits';
 import { decodeConsumed, type Consumed } from '../../topics/decode-consumed';
-import { CONSUMER_RETRY } from '../../topics/consumer-retry';
+import { liveConsumerConfig } from '../../topics/consumer-retry';
 import { runKeptAlive } from '../../topics/keep-running';
 import type { Registry } from '../../topics/registry';
 import type { EditEvent, ExecutorLoad, QueuedRunPosition, RunControl, RunOutput, RunRequest, RunResultRecord } from '../../topics/types';
@@ -137,7 +137,7 @@ export function createRunRouter(deps: {
       const admin = kafka.admin();
       await admin.connect();
       await commitUncommittedEnds(admin, groupId, [topics.output.name, topics.results.name]).finally(() => admin.disconnect());
-      consumer = kafka.consumer({ ...CONSUMER_FETCH_LIMITS, groupId, maxWaitTimeInMs: LIVE_FETCH_WAIT_MS, sessionTimeout: 10000, heartbeatInterval: 1000, retry: CONSUMER_RETRY });
+      consumer = kafka.consumer(liveConsumerConfig(groupId));
       await consumer.connect();
       await consumer.subscribe({ topics: [topics.output.name, topics.results.name], fromBeginning: false });
       // Results produced before our first fetch would be missed: wait for it.

@@ -1,8 +1,8 @@
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { Kafka } from 'kafkajs';
-import { CONSUMER_FETCH_LIMITS, LIVE_FETCH_WAIT_MS, topics } from '../../topics/catalog';
+import { topics } from '../../topics/catalog';
 import type { TypedProducer } from '../../topics/codec';
-import { CONSUMER_RETRY } from '../../topics/consumer-retry';
+import { liveConsumerConfig } from '../../topics/consumer-retry';
 import { decodeConsumed } from '../../topics/decode-consumed';
 import { runKeptAlive } from '../../topics/keep-running';
 import { silentLogger, type Logger } from '../../topics/ground/logger';
@@ -45,7 +45,7 @@ export function createLinkStore(deps: {
 }) {
   const { kafka, registry } = deps;
   const index = new Map<string, ShareLink>();
-  const consumer = kafka.consumer({ ...CONSUMER_FETCH_LIMITS, groupId: `conveyor-links-${deps.gatewayId}-${randomUUID().slice(0, 8)}`, maxWaitTimeInMs: LIVE_FETCH_WAIT_MS, sessionTimeout: 10000, heartbeatInterval: 1000, retry: CONSUMER_RETRY });
+  const consumer = kafka.consumer(liveConsumerConfig(`conveyor-links-${deps.gatewayId}-${randomUUID().slice(0, 8)}`));
   const admin = kafka.admin();
   /** Offsets seen per partition: a write waits until its own record is in the index. */
   const seen = new Map<number, number>();
