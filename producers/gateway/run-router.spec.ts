@@ -58,3 +58,26 @@ describe('the run router, reading results while the schema registry is away', ()
     expect(t.commits.flat()).toEqual([{ topic: topics.output.name, partition: 2, offset: '9' }]);
   });
 });
+
+describe('the run router, reading a run\'s output again', () => {
+  const chunk = (seq: number, data: string, stage: 'compile' | 'run' = 'run') =>
+    ({ runId: 'run-3', sessionId: 's', replyTo: 'gw-1', seq, stage, stream: 'stdout', data, timestampMs: 1 });
+
+  it('delivers each chunk once when the records are read twice, and the result after all distinct chunks', async () => {
+    const t = await router();
+    const heard: string[] = [];
+    t.rr.listen('run-3', { onOutput: (o) => void heard.push(o.data), onResult: (r) => void heard.push(`result ${r.runId}`) });
+    await t.deliver(topics.output.name, 1, 10, wireValue(chunk(-1, '', 'compile')));
+    await t.deliver(topics.output.name, 1, 11, wireValue(chunk(0, 'a')));
+    // The consumer restarted before it committed offset 12: offsets 10 and 11 come again.
+    await t.deliver(topics.output.name, 1, 10, wireValue(chunk(-1, '', 'compile')));
+    await t.deliver(topics.output.name, 1, 11, wireValue(chunk(0, 'a')));
+    await t.deliver(topics.results.name, 1, 4, wireValue({ ...result('run-3'), outputChunks: 4 }));
+    // Two of its four chunks are in, whatever was read twice: the result waits.
+    expect(heard).toEqual(['', 'a']);
+    await t.deliver(topics.output.name, 1, 12, wireValue(chunk(-1, '', 'run')));
+    await t.deliver(topics.output.name, 1, 13, wireValue(chunk(1, 'b')));
+    expect(heard).toEqual(['', 'a', '', 'b', 'result run-3']);
+    await t.rr.stop();
+  });
+});

@@ -35,7 +35,8 @@ export function createRunRouter(deps: {
   const { kafka, registry, sender, gatewayId } = deps;
   const listeners = new Map<string, RunListener[]>();
   const deadlines = new Map<string, { req: RunRequest; timer: NodeJS.Timeout }>();
-  const chunksSeen = new Map<string, number>();
+  /** The chunks of each unfinished run delivered so far, by seq (a stage's start, seq -1, by its stage). */
+  const chunksSeen = new Map<string, Set<string>>();
   const heldResults = new Map<string, { result: RunResultRecord; timer: NodeJS.Timeout }>();
   const results = new Map<string, RunResultRecord>();
   const runSessions = new Map<string, { sessionId: string; hardwareClass: string; partition: number }>();
@@ -88,17 +89,24 @@ export function createRunRouter(deps: {
   function onResult(r: RunResultRecord) {
     // Redeliveries after an executor crash may publish a result twice: the first one wins.
     if (results.has(r.runId) || heldResults.has(r.runId)) return;
-    if ((chunksSeen.get(r.runId) ?? 0) >= r.outputChunks) return deliver(r);
+    if ((chunksSeen.get(r.runId)?.size ?? 0) >= r.outputChunks) return deliver(r);
     heldResults.set(r.runId, { result: r, timer: setTimeout(() => deliver(r), 2000) });
   }
 
+  /**
+   * A chunk read a second time (the consumer restarted before its offset was committed, or the executor's
+   * producer retried it) was delivered already: its clients do not get it twice.
+   */
   function onOutput(o: RunOutput) {
     if (results.has(o.runId)) return;
-    const n = (chunksSeen.get(o.runId) ?? 0) + 1;
-    chunksSeen.set(o.runId, n);
+    const seen = chunksSeen.get(o.runId) ?? new Set<string>();
+    const id = o.seq >= 0 ? String(o.seq) : `${o.stage} started`;
+    if (seen.has(id)) return;
+    seen.add(id);
+    chunksSeen.set(o.runId, seen);
     for (const l of listeners.get(o.runId) ?? []) l.onOutput?.(o);
     const held = heldResults.get(o.runId);
-    if (held && n >= held.result.outputChunks) deliver(held.result);
+    if (held && seen.size >= held.result.outputChunks) deliver(held.result);
   }
 
   /**
