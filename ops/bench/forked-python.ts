@@ -1,0 +1,88 @@
+/**
+ * The CPU of a forked Python hello, engine only (no broker, no gateway): the
+ * real engine (createRuntimeEngine, fork ['python']) runs `runs` hellos at
+ * `concurrency` after a warm-up, and /proc accounting (cpu.ts) splits the CPU
+ * per run into the engine's JS (this process), the spawner, and the sandboxes
+ * (the run cgroups' parent, refills and prepared children included).
+ * docs/decisions/runtimes-forking-sandboxes.md, Session 12, reads its rows.
+ *
+ *   npx tsx ops/bench/forked-python.ts [runs=600] [concurrency=2] [warmup=10]
+ *
+ * Prints one JSON line. Alternate A and B in the same minutes, several rounds:
+ * other processes on the machine move runs/s far more than the CPU columns.
+ */
+import { createRuntimeEngine } from '../../runtimes/engine';
+import { cgroupDirOf, cpuPerRun, cpuSnapshot, findDescendant, type CpuRoots } from './cpu';
+
+const CGROUP = `conveyor-forked-bench-${process.pid}`;
+
+function arg(i: number, fallback: number, name: string): number {
+  const raw = process.argv[2 + i];
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) throw Object.assign(new Error(`${name} must be a positive integer, got "${raw}"`), { code: 'invalid_argument' });
+  return n;
+}
+
+async function main(): Promise<void> {
+  const runs = arg(0, 600, 'runs');
+  const concurrency = arg(1, 2, 'concurrency');
+  const warmup = arg(2, 10, 'warmup');
+  process.env.CONVEYOR_RUNTIMES_CGROUP_PARENT = CGROUP;
+  const engine = createRuntimeEngine({ fork: ['python'], hardwareClasses: ['x86_64'] });
+  let seq = 0;
+  const one = async (): Promise<number> => {
+    const t = performance.now();
+    const r = await engine.execute({ runId: `forked-bench-${process.pid}-${++seq}`, language: 'python', hardwareClass: 'x86_64', files: [{ name: 'hello.py', content: `print("hello") # ${seq}` }] });
+    if (r.status !== 'ok' || r.run?.stdout !== 'hello\n') throw Object.assign(new Error(`run ${seq} ended ${r.status}: ${r.run?.stderr ?? ''}`), { code: 'run_failed' });
+    return performance.now() - t;
+  };
+  try {
+    await engine.warm(['python']);
+    for (let i = 0; i < warmup; i++) await one();
+    const roots: CpuRoots = {
+      processes: { spawner: findDescendant(process.pid, /spawner\.py/) },
+      selfOnly: ['spawner'],
+      cgroups: { sandboxes: cgroupDirOf(process.pid, CGROUP) },
+    };
+    if (!roots.processes.spawner || !roots.cgroups?.sandboxes) throw Object.assign(new Error('no spawner or run cgroup parent found to account'), { code: 'no_accounting' });
+    const latencies: number[] = [];
+    let left = runs;
+    const a = cpuSnapshot(roots);
+    await Promise.all(
+      Array.from({ length: concurrency }, async () => {
+        while (left > 0) {
+          left--;
+          latencies.push(await one());
+        }
+      }),
+    );
+    const b = cpuSnapshot(roots);
+    const c = cpuPerRun(a, b, runs);
+    const sorted = latencies.sort((x, y) => x - y);
+    const q = (p: number) => sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)]!;
+    const r2 = (x: number) => Math.round(x * 100) / 100;
+    console.log(
+      JSON.stringify({
+        runs,
+        concurrency,
+        // The engine's share is this process's CPU (cpu.ts calls it 'bench client').
+        engineMs: r2(c.perRun['bench client'] ?? 0),
+        spawnerMs: r2(c.perRun.spawner ?? 0),
+        sandboxesMs: r2(c.perRun.sandboxes ?? 0),
+        otherMs: r2(c.other),
+        runsPerS: r2(runs / c.seconds),
+        medianMs: r2(q(0.5)),
+        p99Ms: r2(q(0.99)),
+        load: (await import('node:os')).loadavg()[0]!.toFixed(1),
+      }),
+    );
+  } finally {
+    await engine.close();
+  }
+}
+
+main().catch((e: Error & { code?: string }) => {
+  console.error(`forked-python bench: ${e.code ?? 'error'}: ${e.message}`);
+  process.exit(1);
+});
