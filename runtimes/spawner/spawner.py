@@ -272,7 +272,7 @@ def read_run_socket(fd):
             return
         # On cgroup v1 the first move into a cgroup after a quiet spell waits for an RCU grace
         # period (~10 ms): a thread makes it, so other runs' output and exits are not held up.
-        threading.Thread(target=place_in_cgroups, args=(proc,), daemon=True).start()
+        to_place.put(proc)
         return
     if data.startswith(b'setup-failed'):
         proc.setup_failed = data.decode('utf-8', 'replace')
@@ -371,21 +371,34 @@ def select_timeout():
     return max(0.0, min(p.drain_deadline for p in draining.values()) - time.monotonic())
 
 
-placements = queue.SimpleQueue()  # (proc, error or None) from place_in_cgroups threads
+to_place = queue.SimpleQueue()    # procs whose pid is in, for the placer thread
+placements = queue.SimpleQueue()  # (proc, error or None) from the placer thread
 placed_r, placed_w = os.pipe()
 
 
 def place_in_cgroups(proc):
-    # A thread: only the writes; the main loop answers the child (placed).
+    # Only the writes; the main loop answers the child (placed). os.open, not open(): a buffered
+    # text file costs an fstat, an ioctl and two lseeks more per controller.
     err = None
     try:
+        pid = b'%d' % proc.pid
         for path in proc.cgroups:
-            with open(path, 'w') as f:
-                f.write(str(proc.pid))
+            fd = os.open(path, os.O_WRONLY | os.O_CLOEXEC)
+            try:
+                os.write(fd, pid)
+            finally:
+                os.close(fd)
     except OSError as e:
         err = e
     placements.put((proc, err))
     os.write(placed_w, b'.')
+
+
+def placer():
+    # One thread for every move, not one per run: the kernel serialises moves into cgroups anyway
+    # (v1: one global rwsem), and a thread per run cost its start (clone, stack, signal masks) each time.
+    while True:
+        place_in_cgroups(to_place.get())
 
 
 def placed(proc, err):
@@ -606,6 +619,7 @@ def main():
     sel.register(wake_r, selectors.EVENT_READ, 'wake')
     os.set_blocking(placed_r, False)
     sel.register(placed_r, selectors.EVENT_READ, 'placed')
+    threading.Thread(target=placer, name='placer', daemon=True).start()
     stdin_fd = sys.stdin.fileno()
     os.set_blocking(stdin_fd, False)
     sel.register(stdin_fd, selectors.EVENT_READ, 'control')
