@@ -46,3 +46,19 @@ describe('the long-lived consumers retry policy', () => {
     await expect(CONSUMER_RETRY.restartOnFailure()).resolves.toBe(true);
   });
 });
+
+describe('the client retry policy', () => {
+  beforeEach(() => jest.useFakeTimers());
+  afterEach(() => jest.useRealTimers());
+
+  it('is the production policy under jest too: it rides out a 6 s outage (at least 7 s of retries, whatever the jitter; kafkajs test defaults gave up after ~4 s)', async () => {
+    // Under jest NODE_ENV is test, so kafkajs fills any field CLIENT_RETRY leaves out from its test defaults.
+    expect(process.env.NODE_ENV).toBe('test');
+    expect(await outage(CLIENT_RETRY, 6_000)).toMatchObject({ outcome: 'fetched' });
+    expect(await outage({ ...KAFKAJS_DEFAULTS, ...CLIENT_RETRY }, 6_000)).toMatchObject({ outcome: 'fetched' });
+  });
+
+  it('gives up after its 8 retries of an outage that does not end', async () => {
+    expect(await outage(CLIENT_RETRY, Number.POSITIVE_INFINITY)).toEqual({ outcome: 'KafkaJSNumberOfRetriesExceeded', attempts: 9 });
+  });
+});

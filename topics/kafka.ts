@@ -1,5 +1,5 @@
 import net from 'node:net';
-import { Kafka, logLevel, type ISocketFactory, type KafkaConfig } from 'kafkajs';
+import { Kafka, logLevel, type ISocketFactory, type KafkaConfig, type RetryOptions } from 'kafkajs';
 import { fixKafkajsIdleLoop } from './kafkajs-idle-fix';
 import { fixKafkajsEncoder } from './kafkajs-encoder-fix';
 import { fixKafkajsProduce } from './kafkajs-produce-fix';
@@ -31,8 +31,13 @@ const socketFactory: ISocketFactory = ({ host, port, onConnect }) => {
   return socket;
 };
 
-/** The client's retry, for requests outside a consumer's run (a consumer has its own: consumer-retry.ts). */
-export const CLIENT_RETRY = { initialRetryTime: 100, retries: 8 } as const;
+/**
+ * The client's retry, for requests outside a consumer's run (a consumer has its own: consumer-retry.ts):
+ * from 100 ms, doubling with 20% jitter, 8 retries, ~25 s in all. Every field is given: kafkajs fills
+ * the missing ones from its defaults, which are other ones under NODE_ENV=test (jest's), where the
+ * same policy gave up after ~4 s, so the tests exercised a client the service never runs.
+ */
+export const CLIENT_RETRY = { initialRetryTime: 100, maxRetryTime: 30000, multiplier: 2, factor: 0.2, retries: 8 } as const satisfies RetryOptions;
 
 /** One kafkajs client per process, tuned for a broker on loopback or a LAN. */
 export function createKafka(brokers: string[], clientId: string, extra: Partial<KafkaConfig> = {}): Kafka {
