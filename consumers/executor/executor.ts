@@ -228,10 +228,11 @@ export function createExecutor(deps: ExecutorDeps) {
     }
   }
 
-  /** Decodes a consumed record; a registry outage is retried, then thrown (the record is fetched again), never dead-lettered. */
-  function decode<T>(spec: TopicSpec<T>, m: KafkaMessage): Promise<Consumed<T>> {
+  /** Decodes a consumed record; a registry outage is retried, beating, then thrown (the record is fetched again), never dead-lettered. */
+  function decode<T>(spec: TopicSpec<T>, m: KafkaMessage, heartbeat: () => Promise<void>): Promise<Consumed<T>> {
     return decodeConsumed(registry, spec, m, {
-      deadlineMs: settings.REGISTRY_RETRY_MS, stopped: () => stopping,
+      // The wait (up to REGISTRY_RETRY_MS) is far longer than the group's session: beat while it lasts, or the group drops this member.
+      deadlineMs: settings.REGISTRY_RETRY_MS, stopped: () => stopping, heartbeat,
       onRetry: (reason, attempt) => attempt === 1 && logger.warn({ topic: spec.name, offset: m.offset, reason }, 'schema registry unavailable; retrying the decode'),
     });
   }
@@ -249,7 +250,7 @@ export function createExecutor(deps: ExecutorDeps) {
     const offset = Number(m.offset);
     // Taken already, here or by the partition's previous owner (its commit's hand-over): never run twice.
     if (tracker.seen(reqTopic, partition, offset)) return;
-    const d = await decode(t.requests, m);
+    const d = await decode(t.requests, m, heartbeat);
     if (!d.ok) {
       await deadLetter(reqTopic, partition, m, 'undecodable', d.reason);
       return answered(partition, offset);
@@ -341,28 +342,28 @@ export function createExecutor(deps: ExecutorDeps) {
    * without a promise (its partition is not being restored, its schema is
    * known): edits are most of the records an executor reads.
    */
-  function onEdit(partition: number, m: KafkaMessage): Promise<void> | void {
+  function onEdit(partition: number, m: KafkaMessage, heartbeat: () => Promise<void>): Promise<void> | void {
     const pending = restore.ready(partition);
-    if (pending) return pending.then(() => decodeEdit(partition, m));
-    return decodeEdit(partition, m);
+    if (pending) return pending.then(() => decodeEdit(partition, m, heartbeat));
+    return decodeEdit(partition, m, heartbeat);
   }
 
-  function decodeEdit(partition: number, m: KafkaMessage): Promise<void> | void {
+  function decodeEdit(partition: number, m: KafkaMessage, heartbeat: () => Promise<void>): Promise<void> | void {
     const d = decodeValueNow(registry, m.value, t.edits);
-    if (d) return applyEdit(partition, m, d);
-    return decode(t.edits, m).then((later) => applyEdit(partition, m, later));
+    if (d) return applyEdit(partition, m, d, heartbeat);
+    return decode(t.edits, m, heartbeat).then((later) => applyEdit(partition, m, later, heartbeat));
   }
 
-  function applyEdit(partition: number, m: KafkaMessage, d: Decoded<EditEvent> | Consumed<EditEvent>): Promise<void> | void {
-    if (!d.ok && 'transient' in d && d.transient) return decode(t.edits, m).then((later) => applyEdit(partition, m, later));
+  function applyEdit(partition: number, m: KafkaMessage, d: Decoded<EditEvent> | Consumed<EditEvent>, heartbeat: () => Promise<void>): Promise<void> | void {
+    if (!d.ok && 'transient' in d && d.transient) return decode(t.edits, m, heartbeat).then((later) => applyEdit(partition, m, later, heartbeat));
     if (!d.ok) return deadLetter(editsTopic, partition, m, 'undecodable', d.reason).then(() => checkpointer.applied(partition, Number(m.offset)));
     const outcome = buffers.apply(d.value, partition);
     if (outcome === 'gap' || outcome === 'invalid') logger.warn({ sessionId: d.value.sessionId, version: d.value.version, outcome }, 'edit not applied');
     checkpointer.applied(partition, Number(m.offset));
   }
 
-  async function onControl(partition: number, m: KafkaMessage) {
-    const d = await decode(t.control, m);
+  async function onControl(partition: number, m: KafkaMessage, heartbeat: () => Promise<void>) {
+    const d = await decode(t.control, m, heartbeat);
     if (!d.ok) return deadLetter(ctlTopic, partition, m, 'undecodable', d.reason);
     controls.receive(d.value);
   }
@@ -390,9 +391,9 @@ export function createExecutor(deps: ExecutorDeps) {
         autoCommit: false,
         partitionsConsumedConcurrently: 6,
         eachMessage: async ({ topic, partition, message, heartbeat }) => {
-          if (topic === editsTopic) return onEdit(partition, message);
+          if (topic === editsTopic) return onEdit(partition, message, heartbeat);
           if (topic === reqTopic) return onRequest(partition, message, heartbeat);
-          return onControl(partition, message);
+          return onControl(partition, message, heartbeat);
         },
       }, { name: 'executor', logger, stopped: () => stopping });
       snapshotTimer = setInterval(() => void checkpointer.checkpoint(), settings.SNAPSHOT_INTERVAL_MS);

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import net from 'node:net';
 import type { Kafka } from 'kafkajs';
 import WebSocket from 'ws';
-import { CONSUMER_FETCH_LIMITS, loadSchema, requestsTopic, topics } from '../../topics/catalog';
+import { CONSUMER_FETCH_LIMITS, executorGroupId, loadSchema, requestsTopic, topics } from '../../topics/catalog';
 import { createTypedProducer, decodeValue } from '../../topics/codec';
 import type { DeadLetter, EditEvent, RunRequest, RunResultRecord } from '../../topics/types';
 import { realInfra } from '../support/infra';
@@ -215,20 +215,35 @@ describe('a schema registry outage', () => {
     const open: EditEvent = { ...edit, kind: 'open', baseVersion: 0, version: 1, ops: [], files: [{ name: 'main.py', content: 'print("survived", 6 * 7)\n' }], textBytes: 25 };
     const req: RunRequest = { ...request, sessionId: open.sessionId, programVersion: 1, stdin: '', args: [], runLimits: null, replyTo: 'faults-test', requestedAtMs: Date.now() };
     const results = await collectResults(kafka, req.runId);
+    const members = await groupMembers(kafka, executorGroupId('x86_64'));
     await r.down();
     await producer.send(topics.edits, [{ key: open.sessionId, value: open, partition: 0 }]);
     const wire = await registry.encode(newer, { ...req, outageProbe: 'x' } as RunRequest);
     await producer.raw.send({ topic: reqTopic.name, messages: [{ key: req.sessionId, value: wire, partition: 0 }] });
-    await new Promise((res) => setTimeout(res, 4000));
+    // Longer than the executor's group session (6 s here): it waits on the decode, beating, and stays in its group.
+    await new Promise((res) => setTimeout(res, 9000));
     await r.up();
     const result = await results.first(30000);
     expect(result).toMatchObject({ runId: req.runId, status: 'ok', run: { stdout: 'survived 42\n' } });
+    expect(await groupMembers(kafka, executorGroupId('x86_64'))).toEqual(members);
     expect(await deadLetters(kafka, (d) => d.runId === req.runId || d.key === req.sessionId)).toEqual([]);
     await results.stop();
     await producer.disconnect();
     await r.down();
   }, 120000);
 });
+
+/** The member ids of a consumer group: a member the coordinator dropped comes back under a new id. */
+async function groupMembers(kafka: Kafka, groupId: string): Promise<string[]> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const { groups } = await admin.describeGroups([groupId]);
+    return groups[0]!.members.map((m) => m.memberId).sort();
+  } finally {
+    await admin.disconnect();
+  }
+}
 
 async function waitFor(cond: () => Promise<boolean>, timeoutMs: number) {
   const until = Date.now() + timeoutMs;
