@@ -7,7 +7,7 @@ import { createTypedProducer, decodeValueNow, type Decoded, type TypedProducer }
 import { decodeConsumed, type Consumed } from '../../topics/decode-consumed';
 import { runKeptAlive } from '../../topics/keep-running';
 import type { Registry } from '../../topics/registry';
-import type { EditEvent, RunOutput, RunRequest, RunResultRecord } from '../../topics/types';
+import type { EditEvent, ExecutorLoad, RunOutput, RunRequest, RunResultRecord } from '../../topics/types';
 import type { OutputChunk, RuntimeEngine } from '../../runtimes/types';
 import { createSessionBuffers, type SessionBuffer } from '../../stream-processors/buffers/session-buffers';
 import { readSnapshots } from '../../stream-processors/buffers/snapshot-reader';
@@ -90,8 +90,8 @@ export function createExecutor(deps: ExecutorDeps) {
   // Which queued run gets the next free slot, and the queue report admission reads: docs/decisions/scheduling-policy.md.
   const scheduling = createExecutorScheduling({
     settings, executorId, logger, owned: () => restore.owned(), active: () => slots.active, backlog: () => ({ count: backlog.count(restore.owned()), atMs: backlog.readAt() }),
-    // Through the sender results and output use: a report made as a run starts or ends shares their produce request.
-    send: (load) => outputs.send([{ spec: topics.load, records: [{ key: executorId, value: load }] }]),
+    // Held a moment for the next result to take along (one produce request for both), else sent on its own.
+    send: (load) => reports.add(executorId, { key: executorId, value: load }),
   });
   const slots = createSlots({
     concurrency: settings.EXECUTOR_CONCURRENCY, queue: deps.queue ?? scheduling.queue,
@@ -157,6 +157,14 @@ export function createExecutor(deps: ExecutorDeps) {
     bytes: (r) => r.value.data.length,
   });
 
+  type LoadRecord = { key: string; value: ExecutorLoad };
+  const reports = createOutputLinger<LoadRecord>({
+    send: (records) => outputs.send([{ spec: topics.load, records }]),
+    lingerMs: settings.SCHEDULER_REPORT_LINGER_MS,
+    maxHeldBytes: Infinity,
+    bytes: () => 0,
+  });
+
   function publishOutput(req: RunRequest, chunk: OutputChunk) {
     const out: RunOutput = { runId: req.runId, sessionId: req.sessionId, replyTo: req.replyTo, seq: chunk.seq, stage: chunk.stage, stream: chunk.stream, data: chunk.data, timestampMs: Date.now() };
     const acked = lingering.add(req.runId, { key: req.runId, value: out, headers: replyHeaders(req) });
@@ -205,8 +213,8 @@ export function createExecutor(deps: ExecutorDeps) {
       controls.started(state);
       const r = await handle.result;
       const finishedAtMs = Date.now();
-      // Not awaited: the result queues behind its chunks in the same sender and usually shares their produce
-      // request (the gateway holds a result until its outputChunks arrived: producers/gateway/run-router.ts).
+      // Not awaited: the run's last chunks go with its result, in one call of the sender (publish below;
+      // the gateway holds a result until its outputChunks arrived: producers/gateway/run-router.ts).
       void Promise.all(chunks);
       const record = resultRecord(req, r, {
         startedAtMs, finishedAtMs, sourceBytes: textBytes(buffer.files), fileCount: files.length, executorId, attempt: 1, outputChunks: chunks.length, ...scheduled,
@@ -222,8 +230,6 @@ export function createExecutor(deps: ExecutorDeps) {
       logger.error({ runId: req.runId, err: e.stack }, 'run failed inside the executor');
       return failedResult(req, 'internal_error', 'The executor failed while running the program.', executorId);
     } finally {
-      // The run's last chunks go now, ahead of its result (which then usually shares their produce request).
-      lingering.flush(req.runId);
       slots.release(req.runId);
     }
   }
@@ -298,14 +304,25 @@ export function createExecutor(deps: ExecutorDeps) {
       }
       // The partition went to another member during the run (or a rebalance outlived the hold): the new owner answers.
       if (state.abandoned || !(await fence.mayAnswer(partition)) || state.abandoned) {
+        // Its output still goes to whoever watches, as it streamed.
+        lingering.flush(req.runId);
         if (running.get(req.runId) === state) running.delete(req.runId);
         // Still ours after all (the hold ran out): owed again, run when the rejoined group redelivers it.
         if (!state.abandoned) tracker.reopen(reqTopic, partition, offset);
         logger.warn({ runId: req.runId, partition, reopened: !state.abandoned }, 'run abandoned: its partition moved to another member, or the rebalance outlived the hold');
         return;
       }
+      // The chunks the run still holds and its result are one call of the sender: one produce request, never split
+      // between the two connections (a chunk on the side one and the result behind the main one's ack).
+      // So does the queue report held then. Both on the first attempt only: a retry sends neither twice.
+      const withReport = reports.carrying(executorId, (held, parts: Parameters<BatchingSender['send']>[0]) =>
+        outputs.send(held.length ? [{ spec: topics.load, records: held }, ...parts] : parts));
+      const send = lingering.carrying(req.runId, (chunks, r: RunResultRecord) => withReport([
+        ...(chunks.length ? [{ spec: t.output, records: chunks }] : []),
+        { spec: t.results, records: [{ key: req.runId, value: r, headers: replyHeaders(req) }] },
+      ]));
       result = await publishResult(result, {
-        send: (r) => outputs.send([{ spec: t.results, records: [{ key: req.runId, value: r, headers: replyHeaders(req) }] }]),
+        send,
         maxRecordBytes: t.results.maxRecordBytes, stopping: () => stopping, logger,
       });
       finished.set(req.runId, result);
@@ -406,6 +423,7 @@ export function createExecutor(deps: ExecutorDeps) {
       if (snapshotTimer) clearInterval(snapshotTimer);
       backlog.stop();
       await scheduling.reporter.stop();
+      reports.flushAll();
       await drain({
         stopFetching: () => consumer.pause([{ topic: editsTopic }, { topic: reqTopic }, { topic: ctlTopic }]),
         inFlight: () => [...running.values()].map((r) => r.done),

@@ -60,4 +60,41 @@ describe('output linger', () => {
     expect(ok.sent).toHaveLength(2);
     expect(sent).toHaveLength(1);
   });
+
+  it("hands a run's held chunks to its result's first send only, and settles them with that send", async () => {
+    const { sent, linger } = setup();
+    const calls: { chunks: Rec[]; result: string }[] = [];
+    let refuse: Error | null = new Error('leader not available');
+    const send = linger.carrying('a', async (chunks, result: string) => {
+      calls.push({ chunks, result });
+      if (refuse) throw refuse;
+    });
+    const acks = [linger.add('a', { runId: 'a', data: 'x' }), linger.add('a', { runId: 'a', data: 'y' })];
+    void linger.add('b', { runId: 'b', data: 'z' });
+    await expect(send('r1')).rejects.toThrow('leader not available');
+    await expect(acks[0]).rejects.toThrow('leader not available');
+    await expect(acks[1]).rejects.toThrow('leader not available');
+    refuse = null;
+    await send('r2');
+    expect(calls).toEqual([{ chunks: [{ runId: 'a', data: 'x' }, { runId: 'a', data: 'y' }], result: 'r1' }, { chunks: [], result: 'r2' }]);
+    // Nothing of run a went through the linger's own send; run b's chunk still waits for its linger.
+    expect(sent).toEqual([]);
+    expect(linger.held()).toBe(1);
+
+    const ok = setup();
+    const ack = ok.linger.add('a', { runId: 'a', data: 'x' });
+    const withResult: Rec[][] = [];
+    await ok.linger.carrying('a', async (chunks, _r: string) => void withResult.push(chunks))('r');
+    await ack;
+    expect(withResult).toEqual([[{ runId: 'a', data: 'x' }]]);
+  });
+
+  it("sends the held chunks on their own when the result's send refuses a record too large before sending anything", async () => {
+    const { sent, linger } = setup();
+    const ack = linger.add('a', { runId: 'a', data: 'x' });
+    const tooLarge = Object.assign(new Error('too large'), { code: 'record_too_large' });
+    await expect(linger.carrying('a', async (_chunks, _r: string) => { throw tooLarge; })('r')).rejects.toThrow('too large');
+    await ack;
+    expect(sent).toEqual([[{ runId: 'a', data: 'x' }]]);
+  });
 });

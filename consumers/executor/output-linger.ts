@@ -6,21 +6,31 @@
  * request and the gateway a fetch, and the result does not queue behind the
  * output's round trip. A chatty program's chunks of one linger go together.
  * What a person watching sees is at most `lingerMs` later. 0 sends each chunk
- * at once.
+ * at once. `carrying` hands a run's last held chunks to the send of its result,
+ * so the two are one caller of the batching sender and always share a request.
  */
 export function createOutputLinger<R>(o: { send(records: R[]): Promise<void>; lingerMs: number; maxHeldBytes: number; bytes(r: R): number }) {
   type Held = { records: R[]; bytes: number; waiters: { resolve: () => void; reject: (e: unknown) => void }[]; timer: NodeJS.Timeout };
   const held = new Map<string, Held>();
 
-  function flush(runId: string) {
+  function take(runId: string): Held | undefined {
     const h = held.get(runId);
-    if (!h) return;
+    if (!h) return undefined;
     held.delete(runId);
     clearTimeout(h.timer);
-    o.send(h.records).then(
+    return h;
+  }
+
+  function settle(h: Held, sent: Promise<void>) {
+    sent.then(
       () => h.waiters.forEach((w) => w.resolve()),
       (err) => h.waiters.forEach((w) => w.reject(err)),
     );
+  }
+
+  function flush(runId: string) {
+    const h = take(runId);
+    if (h) settle(h, o.send(h.records));
   }
 
   return {
@@ -40,6 +50,26 @@ export function createOutputLinger<R>(o: { send(records: R[]): Promise<void>; li
     },
     /** Sends what `runId` holds now (its run ended, or a client waits for this chunk). */
     flush,
+    /**
+     * Wraps the send of `runId`'s result: its first call takes the chunks the run holds
+     * then and passes them to `send` to go in the same call; later calls (retries of the
+     * result) pass none, so no chunk is sent twice. Held chunks of a first call refused
+     * before anything went out (record_too_large) are sent on their own, as a flush would.
+     */
+    carrying<A>(runId: string, send: (chunks: R[], arg: A) => Promise<void>): (arg: A) => Promise<void> {
+      let first = true;
+      return (arg: A) => {
+        const h = first ? take(runId) : undefined;
+        first = false;
+        if (!h) return send([], arg);
+        const sent = send(h.records, arg);
+        settle(h, sent.catch((err: unknown) => {
+          if ((err as { code?: string }).code === 'record_too_large') return o.send(h.records);
+          throw err;
+        }));
+        return sent;
+      };
+    },
     /** Sends everything held (the executor stops). */
     flushAll() {
       for (const runId of [...held.keys()]) flush(runId);

@@ -30,8 +30,11 @@ const section = z.object({
   /** How long a record's decode is retried while the schema registry is unreachable, before the record is fetched again. */
   REGISTRY_RETRY_MS: env.int(60000, 1000, 3600000),
   SCHEDULER_REPORT_MS: env.int(250, 20, 60000),
+  // A queue report waits this long to leave with the next result (one produce request for both); 0: at once.
+  SCHEDULER_REPORT_LINGER_MS: env.int(10, 0, 1000),
   // A run's output chunks wait this long to leave with the next ones or with the result (consumers/executor/output-linger.ts); 0: at once.
-  OUTPUT_LINGER_MS: env.int(5, 0, 1000),
+  // Long enough for a short run's result under load: its output chunk comes 10–50 ms before the result on a busy machine.
+  OUTPUT_LINGER_MS: env.int(25, 0, 1000),
 });
 
 export function executorSettings(e: NodeJS.ProcessEnv = process.env) {
