@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseMounts, v1Factory, v2Factory, withSpares } from './cgroup';
+import { openedFiles, parseMounts, v1Factory, v2Factory, withSpares } from './cgroup';
 
 // This machine runs cgroup v1, which the integration tests exercise for real.
 // The v2 code path runs here against a fake unified tree: the files it writes
@@ -120,5 +120,39 @@ describe('recycled run cgroups', () => {
     await cg.recycle();
     expect(f.create('s2-next').procsFiles).not.toEqual(cg.procsFiles);
     expect(fs.existsSync(dir('pids', name))).toBe(false);
+  });
+});
+
+describe("a run cgroup's files, kept open", () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cgfiles-'));
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const f = (name: string) => path.join(dir, name);
+
+  it('reads what was written last, a shorter value leaving no tail of a longer one', () => {
+    const io = openedFiles();
+    expect(io.write(f('memory.limit_in_bytes'), 104857600)).toBe(true); // not there yet: written by path
+    expect(io.write(f('memory.limit_in_bytes'), 2097152)).toBe(true); // now through the kept descriptor
+    expect(io.read(f('memory.limit_in_bytes'))).toBe('2097152');
+    fs.writeFileSync(f('memory.limit_in_bytes'), '7'); // another writer, same file
+    expect(io.read(f('memory.limit_in_bytes'))).toBe('7');
+    io.close();
+  });
+
+  it('reopens cgroup.procs on every read, so it never reads a list an open file kept', () => {
+    const io = openedFiles();
+    fs.writeFileSync(f('cgroup.procs'), '41\n');
+    expect(io.read(f('cgroup.procs'))).toBe('41\n');
+    // A new file under the same name: a kept descriptor would still read the old one.
+    fs.writeFileSync(f('procs.next'), '');
+    fs.renameSync(f('procs.next'), f('cgroup.procs'));
+    expect(io.read(f('cgroup.procs'))).toBe('');
+    io.close();
+  });
+
+  it('reads a missing file as empty and reports a write it cannot make', () => {
+    const io = openedFiles();
+    expect(io.read(f('absent'))).toBe('');
+    expect(io.write(path.join(dir, 'no-such-dir', 'pids.max'), 5)).toBe(false);
+    io.close();
   });
 });
