@@ -12,6 +12,13 @@
  *                      run socket and exits 125.
  *   conveyor_p1_reap   once the program is forked: forwards signals to it, reaps
  *                      orphans, reports its status and exits. Never returns.
+ *   conveyor_p1_clone  all of a run from the runtime's side: clones P1 into the
+ *                      run's namespaces, and P1 enters, forks the program as
+ *                      os.fork() does (Python's at-fork hooks around fork()) and
+ *                      reaps. Returns P1's pid (or -errno) in the runtime and 0
+ *                      in the program; P1 runs no Python (session 12: the Python
+ *                      statements between the clone and the fork cost P1
+ *                      copy-on-write faults and refaults of the interpreter).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -32,6 +39,11 @@
 #include <unistd.h>
 
 static int run_fd = -1;
+
+/* The running interpreter's (the runtime loads this object with ctypes.PyDLL, so they resolve
+ * against it): what os.fork() calls around fork(). */
+extern void PyOS_BeforeFork(void);
+extern void PyOS_AfterFork_Child(void);
 
 static void fail(const char *what) {
   char msg[256];
@@ -184,4 +196,23 @@ void conveyor_p1_reap(int child) {
   int n = snprintf(msg, sizeof msg, "{\"code\":%d,\"signal\":null,\"cpuMs\":%.3f}", code, ms);
   (void)!send(run_fd, msg, (size_t)n, MSG_NOSIGNAL);
   _exit(0);
+}
+
+long conveyor_p1_clone(unsigned long namespaces, int ctl, const int *fds, unsigned work_bytes, unsigned tmp_bytes, unsigned uid, unsigned gid, int cap_last) {
+  /* A raw clone, as the runtime's Python did: glibc's fork() would run the runtime's at-fork
+   * handlers for a child that is no Python process. The runtime has one thread and holds no lock. */
+  long pid = syscall(SYS_clone, namespaces | SIGCHLD, 0, 0, 0, 0);
+  if (pid < 0) return -errno;
+  if (pid > 0) return pid;
+  conveyor_p1_enter(ctl, fds, work_bytes, tmp_bytes, uid, gid, cap_last);
+  PyOS_BeforeFork(); /* P1 never runs Python again: nothing to undo in it after the fork */
+  pid_t child = fork();
+  if (child < 0) fail("fork");
+  if (child == 0) {
+    PyOS_AfterFork_Child();
+    close(run_fd); /* the program holds nothing of P1's */
+    return 0;
+  }
+  conveyor_p1_reap(child);
+  return -1; /* not reached: conveyor_p1_reap exits */
 }

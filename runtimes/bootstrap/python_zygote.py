@@ -95,6 +95,8 @@ _CAP_LAST = int(open('/proc/sys/kernel/cap_last_cap').read()) if os.path.exists(
 _p1 = ctypes.PyDLL('/boot/p1.so')
 _p1.conveyor_p1_enter.argtypes = [ctypes.c_int, ctypes.POINTER(ctypes.c_int)] + [ctypes.c_uint] * 4 + [ctypes.c_int]
 _p1.conveyor_p1_reap.argtypes = [ctypes.c_int]
+_p1.conveyor_p1_clone.argtypes = [ctypes.c_ulong, ctypes.c_int, ctypes.POINTER(ctypes.c_int)] + [ctypes.c_uint] * 4 + [ctypes.c_int]
+_p1.conveyor_p1_clone.restype = ctypes.c_long
 
 
 def _drop_capabilities():
@@ -256,19 +258,20 @@ def _enter(run_sock, work_bytes, tmp_bytes):
     _mount('proc', '/proc', 'proc', MS_NOSUID | MS_NODEV | MS_NOEXEC)
 
 
-def _run_init(ctl_fd, fds, work_bytes, tmp_bytes):
-    # P1 of a Python run, cloned into its namespaces, its pid 1 and its monitor: p1.c does its steps
-    # (the same as _enter's, then _drop_capabilities, then _reap_and_report's); it runs no Python but this.
-    try:
-        _p1.conveyor_p1_enter(ctl_fd, (ctypes.c_int * 4)(*fds), work_bytes, tmp_bytes, _UID, _GID, _CAP_LAST)
-        child = os.fork()
-    except BaseException as e:  # noqa: BLE001 - before the program exists: the engine runs it elsewhere
-        os.write(fds[3], ('setup-failed: %s' % e).encode())
-        os._exit(125)
-    if child == 0:
-        os.close(fds[3])
-        _program()
-    _p1.conveyor_p1_reap(child)
+def _clone_python_run(ctl_fd, fds, work_bytes, tmp_bytes):
+    # A Python run: p1.c clones its P1 (the run's pid 1 and monitor: _enter's steps, then
+    # _drop_capabilities, then _reap_and_report's, in C) and P1 forks the program as os.fork() would.
+    # P1 runs no Python. Returns P1's pid here; the program (pid 2) goes on in _program.
+    pid = _p1.conveyor_p1_clone(RUN_NAMESPACES, ctl_fd, (ctypes.c_int * 4)(*fds), work_bytes, tmp_bytes, _UID, _GID, _CAP_LAST)
+    if pid == 0:
+        try:
+            _program()
+        except BaseException:  # noqa: BLE001 - the program's set-up (its own code reports for itself): never back into the runtime's loop
+            traceback.print_exc()
+        os._exit(1)
+    if pid < 0:
+        raise OSError(-pid, 'clone: %s' % os.strerror(-pid))
+    return pid
 
 
 def _stage_init(run_sock, work_bytes, tmp_bytes, mounts):
@@ -340,14 +343,12 @@ def _serve():
         _run_id, work_bytes, tmp_bytes = struct.unpack('>III', msg[:12])
         mounts = json.loads(msg[12:]) if len(msg) > 12 else None
         try:
-            pid = _clone_run()
+            pid = _clone_python_run(ctl.fileno(), fds, work_bytes, tmp_bytes) if mounts is None else _clone_run()
         except OSError as e:
             # The kernel refuses the namespaces: the engine runs this one elsewhere and stops forking.
             os.write(fds[3], ('setup-failed: %s' % e).encode())
             pid = -1
         if pid == 0:
-            if mounts is None:
-                _run_init(ctl.fileno(), fds, work_bytes, tmp_bytes)
             run_sock = None
             try:
                 ctl.close()
