@@ -1,6 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import type { Kafka } from 'kafkajs';
-import { executorGroupId } from '../../topics/catalog';
 import type { StageLimits } from '../../runtimes/types';
 import type { RunRequest, RunSource, SourceFile, StageLimitsRecord } from '../../topics/types';
 import type { Catalog, ResolvedRuntime } from './runtime-catalog';
@@ -8,6 +6,7 @@ import { ApiError, badRequest } from './errors';
 import type { RunListener, RunRouter } from './run-router';
 import type { GatewaySession, SessionStore } from './sessions';
 import type { GatewaySettings } from './settings';
+import type { ExecutorPresence } from './executor-presence';
 
 export interface RunParams {
   runId?: string;
@@ -24,42 +23,6 @@ function toRecord(l: Partial<StageLimits> | undefined): StageLimitsRecord | null
   if (!l) return null;
   return { wallMs: l.wallMs ?? null, cpuMs: l.cpuMs ?? null, memoryBytes: l.memoryBytes ?? null, pids: l.pids ?? null, outputBytes: l.outputBytes ?? null, fileBytes: l.fileBytes ?? null, openFiles: l.openFiles ?? null };
 }
-
-/**
- * Which hardware classes have a live executor group. A run for a class with
- * no executor is refused at once instead of waiting in a topic forever.
- */
-export function createExecutorPresence(kafka: Kafka, classes: string[], refreshMs = 3000) {
-  const live = new Set<string>();
-  let timer: NodeJS.Timeout | undefined;
-  // One admin connection for the life of the gateway, not one per refresh.
-  const admin = kafka.admin();
-  async function refresh() {
-    try {
-      const { groups } = await admin.describeGroups(classes.map((c) => executorGroupId(c)));
-      live.clear();
-      for (const c of classes) if (groups.find((g) => g.groupId === executorGroupId(c))?.members.length) live.add(c);
-    } catch {
-      /* keep the last known state */
-    }
-  }
-  return {
-    async start() {
-      await admin.connect();
-      await refresh();
-      timer = setInterval(() => void refresh(), refreshMs);
-      timer.unref();
-    },
-    async stop() {
-      if (timer) clearInterval(timer);
-      await admin.disconnect().catch(() => {});
-    },
-    refresh,
-    has: (c: string) => live.has(c),
-    classes: () => [...live],
-  };
-}
-export type ExecutorPresence = Pick<ReturnType<typeof createExecutorPresence>, 'has' | 'refresh'>;
 
 /** Admission (./admission.ts): throws 429 when the run's expected wait is beyond the bound. */
 export interface Admit { admit(hardwareClass: string, partition: number, now: number): number }

@@ -23,7 +23,8 @@ import { createOpenCounter, guardServer, rawRefusal } from './client-limits';
 import { restApi } from './rest-api';
 import { createRunRouter } from './run-router';
 import { createAdmission } from './admission';
-import { createExecutorPresence, createRunService } from './run-service';
+import { createRunService } from './run-service';
+import { executorPresence } from './executor-presence';
 import { createSessionStore } from './sessions';
 import { createCollabHub } from './collab-hub';
 import { framePolicy } from './frame-policy';
@@ -63,7 +64,6 @@ export function createGateway(deps: GatewayDeps) {
   const sessions = createSessionStore({ routing, settings });
   const hub = createCollabHub();
   const recovery = createSessionRecovery(scanAllPartitions(kafka, registry, (snap) => routing.partitionOf(snap.dependencySet, snap.sessionId)), { onScan: (n) => metrics.snapshotScan(n) });
-  const presence = createExecutorPresence(kafka, [...HARDWARE_CLASSES]);
   let producer: TypedProducer;
   /** A second connection: a run request does not wait behind a batch of edits on the wire (batching-sender.ts). */
   let sideProducer: TypedProducer;
@@ -82,6 +82,8 @@ export function createGateway(deps: GatewayDeps) {
         onLoad: (load) => router.queued(load),
       });
       metrics.watchQueues(() => admission.view.reports(Date.now()));
+      // A class with a fresh executors.load report is live without asking the broker (executor-presence.ts).
+      const presence = executorPresence(kafka, HARDWARE_CLASSES, () => admission.view.reports(Date.now()).map((l) => l.hardwareClass));
       await Promise.all([router.start(), presence.start(), admission.start()]);
       const links = createLinkStore({ kafka, registry, producer: () => producer, gatewayId, logger });
       await links.start();
