@@ -18,6 +18,7 @@ import { mainFileOf } from '../../runtimes/languages';
 import type { CollabHub } from './collab-hub';
 import { collabToken, isCollabToken } from './collab-token';
 import { isWorthRunningAgain, runAgain } from './run-again';
+import { queuedUpdates } from './queued-updates';
 
 export interface EditorSocketDeps {
   sender: BatchingSender;
@@ -186,13 +187,11 @@ export function handleEditorSocket(ws: WebSocket, client: string, deps: EditorSo
           hub.broadcast(s.id, msg, peerId);
         };
         const listener = (runId: string, retried: boolean): RunListener => {
-          let told = { position: 0, expectedStartMs: 0 };
+          const worthTelling = queuedUpdates();
           const answer = (r: RunResultRecord) => everyone({ type: 'result', runId, result: { ...publicResult(r), runId } });
           return {
           onQueued: (q) => {
-            // Only what changed: reports repeat while nothing moves.
-            if (q.position === told.position && Math.abs(q.expectedStartMs - told.expectedStartMs) < 250) return;
-            told = q;
+            if (!worthTelling(q, Date.now())) return;
             send({ type: 'queued', runId, position: q.position, expectedStartMs: q.expectedStartMs, predictedMs: q.predictedMs });
           },
           // A chunk without data only marks a stage's start (Piston clients use it).
