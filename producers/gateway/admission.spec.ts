@@ -1,6 +1,6 @@
 import type { ExecutorLoad } from '../../topics/types';
 import { ApiError } from './errors';
-import { createAdmissionView } from './admission';
+import { createAdmissionView, takeReports } from './admission';
 
 const load = (over: Partial<ExecutorLoad>): ExecutorLoad => ({
   executorId: 'e1', hardwareClass: 'x86_64', scheduler: 'conveyor', timestampMs: 1000, concurrency: 1, capacity: 64,
@@ -76,5 +76,25 @@ describe('admission', () => {
     const v = createAdmissionView({ maxWaitMs: 1000, staleMs: 5000 });
     v.observe(load({ drainMs: 60000 }), 1000);
     expect(v.expectedWaitMs('x86_64', 0, 7000)).toBe(0);
+  });
+
+  it('hands one fetch\'s reports to the view in order and only each executor\'s newest to onLoad, skipping one it cannot decode', async () => {
+    const v = createAdmissionView({ maxWaitMs: 60000, staleMs: 5000 });
+    const reports = [
+      load({ timestampMs: 1000, drainMs: 9000, queue: [{ runId: 'a', position: 2, expectedStartMs: 0, predictedMs: 1 }] }),
+      load({ executorId: 'e2', partitions: [5], timestampMs: 1010, drainMs: 4000 }),
+      load({ timestampMs: 1050, drainMs: 8000, queue: [{ runId: 'a', position: 1, expectedStartMs: 0, predictedMs: 1 }] }),
+    ];
+    const told: ExecutorLoad[] = [];
+    const warned: object[] = [];
+    const values = [...reports.map((r) => Buffer.from(JSON.stringify(r))), null];
+    await takeReports(values, {
+      decode: async (b) => (b ? { ok: true, value: JSON.parse(b.toString()) as ExecutorLoad } : { ok: false, reason: 'no value', transient: false }),
+      view: v, onLoad: (l) => told.push(l), now: () => 1100, warn: (o) => warned.push(o),
+    });
+    expect(told.map((l) => [l.executorId, l.timestampMs])).toEqual([['e1', 1050], ['e2', 1010]]);
+    expect(v.expectedWaitMs('x86_64', 1, 1100)).toBe(7950);
+    expect(v.expectedWaitMs('x86_64', 5, 1100)).toBe(3910);
+    expect(warned).toHaveLength(1);
   });
 });

@@ -1,6 +1,7 @@
 import type { Consumer, Kafka } from 'kafkajs';
 import { topics } from '../../topics/catalog';
-import { decodeValue } from '../../topics/codec';
+import { decodeValue, type Decoded } from '../../topics/codec';
+import { sleep } from '../../topics/ground/retry';
 import { liveConsumerConfig } from '../../topics/consumer-retry';
 import { runKeptAlive } from '../../topics/keep-running';
 import type { Registry } from '../../topics/registry';
@@ -92,11 +93,46 @@ export function createAdmissionView(opts: AdmissionOptions) {
 }
 export type AdmissionView = ReturnType<typeof createAdmissionView>;
 
+/**
+ * After a fetch that brought reports, the next one waits this long. Under load an executor
+ * reports up to 20 times a second (50 ms apart, consumers/executor/scheduler/queue-report.ts),
+ * and each fetch that carries one is a request the broker and this gateway handle; admission's
+ * bound is counted in seconds, and the `queued` messages the reports feed go out at most once
+ * a second (queued-updates.ts). Reports that arrive meanwhile come in the next fetch together.
+ */
+export const ADMISSION_FETCH_GAP_MS = 200;
+
+/**
+ * One fetch's reports, in order: every one to the view (it keeps each executor's newest), and
+ * only each executor's newest to `onLoad`, since a later report of the same queue supersedes
+ * the positions of an earlier one.
+ */
+export async function takeReports(
+  values: (Buffer | null)[],
+  deps: { decode: (v: Buffer | null) => Promise<Decoded<ExecutorLoad>>; view: Pick<AdmissionView, 'observe'>; onLoad?: (l: ExecutorLoad) => void; now: () => number; warn: (o: object, m?: string) => void },
+) {
+  const newest = new Map<string, ExecutorLoad>();
+  for (const v of values) {
+    const d = await deps.decode(v);
+    // Even one the registry cannot decode for now: the executor's next report (a second later) replaces it,
+    // and waiting for this one would hold the newer ones back.
+    if (!d.ok) {
+      deps.warn({ reason: d.reason }, 'executor load report skipped');
+      continue;
+    }
+    deps.view.observe(d.value, deps.now());
+    const seen = newest.get(d.value.executorId);
+    if (!seen || seen.timestampMs <= d.value.timestampMs) newest.set(d.value.executorId, d.value);
+  }
+  for (const l of newest.values()) deps.onLoad?.(l);
+}
+
 /** Reads `executors.load` in a group of this gateway's own and feeds the view. */
-export function createAdmission(deps: { kafka: Kafka; registry: Registry; gatewayId: string; options: AdmissionOptions; onLoad?: (l: ExecutorLoad) => void; logger: { warn(o: object, m?: string): void; error(o: object, m?: string): void } }) {
+export function createAdmission(deps: { kafka: Kafka; registry: Registry; gatewayId: string; options: AdmissionOptions; onLoad?: (l: ExecutorLoad) => void; logger: { warn(o: object, m?: string): void; error(o: object, m?: string): void }; fetchGapMs?: number }) {
   const view = createAdmissionView(deps.options);
   let consumer: Consumer | undefined;
   let stopping = false;
+  const take = { decode: (v: Buffer | null) => decodeValue(deps.registry, v, topics.load), view, onLoad: deps.onLoad, now: Date.now, warn: (o: object, m?: string) => deps.logger.warn(o, m) };
   return {
     view,
     async start() {
@@ -107,13 +143,9 @@ export function createAdmission(deps: { kafka: Kafka; registry: Registry; gatewa
       // after every batch cost the broker a write per report and held the next fetch for its answer).
       await runKeptAlive(consumer, {
         autoCommit: false,
-        eachMessage: async ({ message }) => {
-          const d = await decodeValue(deps.registry, message.value, topics.load);
-          // Even one the registry cannot decode for now: the executor's next report (a second later) replaces it,
-          // and waiting for this one would hold the newer ones back.
-          if (!d.ok) return deps.logger.warn({ reason: d.reason }, 'executor load report skipped');
-          view.observe(d.value, Date.now());
-          deps.onLoad?.(d.value);
+        eachBatch: async ({ batch }) => {
+          await takeReports(batch.messages.map((m) => m.value), take);
+          if (!stopping) await sleep(deps.fetchGapMs ?? ADMISSION_FETCH_GAP_MS);
         },
       }, { name: 'admission', logger: deps.logger, stopped: () => stopping });
     },
