@@ -165,12 +165,23 @@ export function createExecutor(deps: ExecutorDeps) {
     bytes: () => 0,
   });
 
-  function publishOutput(req: RunRequest, chunk: OutputChunk) {
+  function publishOutput(req: RunRequest, chunk: OutputChunk, lingerMs?: number) {
     const out: RunOutput = { runId: req.runId, sessionId: req.sessionId, replyTo: req.replyTo, seq: chunk.seq, stage: chunk.stage, stream: chunk.stream, data: chunk.data, timestampMs: Date.now() };
-    const acked = lingering.add(req.runId, { key: req.runId, value: out, headers: replyHeaders(req) });
+    const acked = lingering.add(req.runId, { key: req.runId, value: out, headers: replyHeaders(req) }, lingerMs);
     // A stage's start tells an interactive client it may send stdin: not held.
     if (chunk.seq < 0) lingering.flush(req.runId);
     return acked;
+  }
+
+  /**
+   * How long a run's output waits for more, or for its result: longer for a run expected (from runs seen) to be short,
+   * unless someone types into it (its prompts are not held).
+   */
+  function outputLingerOf(req: RunRequest, p: ReturnType<typeof scheduling.fields>): number {
+    if (req.source === 'piston_connect' || req.interactiveStdin === true) return settings.OUTPUT_LINGER_MS;
+    const known = p.predictionBasis !== undefined && p.predictionBasis !== '' && p.predictionBasis !== 'prior';
+    const short = known && (p.predictedCompileMs ?? 0) + (p.predictedRunMs ?? 0) <= settings.OUTPUT_SHORT_RUN_MS;
+    return short ? Math.max(settings.OUTPUT_LINGER_MS, settings.OUTPUT_SHORT_RUN_MS) : settings.OUTPUT_LINGER_MS;
   }
 
   async function execute(req: RunRequest, partition: number, m: KafkaMessage): Promise<RunResultRecord> {
@@ -190,6 +201,7 @@ export function createExecutor(deps: ExecutorDeps) {
     await granted;
     scheduling.reporter.poke();
     const scheduled = scheduling.fields(queued);
+    const lingerMs = outputLingerOf(req, scheduled);
     const startedAtMs = Date.now();
     try {
       if (controls.cancelledBeforeStart(state)) return { ...failedResult(req, 'cancelled', 'The run was cancelled before it started.', executorId), ...scheduled };
@@ -201,7 +213,7 @@ export function createExecutor(deps: ExecutorDeps) {
           limits: { compile: limitsFromRecord(req.compileLimits), run: limitsFromRecord(req.runLimits) },
         },
         {
-          onChunk: req.streamOutput ? (c) => void chunks.push(publishOutput(req, c).catch((err) => logger.warn({ runId: req.runId, err: (err as Error).message }, 'output chunk lost'))) : undefined,
+          onChunk: req.streamOutput ? (c) => void chunks.push(publishOutput(req, c, lingerMs).catch((err) => logger.warn({ runId: req.runId, err: (err as Error).message }, 'output chunk lost'))) : undefined,
           // Interactive clients send stdin once a stage has started: tell them when it does, as an output chunk without data.
           onStage: req.streamOutput && req.source === 'piston_connect'
             ? (stage) => void chunks.push(publishOutput(req, { stage, stream: 'stdout', data: '', seq: -1 }).catch((err) => logger.warn({ runId: req.runId, err: (err as Error).message }, 'stage event lost')))

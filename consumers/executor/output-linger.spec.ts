@@ -45,6 +45,19 @@ describe('output linger', () => {
     expect(none.sent).toEqual([[{ runId: 'a', data: '1' }], [{ runId: 'a', data: '2' }]]);
   });
 
+  it("holds a run for the linger its first chunk names, and sends at once a chunk that names 0 with nothing held", async () => {
+    const { sent, linger } = setup(10);
+    void linger.add('long', { runId: 'long', data: 'a' }, 80);
+    void linger.add('long', { runId: 'long', data: 'b' }, 10);
+    void linger.add('short', { runId: 'short', data: 'c' });
+    await wait(40);
+    expect(sent).toEqual([[{ runId: 'short', data: 'c' }]]);
+    void linger.add('now', { runId: 'now', data: 'd' }, 0);
+    expect(sent[1]).toEqual([{ runId: 'now', data: 'd' }]);
+    await wait(80);
+    expect(sent[2]).toEqual([{ runId: 'long', data: 'a' }, { runId: 'long', data: 'b' }]);
+  });
+
   it('rejects every held chunk of a send that failed, and flushAll sends what every run holds', async () => {
     const { sent, linger, failNext } = setup();
     failNext();

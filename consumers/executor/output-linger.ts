@@ -5,8 +5,9 @@
  * flushes the chunks ahead of it) instead of two, which spares the broker a
  * request and the gateway a fetch, and the result does not queue behind the
  * output's round trip. A chatty program's chunks of one linger go together.
- * What a person watching sees is at most `lingerMs` later. 0 sends each chunk
- * at once. `carrying` hands a run's last held chunks to the send of its result,
+ * What a person watching sees is at most `lingerMs` later (or the linger a
+ * run's first held chunk names: a run expected to be short holds longer, so
+ * its output nearly always leaves with its result). 0 sends each chunk at once. `carrying` hands a run's last held chunks to the send of its result,
  * so the two are one caller of the batching sender and always share a request.
  */
 export function createOutputLinger<R>(o: { send(records: R[]): Promise<void>; lingerMs: number; maxHeldBytes: number; bytes(r: R): number }) {
@@ -34,12 +35,12 @@ export function createOutputLinger<R>(o: { send(records: R[]): Promise<void>; li
   }
 
   return {
-    /** Queues a chunk of `runId`; settles when it is acknowledged. */
-    add(runId: string, record: R): Promise<void> {
-      if (o.lingerMs <= 0) return o.send([record]);
+    /** Queues a chunk of `runId` (held up to `lingerMs` if it starts a hold); settles when it is acknowledged. */
+    add(runId: string, record: R, lingerMs = o.lingerMs): Promise<void> {
       let h = held.get(runId);
+      if (!h && lingerMs <= 0) return o.send([record]);
       if (!h) {
-        h = { records: [], bytes: 0, waiters: [], timer: setTimeout(() => flush(runId), o.lingerMs) };
+        h = { records: [], bytes: 0, waiters: [], timer: setTimeout(() => flush(runId), lingerMs) };
         held.set(runId, h);
       }
       h.records.push(record);

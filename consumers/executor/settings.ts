@@ -33,8 +33,10 @@ const section = z.object({
   // A queue report waits this long to leave with the next result (one produce request for both); 0: at once.
   SCHEDULER_REPORT_LINGER_MS: env.int(10, 0, 1000),
   // A run's output chunks wait this long to leave with the next ones or with the result (consumers/executor/output-linger.ts); 0: at once.
-  // Long enough for a short run's result under load: its output chunk comes 10–50 ms before the result on a busy machine.
-  OUTPUT_LINGER_MS: env.int(25, 0, 1000),
+  OUTPUT_LINGER_MS: env.int(5, 0, 1000),
+  // A run the scheduler expects (from runs seen) to take at most this long holds its output up to this long: on a busy
+  // machine a short run's result comes 10–50 ms after its output, and output and result then share one produce request.
+  OUTPUT_SHORT_RUN_MS: env.int(150, 0, 10000),
 });
 
 export function executorSettings(e: NodeJS.ProcessEnv = process.env) {
