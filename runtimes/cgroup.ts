@@ -299,8 +299,14 @@ export function v1Factory(mountsByCtl: Map<string, string>, own: Map<string, str
         procsFiles: [...dirs.values()].map((d) => path.join(d, 'cgroup.procs')),
         setLimits(l) {
           const bytes = String(l.memoryBytes);
-          // memsw must stay >= limit: order the two writes by direction.
-          if (!set(mem('memory.limit_in_bytes'), bytes) && hasMemsw) {
+          // memsw must stay >= limit: order the two writes by direction. Raised above the memsw this
+          // handle wrote last, memsw goes first (a refused write costs the engine an exception each run);
+          // otherwise, or when memsw is not known, the limit first, and memsw first if the kernel refuses.
+          const memsw = written.get(mem('memory.memsw.limit_in_bytes'));
+          if (hasMemsw && memsw !== undefined && l.memoryBytes > Number(memsw)) {
+            set(mem('memory.memsw.limit_in_bytes'), bytes);
+            set(mem('memory.limit_in_bytes'), bytes);
+          } else if (!set(mem('memory.limit_in_bytes'), bytes) && hasMemsw) {
             set(mem('memory.memsw.limit_in_bytes'), bytes);
             set(mem('memory.limit_in_bytes'), bytes);
           } else if (hasMemsw) set(mem('memory.memsw.limit_in_bytes'), bytes);
