@@ -19,6 +19,12 @@
  *                      in the program; P1 runs no Python (session 12: the Python
  *                      statements between the clone and the fork cost P1
  *                      copy-on-write faults and refaults of the interpreter).
+ *   conveyor_serve     the runtime's loop: receives each fork message and, for a
+ *                      Python run's (12 bytes, four descriptors), clones it with
+ *                      conveyor_p1_clone without going back to Python. Returns 0
+ *                      in a run's program, 1 with any other message (a native
+ *                      stage's: its bytes and descriptors handed back); exits
+ *                      when the spawner closes the control socket.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -215,4 +221,47 @@ long conveyor_p1_clone(unsigned long namespaces, int ctl, const int *fds, unsign
   }
   conveyor_p1_reap(child);
   return -1; /* not reached: conveyor_p1_reap exits */
+}
+
+#define RUN_HEAD 12
+
+static unsigned be32(const unsigned char *p) { return (unsigned)p[0] << 24 | (unsigned)p[1] << 16 | (unsigned)p[2] << 8 | p[3]; }
+
+int conveyor_serve(int ctl, unsigned long namespaces, unsigned uid, unsigned gid, int cap_last, char *buf, int size, int *len, int *fds_out) {
+  for (;;) {
+    union {
+      char space[CMSG_SPACE(8 * sizeof(int))];
+      struct cmsghdr align;
+    } cbuf;
+    struct iovec iov = {.iov_base = buf, .iov_len = (size_t)size};
+    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf.space, .msg_controllen = sizeof cbuf.space};
+    ssize_t n = recvmsg(ctl, &msg, MSG_CMSG_CLOEXEC);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) _exit(0); /* the spawner went away */
+    int fds[8], nfds = 0;
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+      if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
+      int k = (int)((c->cmsg_len - CMSG_LEN(0)) / sizeof(int));
+      for (int i = 0; i < k && nfds < 8; i++) memcpy(&fds[nfds++], CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+    }
+    if (nfds != 4 || n < RUN_HEAD || (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC))) {
+      for (int i = 0; i < nfds; i++) close(fds[i]);
+      continue;
+    }
+    if (n > RUN_HEAD) { /* a native stage's message: the runtime's Python handles it */
+      memcpy(fds_out, fds, 4 * sizeof(int));
+      *len = (int)n;
+      return 1;
+    }
+    const unsigned char *head = (const unsigned char *)buf;
+    long pid = conveyor_p1_clone(namespaces, ctl, fds, be32(head + 4), be32(head + 8), uid, gid, cap_last);
+    if (pid == 0) return 0;
+    if (pid < 0) {
+      /* The kernel refuses the namespaces: the engine runs this one elsewhere and stops forking. */
+      char why[160];
+      int m = snprintf(why, sizeof why, "setup-failed: clone: %s", strerror((int)-pid));
+      if (m > 0) (void)!send(fds[3], why, (size_t)m, MSG_NOSIGNAL);
+    }
+    for (int i = 0; i < 4; i++) close(fds[i]);
+  }
 }

@@ -22,7 +22,8 @@
 #       from stdin and executes the user's files (the native loader: P1
 #       posix_spawns the stage's program).
 #
-# A Python run's P1 is C (p1.c, loaded from /boot/p1.so); a native stage's P1 runs the same
+# A Python run's P1 is C (p1.c, loaded from /boot/p1.so), and so is this runtime's loop for Python runs
+# (conveyor_serve: no Python statement per run here); a native stage's P1 runs the same
 # steps in Python (_enter, _reap_and_report), plus its stage's mounts and header.
 #
 # The zygote itself keeps no state from any run: it only receives
@@ -97,6 +98,7 @@ _p1.conveyor_p1_enter.argtypes = [ctypes.c_int, ctypes.POINTER(ctypes.c_int)] + 
 _p1.conveyor_p1_reap.argtypes = [ctypes.c_int]
 _p1.conveyor_p1_clone.argtypes = [ctypes.c_ulong, ctypes.c_int, ctypes.POINTER(ctypes.c_int)] + [ctypes.c_uint] * 4 + [ctypes.c_int]
 _p1.conveyor_p1_clone.restype = ctypes.c_long
+_p1.conveyor_serve.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_uint, ctypes.c_uint, ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.POINTER(ctypes.c_int), ctypes.POINTER(ctypes.c_int)]
 
 
 def _drop_capabilities():
@@ -258,22 +260,6 @@ def _enter(run_sock, work_bytes, tmp_bytes):
     _mount('proc', '/proc', 'proc', MS_NOSUID | MS_NODEV | MS_NOEXEC)
 
 
-def _clone_python_run(ctl_fd, fds, work_bytes, tmp_bytes):
-    # A Python run: p1.c clones its P1 (the run's pid 1 and monitor: _enter's steps, then
-    # _drop_capabilities, then _reap_and_report's, in C) and P1 forks the program as os.fork() would.
-    # P1 runs no Python. Returns P1's pid here; the program (pid 2) goes on in _program.
-    pid = _p1.conveyor_p1_clone(RUN_NAMESPACES, ctl_fd, (ctypes.c_int * 4)(*fds), work_bytes, tmp_bytes, _UID, _GID, _CAP_LAST)
-    if pid == 0:
-        try:
-            _program()
-        except BaseException:  # noqa: BLE001 - the program's set-up (its own code reports for itself): never back into the runtime's loop
-            traceback.print_exc()
-        os._exit(1)
-    if pid < 0:
-        raise OSError(-pid, 'clone: %s' % os.strerror(-pid))
-    return pid
-
-
 def _stage_init(run_sock, work_bytes, tmp_bytes, mounts):
     # P1 of a native stage: as a Python run's, plus the stage's own directories and header; it forks
     # the stage's program as pid 2, which execs it.
@@ -323,28 +309,24 @@ def _reap_and_report(run_sock, child):
 def _serve():
     ctl = socket.socket(fileno=_ctl_fd)
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped by the kernel
-    fds_size = socket.CMSG_LEN(4 * struct.calcsize('i'))
     os.write(2, b'\0conveyor-ready\n')
+    buf, size, cfds = ctypes.create_string_buffer(12 + 1024), ctypes.c_int(0), (ctypes.c_int * 4)()
     while True:
-        try:
-            msg, anc, _flags, _addr = ctl.recvmsg(12 + 1024, fds_size)
-        except InterruptedError:
-            continue
-        if not msg:
-            os._exit(0)  # the spawner went away
-        fds = []
-        for level, kind, data in anc:
-            if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
-                fds.extend(struct.unpack('%di' % (len(data) // 4), data[: len(data) - len(data) % 4]))
-        if len(fds) != 4 or len(msg) < 12:
-            for fd in fds:
-                os.close(fd)
-            continue
+        # p1.c's loop receives every message and clones each Python run itself, with no Python statement
+        # per run in this runtime (each touched its pages after every fork had write-protected them); it
+        # comes back with 0 in a run's program, or with a native stage's message.
+        if _p1.conveyor_serve(ctl.fileno(), RUN_NAMESPACES, _UID, _GID, _CAP_LAST, buf, len(buf), ctypes.byref(size), cfds) == 0:
+            try:
+                _program()
+            except BaseException:  # noqa: BLE001 - the program's set-up (its own code reports for itself): never back into this loop
+                traceback.print_exc()
+            os._exit(1)
+        msg, fds = buf.raw[: size.value], list(cfds)
         _run_id, work_bytes, tmp_bytes = struct.unpack('>III', msg[:12])
-        mounts = json.loads(msg[12:]) if len(msg) > 12 else None
         try:
-            pid = _clone_python_run(ctl.fileno(), fds, work_bytes, tmp_bytes) if mounts is None else _clone_run()
-        except OSError as e:
+            mounts = json.loads(msg[12:])
+            pid = _clone_run()
+        except (OSError, ValueError) as e:
             # The kernel refuses the namespaces: the engine runs this one elsewhere and stops forking.
             os.write(fds[3], ('setup-failed: %s' % e).encode())
             pid = -1
