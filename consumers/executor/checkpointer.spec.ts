@@ -9,6 +9,7 @@ function setup(o: { dirty: string[]; owned: number[]; sendFails?: boolean }) {
   const markedDirty: string[][] = [];
   const sent: { key: string; partition?: number }[][] = [];
   const commits: unknown[] = [];
+  let commitFails = false;
   const { logger, lines } = recordingLogger();
   const cp = createCheckpointer({
     editsTopic: 'editor.edits',
@@ -25,11 +26,16 @@ function setup(o: { dirty: string[]; owned: number[]; sendFails?: boolean }) {
       sent.push(records.map((r) => ({ key: r.key, partition: r.partition })));
       if (o.sendFails) throw new Error('broker down');
     },
-    consumer: { commitOffsets: async (c) => void commits.push(c) },
+    consumer: {
+      commitOffsets: async (c) => {
+        commits.push(c);
+        if (commitFails) throw new Error('rebalance in progress');
+      },
+    },
     owned: () => new Set(o.owned),
     logger,
   });
-  return { cp, sent, commits, markedDirty, lines };
+  return { cp, sent, commits, markedDirty, lines, failCommits: (f: boolean) => (commitFails = f) };
 }
 
 describe('checkpointer', () => {
@@ -58,5 +64,27 @@ describe('checkpointer', () => {
     cp.forget([1]);
     await cp.checkpoint();
     expect(commits).toEqual([[{ topic: 'editor.edits', partition: 0, offset: '2' }]]);
+  });
+
+  it('commits an offset once: not again while no edit moved it, again after a refused commit or once the partition came back', async () => {
+    const { cp, commits, failCommits } = setup({ dirty: [], owned: [0, 1] });
+    cp.applied(0, 5);
+    await cp.checkpoint();
+    await cp.checkpoint();
+    expect(commits).toEqual([[{ topic: 'editor.edits', partition: 0, offset: '6' }]]);
+    cp.applied(1, 7);
+    failCommits(true);
+    await cp.checkpoint();
+    failCommits(false);
+    await cp.checkpoint();
+    await cp.checkpoint();
+    expect(commits.slice(1)).toEqual([
+      [{ topic: 'editor.edits', partition: 1, offset: '8' }],
+      [{ topic: 'editor.edits', partition: 1, offset: '8' }],
+    ]);
+    cp.forget([0]);
+    cp.applied(0, 5);
+    await cp.checkpoint();
+    expect(commits.slice(3)).toEqual([[{ topic: 'editor.edits', partition: 0, offset: '6' }]]);
   });
 });

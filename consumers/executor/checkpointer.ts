@@ -7,7 +7,8 @@ import type { Logger } from '../../topics/ground/logger';
  * Checkpoints changed sessions to programs.snapshots, then commits the edits
  * those snapshots cover: an edit's offset is committed only once a snapshot
  * holds its effect, so a restart loses no keystroke. A failed snapshot write
- * marks the sessions dirty again and commits nothing.
+ * marks the sessions dirty again and commits nothing. An offset committed
+ * already is not committed again (an idle executor sent two commits a second).
  */
 export function createCheckpointer(o: {
   editsTopic: string;
@@ -20,6 +21,8 @@ export function createCheckpointer(o: {
   logger: Logger;
 }) {
   const editOffsets = new Map<number, number>();
+  /** What the last successful commit said per partition. */
+  const committed = new Map<number, number>();
   return {
     /** An edit at `offset` of `partition` was applied (or dead-lettered). */
     applied(partition: number, offset: number) {
@@ -27,7 +30,10 @@ export function createCheckpointer(o: {
     },
     /** Partitions this member lost: their edits are no longer ours to commit. */
     forget(partitions: number[]) {
-      for (const p of partitions) editOffsets.delete(p);
+      for (const p of partitions) {
+        editOffsets.delete(p);
+        committed.delete(p);
+      }
     },
     async checkpoint() {
       const covered = new Map(editOffsets);
@@ -42,10 +48,12 @@ export function createCheckpointer(o: {
         }
       }
       const owned = o.owned();
-      const commits = [...covered].filter(([p]) => owned.has(p)).map(([partition, offset]) => ({ topic: o.editsTopic, partition, offset: String(offset + 1) }));
+      const due = [...covered].filter(([p, offset]) => owned.has(p) && committed.get(p) !== offset);
+      const commits = due.map(([partition, offset]) => ({ topic: o.editsTopic, partition, offset: String(offset + 1) }));
       if (commits.length) {
         try {
           await o.consumer.commitOffsets(commits);
+          for (const [p, offset] of due) committed.set(p, offset);
         } catch (err) {
           o.logger.warn({ err: (err as Error).message }, 'edit offset commit failed');
         }
