@@ -673,7 +673,8 @@ def main():
                     if proc.stdin_fd == key.fd:
                         pump_stdin(proc)
                         break
-        reap()
+        # No reap() here: a child's exit raises SIGCHLD, whose byte on the wake-up pipe wakes this loop
+        # ('wake' above reaps every child that has exited); here it was a wait4 per event, ~8 per run.
         expire_draining()
         if out_buf:
             flush_out()
