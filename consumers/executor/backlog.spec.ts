@@ -37,4 +37,31 @@ describe('backlog in Kafka', () => {
     expect(errors).toEqual(['broker away']);
     expect(b.count([0])).toBe(0);
   });
+
+  it('reads the offsets at a turn only while the queue was full since the last reading, something waited, or the reading is old', async () => {
+    let reads = 0;
+    let t = 0;
+    let high = '10';
+    const b = createBacklog({ offsets: async () => (reads++, [{ partition: 0, high, committed: '10' }]), refreshMs: 1000, idleRefreshMs: 30000, now: () => t });
+    await b.refresh();
+    await b.tick();
+    t = 29000;
+    await b.tick();
+    expect(reads).toBe(1);
+    b.pressed();
+    await b.tick();
+    expect(reads).toBe(2);
+    // The reading left requests waiting: read again at every turn until they are taken.
+    high = '12';
+    b.pressed();
+    await b.tick();
+    await b.tick();
+    expect(reads).toBe(4);
+    b.taken(0, 11);
+    await b.tick();
+    expect(reads).toBe(4);
+    t = 29000 + 30000;
+    await b.tick();
+    expect(reads).toBe(5);
+  });
 });

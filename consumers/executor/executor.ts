@@ -296,6 +296,7 @@ export function createExecutor(deps: ExecutorDeps) {
     // rebalance it reports is thrown to kafkajs, which rejoins and fetches this request again). From the check to
     // taking the request nothing awaits, so concurrent partitions cannot all pass it at once.
     while (running.size >= settings.EXECUTOR_CONCURRENCY + settings.EXECUTOR_QUEUE && !stopping) {
+      backlog.pressed();
       const abort = new AbortController();
       await Promise.race([...[...running.values()].map((r) => r.done), sleep(1000, abort.signal)]);
       abort.abort();
