@@ -137,6 +137,10 @@ transaction.state.log.min.isr=${minIsr}
 group.initial.rebalance.delay.ms=0
 ${clusterSize > 1 ? 'broker.heartbeat.interval.ms=500\nbroker.session.timeout.ms=4000\nreplica.lag.time.max.ms=10000\n' : ''}num.network.threads=2
 num.io.threads=4
+# The active controller writes a no-op record to the metadata log this often (default 500 ms), which
+# every node appends, replicates and loads: 18-19 -> 11-12 ms of broker CPU a second with no client.
+# The no-ops keep the quorum's liveness metrics fresh; elections and fencing do not wait for them.
+metadata.max.idle.interval.ms=5000
 log.retention.check.interval.ms=60000
 log.cleaner.threads=1
 log.cleaner.dedupe.buffer.size=33554432
