@@ -61,6 +61,9 @@ const CPU_COLUMNS = ['gateway', 'broker', 'registry', 'executor', 'spawner', 'sa
 /** How long the idle row waits for the analytics sink to load what the latency cases produced. */
 const SINK_DRAIN_DEADLINE_MS = 30_000;
 
+/** Issue #15's goal: sustained trivial Python runs at this rate with p99 ≤ 100 ms, measured open loop. */
+const GOAL_RUNS_PER_SECOND = 150;
+
 export async function benchPipeline(opts: { url: string; iterations: number; seconds: number; sessions: number; cpuRoots?: () => Promise<CpuRoots>; analyticsUrl?: string; onProgress?: (m: string) => void }): Promise<ReportSection> {
   const say = opts.onProgress ?? (() => undefined);
   const n = opts.iterations;
@@ -206,11 +209,15 @@ export async function benchPipeline(opts: { url: string; iterations: number; sec
   // Latency at a rate: Python runs arriving open loop (Poisson) at shares of the closed loop's rate above.
   const openRows: (string | number)[][] = [];
   const closedPython = Number(throughputRows[0]?.[4] ?? 0);
-  for (const share of closedPython > 0 ? [0.5, 0.8] : []) {
-    const rate = r1(closedPython * share);
-    say(`python hello: open loop at ${rate} runs/s (${share * 100}% of the closed loop's rate) for ${opts.seconds} s`);
+  // The shares show latency with headroom; the goal row is issue #15's target rate, offered whatever the closed loop
+  // reached (a rate above capacity shows as queueing in its latency), unless the closed loop is under half of it.
+  const openCases = closedPython > 0 ? [0.5, 0.8].map((share) => ({ label: `${share * 100}%`, rate: r1(closedPython * share) })) : [];
+  if (closedPython >= GOAL_RUNS_PER_SECOND / 2) openCases.push({ label: `goal ${GOAL_RUNS_PER_SECOND} runs/s (${Math.round((100 * GOAL_RUNS_PER_SECOND) / closedPython)}%)`, rate: GOAL_RUNS_PER_SECOND });
+  else if (closedPython > 0) say(`python hello: no open loop at the goal's ${GOAL_RUNS_PER_SECOND} runs/s: the closed loop reached ${closedPython}, under half of it`);
+  for (const { label: share, rate } of openCases) {
+    say(`python hello: open loop at ${rate} runs/s (${share}) for ${opts.seconds} s`);
     const sink = { errors: [] as string[] };
-    const sessions = await Promise.all(Array.from({ length: opts.sessions * 2 }, (_, i) => session(opts.url, `bench-open-${share}-${i}-${Date.now()}`, 'python', sink)));
+    const sessions = await Promise.all(Array.from({ length: opts.sessions * 2 }, (_, i) => session(opts.url, `bench-open-${rate}-${i}-${Date.now()}`, 'python', sink)));
     try {
       // Each session's first run is a warm-up (the executor learns the session), as in the latency cases.
       await Promise.all(sessions.map((s) => s.run({}, { resultTimeoutMs: 120000 })));
@@ -220,7 +227,7 @@ export async function benchPipeline(opts: { url: string; iterations: number; sec
         return { ok: o.status === 'ok', latencyMs: o.latencyMs };
       } });
       const l = summarize(r.latencies);
-      openRows.push([`${share * 100}%`, rate, r.arrivals, r1(r.done / r.seconds), r1(l.p50), r1(l.p99), r1(l.max), `${r1((100 * r.latencies.filter((x) => x > 100).length) / Math.max(1, r.latencies.length))}%`, r.failed + (sink.errors.length ? `; ${sink.errors.slice(0, 3).join('; ')}` : '')]);
+      openRows.push([share, rate, r.arrivals, r1(r.done / r.seconds), r1(l.p50), r1(l.p99), r1(l.max), `${r1((100 * r.latencies.filter((x) => x > 100).length) / Math.max(1, r.latencies.length))}%`, r.failed + (sink.errors.length ? `; ${sink.errors.slice(0, 3).join('; ')}` : '')]);
       samples[`python hello, open loop at ${rate} runs/s`] = r.latencies;
       say(`python hello open loop: ${r.done} runs, p50 ${r1(l.p50)} ms, p99 ${r1(l.p99)} ms`);
     } finally {
