@@ -43,6 +43,10 @@ int main(int argc, char **argv) {
     scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
     if (!ctx) return 1;
     if (seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS) != 0) return 1;
+    /* A binary tree of syscall numbers instead of libseccomp's linear list: installing the filter makes
+     * the kernel run it once for every syscall number (its allow-cache), under the signal lock, and a
+     * forked Python run installs it every time (docs/decisions/runtimes-forking-sandboxes.md, Session 13). */
+    if (seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2) != 0) return 1;
     for (size_t i = 0; i < sizeof DENIED / sizeof *DENIED; i++) {
         int nr = seccomp_syscall_resolve_name(DENIED[i]);
         if (nr == __NR_SCMP_ERROR) continue; /* not a call on this architecture */
