@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { openedFiles, parseMounts, v1Factory, v2Factory, withSpares } from './cgroup';
+import { onCgroupFs, openedFiles, parseMounts, v1Factory, v2Factory, withSpares } from './cgroup';
 
 // This machine runs cgroup v1, which the integration tests exercise for real.
 // The v2 code path runs here against a fake unified tree: the files it writes
@@ -109,6 +109,19 @@ describe('recycled run cgroups', () => {
     expect(f.create('s1-3').procsFiles).not.toEqual(first.procsFiles);
   });
 
+  it('removes a cgroup that still lists a process instead of serving it again, killing what is left first', async () => {
+    const f = withSpares(v1Factory(mounts, new Map(), 'conveyor-runtimes'), 0);
+    const cg = f.create('s3-left');
+    ranAndEnded('s3-left', { 'cgroup.procs': '4194303\n' }); // above pid_max: nothing real to kill
+    const recycled = cg.recycle();
+    // The kill loop freezes the cgroup and looks again; the "kernel" then lets the process go.
+    await new Promise((r) => setTimeout(r, 30));
+    expect(get('freezer', 's3-left', 'freezer.state')).toBe('THAWED');
+    put('memory', 's3-left', 'cgroup.procs', '');
+    await recycled;
+    expect(f.create('s3-next').procsFiles).not.toEqual(cg.procsFiles);
+  });
+
   it.each([
     ['reached its memory limit', { 'memory.failcnt': '3\n' }],
     ['had a process OOM-killed', { 'memory.oom_control': 'oom_kill_disable 0\nunder_oom 0\noom_kill 1\n' }],
@@ -147,6 +160,15 @@ describe("a run cgroup's files, kept open", () => {
     fs.renameSync(f('procs.next'), f('cgroup.procs'));
     expect(io.read(f('cgroup.procs'))).toBe('');
     io.close();
+  });
+
+  it('leaves the truncation to the kernel on a cgroup file system (truncate: false)', () => {
+    const io = openedFiles({ truncate: false });
+    io.write(f('cpu.cfs_quota_us'), 100000);
+    io.write(f('cpu.cfs_quota_us'), 5); // a plain file keeps the longer value's tail: the kernel's takes each write whole
+    expect(io.read(f('cpu.cfs_quota_us'))).toBe('500000');
+    io.close();
+    expect(onCgroupFs(dir)).toBe(false);
   });
 
   it('reads a missing file as empty and reports a write it cannot make', () => {
