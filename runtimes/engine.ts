@@ -79,6 +79,13 @@ export function createRuntimeEngine(opts: EngineOptions = {}, parts?: EnginePart
   const zygotePlanFor = (lang: LanguageDef, set: DependencySet) => () =>
     zygotePlan({ kind: lang.pool!, depsDir: set.depsDir, preload: set.preload, env: lang.env, limits: LIMITS.defaults.run, cpuCores });
   const forks = (lang: LanguageDef) => !!lang.pool && forking.has(lang.pool);
+  // A forked child is charged only for what it copies of its runtime: it waits under the run limits it
+  // will most often get, so its dispatch rewrites nothing (a pool sandbox's 512 MiB floor was two memory
+  // limits written at the fork and two back at dispatch, per run).
+  const forkPlanFor = (lang: LanguageDef, set: DependencySet): SandboxPlan => {
+    const d = LIMITS.defaults.run;
+    return { ...poolPlanFor(lang, set)(), idleLimits: { memoryBytes: d.memoryBytes, pids: d.pids } };
+  };
 
   function base(r: ResolvedSpec): RunResult {
     return { runId: r.runId, status: 'ok', language: r.lang.id, version: r.lang.version, dependencySet: r.depSet.name, hardwareClass: r.hardwareClass, cacheHit: false, pooled: false };
@@ -105,7 +112,7 @@ export function createRuntimeEngine(opts: EngineOptions = {}, parts?: EnginePart
     const d = LIMITS.defaults.run;
     const poolable = r.limits.run.fileBytes === d.fileBytes && r.limits.run.openFiles === d.openFiles;
     // A forked child of the warm runtime when it is ready; otherwise a one-shot pool sandbox.
-    const forked = mayFork && poolable && forks(r.lang) ? zygotes.take(poolKey(r.lang, r.depSet), zygotePlanFor(r.lang, r.depSet), poolPlanFor(r.lang, r.depSet)()) : null;
+    const forked = mayFork && poolable && forks(r.lang) ? zygotes.take(poolKey(r.lang, r.depSet), zygotePlanFor(r.lang, r.depSet), forkPlanFor(r.lang, r.depSet)) : null;
     const { sandbox, hit } = forked
       ? { sandbox: forked, hit: true }
       : poolable
