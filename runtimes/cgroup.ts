@@ -295,16 +295,34 @@ export function v1Factory(mountsByCtl: Map<string, string>, own: Map<string, str
         dirs.set(c, d);
       }
       const mem = (f: string) => path.join(dirs.get('memory')!, f);
+      const cpuDir = dirs.get('cpu');
+      const freezer = dirs.get('freezer');
+      // Every file this cgroup reads or writes, named once (path.join per call was ~20 us of a run).
+      const F = {
+        limit: mem('memory.limit_in_bytes'),
+        memsw: mem('memory.memsw.limit_in_bytes'),
+        maxUsage: mem('memory.max_usage_in_bytes'),
+        memswMaxUsage: mem('memory.memsw.max_usage_in_bytes'),
+        oomControl: mem('memory.oom_control'),
+        failcnt: mem('memory.failcnt'),
+        memswFailcnt: mem('memory.memsw.failcnt'),
+        pidsMax: path.join(dirs.get('pids')!, 'pids.max'),
+        cpuUsage: path.join(dirs.get('cpuacct') ?? cpuDir!, 'cpuacct.usage'),
+        period: cpuDir && path.join(cpuDir, 'cpu.cfs_period_us'),
+        quota: cpuDir && path.join(cpuDir, 'cpu.cfs_quota_us'),
+        shares: cpuDir && path.join(cpuDir, 'cpu.shares'),
+        freezerState: freezer && path.join(freezer, 'freezer.state'),
+      };
       const { read, write, close } = openedFiles({ truncate });
       let cpuBase = 0;
-      const cpuNs = () => Number(read(path.join(dirs.get('cpuacct') ?? dirs.get('cpu')!, 'cpuacct.usage')).trim() || 0);
+      const cpuNs = () => Number(read(F.cpuUsage).trim() || 0);
       // A process joins the controllers in procsFiles order (memory first; its children inherit all of
       // them), so the memory cgroup lists every process that is in any of the run's cgroups.
       const procsFile = path.join(dirs.get('memory')!, 'cgroup.procs');
       const procs = () => read(procsFile).split('\n').filter(Boolean).map(Number);
       // What this cgroup's files hold (a new cgroup's cpu.shares is 1024): a value already there is not
       // written again, as a stage's limits mostly repeat the idle limits set when the sandbox was made.
-      const written = new Map<string, string>(dirs.has('cpu') ? [[path.join(dirs.get('cpu')!, 'cpu.shares'), '1024']] : []);
+      const written = new Map<string, string>(F.shares ? [[F.shares, '1024']] : []);
       const set = (f: string, v: string | number) => {
         if (written.get(f) === String(v)) return true;
         const ok = write(f, v);
@@ -319,45 +337,44 @@ export function v1Factory(mountsByCtl: Map<string, string>, own: Map<string, str
           // memsw must stay >= limit: order the two writes by direction. Raised above the memsw this
           // handle wrote last, memsw goes first (a refused write costs the engine an exception each run);
           // otherwise, or when memsw is not known, the limit first, and memsw first if the kernel refuses.
-          const memsw = written.get(mem('memory.memsw.limit_in_bytes'));
+          const memsw = written.get(F.memsw);
           if (hasMemsw && memsw !== undefined && l.memoryBytes > Number(memsw)) {
-            set(mem('memory.memsw.limit_in_bytes'), bytes);
-            set(mem('memory.limit_in_bytes'), bytes);
-          } else if (!set(mem('memory.limit_in_bytes'), bytes) && hasMemsw) {
-            set(mem('memory.memsw.limit_in_bytes'), bytes);
-            set(mem('memory.limit_in_bytes'), bytes);
-          } else if (hasMemsw) set(mem('memory.memsw.limit_in_bytes'), bytes);
-          set(path.join(dirs.get('pids')!, 'pids.max'), l.pids);
-          if (dirs.has('cpu')) {
-            set(path.join(dirs.get('cpu')!, 'cpu.cfs_period_us'), 100000);
-            set(path.join(dirs.get('cpu')!, 'cpu.cfs_quota_us'), Math.round(l.cpuCores * 100000));
+            set(F.memsw, bytes);
+            set(F.limit, bytes);
+          } else if (!set(F.limit, bytes) && hasMemsw) {
+            set(F.memsw, bytes);
+            set(F.limit, bytes);
+          } else if (hasMemsw) set(F.memsw, bytes);
+          set(F.pidsMax, l.pids);
+          if (F.period && F.quota) {
+            set(F.period, 100000);
+            set(F.quota, Math.round(l.cpuCores * 100000));
           }
         },
         setIdle(idle) {
-          if (dirs.has('cpu')) set(path.join(dirs.get('cpu')!, 'cpu.shares'), idle ? 32 : 1024);
+          if (F.shares) set(F.shares, idle ? 32 : 1024);
         },
         resetAccounting() {
-          write(mem('memory.max_usage_in_bytes'), 0);
-          if (hasMemsw) write(mem('memory.memsw.max_usage_in_bytes'), 0);
+          write(F.maxUsage, 0);
+          if (hasMemsw) write(F.memswMaxUsage, 0);
           cpuBase = cpuNs();
         },
         usage() {
-          const peak = Number(read(mem('memory.max_usage_in_bytes')).trim() || 0);
+          const peak = Number(read(F.maxUsage).trim() || 0);
           return { cpuMs: Math.max(0, (cpuNs() - cpuBase) / 1e6), peakMemoryBytes: peak };
         },
         oomKilled() {
-          const oc = /oom_kill (\d+)/.exec(read(mem('memory.oom_control')));
+          const oc = /oom_kill (\d+)/.exec(read(F.oomControl));
           if (oc) return Number(oc[1]) > 0;
-          return Number(read(mem('memory.failcnt')).trim() || 0) > 0;
+          return Number(read(F.failcnt).trim() || 0) > 0;
         },
         pids: procs,
         async killAll() {
-          const freezer = dirs.get('freezer');
           if (procs().length === 0) return;
           for (let round = 0; round < 100; round++) {
-            if (freezer) {
-              write(path.join(freezer, 'freezer.state'), 'FROZEN');
-              for (let i = 0; i < 50 && read(path.join(freezer, 'freezer.state')).trim() === 'FREEZING'; i++) await sleep(1);
+            if (F.freezerState) {
+              write(F.freezerState, 'FROZEN');
+              for (let i = 0; i < 50 && read(F.freezerState).trim() === 'FREEZING'; i++) await sleep(1);
             }
             const list = procs();
             for (const pid of list) {
@@ -367,7 +384,7 @@ export function v1Factory(mountsByCtl: Map<string, string>, own: Map<string, str
                 /* already gone */
               }
             }
-            if (freezer) write(path.join(freezer, 'freezer.state'), 'THAWED');
+            if (F.freezerState) write(F.freezerState, 'THAWED');
             if (list.length === 0) return;
             await sleep(round < 10 ? 1 : 10);
           }
@@ -378,14 +395,12 @@ export function v1Factory(mountsByCtl: Map<string, string>, own: Map<string, str
           await Promise.all([...dirs.values()].map(rmdirRetry));
         },
         clean() {
-          const freezer = dirs.get('freezer');
-          if (freezer && read(path.join(freezer, 'freezer.state')).trim() !== 'THAWED') return false;
+          if (F.freezerState && read(F.freezerState).trim() !== 'THAWED') return false;
           // The memory cgroup lists every process in any of the run's cgroups (procs above): one read of a
           // cgroup.procs (~15 us, and a process list the kernel frees a second later), not one per controller.
           if (procs().length > 0) return false;
-          if (/oom_kill [1-9]/.test(read(mem('memory.oom_control')))) return false;
-          const failcnt = (f: string) => read(mem(f)).trim();
-          return failcnt('memory.failcnt') === '0' && (!hasMemsw || failcnt('memory.memsw.failcnt') === '0');
+          if (/oom_kill [1-9]/.test(read(F.oomControl))) return false;
+          return read(F.failcnt).trim() === '0' && (!hasMemsw || read(F.memswFailcnt).trim() === '0');
         },
         renew() {
           this.setIdle(false);
