@@ -159,9 +159,24 @@ export class Spawner {
     return proc;
   }
 
+  private corked = false;
+
+  /**
+   * Requests made in the same tick go out in one write (a run's dispatch is its code header and,
+   * for a batch run, the end of its stdin): each write wakes the spawner, which reads it alone.
+   */
   private send(msg: object): void {
     if (this.closed) return;
-    this.child.stdin!.write(JSON.stringify(msg) + '\n');
+    const stdin = this.child.stdin!;
+    if (!this.corked) {
+      this.corked = true;
+      stdin.cork();
+      process.nextTick(() => {
+        this.corked = false;
+        stdin.uncork();
+      });
+    }
+    stdin.write(JSON.stringify(msg) + '\n');
   }
 
   private onData(d: Buffer): void {
