@@ -98,12 +98,14 @@ function topic<T>(spec: Omit<TopicSpec<T>, '_type' | 'maxRecordBytes'> & { maxRe
 export const REPEATED_RESULT_HEADER = 'repeated';
 
 /**
- * Edits wait this long after the gateway's previous produce request was
- * acknowledged (never when it was idle), so the edits of many sessions share
- * one request: every request costs the broker, and every executor's fetch it
- * wakes, far more than its records do (docs/decisions/bench-baselines-and-hops.md).
+ * Edits wait at most this long after the gateway's previous produce request was
+ * acknowledged (never when it was idle; less once the acknowledged sessions'
+ * next edits are back), so the edits of many sessions share one request: every
+ * request costs the broker, and every executor's fetch it wakes, far more than
+ * its records do (docs/decisions/bench-baselines-and-hops.md). 12 ms lets 128
+ * typing sessions share one request where 4 ms split them over about two.
  */
-export const EDIT_LINGER_MS = 4;
+export const EDIT_LINGER_MS = 12;
 
 export const topics = {
   edits: topic<EditEvent>({
