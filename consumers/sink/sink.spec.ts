@@ -30,12 +30,13 @@ function fakes(o: { loadedUpTo?: number } = {}) {
   let eachBatch: ((p: EachBatchPayload) => Promise<void>) | undefined;
   const inserted: { table: string; rows: Record<string, unknown>[] }[] = [];
   const sent: { topic: string; count: number }[] = [];
+  let commitRequests = 0;
   const clients = {
     consumer: {
       connect: async () => {}, subscribe: async () => {}, stop: async () => {}, disconnect: async () => {},
       events: { GROUP_JOIN: 'consumer.group_join' }, on: () => () => {},
       run: async (r: { eachBatch: (p: EachBatchPayload) => Promise<void> }) => void (eachBatch = r.eachBatch),
-      commitOffsets: async (list: { topic: string; partition: number; offset: string }[]) => void log.push(...list.map((c) => `commit ${c.topic}/${c.partition}@${c.offset}`)),
+      commitOffsets: async (list: { topic: string; partition: number; offset: string }[]) => void (commitRequests++, log.push(...list.map((c) => `commit ${c.topic}/${c.partition}@${c.offset}`))),
     },
     producer: {
       connect: async () => {}, disconnect: async () => {},
@@ -68,7 +69,7 @@ function fakes(o: { loadedUpTo?: number } = {}) {
       isRunning: () => true, isStale: () => false, pause: () => () => {},
     } as unknown as EachBatchPayload);
   };
-  return { sink, deliver, log, inserted, sent };
+  return { sink, deliver, log, inserted, sent, commitRequests: () => commitRequests };
 }
 
 const message = (offset: number, value: Buffer): KafkaMessage =>
@@ -83,6 +84,16 @@ describe('analytics sink (fakes passed in)', () => {
     expect(f.inserted[0]!.table).toBe('edit_activity');
     expect(f.inserted[0]!.rows.map((r) => r.event_id)).toEqual(['spec-edit-10', 'spec-edit-11', 'spec-edit-12']);
     expect(f.log).toEqual(['insert edit_activity 3', `commit ${TOPIC}/0@13`]);
+    await f.sink.stop();
+  });
+
+  it('commits the partitions one insert stored in one request', async () => {
+    const f = fakes();
+    await f.sink.start();
+    await Promise.all([f.deliver([message(10, framed(edit(10)))], 0), f.deliver([message(4, framed(edit(4))), message(5, framed(edit(5)))], 1)]);
+    expect(f.inserted).toHaveLength(1);
+    expect(f.log).toEqual(['insert edit_activity 3', `commit ${TOPIC}/0@11`, `commit ${TOPIC}/1@6`]);
+    expect(f.commitRequests()).toBe(1);
     await f.sink.stop();
   });
 

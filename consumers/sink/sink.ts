@@ -9,6 +9,7 @@ import { specOf, tableOf, toRow, type AnalyticsTable } from '../../analytics/row
 import type { Warehouse } from '../../analytics/warehouse';
 import { SINK_FLUSH_DEFAULT_MS } from '../../analytics/config';
 import { createBatcher } from './batcher';
+import { createCommitCoalescer } from './commit-coalescer';
 import { deadLetterOf } from '../../topics/dead-letter';
 import { isDataError, type DeadLetterCode } from './dead-letter';
 import { isTransientDecodeError } from '../../topics/codec';
@@ -141,6 +142,8 @@ export function createSink(o: SinkOptions): Sink {
   let unsettled = 0;
   const settling = new Set<Promise<void>>();
   const lastCommit = new Map<string, Promise<void>>();
+  /** The commits falling due after one insert go as one request. */
+  const commits = createCommitCoalescer(consumer);
   let lagTimer: NodeJS.Timeout | null = null;
 
   const st: SinkStatus = {
@@ -412,7 +415,7 @@ export function createSink(o: SinkOptions): Sink {
     // Commits of a partition go in order: never past records of an earlier batch still being inserted.
     const before = lastCommit.get(key);
     const committed = (before ? Promise.all([before, stored]) : stored).then(() =>
-      consumer.commitOffsets([{ topic, partition, offset: String(last + 1) }]).catch((err: Error) => {
+      commits.commit(topic, partition, String(last + 1)).catch((err: Error) => {
         // A rebalance took the partition: its next owner skips what we loaded via sink_offsets.
         logger.warn({ topic, partition, error: err.message }, 'offset commit failed');
       }),
