@@ -1,4 +1,5 @@
 import type { Kafka, Producer, ProducerConfig } from 'kafkajs';
+import { DefaultPartitioner } from './partitioner';
 
 /**
  * kafkajs 2.2.4's idempotent producer numbers each partition's records (its
@@ -102,8 +103,11 @@ export function guardIdempotence(make: () => Producer): Producer {
   };
 }
 
-/** The settings every Conveyor producer has: idempotent, one request in flight, no topic made by accident. */
-export const IDEMPOTENT_PRODUCER: ProducerConfig = { allowAutoTopicCreation: false, idempotent: true, maxInFlightRequests: 1 };
+/**
+ * The settings every Conveyor producer has: idempotent, one request in flight, no topic made by accident,
+ * and kafkajs's key-to-partition mapping without its BigInt hashing (partitioner.ts).
+ */
+export const IDEMPOTENT_PRODUCER: ProducerConfig = { allowAutoTopicCreation: false, idempotent: true, maxInFlightRequests: 1, createPartitioner: DefaultPartitioner };
 
 /** An idempotent kafkajs producer under guardIdempotence (not yet connected). */
 export const idempotentProducer = (kafka: Kafka, config: ProducerConfig = {}): Producer => guardIdempotence(() => kafka.producer({ ...IDEMPOTENT_PRODUCER, ...config }));
