@@ -1,4 +1,4 @@
-import { EditorSession } from '../load/editor-session';
+import { Typist } from '../load/typist';
 import { r1, summarize } from '../load/stats';
 import type { ReportSection } from './section';
 import { cpuPerRun, cpuSnapshot, type CpuRoots } from './cpu';
@@ -25,28 +25,17 @@ export async function benchEdits(opts: { url: string; seconds: number; sessions:
     const acks: number[] = [];
     const errors: string[] = [];
     const hooks = { editAcked: (ms: number) => acks.push(ms), rateLimited: () => errors.push('rate_limited'), protocolError: (c: string, m: string) => errors.push(`${c}: ${m}`) };
+    // The typist sends what an EditorSession sends, at less of the shared cores' cost (ops/load/typist.ts).
     const sessions = await Promise.all(
-      Array.from({ length: n }, async (_, i) => {
-        const s = await EditorSession.connect(`${opts.url.replace(/^http/, 'ws')}/ws/editor`, `bench-edits-${n}-${i}-${Date.now()}`, hooks);
-        await s.open('python', undefined, 'x = 0\n');
-        return s;
-      }),
+      Array.from({ length: n }, (_, i) => Typist.open(`${opts.url.replace(/^http/, 'ws')}/ws/editor`, `bench-edits-${n}-${i}-${Date.now()}`, 'python', 'x = 0\n')),
     );
     const roots = opts.cpuRoots ? await opts.cpuRoots() : null;
     const cpu0 = roots ? cpuSnapshot(roots) : null;
     const t0 = performance.now();
     const end = t0 + seconds * 1000;
     try {
-      await Promise.all(
-        sessions.map(async (s) => {
-          let k = 0;
-          while (performance.now() < end) {
-            // A keystroke or two, then a line break now and then; keeps the buffer small and realistic.
-            s.edit([{ offset: s.text.length, deleteCount: 0, insert: ++k % 40 === 0 ? '\n' : 'ab' }]);
-            await s.flush();
-          }
-        }),
-      );
+      // A keystroke or two at the end of the text, then a line break now and then; keeps the buffer small and realistic.
+      await Promise.all(sessions.map((s) => s.typeUntil(end, hooks)));
     } finally {
       sessions.forEach((s) => s.close());
     }
