@@ -21,7 +21,6 @@ function fakeDeps() {
     const exited = new Promise<ExitInfo>((r) => (done = r));
     const p: FakeProc = {
       id: ++ids,
-      pid: Promise.resolve(1000 + ids),
       exited,
       onData: null,
       onOverflow: null,

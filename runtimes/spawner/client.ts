@@ -44,7 +44,6 @@ export interface ExitInfo {
 
 export interface SpawnedProcess {
   readonly id: number;
-  pid: Promise<number>;
   /** Resolves once no process of the sandbox is left in its cgroup (spawner.py drain_cgroup), its pid 1 included. */
   exited: Promise<ExitInfo>;
   onData: ((stream: 'stdout' | 'stderr', data: Buffer) => void) | null;
@@ -59,7 +58,6 @@ export interface SpawnedProcess {
 
 interface Pending {
   proc: SpawnedProcess;
-  resolvePid: (pid: number) => void;
   resolveExit: (e: ExitInfo) => void;
   rejectAll: (e: Error) => void;
 }
@@ -122,17 +120,12 @@ export class Spawner {
 
   private start(msg: Record<string, unknown>): SpawnedProcess {
     const id = this.nextId++;
-    let resolvePid!: (pid: number) => void;
     let resolveExit!: (e: ExitInfo) => void;
-    let rejectPid!: (e: Error) => void;
     let rejectExit!: (e: Error) => void;
-    const pid = new Promise<number>((res, rej) => ((resolvePid = res), (rejectPid = rej)));
     const exited = new Promise<ExitInfo>((res, rej) => ((resolveExit = res), (rejectExit = rej)));
-    pid.catch(() => undefined);
     exited.catch(() => undefined);
     const proc: SpawnedProcess = {
       id,
-      pid,
       exited,
       onData: null,
       onOverflow: null,
@@ -143,12 +136,8 @@ export class Spawner {
     };
     this.live.set(id, {
       proc,
-      resolvePid,
       resolveExit,
-      rejectAll: (e) => {
-        rejectPid(e);
-        rejectExit(e);
-      },
+      rejectAll: (e) => rejectExit(e),
     });
     if (this.closed) {
       this.live.get(id)!.rejectAll(new Error('sandbox spawner is closed'));
@@ -209,9 +198,6 @@ export class Spawner {
       case 3:
         this.live.delete(id);
         p.resolveExit(JSON.parse(payload.toString()) as ExitInfo);
-        break;
-      case 4:
-        p.resolvePid((JSON.parse(payload.toString()) as { pid: number }).pid);
         break;
       case 5:
         this.live.delete(id);

@@ -18,7 +18,7 @@ its forks are cheap. It speaks over stdin/stdout with the engine:
       (its outer monitor and the sandbox's pid 1), as a terminal's Ctrl-C
       reaches its foreground job
   spawner -> engine: frames  [u8 type][u32 id][u32 len][payload]
-    1 stdout bytes, 2 stderr bytes, 3 exit JSON, 4 spawned JSON {"pid"},
+    1 stdout bytes, 2 stderr bytes, 3 exit JSON, 4 ready JSON (id 0, once at start),
     5 error text, 6 overflow JSON {"stream"}
   An exit (3) comes once the status and the end of the pipes are in and the
   sandbox's cgroup holds none of its processes (drain_cgroup).
@@ -205,7 +205,6 @@ def spawn(msg):
         os.set_blocking(fd, False)
         by_fd[fd] = (pid_id, stream)
         sel.register(fd, selectors.EVENT_READ, 'child')
-    frame(4, pid_id, json.dumps({'pid': pid}).encode())
 
 
 def fork_run(msg):
@@ -434,7 +433,6 @@ def placed(proc, err):
             proc.go_sent = True
             if proc.mounts is not None:
                 sock.send(proc.mounts)
-            frame(4, proc.id, json.dumps({'pid': proc.pid}).encode())
             return
         except OSError as e:
             err = e
