@@ -33,6 +33,7 @@ import type { ExecutorSettings } from './settings';
 import { createBacklog } from './backlog';
 import { createExecutorScheduling } from './scheduler/executor-scheduling';
 import { createSlots } from './slots';
+import { createFetchRest } from './fetch-rest';
 
 /** How long results are held for a rebalance to finish (the consumer's rebalance timeout plus a join); longer, and they are not published. */
 const REBALANCE_HOLD_MS = 45000;
@@ -97,6 +98,8 @@ export function createExecutor(deps: ExecutorDeps) {
     concurrency: settings.EXECUTOR_CONCURRENCY, queue: deps.queue ?? scheduling.queue,
     express: { slots: settings.SCHEDULER_EXPRESS_SLOTS ?? settings.EXECUTOR_CONCURRENCY, maxCostMs: settings.SCHEDULER_EXPRESS_MAX_MS },
   });
+  // Requests fetched while runs are queued would only queue too: the next fetch rests a moment, and takes many at once.
+  const fetchRest = createFetchRest({ restMs: settings.EXECUTOR_FETCH_REST_MS, queued: () => (settings.EXECUTOR_FETCH_REST_MS > 0 ? slots.queued : 0) });
   const controls = createControlInbox({
     running, finished: (runId) => finished.has(runId),
     onRefused: (c, err) => logger.warn({ runId: c.runId, signal: c.signal, err: err.message }, 'signal not delivered'),
@@ -243,6 +246,7 @@ export function createExecutor(deps: ExecutorDeps) {
       return failedResult(req, 'internal_error', 'The executor failed while running the program.', executorId);
     } finally {
       slots.release(req.runId);
+      fetchRest.changed();
     }
   }
 
@@ -343,6 +347,8 @@ export function createExecutor(deps: ExecutorDeps) {
       tracker.end(reqTopic, partition, offset);
       commits.commit(partition);
     })().catch((err) => logger.error({ runId: req.runId, err: (err as Error).message }, 'result could not be published'));
+    // Once per fetch, while runs are queued: the fetch loop waits here (fetch-rest.ts).
+    await fetchRest.rest();
   }
 
   /** A rebalance is starting (or this member fell out): hold results, and commit what is due while the group still takes this generation's commits. */
@@ -409,6 +415,7 @@ export function createExecutor(deps: ExecutorDeps) {
       [producer, sideProducer] = await Promise.all([createTypedProducer(kafka, registry), createTypedProducer(kafka, registry)]);
       outputs = createBatchingSender(producer, registry, { side: sideProducer.raw.sendBatch.bind(sideProducer.raw) });
       consumer.on(consumer.events.REBALANCING, generationEnding);
+      consumer.on(consumer.events.FETCH, () => fetchRest.fetched());
       consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
         restore.assigned((payload.memberAssignment[editsTopic] ?? []) as number[]);
         joined((payload.memberAssignment[reqTopic] ?? []) as number[]);
@@ -433,6 +440,7 @@ export function createExecutor(deps: ExecutorDeps) {
     /** Drains: stops fetching, lets in-flight runs finish and publish, commits, leaves the group (drain.ts). */
     async stop() {
       stopping = true;
+      fetchRest.changed(true);
       if (snapshotTimer) clearInterval(snapshotTimer);
       backlog.stop();
       await scheduling.reporter.stop();

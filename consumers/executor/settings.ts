@@ -37,6 +37,8 @@ const section = z.object({
   // A run the scheduler expects (from runs seen) to take at most this long holds its output up to this long: on a busy
   // machine a short run's result comes 10–50 ms after its output, and output and result then share one produce request.
   OUTPUT_SHORT_RUN_MS: env.int(150, 0, 10000),
+  // While runs wait for a slot, the next fetch waits up to this long, or until none waits (consumers/executor/fetch-rest.ts); 0: never.
+  EXECUTOR_FETCH_REST_MS: env.int(25, 0, 1000),
 });
 
 export function executorSettings(e: NodeJS.ProcessEnv = process.env) {
