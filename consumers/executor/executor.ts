@@ -98,8 +98,13 @@ export function createExecutor(deps: ExecutorDeps) {
     concurrency: settings.EXECUTOR_CONCURRENCY, queue: deps.queue ?? scheduling.queue,
     express: { slots: settings.SCHEDULER_EXPRESS_SLOTS ?? settings.EXECUTOR_CONCURRENCY, maxCostMs: settings.SCHEDULER_EXPRESS_MAX_MS },
   });
-  // Requests fetched while runs are queued would only queue too: the next fetch rests a moment, and takes many at once.
-  const fetchRest = createFetchRest({ restMs: settings.EXECUTOR_FETCH_REST_MS, queued: () => (settings.EXECUTOR_FETCH_REST_MS > 0 ? slots.queued : 0) });
+  // Requests fetched while runs are queued and every slot (the express ones too) is busy would only queue too:
+  // the next fetch rests a moment, and takes many at once.
+  const slotCount = settings.EXECUTOR_CONCURRENCY + (settings.SCHEDULER_EXPRESS_SLOTS ?? settings.EXECUTOR_CONCURRENCY);
+  const fetchRest = createFetchRest({
+    restMs: settings.EXECUTOR_FETCH_REST_MS,
+    queued: () => (settings.EXECUTOR_FETCH_REST_MS > 0 && slots.active >= slotCount ? slots.queued : 0),
+  });
   const controls = createControlInbox({
     running, finished: (runId) => finished.has(runId),
     onRefused: (c, err) => logger.warn({ runId: c.runId, signal: c.signal, err: err.message }, 'signal not delivered'),
