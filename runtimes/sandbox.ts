@@ -232,7 +232,8 @@ export class Sandbox {
       clearInterval(cpuTimer);
       const usage = this.cg.usage();
       const oom = this.cg.oomKilled();
-      await this.cg.killAll();
+      // Nothing can join an empty cgroup that its own processes no longer hold: kill only when the spawner saw one left.
+      if (!exit?.drained) await this.cg.killAll();
       // Off the next stage's path: its process is gone, so a clean cgroup serves again (cgroup.ts recycle).
       setTimeout(() => void (exit ? this.cg.recycle() : this.cg.destroy()), 20);
       for (const s of ['stdout', 'stderr'] as const) {

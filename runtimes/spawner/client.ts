@@ -40,6 +40,8 @@ export interface ExitInfo {
   cpuMs: number;
   /** A forked run whose sandbox could not be built: the program never started. */
   setupFailed?: string;
+  /** The sandbox's cgroup was found empty (spawner.py drain_cgroup); false when the exit came at the drain deadline with processes left. */
+  drained?: boolean;
 }
 
 export interface SpawnedProcess {

@@ -21,7 +21,8 @@ its forks are cheap. It speaks over stdin/stdout with the engine:
     1 stdout bytes, 2 stderr bytes, 3 exit JSON, 4 ready JSON (id 0, once at start),
     5 error text, 6 overflow JSON {"stream"}
   An exit (3) comes once the status and the end of the pipes are in and the
-  sandbox's cgroup holds none of its processes (drain_cgroup).
+  sandbox's cgroup holds none of its processes (drain_cgroup), with "drained":
+  true; after DRAIN_DEADLINE_S with processes still listed, "drained": false.
 
 At start it enters a private mount namespace and bind-mounts the "views"
 (argv[1], JSON {name: hostPath}) read-only under /run/conveyor/<name>, so the
@@ -486,6 +487,8 @@ def maybe_finish(proc):
         proc.zygote_sock = None
     if proc.setup_failed:
         proc.exit['setupFailed'] = proc.setup_failed
+    # The engine kills what is left in the cgroup only when its last read here was not empty (the deadline).
+    proc.exit['drained'] = not expired
     frame(3, proc.id, json.dumps(proc.exit).encode())
     del procs[proc.id]
 
