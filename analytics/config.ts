@@ -14,10 +14,11 @@ const httpOrigin = z
  * How long the sink gathers rows into one insert under load (the first rows after a quiet
  * spell go at once). Every insert makes a part in each table its materialized views feed
  * (up to 7 for runs) and merges follow, so the sink's CPU goes mostly with inserts, not rows:
- * under 3,000 edits/s, 3 s instead of 1 s cost the sink ~40% less
- * (docs/decisions/bench-baselines-and-hops.md).
+ * under 3,000 edits/s, 3 s instead of 1 s cost the sink ~40% less; under 50-150 runs/s,
+ * 6 s instead of 3 s another 20-40% (docs/decisions/bench-baselines-and-hops.md, Session 13).
+ * Rows reach ClickHouse up to this much later; the dashboard refreshes every 10 s, the scaler reads minutes.
  */
-export const SINK_FLUSH_DEFAULT_MS = 3_000;
+export const SINK_FLUSH_DEFAULT_MS = 6_000;
 
 const section = z.object({
   ANALYTICS_PORT: env.port(8090),
