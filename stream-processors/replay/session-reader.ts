@@ -1,6 +1,7 @@
-import { Partitioners, type Admin, type Kafka } from 'kafkajs';
+import type { Admin, Kafka } from 'kafkajs';
 import { HARDWARE_CLASSES, requestsTopic, topics, type TopicSpec } from '../../topics/catalog';
 import { decodeValue } from '../../topics/codec';
+import { DefaultPartitioner } from '../../topics/partitioner';
 import type { Registry } from '../../topics/registry';
 import type { EditEvent, ProgramSnapshot, RunRequest, RunResultRecord } from '../../topics/types';
 import { createRangeReader, type OffsetRange, type RangeReader } from './range-reader';
@@ -179,7 +180,7 @@ export async function readSession(kafka: Kafka, registry: Registry, o: SessionRe
   }
 }
 
-const resultsPartitioner = Partitioners.DefaultPartitioner();
+const resultsPartitioner = DefaultPartitioner();
 
 /** The partition of runs.results a run's result goes to (the producers' default, key-hashed partitioner). */
 export function resultPartition(runId: string, partitions = topics.results.partitions): number {
