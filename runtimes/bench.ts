@@ -1,7 +1,7 @@
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { BareTimer } from './bare-timer';
 import { createRuntimeEngine } from './engine';
 import type { RunResult, RunSpec, RuntimeEngine } from './types';
 import { sleep } from '../topics/ground/retry';
@@ -72,12 +72,11 @@ async function timed(engine: RuntimeEngine, spec: RunSpec): Promise<{ ms: number
   return { ms, r };
 }
 
-function bare(c: Case, dir: string): number | null {
+/** A bare toolchain's run, started from a small shell as a person starts it (bare-timer.ts says why not from here). */
+async function bare(c: Case, dir: string, timer: BareTimer): Promise<number | null> {
   fs.writeFileSync(path.join(dir, c.file), c.code.replace('{nonce}', String(Math.random())));
-  const t = performance.now();
-  const res = spawnSync('/bin/sh', ['-c', c.bare!], { cwd: dir, stdio: 'ignore' });
-  const ms = performance.now() - t;
-  return res.status === 0 ? ms : null;
+  const r = await timer.time(c.bare!);
+  return r.status === 0 ? r.ms : null;
 }
 
 export async function benchRuntimes(opts: { iterations?: number; only?: string[]; onProgress?: (msg: string) => void } = {}): Promise<BenchSection> {
@@ -86,6 +85,7 @@ export async function benchRuntimes(opts: { iterations?: number; only?: string[]
   const engine = createRuntimeEngine({ poolSize: 2 });
   const chosen = (c: (typeof CASES)[number]) => !opts.only || opts.only.includes(c.label ?? c.language) || opts.only.includes(c.language);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'conveyor-bench-'));
+  const timer = BareTimer.start(dir);
   const samples: Record<string, number[]> = {};
   const latency: (string | number)[][] = [];
   const cacheRows: (string | number)[][] = [];
@@ -102,12 +102,12 @@ export async function benchRuntimes(opts: { iterations?: number; only?: string[]
       progress(`${label}: ${iters} runs through the engine and ${iters} bare`);
       // First compile of a flag set may build its PCH; keep it out of the numbers.
       await timed(engine, specFor(c, `warmup-${Date.now()}`));
-      if (c.bare) bare(c, dir);
+      if (c.bare) await bare(c, dir, timer);
       const eng: number[] = [];
       const cold: number[] = [];
       for (let i = 0; i < iters; i++) {
         eng.push((await timed(engine, specFor(c, `${Date.now()}-${i}`))).ms);
-        const b = c.bare ? bare(c, dir) : null;
+        const b = c.bare ? await bare(c, dir, timer) : null;
         if (b !== null) cold.push(b);
         await sleep(c.gapMs ?? (compiled ? 20 : 60)); // spaced like independent users; lets the pool refill
       }
@@ -166,6 +166,7 @@ export async function benchRuntimes(opts: { iterations?: number; only?: string[]
       samples,
     };
   } finally {
+    timer.close();
     await engine.close();
     fs.rmSync(dir, { recursive: true, force: true });
   }

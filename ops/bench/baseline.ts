@@ -1,7 +1,7 @@
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { BareTimer } from '../../runtimes/bare-timer';
 
 /**
  * The yardstick every latency is divided by: the same hello world started
@@ -17,21 +17,55 @@ export const BASELINES = {
 
 const HELLO_CPP = '#include <iostream>\nint main(){ std::cout << "hello\\n"; }\n';
 
-export function measureBaseline(which: keyof typeof BASELINES, n: number): Baseline {
+/**
+ * A baseline taken one sample at a time, so a bench can interleave it with the runs it is the yardstick
+ * of: both then see the same minutes of a shared machine (a block of baseline samples taken before the
+ * runs measures whatever else the machine was doing then, e.g. services still starting up). Each sample
+ * is started from a small shell (runtimes/bare-timer.ts), as a person starts it, not forked from the bench's
+ * own large process.
+ */
+export interface BaselineSampler extends Baseline { sample(): Promise<number>; close(): void }
+
+export async function baselineSampler(which: keyof typeof BASELINES): Promise<BaselineSampler> {
   const b = BASELINES[which];
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'conveyor-baseline-'));
-  try {
-    fs.writeFileSync(path.join(dir, 'hello.cpp'), HELLO_CPP);
-    const samples: number[] = [];
-    spawnSync('/bin/sh', ['-c', b.command], { cwd: dir, stdio: 'ignore' }); // page cache warm, as for the service
-    for (let i = 0; i < n; i++) {
-      const t = performance.now();
-      const r = spawnSync('/bin/sh', ['-c', b.command], { cwd: dir, stdio: 'ignore' });
-      if (r.status !== 0) throw new Error(`baseline "${b.command}" failed with status ${r.status}`);
-      samples.push(performance.now() - t);
-    }
-    return { label: b.label, command: b.command, samples };
-  } finally {
+  fs.writeFileSync(path.join(dir, 'hello.cpp'), HELLO_CPP);
+  const timer = BareTimer.start(dir);
+  const close = () => {
+    timer.close();
     fs.rmSync(dir, { recursive: true, force: true });
+  };
+  const samples: number[] = [];
+  const once = async () => {
+    const r = await timer.time(b.command);
+    if (r.status !== 0) throw new Error(`baseline "${b.command}" failed with status ${r.status}`);
+    return r.ms;
+  };
+  try {
+    await once(); // page cache warm, as for the service
+  } catch (err) {
+    close();
+    throw err;
+  }
+  return {
+    label: b.label,
+    command: b.command,
+    samples,
+    async sample() {
+      const ms = await once();
+      samples.push(ms);
+      return ms;
+    },
+    close,
+  };
+}
+
+export async function measureBaseline(which: keyof typeof BASELINES, n: number): Promise<Baseline> {
+  const s = await baselineSampler(which);
+  try {
+    for (let i = 0; i < n; i++) await s.sample();
+    return { label: s.label, command: s.command, samples: s.samples };
+  } finally {
+    s.close();
   }
 }

@@ -1,7 +1,7 @@
 import { EditorSession, type RunOutcome } from '../load/editor-session';
 import { httpRun } from '../load/http-runs';
 import { r1, summarize } from '../load/stats';
-import { measureBaseline, type Baseline } from './baseline';
+import { baselineSampler, type BaselineSampler } from './baseline';
 import type { ReportSection } from './section';
 import path from 'node:path';
 import { paths } from '../../topics/ground/paths';
@@ -25,7 +25,7 @@ const PROGRAMS = {
   cpp: { language: 'c++', text: '#include <iostream>\nint main(){ std::cout << "hello\\n"; }\n' },
 };
 
-interface Case { label: string; program: keyof typeof PROGRAMS; changeEachRun: boolean; baseline: Baseline }
+interface Case { label: string; program: keyof typeof PROGRAMS; changeEachRun: boolean; baseline: BaselineSampler }
 
 const hooks = (sink?: { errors: string[] }) => ({
   editAcked: () => undefined,
@@ -67,16 +67,16 @@ const GOAL_RUNS_PER_SECOND = 150;
 export async function benchPipeline(opts: { url: string; iterations: number; seconds: number; sessions: number; cpuRoots?: () => Promise<CpuRoots>; analyticsUrl?: string; onProgress?: (m: string) => void }): Promise<ReportSection> {
   const say = opts.onProgress ?? (() => undefined);
   const n = opts.iterations;
-  say(`baselines: ${n} bare cold starts each of python3, node and g++ -O0`);
-  const base = { python: measureBaseline('python', n), node: measureBaseline('node', n), cpp: measureBaseline('cpp', Math.max(5, Math.ceil(n / 2))) };
+  // Each case's baseline is sampled between its own runs, one bare start before or after each run in turn.
+  say('baselines: bare cold starts of python3, node and g++ -O0, interleaved with the runs they are the yardstick of');
+  const base = { python: await baselineSampler('python'), node: await baselineSampler('node'), cpp: await baselineSampler('cpp'), cppHit: await baselineSampler('cpp'), pythonHttp: await baselineSampler('python') };
   const cases: Case[] = [
     { label: 'python hello', program: 'python', changeEachRun: false, baseline: base.python },
     { label: 'javascript hello', program: 'javascript', changeEachRun: false, baseline: base.node },
     { label: 'c++ hello, compile each run', program: 'cpp', changeEachRun: true, baseline: base.cpp },
-    { label: 'c++ hello, compile cache hit', program: 'cpp', changeEachRun: false, baseline: base.cpp },
+    { label: 'c++ hello, compile cache hit', program: 'cpp', changeEachRun: false, baseline: base.cppHit },
   ];
   const samples: Record<string, number[]> = {};
-  for (const b of Object.values(base)) samples[b.label] = b.samples;
   const latencyRows: (string | number)[][] = [];
   const hopRows: (string | number)[][] = [];
   const hopChart = { labels: [] as string[], gateway: [] as number[], queue: [] as number[], exec: [] as number[], back: [] as number[] };
@@ -89,12 +89,15 @@ export async function benchPipeline(opts: { url: string; iterations: number; sec
       const outs: RunOutcome[] = [];
       for (let i = 0; i < n; i++) {
         if (c.changeEachRun) touch(s, c.program, `${Date.now()}-${i}`);
+        if (i % 2 === 0) await c.baseline.sample();
         outs.push(check(await s.run({}, { resultTimeoutMs: 60000 }), c.label));
+        if (i % 2 === 1) await c.baseline.sample();
         await sleep(50); // independent people, not a tight loop: lets warm pools refill
       }
       const lat = summarize(outs.map((o) => o.latencyMs));
       const b = summarize(c.baseline.samples);
       samples[`${c.label} (WebSocket end to end)`] = outs.map((o) => o.latencyMs);
+      samples[`${c.label}: ${c.baseline.label}, interleaved`] = c.baseline.samples;
       latencyRows.push([c.label, n, r1(lat.p50), r1(lat.p99), r1(lat.max), c.baseline.label, r1(b.p50), r1(b.p99), r2(lat.p50 / b.p50), r2(lat.p99 / b.p99)]);
       const hop = (f: (o: RunOutcome) => number) => summarize(outs.map(f));
       const gw = hop((o) => o.result!.requestedAtMs - o.sentAtMs);
@@ -128,16 +131,20 @@ export async function benchPipeline(opts: { url: string; iterations: number; sec
   const httpOuts: Record<string, RunOutcome[]> = Object.fromEntries(apis.map((api) => [api, []]));
   for (let i = 0; i < n; i++) {
     for (const api of i % 2 ? [...apis].reverse() : apis) {
+      if (i % 2 === 0) await base.pythonHttp.sample();
       httpOuts[api]!.push(await httpOk(api, apiLabel(api)));
+      if (i % 2 === 1) await base.pythonHttp.sample();
       await sleep(50);
     }
   }
-  const b = summarize(base.python.samples);
+  const b = summarize(base.pythonHttp.samples);
+  samples[`python hello over HTTP: ${base.pythonHttp.label}, interleaved`] = base.pythonHttp.samples;
+  for (const b of Object.values(base)) b.close();
   for (const api of apis) {
     const label = apiLabel(api);
     samples[label] = httpOuts[api]!.map((o) => o.latencyMs);
     const lat = summarize(samples[label]!);
-    latencyRows.push([label, n, r1(lat.p50), r1(lat.p99), r1(lat.max), base.python.label, r1(b.p50), r1(b.p99), r2(lat.p50 / b.p50), r2(lat.p99 / b.p99)]);
+    latencyRows.push([label, n, r1(lat.p50), r1(lat.p99), r1(lat.max), base.pythonHttp.label, r1(b.p50), r1(b.p99), r2(lat.p50 / b.p50), r2(lat.p99 / b.p99)]);
   }
 
   const throughputRows: (string | number)[][] = [];

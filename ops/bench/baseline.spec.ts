@@ -1,0 +1,24 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import { baselineSampler, measureBaseline } from './baseline';
+
+const tempDirs = () => fs.readdirSync(os.tmpdir()).filter((d) => d.startsWith('conveyor-baseline-')).sort();
+
+describe('baselineSampler', () => {
+  it('times one bare start per sample(), keeps every sample, and removes its directory on close', async () => {
+    const before = tempDirs();
+    const s = await baselineSampler('python');
+    expect(tempDirs().length).toBe(before.length + 1);
+    const a = await s.sample();
+    const b = await s.sample();
+    expect(s.samples).toEqual([a, b]);
+    // A cold interpreter start takes milliseconds, not microseconds: the sample timed a real process.
+    expect(Math.min(a, b)).toBeGreaterThan(1);
+    s.close();
+    expect(tempDirs()).toEqual(before);
+  });
+
+  it('measureBaseline takes n samples in a row', async () => {
+    expect((await measureBaseline('python', 3)).samples).toHaveLength(3);
+  });
+});
