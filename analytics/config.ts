@@ -39,6 +39,12 @@ const section = z.object({
   EXPORT_ENABLED: env.bool(true),
   /** How long the sink gathers rows into one insert at most (each insert makes parts in every table its views feed, and merges follow). */
   SINK_FLUSH_MS: env.int(SINK_FLUSH_DEFAULT_MS, 50, 60_000),
+  /**
+   * The analytics service's CPU priority (nice, 0 = the same as the run path) when Conveyor starts it on
+   * the run path's machine: its inserts come in bursts (every SINK_FLUSH_MS, 100-250 ms of CPU at 150 runs/s)
+   * that, at full priority, take a core from the runs and show as their p99 (docs/decisions/bench-baselines-and-hops.md, Session 14).
+   */
+  ANALYTICS_NICE: env.int(10, 0, 19),
   /** The sink's consumer group instead of conveyor-sink (the bench's own sink reads from where it starts, not a backlog). */
   SINK_GROUP_ID: z.string().regex(/^[A-Za-z0-9._-]{1,200}$/, 'must be a Kafka consumer group id: letters, digits, ".", "_" or "-"').optional(),
   AWS_ACCESS_KEY_ID: z.string().optional(),
@@ -58,6 +64,7 @@ export function analyticsSettings(e: NodeJS.ProcessEnv = process.env) {
     exportEnabled: c.EXPORT_ENABLED,
     sinkGroupId: c.SINK_GROUP_ID,
     sinkFlushMs: c.SINK_FLUSH_MS,
+    nice: c.ANALYTICS_NICE,
   };
 }
 export type AnalyticsSettings = ReturnType<typeof analyticsSettings>;

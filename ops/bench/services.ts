@@ -6,6 +6,7 @@ import { startExecutorProcess, startGatewayProcess } from '../services/processes
 import { cgroupDirOf, findDescendant, type CpuRoots } from './cpu';
 import { commitGroupOffsets, endOffsets } from '../../consumers/sink/offsets';
 import { sinkTopics } from '../../consumers/sink/sink';
+import { analyticsSettings } from '../../analytics/config';
 import { groupName } from '../../topics/catalog';
 import { connectionSettings } from '../../topics/ground/connections';
 import { createKafka } from '../../topics/kafka';
@@ -55,7 +56,7 @@ export async function startBenchServices(opts: { port?: number; env?: NodeJS.Pro
       say(`starting analytics on 127.0.0.1:${port + 10} (sink only, no export, group ${BENCH_SINK_GROUP} from the topics' end)`);
       const kafka = createKafka(connectionSettings({ ...process.env, ...env }).brokers, 'conveyor-bench');
       await commitGroupOffsets(kafka, BENCH_SINK_GROUP, await endOffsets(kafka, sinkTopics()));
-      running.push(await startService({ name: `analytics-${port + 10}`, entry: 'consumers/sink/main.ts', env: { ...env, ANALYTICS_PORT: String(port + 10), EXPORT_ENABLED: 'false', SINK_GROUP_ID: BENCH_SINK_GROUP }, ready: httpReady(`http://127.0.0.1:${port + 10}/healthz`) }, logDir));
+      running.push(await startService({ name: `analytics-${port + 10}`, entry: 'consumers/sink/main.ts', env: { ...env, ANALYTICS_PORT: String(port + 10), EXPORT_ENABLED: 'false', SINK_GROUP_ID: BENCH_SINK_GROUP }, nice: analyticsSettings({ ...process.env, ...env }).nice, ready: httpReady(`http://127.0.0.1:${port + 10}/healthz`) }, logDir));
     }
     say(`starting executor-x86_64 (log ${logDir}/executor-x86_64-${port}.log)`);
     running.push(await startExecutorProcess({ logDir, name: `executor-x86_64-${port}`, hardwareClass: 'x86_64', env }));

@@ -1,4 +1,4 @@
-import { fork, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { repoRoot } from '../../topics/ground/paths';
@@ -19,6 +19,11 @@ export interface ServiceSpec {
   timeoutMs?: number;
   /** Every IPC message the child sends, from its first moment (ready or not). */
   onMessage?: (m: unknown) => void;
+  /**
+   * CPU priority (nice, 0-19) for background work that shares the machine with the run path: the
+   * process starts under `nice`, so every thread it ever makes (native ones included) has it.
+   */
+  nice?: number;
 }
 
 export interface RunningService { name: string; child: ChildProcess; log: string }
@@ -27,13 +32,12 @@ export async function startService(spec: ServiceSpec, logDir: string): Promise<R
   fs.mkdirSync(logDir, { recursive: true });
   const log = path.join(logDir, `${spec.name}.log`);
   const out = fs.openSync(log, 'a');
-  const child = fork(path.join(repoRoot, spec.entry), [], {
-    cwd: repoRoot,
-    env: { ...process.env, ...spec.env },
-    // CONVEYOR_PROFILE_DIR=dir: each service writes a V8 CPU profile there when it exits (Chrome DevTools opens it).
-    execArgv: ['--require', 'tsx/cjs', ...(process.env.CONVEYOR_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.CONVEYOR_PROFILE_DIR}`, `--cpu-prof-name=${spec.name}-${Date.now()}.cpuprofile`] : [])],
-    stdio: ['ignore', out, out, 'ipc'],
-  });
+  // CONVEYOR_PROFILE_DIR=dir: each service writes a V8 CPU profile there when it exits (Chrome DevTools opens it).
+  const execArgv = ['--require', 'tsx/cjs', ...(process.env.CONVEYOR_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.CONVEYOR_PROFILE_DIR}`, `--cpu-prof-name=${spec.name}-${Date.now()}.cpuprofile`] : [])];
+  const node = [process.execPath, ...execArgv, path.join(repoRoot, spec.entry)];
+  // What fork() does (node with an IPC channel), optionally through nice(1), which execs in place: the pid is node's.
+  const [command, ...args] = spec.nice ? ['nice', '-n', String(spec.nice), ...node] : node;
+  const child = spawn(command!, args, { cwd: repoRoot, env: { ...process.env, ...spec.env }, stdio: ['ignore', out, out, 'ipc'] });
   fs.closeSync(out);
   if (spec.onMessage) child.on('message', spec.onMessage);
   const timeoutMs = spec.timeoutMs ?? 120000;

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { paths } from '../../topics/ground/paths';
 import { gatewaySettings } from '../../producers/gateway/settings';
+import { analyticsSettings } from '../../analytics/config';
 import { httpReady, startService, stopService, type RunningService } from './launcher';
 import { startFleetProcess, startGatewayProcess } from './processes';
 
@@ -19,7 +20,7 @@ export async function startStack(opts: { executors?: string[]; analytics?: boole
   try {
     const starts: Promise<RunningService>[] = [];
     if (opts.analytics !== false) {
-      starts.push(startService({ name: 'analytics', entry: 'consumers/sink/main.ts', env: { ...opts.env, ANALYTICS_PORT: String(analyticsPort) }, ready: httpReady(`${gw.ANALYTICS_URL}/metrics`) }, logDir));
+      starts.push(startService({ name: 'analytics', entry: 'consumers/sink/main.ts', env: { ...opts.env, ANALYTICS_PORT: String(analyticsPort) }, nice: analyticsSettings(env).nice, ready: httpReady(`${gw.ANALYTICS_URL}/metrics`) }, logDir));
     }
     // --executors names the classes to run one executor each at start, unless FLEET_DESIRED says more.
     const desired = env.FLEET_DESIRED || (opts.executors ?? ['x86_64', 'arm64']).map((hw) => `${hw}=1`).join(',');
