@@ -215,6 +215,7 @@ export async function benchPipeline(opts: { url: string; iterations: number; sec
 
   // Latency at a rate: Python runs arriving open loop (Poisson) at shares of the closed loop's rate above.
   const openRows: (string | number)[][] = [];
+  const tailRows: (string | number)[][] = [];
   const closedPython = Number(throughputRows[0]?.[4] ?? 0);
   // The shares show latency with headroom; the goal row is issue #15's target rate, offered whatever the closed loop
   // reached (a rate above capacity shows as queueing in its latency), unless the closed loop is under half of it.
@@ -229,10 +230,13 @@ export async function benchPipeline(opts: { url: string; iterations: number; sec
       // Each session's first run is a warm-up (the executor learns the session), as in the latency cases.
       await Promise.all(sessions.map((s) => s.run({}, { resultTimeoutMs: 120000 })));
       await sleep(1000);
+      const outs: RunOutcome[] = [];
       const r = await openLoop({ ratePerSecond: rate, seconds: opts.seconds, runners: sessions, run: async (s) => {
         const o = await s.run({}, { resultTimeoutMs: 120000 });
+        if (o.status === 'ok' && o.result) outs.push(o);
         return { ok: o.status === 'ok', latencyMs: o.latencyMs };
       } });
+      tailRows.push(...hopSplit(`${rate} runs/s offered`, outs));
       const l = summarize(r.latencies);
       openRows.push([share, rate, r.arrivals, r1(r.done / r.seconds), r1(l.p50), r1(l.p99), r1(l.max), `${r1((100 * r.latencies.filter((x) => x > 100).length) / Math.max(1, r.latencies.length))}%`, r.failed + (sink.errors.length ? `; ${sink.errors.slice(0, 3).join('; ')}` : '')]);
       samples[`python hello, open loop at ${rate} runs/s`] = r.latencies;
@@ -254,6 +258,9 @@ export async function benchPipeline(opts: { url: string; iterations: number; sec
       ...(openRows.length
         ? [{ title: 'Python hello at a fixed offered rate (open loop, Poisson arrivals, latency from arrival: a closed loop\'s latency is only sessions ÷ throughput)', columns: ['share of closed-loop rate', 'offered runs/s', 'arrivals', 'done runs/s', 'latency median', 'latency p99', 'max', 'over 100 ms', 'failed'], rows: openRows }]
         : []),
+      ...(tailRows.length
+        ? [{ title: 'Where the open loop\'s time goes: each hop\'s median over all runs and over the slowest 1% (by run latency, send → result; hops as in the per-hop table)', columns: ['offered', 'runs', 'n', 'latency', 'gateway', 'queue (Kafka + executor)', 'execution', 'in sandbox', 'return'], rows: tailRows }]
+        : []),
       ...(cpuRows.length
         ? [{ title: 'CPU ms per run of each process during the sustained runs above (/proc utime+stime; sandboxes: the run cgroups\' cpuacct; other = the rest of the machine, other people\'s work included; cores = all CPU ms per second / 1000)', columns: ['program', 'runs/s', ...CPU_COLUMNS, 'all ours', 'other', 'cores busy'], rows: cpuRows }]
         : []),
@@ -267,6 +274,19 @@ export async function benchPipeline(opts: { url: string; iterations: number; sec
       { title: 'Completed runs per second over each throughput measurement', kind: 'line', labels: Array.from({ length: longest }, (_, i) => i + 1), datasets: timeline.map((t) => ({ label: t.label, data: t.perSecond })), xTitle: 'second', yTitle: 'runs completed' },
     ],
   };
+}
+
+/** Each hop's median over all the runs, and over the slowest 1% of them (at least one run). */
+export function hopSplit(label: string, outs: RunOutcome[]): (string | number)[][] {
+  if (!outs.length) return [];
+  const byLatency = [...outs].sort((a, b) => a.latencyMs - b.latencyMs);
+  const slowest = byLatency.slice(Math.min(byLatency.length - 1, Math.floor(byLatency.length * 0.99)));
+  const row = (which: string, os: RunOutcome[]) => {
+    const med = (f: (o: RunOutcome) => number) => r1(summarize(os.map(f)).p50);
+    return [label, which, os.length, med((o) => o.latencyMs), med((o) => o.result!.requestedAtMs - o.sentAtMs), med((o) => o.result!.startedAtMs - o.result!.requestedAtMs),
+      med((o) => o.result!.finishedAtMs - o.result!.startedAtMs), med((o) => (o.result!.compile?.wallMs ?? 0) + (o.result!.run?.wallMs ?? 0)), med((o) => o.receivedAtMs - o.result!.finishedAtMs)];
+  };
+  return [row('all', outs), row('slowest 1%', slowest)];
 }
 
 /**
