@@ -120,6 +120,7 @@ class Proc:
         self.max_out = max_out
         self.exit = None
         self.zygote_sock = None  # a zygote's end of its control socket
+        self.fork_queue = collections.deque()  # a zygote's fork messages its socket had no room for yet
         self.run_sock = None     # a forked run's end of its per-run socket
         self.setup_failed = None  # a forked run whose namespaces could not be built
         self.mounts = None       # a child forked ahead: its stage's mounts, sent after "go"
@@ -227,19 +228,21 @@ def fork_run(msg):
             opened.extend(os.pipe())
         r_in, w_in, r_out, w_out, r_err, w_err = opened
         mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        opened.append(theirs.detach())
         mine.setsockopt(socket.SOL_SOCKET, socket.SO_PASSCRED, 1)
         head = struct.pack('>III', pid_id & 0xFFFFFFFF, int(msg['workBytes']), int(msg.get('tmpBytes', 64 << 20))) + (json.dumps(msg['mounts']).encode() if msg.get('mounts') else b'')
+        zygote.fork_queue.append((head, (r_in, w_out, w_err, opened[-1])))
         try:
-            zygote.zygote_sock.sendmsg([head], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, struct.pack('4i', r_in, w_out, w_err, theirs.fileno()))])
-        finally:
-            theirs.close()
+            send_forks(zygote)
+        except OSError:
+            zygote.fork_queue.pop()
+            mine.close()
+            raise
     except OSError as e:
         for fd in opened:
             os.close(fd)
         frame(5, pid_id, ('fork failed: %s' % e).encode())
         return
-    for fd in (r_in, w_out, w_err):
-        os.close(fd)
     os.set_blocking(w_in, False)
     proc = Proc(pid_id, None, w_in, msg.get('maxOut', 1 << 62))
     proc.run_sock = mine
@@ -252,6 +255,40 @@ def fork_run(msg):
     mine.setblocking(False)
     by_fd[mine.fileno()] = (pid_id, 'run')
     sel.register(mine.fileno(), selectors.EVENT_READ, 'run')
+
+
+def send_forks(zygote):
+    """Sends a zygote the fork messages queued for it, never waiting for room: a Python run's P1 holds its
+    runtime until this loop has answered "go" (p1.c), so a send that waited for the runtime to read
+    would wait forever once its socket is full (~278 fork messages in its send buffer). The last
+    message's error is raised when it is the only one queued (fork_run reports it); a queued one that
+    fails later is dropped, and its run sees its run socket and pipes close."""
+    q = zygote.fork_queue
+    while q:
+        head, fds = q[0]
+        try:
+            zygote.zygote_sock.sendmsg([head], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, struct.pack('4i', *fds))], socket.MSG_DONTWAIT)
+        except BlockingIOError:
+            if zygote.zygote_sock.fileno() not in sel.get_map():
+                sel.register(zygote.zygote_sock.fileno(), selectors.EVENT_WRITE, ('zygote', zygote.id))
+            return
+        except OSError:
+            if len(q) == 1:
+                raise
+        q.popleft()
+        for fd in fds:
+            os.close(fd)
+    if zygote.zygote_sock.fileno() in sel.get_map():
+        sel.unregister(zygote.zygote_sock.fileno())
+
+
+def drop_forks(zygote):
+    """A zygote that has ended: its queued runs will not start (their run sockets and pipes close)."""
+    if zygote.zygote_sock is not None and zygote.zygote_sock.fileno() in sel.get_map():
+        sel.unregister(zygote.zygote_sock.fileno())
+    while zygote.fork_queue:
+        for fd in zygote.fork_queue.popleft()[1]:
+            os.close(fd)
 
 
 def read_run_socket(fd):
@@ -483,6 +520,7 @@ def maybe_finish(proc):
         os.close(proc.stdin_fd)
         proc.stdin_fd = None
     if proc.zygote_sock is not None:
+        drop_forks(proc)
         proc.zygote_sock.close()
         proc.zygote_sock = None
     if proc.setup_failed:
@@ -690,6 +728,10 @@ def main():
                     placed(proc, err)
             elif key.data == 'child':
                 read_child(key.fd)
+            elif isinstance(key.data, tuple) and key.data[0] == 'zygote':
+                zygote = procs.get(key.data[1])
+                if zygote is not None and zygote.zygote_sock is not None:
+                    send_forks(zygote)
             elif key.data == 'run':
                 read_run_socket(key.fd)
             elif key.data == 'member':
