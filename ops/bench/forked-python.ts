@@ -11,10 +11,22 @@
  * Prints one JSON line. Alternate A and B in the same minutes, several rounds:
  * other processes on the machine move runs/s far more than the CPU columns.
  */
+import fs from 'node:fs';
 import { createRuntimeEngine } from '../../runtimes/engine';
 import { cgroupDirOf, cpuPerRun, cpuSnapshot, findDescendant, type CpuRoots } from './cpu';
 
 const CGROUP = `conveyor-forked-bench-${process.pid}`;
+
+/** utime+stime of one process alone, in ms (USER_HZ 100), or NaN once it is gone. */
+function ownCpuMs(pid: number | undefined): number {
+  try {
+    const s = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) * 10;
+  } catch {
+    return NaN;
+  }
+}
 
 function arg(i: number, fallback: number, name: string): number {
   const raw = process.argv[2 + i];
@@ -47,11 +59,14 @@ async function main(): Promise<void> {
       selfOnly: ['spawner'],
       cgroups: { sandboxes: cgroupDirOf(process.pid, CGROUP) },
     };
+    // The std forking runtime itself (not bwrap, whose command line names it too): its clone of each run.
+    const runtime = roots.processes.spawner && findDescendant(roots.processes.spawner, /^\/usr\/bin\/python3\0-I\0\/boot\/zygote\.py\0/);
     if (!roots.processes.spawner || !roots.cgroups?.sandboxes) throw Object.assign(new Error('no spawner or run cgroup parent found to account'), { code: 'no_accounting' });
     const latencies: number[] = [];
     stageCpu.length = 0;
     let left = runs;
     const a = cpuSnapshot(roots);
+    const runtimeA = ownCpuMs(runtime);
     await Promise.all(
       Array.from({ length: concurrency }, async () => {
         while (left > 0) {
@@ -61,6 +76,7 @@ async function main(): Promise<void> {
       }),
     );
     const b = cpuSnapshot(roots);
+    const runtimeB = ownCpuMs(runtime);
     const c = cpuPerRun(a, b, runs);
     const sorted = latencies.sort((x, y) => x - y);
     const q = (p: number) => sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)]!;
@@ -75,6 +91,8 @@ async function main(): Promise<void> {
         sandboxesMs: r2(c.perRun.sandboxes ?? 0),
         // The run's own cgroup from its dispatch on (the program and its P1's reaping): part of sandboxesMs.
         stageCpuMedianMs: r2([...stageCpu].sort((x, y) => x - y)[Math.floor(stageCpu.length / 2)] ?? 0),
+        // The forking runtime's own process (its clone of each run and its loop; 10 ms ticks): part of sandboxesMs too.
+        runtimeMs: r2((runtimeB - runtimeA) / runs),
         otherMs: r2(c.other),
         runsPerS: r2(runs / c.seconds),
         medianMs: r2(q(0.5)),
