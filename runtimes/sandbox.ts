@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import { StringDecoder } from 'node:string_decoder';
 import type { CgroupFactory, RunCgroup } from './cgroup';
+import type { NativeP1 } from './native-p1';
 import type { ExitInfo, NativeMounts, SpawnedProcess, Spawner } from './spawner/client';
 import type { OutputChunk, RunStatus, StageLimits, StageResult } from './types';
 
@@ -47,9 +48,14 @@ const GROUP = `root:x:0:\nnogroup:x:${SANDBOX_UID}:\n`;
 export const CHILD_SECCOMP_PATH = '/boot/seccomp.bpf';
 /** Where a forking runtime finds a Python run's pid 1 in C (runtimes/native-p1.ts); python_zygote.py loads it at start and cannot fork runs without it. */
 export const CHILD_P1_PATH = '/boot/p1.so';
+/**
+ * What P1 execs once it has forked the program (p1_reaper.c). Mode 0111: P1 may run it but not read
+ * it, and the kernel leaves a process that execs a file it cannot read non-dumpable.
+ */
+export const CHILD_P1_REAPER_PATH = '/boot/p1-reaper';
 
 /** bwrap's command line for a plan; `seccomp` is the BPF filter every program runs under (runtimes/seccomp.ts), `p1` a forking runtime's native pid 1. */
-export function bwrapArgv(plan: SandboxPlan, seccomp: Buffer | null, p1: Buffer | null = null): { argv: string[]; files: Buffer[] } {
+export function bwrapArgv(plan: SandboxPlan, seccomp: Buffer | null, p1: NativeP1 | null = null): { argv: string[]; files: Buffer[] } {
   const files: Buffer[] = [];
   const fd = (content: Buffer) => `@FD${files.push(content) - 1}@`;
   const a = ['/usr/bin/bwrap', '--unshare-all', '--die-with-parent', '--new-session', '--uid', String(SANDBOX_UID), '--gid', String(SANDBOX_UID), '--hostname', 'conveyor'];
@@ -72,7 +78,7 @@ export function bwrapArgv(plan: SandboxPlan, seccomp: Buffer | null, p1: Buffer 
   }
   if (seccomp && plan.socket) a.push('--perms', '0444', '--file', fd(seccomp), CHILD_SECCOMP_PATH);
   else if (seccomp) a.push('--seccomp', fd(seccomp));
-  if (p1 && plan.socket) a.push('--perms', '0555', '--file', fd(p1), CHILD_P1_PATH);
+  if (p1 && plan.socket) a.push('--perms', '0555', '--file', fd(p1.so), CHILD_P1_PATH, '--perms', '0111', '--file', fd(p1.reaper), CHILD_P1_REAPER_PATH);
   // The root tmpfs holds bwrap's mount points (/etc, /boot, …): freeze it.
   a.push('--remount-ro', '/', '--clearenv');
   for (const [k, v] of Object.entries(plan.env)) a.push('--setenv', k, v);
@@ -87,7 +93,7 @@ export interface SandboxDeps {
   /** The seccomp filter (BPF) of every sandbox; null only where a test says so. */
   seccomp: Buffer | null;
   /** A Python run's pid 1 in C, for forking runtimes (runtimes/native-p1.ts); a forking runtime started without it fails at start. */
-  p1?: Buffer | null;
+  p1?: NativeP1 | null;
 }
 
 export interface DispatchOptions {

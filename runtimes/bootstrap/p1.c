@@ -10,15 +10,19 @@
  *                      report, the spawner's "go", the fresh view, capabilities.
  *                      Returns 0; on any failure reports "setup-failed" on the
  *                      run socket and exits 125.
- *   conveyor_p1_reap   once the program is forked: forwards signals to it, reaps
- *                      orphans, reports its status and exits. Never returns.
  *   conveyor_p1_clone  all of a run from the runtime's side: clones P1 into the
- *                      run's namespaces, and P1 enters, forks the program as
- *                      os.fork() does (Python's at-fork hooks around fork()) and
- *                      reaps. Returns P1's pid (or -errno) in the runtime and 0
- *                      in the program; P1 runs no Python (session 12: the Python
+ *                      run's namespaces sharing the runtime's memory (CLONE_VM |
+ *                      CLONE_VFORK: the runtime waits), and P1 enters, forks the
+ *                      program as os.fork() does (the runtime runs Python's
+ *                      at-fork hooks around the clone) and execs its reaper
+ *                      (p1_reaper.c), which forwards signals, reaps and reports.
+ *                      Returns P1's pid (or -errno) in the runtime and 0 in the
+ *                      program. P1 runs no Python (session 12: the Python
  *                      statements between the clone and the fork cost P1
- *                      copy-on-write faults and refaults of the interpreter).
+ *                      copy-on-write faults and refaults of the interpreter) and,
+ *                      since session 14, copies none of the runtime's page tables
+ *                      and tears no copy of its memory down: only the program's
+ *                      fork copies them.
  *   conveyor_serve     the runtime's loop: receives each fork message and, for a
  *                      Python run's (12 bytes, four descriptors), clones it with
  *                      conveyor_p1_clone without going back to Python. Returns 0
@@ -31,10 +35,13 @@
 #include <fcntl.h>
 #include <linux/capability.h>
 #include <net/if.h>
+#include <sched.h>
+#include <setjmp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -49,6 +56,7 @@ static int run_fd = -1;
 /* The running interpreter's (the runtime loads this object with ctypes.PyDLL, so they resolve
  * against it): what os.fork() calls around fork(). */
 extern void PyOS_BeforeFork(void);
+extern void PyOS_AfterFork_Parent(void);
 extern void PyOS_AfterFork_Child(void);
 
 static void fail(const char *what) {
@@ -166,61 +174,74 @@ int conveyor_p1_enter(int ctl, const int *fds, unsigned work_bytes, unsigned tmp
   return 0;
 }
 
-static volatile pid_t program = 0;
+/* Where P1 finds its second half (runtimes/bootstrap/p1_reaper.c): mode 0111 in the runtime's sandbox. */
+#define REAPER "/boot/p1-reaper"
+#define P1_STACK (128 * 1024)
 
-static void forward(int sig) {
-  int saved = errno;
-  if (program > 0) kill(program, sig);
-  errno = saved;
-}
+/* The program returns through the runtime's own frame (conveyor_p1_clone's): P1 forks it from the
+ * runtime's memory while the runtime waits inside clone(), so that frame is intact in its copy. */
+static jmp_buf to_program;
+static char *p1_stack;
 
-static const int FORWARDED[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGALRM, SIGCONT, SIGWINCH};
+struct p1_args {
+  int ctl;
+  const int *fds;
+  unsigned work_bytes, tmp_bytes, uid, gid;
+  int cap_last;
+};
 
-void conveyor_p1_reap(int child) {
-  program = child;
+/* P1 in the runtime's memory: its set-up, the program's fork, then the exec that gives it memory of its own. */
+static int p1_main(void *arg) {
+  const struct p1_args *a = arg;
+  conveyor_p1_enter(a->ctl, a->fds, a->work_bytes, a->tmp_bytes, a->uid, a->gid, a->cap_last);
+  /* The runtime has run PyOS_BeforeFork(): this fork is os.fork()'s, from the runtime's memory. */
+  pid_t child = fork();
+  if (child < 0) fail("fork");
+  if (child == 0) longjmp(to_program, 1);
   for (int fd = 0; fd < 3; fd++) close(fd);
-  struct sigaction sa;
-  memset(&sa, 0, sizeof sa);
-  sa.sa_handler = forward;
-  sigemptyset(&sa.sa_mask);
-  for (size_t i = 0; i < sizeof FORWARDED / sizeof FORWARDED[0]; i++) sigaction(FORWARDED[i], &sa, NULL);
-  int status = 0;
-  for (;;) {
-    pid_t pid = wait(&status);
-    if (pid == child) break;
-    if (pid < 0 && errno != EINTR) {
-      status = SIGKILL; /* no child left to wait for: report it as killed */
-      break;
-    }
+  if (fcntl(run_fd, F_SETFD, 0) != 0) {
+    kill(child, SIGKILL);
+    fail("run socket");
   }
-  /* As the run's init exits with it (128+N for signal N, as bwrap's pid 1), with the CPU of all it reaped. */
-  int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  struct rusage ru;
-  getrusage(RUSAGE_CHILDREN, &ru);
-  double ms = (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000.0 + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1000.0;
-  char msg[96];
-  int n = snprintf(msg, sizeof msg, "{\"code\":%d,\"signal\":null,\"cpuMs\":%.3f}", code, ms);
-  (void)!send(run_fd, msg, (size_t)n, MSG_NOSIGNAL);
-  _exit(0);
+  char pid_arg[16], fd_arg[16];
+  snprintf(pid_arg, sizeof pid_arg, "%d", (int)child);
+  snprintf(fd_arg, sizeof fd_arg, "%d", run_fd);
+  /* argv[0] stays the runtime's, as P1's command line was when it was a copy of the runtime. */
+  char *argv[] = {program_invocation_name, pid_arg, fd_arg, NULL};
+  char *envp[] = {NULL};
+  execve(REAPER, argv, envp);
+  kill(child, SIGKILL); /* before its code arrives: the engine runs this one elsewhere */
+  fail("exec " REAPER);
+  return 125;
 }
 
 long conveyor_p1_clone(unsigned long namespaces, int ctl, const int *fds, unsigned work_bytes, unsigned tmp_bytes, unsigned uid, unsigned gid, int cap_last) {
-  /* A raw clone, as the runtime's Python did: glibc's fork() would run the runtime's at-fork
-   * handlers for a child that is no Python process. The runtime has one thread and holds no lock. */
-  long pid = syscall(SYS_clone, namespaces | SIGCHLD, 0, 0, 0, 0);
-  if (pid < 0) return -errno;
-  if (pid > 0) return pid;
-  conveyor_p1_enter(ctl, fds, work_bytes, tmp_bytes, uid, gid, cap_last);
-  PyOS_BeforeFork(); /* P1 never runs Python again: nothing to undo in it after the fork */
-  pid_t child = fork();
-  if (child < 0) fail("fork");
-  if (child == 0) {
+  if (!p1_stack) {
+    /* One stack serves every P1: the runtime waits (CLONE_VFORK) until its P1 has exec'd or exited. */
+    char *s = mmap(NULL, P1_STACK, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+    if (s == MAP_FAILED) return -errno;
+    if (mprotect(s, 4096, PROT_NONE) != 0) return -errno; /* a guard page below it */
+    p1_stack = s;
+  }
+  struct p1_args a = {ctl, fds, work_bytes, tmp_bytes, uid, gid, cap_last};
+  PyOS_BeforeFork();
+  if (setjmp(to_program)) {
+    /* The program: fork() returned 0 to P1's frame on P1's stack, which jumped back here. */
     PyOS_AfterFork_Child();
-    close(run_fd); /* the program holds nothing of P1's */
+    close(*(volatile int *)&run_fd); /* the program holds nothing of P1's */
     return 0;
   }
-  conveyor_p1_reap(child);
-  return -1; /* not reached: conveyor_p1_reap exits */
+  /* CLONE_VM | CLONE_VFORK: P1 shares the runtime's memory (no page tables copied), and the runtime
+   * waits here until P1 has exec'd the reaper or exited; P1 touches nothing of it but its stack and
+   * what os.fork() touches. glibc's clone() runs no at-fork handler for P1 (as the raw clone before). */
+  long pid = clone(p1_main, p1_stack + P1_STACK, CLONE_VM | CLONE_VFORK | namespaces | SIGCHLD, &a);
+  int err = errno;
+  /* Whether a process is dumpable is a property of its memory: P1 made the runtime's memory
+   * non-dumpable before it forked the program, and the next P1 must be able to write its own
+   * /proc/self/uid_map (which a non-dumpable process's uid does not own) before it does the same. */
+  prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
+  PyOS_AfterFork_Parent();
+  return pid < 0 ? -err : pid;
 }
 
 #define RUN_HEAD 12

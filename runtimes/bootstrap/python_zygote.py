@@ -24,7 +24,10 @@
 #
 # A Python run's P1 is C (p1.c, loaded from /boot/p1.so), and so is this runtime's loop for Python runs
 # (conveyor_serve: no Python statement per run here); a native stage's P1 runs the same
-# steps in Python (_enter, _reap_and_report), plus its stage's mounts and header.
+# steps in Python (_enter, _reap_and_report), plus its stage's mounts and header. A Python run's P1
+# runs in this runtime's memory (CLONE_VM | CLONE_VFORK: this runtime waits) until it has forked the
+# program, then execs /boot/p1-reaper (p1_reaper.c) for the rest: no copy of this runtime's page
+# tables for P1, and none to tear down.
 #
 # The zygote itself keeps no state from any run: it only receives
 # descriptors, and closes them after the fork.
@@ -94,11 +97,10 @@ _CAP_LAST = int(open('/proc/sys/kernel/cap_last_cap').read()) if os.path.exists(
 # A Python run's P1 is C (p1.c, built by the engine: runtimes/native-p1.ts): Python in P1 copied
 # hundreds of this runtime's pages per run (copy-on-write), for steps that are all system calls.
 _p1 = ctypes.PyDLL('/boot/p1.so')
-_p1.conveyor_p1_enter.argtypes = [ctypes.c_int, ctypes.POINTER(ctypes.c_int)] + [ctypes.c_uint] * 4 + [ctypes.c_int]
-_p1.conveyor_p1_reap.argtypes = [ctypes.c_int]
-_p1.conveyor_p1_clone.argtypes = [ctypes.c_ulong, ctypes.c_int, ctypes.POINTER(ctypes.c_int)] + [ctypes.c_uint] * 4 + [ctypes.c_int]
-_p1.conveyor_p1_clone.restype = ctypes.c_long
 _p1.conveyor_serve.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_uint, ctypes.c_uint, ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.POINTER(ctypes.c_int), ctypes.POINTER(ctypes.c_int)]
+# P1's second half, which it execs once the program is forked (p1_reaper.c): without it no run can start.
+if not os.access('/boot/p1-reaper', os.X_OK):
+    raise SystemExit('conveyor zygote: /boot/p1-reaper is missing')
 
 
 def _drop_capabilities():
