@@ -9,6 +9,7 @@ import { requestsTopic, topics } from '../../topics/catalog';
 import { createKafka } from '../../topics/kafka';
 import { idempotentProducer } from '../../topics/idempotent-producer';
 import { sleep } from '../../topics/ground/retry';
+import { until } from '../support/until';
 
 /**
  * The 3-broker cluster and its chaos, short (the bench kills 3 times, each
@@ -63,8 +64,18 @@ describe('a 3-broker cluster', () => {
     try {
       const meta = await admin.fetchTopicMetadata({ topics: [topics.edits.name, requestsTopic('x86_64').name, topics.results.name] });
       for (const t of meta.topics) for (const p of t.partitions) expect(p.replicas).toHaveLength(3);
-      const { resources } = await admin.describeConfigs({ resources: [{ type: 2, name: topics.edits.name, configNames: ['min.insync.replicas'] }], includeSynonyms: false });
-      expect(resources[0]!.configEntries.find((e) => e.configName === 'min.insync.replicas')?.configValue).toBe('2');
+      // Each broker loads new topics from the metadata log on its own: the one asked may not host the topic yet
+      // ("This server does not host this topic-partition"), so ask until one answers.
+      const value = await until('a broker to describe the edits topic', async () => {
+        try {
+          const { resources } = await admin.describeConfigs({ resources: [{ type: 2, name: topics.edits.name, configNames: ['min.insync.replicas'] }], includeSynonyms: false });
+          return resources[0]!.configEntries.find((e) => e.configName === 'min.insync.replicas')?.configValue ?? 'absent';
+        } catch (err) {
+          if ((err as { type?: string }).type === 'UNKNOWN_TOPIC_OR_PARTITION') return null;
+          throw err;
+        }
+      }, (v) => v !== null, 30_000);
+      expect(value).toBe('2');
     } finally {
       await admin.disconnect();
     }
