@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { env, readSection } from '../../topics/ground/env';
 import { paths } from '../../topics/ground/paths';
 import { connectionSection, connectionsOf } from '../../topics/ground/connections';
@@ -5,6 +6,8 @@ import { connectionSection, connectionsOf } from '../../topics/ground/connection
 const section = connectionSection.extend({
   KAFKA_CONTROLLER_PORT: env.port(9093),
   KAFKA_HEAP: env.heap('768m'),
+  /** The broker JVM's compilers: c1 (quick compiler only) or tiered (the JVM's default, C2 for hot code); ops/infra/kafka/kafka.ts. */
+  KAFKA_JIT: z.enum(['c1', 'tiered'], { message: 'must be c1 or tiered' }).default('c1'),
   REGISTRY_HEAP: env.heap('384m'),
   INFRA_START_TIMEOUT_MS: env.int(120000, 5000, 900000),
 });

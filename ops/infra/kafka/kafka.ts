@@ -70,6 +70,18 @@ function clusterId(file: string): string {
   return fs.readFileSync(file, 'utf8').trim();
 }
 
+/**
+ * The broker JVM's heap, collector and compilers. KAFKA_JIT=c1 (the default) stops at the
+ * quick compiler: cheapest in the first minutes after a start (C2 compiling cost the bench's
+ * first rows more, sessions 8 and 12). KAFKA_JIT=tiered lets the JVM's optimising compiler
+ * take the hot paths: 10-15 s of the broker's CPU compiling in its first ~15,000 requests;
+ * once warm, a lone produce -> consume hop used ~20% less broker CPU, while whole benches
+ * did not separate the two (docs/decisions/bench-baselines-and-hops.md, Session 14).
+ */
+export function brokerJvmOptions(s: Pick<InfraSettings, 'KAFKA_HEAP' | 'KAFKA_JIT'>): string[] {
+  return [`-Xms${s.KAFKA_HEAP}`, `-Xmx${s.KAFKA_HEAP}`, '-XX:+UseG1GC', '-XX:MaxGCPauseMillis=20', ...(s.KAFKA_JIT === 'c1' ? ['-XX:TieredStopAtLevel=1'] : [])];
+}
+
 function kafkaBroker(s: InfraSettings, place: BrokerPlace, voters: string, clusterIdFile: string, clusterSize: number) {
   const { dir } = place;
   const libs = path.join(s.cacheDir, `kafka-${kafkaVersion()}`, 'libs');
@@ -80,7 +92,7 @@ function kafkaBroker(s: InfraSettings, place: BrokerPlace, voters: string, clust
     dir,
     command: 'java',
     args: [
-      `-Xms${s.KAFKA_HEAP}`, `-Xmx${s.KAFKA_HEAP}`, '-XX:+UseG1GC', '-XX:MaxGCPauseMillis=20', '-XX:TieredStopAtLevel=1',
+      ...brokerJvmOptions(s),
       `-Dlog4j.configuration=file:${path.join(dir, 'log4j.properties')}`, `-Dconveyor.dir=${dir}`,
       '-cp', classpath, 'kafka.Kafka', path.join(dir, 'server.properties'),
     ],
