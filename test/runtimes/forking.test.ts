@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { createRuntimeEngine, type RuntimeEngine } from '../../runtimes';
 import { hostProcessesWith, spec } from './helpers';
+import { pidByComm } from '../support/procs';
 
 // Runs forked from a warm Python runtime (docs/decisions/runtimes-forking-sandboxes.md):
 // each gets fresh namespaces, tmpfs mounts and cgroup before any of its code runs,
@@ -122,14 +123,7 @@ describe('a forked Python run', () => {
     const h = engine.start(spec('python', 'main.py', `import time\nopen("/proc/self/comm", "w").write("${tag}")\nprint("started", flush=True)\ntime.sleep(30)`), {
       onChunk: (c) => {
         if (!c.data.includes('started') || seen) return;
-        const comm = (p: string) => {
-          try {
-            return fs.readFileSync(`/proc/${p}/comm`, 'utf8').trim();
-          } catch {
-            return '';
-          }
-        };
-        const program = fs.readdirSync('/proc').find((p) => /^\d+$/.test(p) && comm(p) === tag)!;
+        const program = pidByComm(tag)!;
         const p1 = status(program, 'PPid')!;
         seen = { nspid: status(p1, 'NSpid'), dirty: kB(p1, 'Private_Dirty'), programDirty: kB(program, 'Private_Dirty') };
         h.cancel();

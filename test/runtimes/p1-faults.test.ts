@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { createRuntimeEngine, type RuntimeEngine } from '../../runtimes';
 import { spec } from './helpers';
+import { pidByComm } from '../support/procs';
 
 // A forked Python run's pid 1 (P1, runtimes/bootstrap/p1.c) is a copy of the warm runtime that runs
 // no Python: each page of the runtime it touches is a fault and, when written, a page copied.
@@ -20,14 +21,7 @@ it("has a pid 1 that forks the program without running Python: few faults, few o
     const h = engine.start(spec('python', 'main.py', `import time\nopen("/proc/self/comm", "w").write("${tag}")\nprint("started", flush=True)\ntime.sleep(30)`), {
       onChunk: (c) => {
         if (!c.data.includes('started') || seen.length > i) return;
-        const comm = (p: string) => {
-          try {
-            return fs.readFileSync(`/proc/${p}/comm`, 'utf8').trim();
-          } catch {
-            return '';
-          }
-        };
-        const program = fs.readdirSync('/proc').find((p) => /^\d+$/.test(p) && comm(p) === tag)!;
+        const program = pidByComm(tag)!;
         const p1 = /PPid:\s+(\d+)/.exec(fs.readFileSync(`/proc/${program}/status`, 'utf8'))![1]!;
         const stat = fs.readFileSync(`/proc/${p1}/stat`, 'utf8').split(') ').pop()!.split(' ');
         const dirty = Number(/Private_Dirty:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${p1}/smaps_rollup`, 'utf8'))![1]);

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { createRuntimeEngine, type RuntimeEngine } from '../../runtimes';
 import { spec } from './helpers';
+import { pidByComm } from '../support/procs';
 
 // A forked Python run's pid 1 (P1, runtimes/bootstrap/p1.c) runs its set-up in the warm runtime's own
 // memory (CLONE_VM | CLONE_VFORK), forks the program from it and then execs its reaper
@@ -39,14 +40,7 @@ it("has a pid 1 with memory of its own while the program runs: the reaper, not d
     onChunk: (c) => {
       out += c.data;
       if (!out.includes('started') || seen) return;
-      const comm = (p: string) => {
-        try {
-          return fs.readFileSync(`/proc/${p}/comm`, 'utf8').trim();
-        } catch {
-          return '';
-        }
-      };
-      const program = fs.readdirSync('/proc').find((p) => /^\d+$/.test(p) && comm(p) === tag)!;
+      const program = pidByComm(tag)!;
       const p1 = status(program, 'PPid');
       const runtime = status(p1, 'PPid');
       const kB = (pid: string) => Number(/(\d+) kB/.exec(status(pid, 'VmRSS'))?.[1]);
