@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { BareTimer } from './bare-timer';
+import { BareTimer, parseTimes } from './bare-timer';
 
 describe('BareTimer', () => {
   let dir: string;
@@ -22,6 +22,22 @@ describe('BareTimer', () => {
     expect((await t.time('exit 3')).status).toBe(3);
     await t.time('echo hi > made-here');
     expect(fs.readFileSync(path.join(dir, 'made-here'), 'utf8')).toBe('hi\n');
+  });
+
+  it('answers the CPU each command used, its own and not the ones before it', async () => {
+    const busy = await t.time('i=0; while [ $i -lt 300000 ]; do i=$((i+1)); done');
+    const idle = await t.time('sleep 0.2');
+    expect(busy.cpuMs).toBeGreaterThan(20);
+    expect(busy.cpuMs).toBeLessThanOrEqual(busy.ms + 1);
+    expect(idle.cpuMs).toBeLessThan(busy.cpuMs / 2);
+    expect(idle.ms).toBeGreaterThanOrEqual(200);
+  });
+
+  it('reads bash\'s `times` line in either decimal point, and refuses anything else', () => {
+    expect(parseTimes('0m0.034s 0m0.013s')).toBeCloseTo(47, 6);
+    expect(parseTimes('1m2,500s 0m0,250s')).toBeCloseTo(62750, 6);
+    expect(parseTimes('0m0.034s')).toBeNull();
+    expect(parseTimes('sleep: not found')).toBeNull();
   });
 
   it('answers commands in the order they were given', async () => {

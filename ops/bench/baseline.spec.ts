@@ -14,6 +14,12 @@ describe('baselineSampler', () => {
     expect(s.samples).toEqual([a, b]);
     // A cold interpreter start takes milliseconds, not microseconds: the sample timed a real process.
     expect(Math.min(a, b)).toBeGreaterThan(1);
+    // ... and its CPU, one figure per sample, a real interpreter's (more than a millisecond, less than its wall time).
+    expect(s.cpuSamples).toHaveLength(2);
+    for (const [i, cpu] of s.cpuSamples.entries()) {
+      expect(cpu).toBeGreaterThan(1);
+      expect(cpu).toBeLessThanOrEqual(s.samples[i]! + 1);
+    }
     s.close();
     expect(tempDirs()).toEqual(before);
   });

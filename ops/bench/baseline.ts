@@ -24,7 +24,13 @@ const HELLO_CPP = '#include <iostream>\nint main(){ std::cout << "hello\\n"; }\n
  * is started from a small shell (runtimes/bare-timer.ts), as a person starts it, not forked from the bench's
  * own large process.
  */
-export interface BaselineSampler extends Baseline { sample(): Promise<number>; close(): void }
+export interface BaselineSampler extends Baseline {
+  /** Takes one sample and answers its wall time (ms). */
+  sample(): Promise<number>;
+  /** Each sample's CPU time (user + system ms), in the order of `samples`. */
+  cpuSamples: number[];
+  close(): void;
+}
 
 export async function baselineSampler(which: keyof typeof BASELINES): Promise<BaselineSampler> {
   const b = BASELINES[which];
@@ -36,10 +42,11 @@ export async function baselineSampler(which: keyof typeof BASELINES): Promise<Ba
     fs.rmSync(dir, { recursive: true, force: true });
   };
   const samples: number[] = [];
+  const cpuSamples: number[] = [];
   const once = async () => {
     const r = await timer.time(b.command);
     if (r.status !== 0) throw new Error(`baseline "${b.command}" failed with status ${r.status}`);
-    return r.ms;
+    return r;
   };
   try {
     await once(); // page cache warm, as for the service
@@ -51,10 +58,12 @@ export async function baselineSampler(which: keyof typeof BASELINES): Promise<Ba
     label: b.label,
     command: b.command,
     samples,
+    cpuSamples,
     async sample() {
-      const ms = await once();
-      samples.push(ms);
-      return ms;
+      const r = await once();
+      samples.push(r.ms);
+      cpuSamples.push(r.cpuMs);
+      return r.ms;
     },
     close,
   };

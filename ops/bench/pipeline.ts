@@ -56,6 +56,8 @@ function check(o: RunOutcome, what: string) {
 }
 
 /** The order of the CPU columns: the path of a run, then the infrastructure, then the load generator. */
+/** Bare python3 starts timed for their CPU before and after each sustained row (each takes ~10-20 ms). */
+const CPU_YARDSTICK_SAMPLES = 5;
 const CPU_COLUMNS = ['gateway', 'broker', 'registry', 'executor', 'spawner', 'sandboxes', 'analytics sink', 'bench client'];
 
 /** How long the idle row waits for the analytics sink to load what the latency cases produced. */
@@ -152,6 +154,15 @@ export async function benchPipeline(opts: { url: string; iterations: number; sec
   const timeline: { label: string; perSecond: number[] }[] = [];
   const cpuRows: (string | number)[][] = [];
   const cpuChart: Record<string, number[]> = Object.fromEntries(CPU_COLUMNS.map((c) => [c, []]));
+  // The CPU rows' yardstick: a bare python3 start's CPU, sampled just before and just after each sustained row
+  // (not during it, which would add to its load), since the same code's CPU per run moves with the host's speed.
+  const cpuYardstick = opts.cpuRoots ? await baselineSampler('python') : null;
+  const yardstickCpu = async () => {
+    if (!cpuYardstick) return [] as number[];
+    const from = cpuYardstick.cpuSamples.length;
+    for (let i = 0; i < CPU_YARDSTICK_SAMPLES; i++) await cpuYardstick.sample();
+    return cpuYardstick.cpuSamples.slice(from);
+  };
   if (opts.cpuRoots) {
     // What the stack burns with nothing to do (heartbeats, polls, timers): per-run figures at low rates carry it.
     // Not before the sink has loaded the latency cases' rows: the row would measure their inserts, not the idle stack.
@@ -167,7 +178,7 @@ export async function benchPipeline(opts: { url: string; iterations: number; sec
     await sleep(3000);
     const c = cpuPerRun(a, cpuSnapshot(roots), 1);
     const perS = (ms: number) => r2(ms / c.seconds);
-    cpuRows.push([`idle: CPU ms per second${drained}`, 0, ...CPU_COLUMNS.map((k) => (k in c.perRun ? perS(c.perRun[k]!) : '—')), perS(c.total), perS(c.other), r2((c.total + c.other) / c.seconds / 1000)]);
+    cpuRows.push([`idle: CPU ms per second${drained}`, 0, ...CPU_COLUMNS.map((k) => (k in c.perRun ? perS(c.perRun[k]!) : '—')), perS(c.total), perS(c.other), r2((c.total + c.other) / c.seconds / 1000), '—', '—']);
   }
   for (const [label, program] of [['python hello', 'python'], ['javascript hello', 'javascript'], ['c++ hello (cache hit)', 'cpp']] as const) {
     say(`${label}: ${opts.sessions} concurrent sessions running back to back for ${opts.seconds} s`);
@@ -176,6 +187,7 @@ export async function benchPipeline(opts: { url: string; iterations: number; sec
     const lat: number[] = [];
     const statuses = new Map<string, number>();
     const roots = opts.cpuRoots ? await opts.cpuRoots() : null;
+    const yardstickBefore = await yardstickCpu();
     const cpu0 = roots ? cpuSnapshot(roots) : null;
     const t0 = performance.now();
     const end = t0 + opts.seconds * 1000;
@@ -202,7 +214,11 @@ export async function benchPipeline(opts: { url: string; iterations: number; sec
     const rate = r1(lat.length / secs);
     if (cpu0 && cpu1) {
       const c = cpuPerRun(cpu0, cpu1, lat.length);
-      cpuRows.push([label, rate, ...CPU_COLUMNS.map((k) => (k in c.perRun ? r2(c.perRun[k]!) : '—')), r2(c.total), r2(c.other), r2((c.total + c.other) * rate / 1000)]);
+      // The mean, not the median: each sample is a difference of the shell's cumulative children's time in whole ms,
+      // so single samples are rounded and their mean is not (each row's 2 × 5 samples are two contiguous runs).
+      const both = [...yardstickBefore, ...(await yardstickCpu())];
+      const bare = both.reduce((a, b) => a + b, 0) / Math.max(1, both.length);
+      cpuRows.push([label, rate, ...CPU_COLUMNS.map((k) => (k in c.perRun ? r2(c.perRun[k]!) : '—')), r2(c.total), r2(c.other), r2((c.total + c.other) * rate / 1000), r2(bare), r2(c.total / bare)]);
       for (const k of CPU_COLUMNS) cpuChart[k]!.push(r2(c.perRun[k] ?? 0));
     }
     samples[`${label} × ${opts.sessions} sessions`] = lat;
@@ -212,6 +228,7 @@ export async function benchPipeline(opts: { url: string; iterations: number; sec
     throughputChart.data.push(rate);
     say(`${label}: ${rate} runs/s, p50 ${r1(l.p50)} ms, p99 ${r1(l.p99)} ms`);
   }
+  cpuYardstick?.close();
 
   // Latency at a rate: Python runs arriving open loop (Poisson) at shares of the closed loop's rate above.
   const openRows: (string | number)[][] = [];
@@ -262,7 +279,7 @@ export async function benchPipeline(opts: { url: string; iterations: number; sec
         ? [{ title: 'Where the open loop\'s time goes: each hop\'s median over all runs and over the slowest 1% (by run latency, send → result; hops as in the per-hop table)', columns: ['offered', 'runs', 'n', 'latency', 'gateway', 'queue (Kafka + executor)', 'execution', 'in sandbox', 'return'], rows: tailRows }]
         : []),
       ...(cpuRows.length
-        ? [{ title: 'CPU ms per run of each process during the sustained runs above (/proc utime+stime; sandboxes: the run cgroups\' cpuacct; other = the rest of the machine, other people\'s work included; cores = all CPU ms per second / 1000)', columns: ['program', 'runs/s', ...CPU_COLUMNS, 'all ours', 'other', 'cores busy'], rows: cpuRows }]
+        ? [{ title: `CPU ms per run of each process during the sustained runs above (/proc utime+stime; sandboxes: the run cgroups' cpuacct; other = the rest of the machine, other people's work included; cores = all CPU ms per second / 1000; bare python3 CPU: the mean user + system time of ${CPU_YARDSTICK_SAMPLES} bare python3 -c 'print(1)' just before and ${CPU_YARDSTICK_SAMPLES} just after the row, the yardstick of the host's speed)`, columns: ['program', 'runs/s', ...CPU_COLUMNS, 'all ours', 'other', 'cores busy', 'bare python3 CPU ms', 'all ours ÷ bare python3 CPU'], rows: cpuRows }]
         : []),
       { title: 'Buffer restore when partitions move: a second executor joins the group and rebuilds the sessions of the partitions it gains from programs.snapshots', columns: ['executor', 'partitions gained', 'snapshot records read', 'restore ms'], rows: restoreRows },
     ],
