@@ -101,7 +101,7 @@ function fakes(script: Script = () => ok(), o: { forkReady?: boolean; spawnerRea
       },
       disable: (key, why) => void (events.push(`zygote.disable ${key}`), disabled.set(key, why)),
       warm: async (key) => void events.push(`zygote.warm ${key}`),
-      stats: () => Object.fromEntries([...stats.forks].map(([k, forks]) => [k, { ready: true, forks, starts: 1, fallbacks: 0 }])),
+      stats: () => Object.fromEntries([...stats.forks].map(([k, forks]) => [k, { ready: true, forks, prepared: 0, starts: 1, fallbacks: 0 }])),
       close: async () => void events.push('close zygotes'),
     },
     cache: {

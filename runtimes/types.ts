@@ -87,8 +87,8 @@ export interface EngineLimits {
 export interface EngineStats {
   /** Per pool key (runtime:dependency set): idle warm sandboxes, hits, misses and the size it is kept at. */
   pools: Record<string, { size: number; hits: number; misses: number; target?: number }>;
-  /** Forking runtimes (CONVEYOR_RUNTIMES_FORK): runs forked, starts of the runtime, runs that fell back to the pool. */
-  forking?: Record<string, { ready: boolean; forks: number; starts: number; fallbacks: number; disabled?: string }>;
+  /** Forking runtimes (CONVEYOR_RUNTIMES_FORK): runs forked, of them served by a child forked ahead, starts of the runtime, runs that fell back to the pool. */
+  forking?: Record<string, { ready: boolean; forks: number; prepared: number; starts: number; fallbacks: number; disabled?: string }>;
   cache: { entries: number; bytes: number; hits: number; misses: number };
   /** Warm compilers (CONVEYOR_RUNTIMES_COMPILER_SERVERS): compiles served, starts, compiles sent elsewhere, crashes. */
   compilers?: Record<string, { ready: boolean; compiles: number; starts: number; fallbacks: number; crashes: number }>;

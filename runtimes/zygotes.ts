@@ -15,6 +15,8 @@ interface Zygote {
   sandbox: Sandbox | null;
   ready: boolean;
   forks: number;
+  /** Forks served by a child forked ahead (the rest were forked on demand, in the run's wall time). */
+  fromPrepared: number;
   starts: number;
   fallbacks: number;
   /** Set when a child could not be set up (e.g. the kernel refuses namespaces): no more forks. */
@@ -28,7 +30,7 @@ interface Zygote {
   prepared: Map<string, { child: Sandbox; from: Sandbox }>;
 }
 
-export interface ZygoteStats { ready: boolean; forks: number; starts: number; fallbacks: number; disabled?: string }
+export interface ZygoteStats { ready: boolean; forks: number; prepared: number; starts: number; fallbacks: number; disabled?: string }
 
 export class Zygotes {
   private zygotes = new Map<string, Zygote>();
@@ -51,6 +53,7 @@ export class Zygotes {
     let child: Sandbox;
     if (p && p.from === from && p.child.alive) {
       child = p.child;
+      z.fromPrepared++;
       if (mounts) child.mount(mounts);
     } else {
       if (p) void p.child.destroy();
@@ -102,7 +105,7 @@ export class Zygotes {
 
   stats(): Record<string, ZygoteStats> {
     const out: Record<string, ZygoteStats> = {};
-    for (const [k, z] of this.zygotes) out[k] = { ready: z.ready && !!z.sandbox?.alive, forks: z.forks, starts: z.starts, fallbacks: z.fallbacks, ...(z.disabled ? { disabled: z.disabled } : {}) };
+    for (const [k, z] of this.zygotes) out[k] = { ready: z.ready && !!z.sandbox?.alive, forks: z.forks, prepared: z.fromPrepared, starts: z.starts, fallbacks: z.fallbacks, ...(z.disabled ? { disabled: z.disabled } : {}) };
     return out;
   }
 
@@ -125,7 +128,7 @@ export class Zygotes {
   private ensure(key: string, plan: () => SandboxPlan): Zygote {
     let z = this.zygotes.get(key);
     if (!z) {
-      z = { plan: plan(), sandbox: null, ready: false, forks: 0, starts: 0, fallbacks: 0, disabled: null, prepared: new Map() };
+      z = { plan: plan(), sandbox: null, ready: false, forks: 0, fromPrepared: 0, starts: 0, fallbacks: 0, disabled: null, prepared: new Map() };
       this.zygotes.set(key, z);
     }
     if (!z.sandbox && !this.closed && !z.disabled) this.start(z);
