@@ -10,6 +10,8 @@ export const runtimesSection = z.object({
   CONVEYOR_RUNTIMES_CPU_CORES: env.int(1, 1, 64),
   /** Stages forked from a warm runtime in fresh namespaces: python (both sets), native (compiled programs' run stage), compile (their compile stage); empty = one-shot sandboxes. */
   CONVEYOR_RUNTIMES_FORK: env.list('python,native,compile'),
+  /** Children each forking runtime keeps forked ahead per stage plan, set up before their run arrives (runtimes/zygotes.ts); 0 = every run forks on demand. */
+  CONVEYOR_RUNTIMES_FORK_AHEAD: env.int(2, 0, 8),
   /** Languages compiled by a warm compiler server (runtimes/compiler-server.ts): java; empty = every compile in a sandbox of its own. */
   CONVEYOR_RUNTIMES_COMPILER_SERVERS: env.list('java'),
 });

@@ -105,6 +105,8 @@ export interface EnginePartsOptions {
   cacheMaxBytes: number;
   cgroupParent: string;
   cpuCores: number;
+  /** Children kept forked ahead per forking runtime and stage plan (zygotes.ts; default 2). */
+  forkAhead?: number;
   logger?: Logger;
 }
 
@@ -135,7 +137,7 @@ export function createEngineParts(o: EnginePartsOptions): EngineParts {
     cgroups,
     oneShot: (plan) => new Sandbox(deps, plan),
     pools: new WarmPools(deps, o.poolSize, (e) => log.error({ err: e }, 'warm pool refill failed')),
-    zygotes: new Zygotes(deps, (e) => log.warn({ err: String(e) }, 'forking runtime')),
+    zygotes: new Zygotes(deps, (e) => log.warn({ err: String(e) }, 'forking runtime'), o.forkAhead),
     cache: new CompileCache(path.join(cacheDir, 'artifacts'), o.cacheMaxBytes),
     compilers: new CompilerServers({ spawner, cgroups, seccomp: deps.seccomp, compileDefaults: LIMITS.defaults.compile, cpuCores: o.cpuCores }, (e) => log.warn({ err: String(e) }, 'compiler server')),
     pch: new PchStore(path.join(cacheDir, 'pch'), (e) => log.warn({ err: String(e) }, 'precompiled header build failed')),

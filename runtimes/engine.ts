@@ -64,6 +64,7 @@ export function createRuntimeEngine(opts: EngineOptions = {}, parts?: EnginePart
       cacheMaxBytes: config.CONVEYOR_RUNTIMES_CACHE_MAX_BYTES,
       cgroupParent: config.CONVEYOR_RUNTIMES_CGROUP_PARENT,
       cpuCores,
+      forkAhead: config.CONVEYOR_RUNTIMES_FORK_AHEAD,
       logger: log,
     });
   const requested = opts.hardwareClasses ?? config.CONVEYOR_RUNTIMES_HARDWARE_CLASSES;

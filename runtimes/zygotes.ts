@@ -23,11 +23,11 @@ interface Zygote {
   disabled: string | null;
   /**
    * The next runs' children, forked ahead from `from` with `plan`'s limits, by plan
-   * (samePlan's key; at most PREPARED_PER_RUNTIME): each has already joined its own cgroup
-   * and built its namespaces, its bootstrap waiting for the code on stdin; a native
-   * stage's child waits for the stage's mounts first.
+   * (planKey; at most PLANS_PER_RUNTIME plans), oldest first (the one most likely set up
+   * by now): each joins its own cgroup and builds its namespaces, then its bootstrap waits
+   * for the code on stdin; a native stage's child waits for the stage's mounts first.
    */
-  prepared: Map<string, { child: Sandbox; from: Sandbox }>;
+  prepared: Map<string, { child: Sandbox; from: Sandbox }[]>;
 }
 
 export interface ZygoteStats { ready: boolean; forks: number; prepared: number; starts: number; fallbacks: number; disabled?: string }
@@ -36,7 +36,8 @@ export class Zygotes {
   private zygotes = new Map<string, Zygote>();
   private closed = false;
 
-  constructor(private deps: SandboxDeps, private onError: (e: unknown) => void = () => undefined) {}
+  /** `ahead`: children kept forked ahead per forking runtime and stage plan (CONVEYOR_RUNTIMES_FORK_AHEAD). */
+  constructor(private deps: SandboxDeps, private onError: (e: unknown) => void = () => undefined, private ahead = 2) {}
 
   /** A run forked from the warm runtime for key (limits from runPlan), or null when none is ready. */
   take(key: string, plan: () => SandboxPlan, runPlan: SandboxPlan, mounts?: NativeMounts): Sandbox | null {
@@ -48,21 +49,24 @@ export class Zygotes {
     z.forks++;
     const from = z.sandbox;
     const sig = planKey(runPlan, !!mounts);
-    const p = z.prepared.get(sig);
-    z.prepared.delete(sig);
-    let child: Sandbox;
-    if (p && p.from === from && p.child.alive) {
-      child = p.child;
+    const queue = z.prepared.get(sig) ?? [];
+    let child: Sandbox | null = null;
+    while (queue.length && !child) {
+      const p = queue.shift()!;
+      if (p.from === from && p.child.alive) child = p.child;
+      else void p.child.destroy();
+    }
+    if (child) {
       z.fromPrepared++;
       if (mounts) child.mount(mounts);
     } else {
-      if (p) void p.child.destroy();
       child = this.fork(from, runPlan, mounts);
     }
-    // The next child is forked once this one has ended: its cgroup move waits for an RCU grace
-    // period in the spawner's single thread, which must not hold up this run's output and exit.
-    const next = () => this.prepare(z, from, sig, runPlan, !!mounts);
-    child.proc.exited.then(next, next);
+    // The next child is forked as soon as this one is taken, so that it has set itself up by the
+    // time the next run arrives (forked once this run had ended, it was still setting up when a
+    // closed loop's next run took it). Not in this tick: the taken run's input reaches the spawner
+    // first. The cgroup move that may wait for an RCU grace period is the spawner's placer thread's.
+    setImmediate(() => this.prepare(z, from, sig, runPlan, !!mounts));
     return child;
   }
 
@@ -70,16 +74,20 @@ export class Zygotes {
     return new Sandbox(this.deps, { ...runPlan, announcesReady: false, socket: false }, { zygote: from.proc.id, mounts });
   }
 
-  /** Forks a run's child ahead (never having run anything but the bootstrap, one per run). */
+  /** Forks runs' children ahead, up to `ahead` for this plan (each never having run anything but the bootstrap, one per run). */
   private prepare(z: Zygote, from: Sandbox, sig: string, plan: SandboxPlan, native: boolean): void {
-    if (this.closed || z.disabled || z.prepared.has(sig) || z.sandbox !== from || !from.alive || !z.ready) return;
-    while (z.prepared.size >= PREPARED_PER_RUNTIME) {
-      const [oldest, o] = z.prepared.entries().next().value!;
-      z.prepared.delete(oldest);
-      void o.child.destroy();
+    if (this.closed || z.disabled || z.sandbox !== from || !from.alive || !z.ready) return;
+    let queue = z.prepared.get(sig);
+    if (!queue) {
+      while (z.prepared.size >= PLANS_PER_RUNTIME) {
+        const [oldest, o] = z.prepared.entries().next().value!;
+        z.prepared.delete(oldest);
+        for (const p of o) void p.child.destroy();
+      }
+      z.prepared.set(sig, (queue = []));
     }
     try {
-      z.prepared.set(sig, { child: this.fork(from, plan, native ? 'later' : undefined), from });
+      while (queue.length < this.ahead) queue.push({ child: this.fork(from, plan, native ? 'later' : undefined), from });
     } catch (e) {
       this.onError(e);
     }
@@ -113,7 +121,7 @@ export class Zygotes {
     this.closed = true;
     const all = [...this.zygotes.values()].map((z) => z.sandbox).filter((s): s is Sandbox => !!s);
     for (const z of this.zygotes.values()) {
-      for (const p of z.prepared.values()) all.push(p.child);
+      for (const q of z.prepared.values()) for (const p of q) all.push(p.child);
       z.prepared.clear();
       (z.sandbox = null), (z.ready = false);
     }
@@ -121,7 +129,7 @@ export class Zygotes {
   }
 
   private dropPrepared(z: Zygote): void {
-    for (const p of z.prepared.values()) void p.child.destroy();
+    for (const q of z.prepared.values()) for (const p of q) void p.child.destroy();
     z.prepared.clear();
   }
 
@@ -164,8 +172,8 @@ export class Zygotes {
   }
 }
 
-/** Children kept forked ahead per forking runtime (a native loader's compile and run stages). */
-const PREPARED_PER_RUNTIME = 2;
+/** Stage plans a forking runtime keeps children forked ahead for (a native loader's compile and run stages). */
+const PLANS_PER_RUNTIME = 2;
 
 /** A prepared child serves a run whose plan gives the same sandbox (its tmpfs sizes, CPU share and idle limits). */
 function planKey(p: SandboxPlan, native: boolean): string {
