@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import os from 'node:os';
-import { baselineSampler, measureBaseline } from './baseline';
+import { baselineSampler, cpuYardstick, CPU_YARDSTICK_SAMPLES, meanMs, measureBaseline } from './baseline';
 
 const tempDirs = () => fs.readdirSync(os.tmpdir()).filter((d) => d.startsWith('conveyor-baseline-')).sort();
 
@@ -26,5 +26,26 @@ describe('baselineSampler', () => {
 
   it('measureBaseline takes n samples in a row', async () => {
     expect((await measureBaseline('python', 3)).samples).toHaveLength(3);
+  });
+});
+
+describe('cpuYardstick', () => {
+  it('answers the CPU of a row of bare python3 starts at each take, and leaves no directory behind', async () => {
+    const before = tempDirs();
+    const y = await cpuYardstick();
+    const a = await y.take();
+    const b = await y.take();
+    y.close();
+    expect(tempDirs()).toEqual(before);
+    expect(a).toHaveLength(CPU_YARDSTICK_SAMPLES);
+    expect(b).toHaveLength(CPU_YARDSTICK_SAMPLES);
+    // A cold interpreter's start costs milliseconds of CPU (not the microseconds of a timing mistake, nor seconds).
+    expect(meanMs([...a, ...b])).toBeGreaterThan(1);
+    expect(meanMs([...a, ...b])).toBeLessThan(1000);
+  });
+
+  it('meanMs is the plain mean, and 0 for nothing', () => {
+    expect(meanMs([10, 11, 13])).toBeCloseTo(34 / 3, 9);
+    expect(meanMs([])).toBe(0);
   });
 });

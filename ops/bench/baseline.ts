@@ -69,6 +69,35 @@ export async function baselineSampler(which: keyof typeof BASELINES): Promise<Ba
   };
 }
 
+/**
+ * The yardstick of a bench's CPU figures: the CPU of bare python3 starts, taken just before and just after each
+ * measured window (not during it, where it would add to the window's load), since the host's speed moves the
+ * same code's CPU by tens of percent between hours. Average both sides with `meanMs`: each sample is a
+ * difference of the timing shell's cumulative children's time in whole ms, so single samples are rounded and
+ * the mean of contiguous ones is not.
+ */
+export interface CpuYardstick {
+  /** Takes `CPU_YARDSTICK_SAMPLES` bare python3 starts in a row and answers each one's CPU ms. */
+  take(): Promise<number[]>;
+  close(): void;
+}
+
+export const CPU_YARDSTICK_SAMPLES = 5;
+
+export async function cpuYardstick(): Promise<CpuYardstick> {
+  const s = await baselineSampler('python');
+  return {
+    async take() {
+      const from = s.cpuSamples.length;
+      for (let i = 0; i < CPU_YARDSTICK_SAMPLES; i++) await s.sample();
+      return s.cpuSamples.slice(from);
+    },
+    close: () => s.close(),
+  };
+}
+
+export const meanMs = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
+
 export async function measureBaseline(which: keyof typeof BASELINES, n: number): Promise<Baseline> {
   const s = await baselineSampler(which);
   try {

@@ -1,7 +1,7 @@
 import { EditorSession, type RunOutcome } from '../load/editor-session';
 import { httpRun } from '../load/http-runs';
 import { r1, summarize } from '../load/stats';
-import { baselineSampler, type BaselineSampler } from './baseline';
+import { baselineSampler, cpuYardstick, CPU_YARDSTICK_SAMPLES, meanMs, type BaselineSampler } from './baseline';
 import type { ReportSection } from './section';
 import path from 'node:path';
 import { paths } from '../../topics/ground/paths';
@@ -56,8 +56,6 @@ function check(o: RunOutcome, what: string) {
 }
 
 /** The order of the CPU columns: the path of a run, then the infrastructure, then the load generator. */
-/** Bare python3 starts timed for their CPU before and after each sustained row (each takes ~10-20 ms). */
-const CPU_YARDSTICK_SAMPLES = 5;
 const CPU_COLUMNS = ['gateway', 'broker', 'registry', 'executor', 'spawner', 'sandboxes', 'analytics sink', 'bench client'];
 
 /** How long the idle row waits for the analytics sink to load what the latency cases produced. */
@@ -154,15 +152,8 @@ export async function benchPipeline(opts: { url: string; iterations: number; sec
   const timeline: { label: string; perSecond: number[] }[] = [];
   const cpuRows: (string | number)[][] = [];
   const cpuChart: Record<string, number[]> = Object.fromEntries(CPU_COLUMNS.map((c) => [c, []]));
-  // The CPU rows' yardstick: a bare python3 start's CPU, sampled just before and just after each sustained row
-  // (not during it, which would add to its load), since the same code's CPU per run moves with the host's speed.
-  const cpuYardstick = opts.cpuRoots ? await baselineSampler('python') : null;
-  const yardstickCpu = async () => {
-    if (!cpuYardstick) return [] as number[];
-    const from = cpuYardstick.cpuSamples.length;
-    for (let i = 0; i < CPU_YARDSTICK_SAMPLES; i++) await cpuYardstick.sample();
-    return cpuYardstick.cpuSamples.slice(from);
-  };
+  // The CPU rows' yardstick: a bare python3 start's CPU just before and after each sustained row (baseline.ts).
+  const yardstick = opts.cpuRoots ? await cpuYardstick() : null;
   if (opts.cpuRoots) {
     // What the stack burns with nothing to do (heartbeats, polls, timers): per-run figures at low rates carry it.
     // Not before the sink has loaded the latency cases' rows: the row would measure their inserts, not the idle stack.
@@ -187,7 +178,7 @@ export async function benchPipeline(opts: { url: string; iterations: number; sec
     const lat: number[] = [];
     const statuses = new Map<string, number>();
     const roots = opts.cpuRoots ? await opts.cpuRoots() : null;
-    const yardstickBefore = await yardstickCpu();
+    const yardstickBefore = (await yardstick?.take()) ?? [];
     const cpu0 = roots ? cpuSnapshot(roots) : null;
     const t0 = performance.now();
     const end = t0 + opts.seconds * 1000;
@@ -214,10 +205,7 @@ export async function benchPipeline(opts: { url: string; iterations: number; sec
     const rate = r1(lat.length / secs);
     if (cpu0 && cpu1) {
       const c = cpuPerRun(cpu0, cpu1, lat.length);
-      // The mean, not the median: each sample is a difference of the shell's cumulative children's time in whole ms,
-      // so single samples are rounded and their mean is not (each row's 2 × 5 samples are two contiguous runs).
-      const both = [...yardstickBefore, ...(await yardstickCpu())];
-      const bare = both.reduce((a, b) => a + b, 0) / Math.max(1, both.length);
+      const bare = meanMs([...yardstickBefore, ...((await yardstick?.take()) ?? [])]);
       cpuRows.push([label, rate, ...CPU_COLUMNS.map((k) => (k in c.perRun ? r2(c.perRun[k]!) : '—')), r2(c.total), r2(c.other), r2((c.total + c.other) * rate / 1000), r2(bare), r2(c.total / bare)]);
       for (const k of CPU_COLUMNS) cpuChart[k]!.push(r2(c.perRun[k] ?? 0));
     }
@@ -228,7 +216,7 @@ export async function benchPipeline(opts: { url: string; iterations: number; sec
     throughputChart.data.push(rate);
     say(`${label}: ${rate} runs/s, p50 ${r1(l.p50)} ms, p99 ${r1(l.p99)} ms`);
   }
-  cpuYardstick?.close();
+  yardstick?.close();
 
   // Latency at a rate: Python runs arriving open loop (Poisson) at shares of the closed loop's rate above.
   const openRows: (string | number)[][] = [];
