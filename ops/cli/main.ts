@@ -23,9 +23,11 @@ const log = (msg: string) => process.stderr.write(`${msg}\n`);
 program
   .command('up')
   .description('start the local infrastructure (Kafka, schema registry, ClickHouse check) and apply topics; a no-op when it already runs')
-  .action(async () => {
+  .option('--json', 'print what was started as JSON ([{ component, started, ms }]) instead of a table')
+  .action(async (o: { json?: boolean }) => {
     const t0 = Date.now();
     const reports = await up(log);
+    if (o.json) return console.log(JSON.stringify(reports));
     console.log(formatTable(['component', 'action', 'ms'], reports.map((r) => [r.component, r.started ? 'started' : 'ready', r.ms])));
     console.log(`infrastructure up in ${Date.now() - t0} ms`);
   });
