@@ -99,8 +99,9 @@ export function zygotePlan(p: PoolPlanInput): SandboxPlan {
     files: [...plan.files, { dest: '/boot/zygote.py', content: boot.pythonZygote }],
     env: { ...plan.env, CONVEYOR_ZYGOTE_FD: '@SOCK@' },
     argv: [interpreter, '-I', '/boot/zygote.py'],
-    // Children count here until the spawner moves them into their run's cgroup.
-    idleLimits: { memoryBytes: plan.idleLimits.memoryBytes, pids: 256 },
+    // Children count here until the spawner moves them into their run's cgroup, and a Python run's pid 1
+    // (p1.c, trusted: it runs no code of the run) for its whole life: one per run in flight or forked ahead.
+    idleLimits: { memoryBytes: plan.idleLimits.memoryBytes, pids: 4096 },
     socket: true,
   };
 }

@@ -6,8 +6,12 @@
  * touched hundreds of the runtime's pages, each a copy-on-write fault.
  * See docs/decisions/runtimes-forking-sandboxes.md.
  *
- *   conveyor_p1_enter  everything before the program: descriptors, ids, the pid
- *                      report, the spawner's "go", the fresh view, capabilities.
+ *   conveyor_p1_enter  everything before the program: descriptors, ids, its pid
+ *                      reported as the run's monitor, the fresh view, capabilities.
+ *                      P1 does not wait for the spawner: the program it forks
+ *                      reports its own pid and waits there until the spawner has
+ *                      moved it into the run's cgroup (session 15: the runtime,
+ *                      waiting in its clone for P1, no longer waits for that).
  *                      Returns 0; on any failure reports "setup-failed" on the
  *                      run socket and exits 125.
  *   conveyor_p1_clone  all of a run from the runtime's side: clones P1 into the
@@ -104,19 +108,25 @@ static void map_ids(unsigned uid, unsigned gid) {
   write_file("/proc/self/gid_map", line);
 }
 
-/* The pid as the kernel translates it for the spawner (SCM_CREDENTIALS), then wait for its "go". */
-static void report_pid_and_wait(unsigned uid, unsigned gid) {
-  struct ucred cred = {.pid = getpid(), .uid = uid, .gid = gid};
+/* The caller's pid as the kernel translates it for the spawner (SCM_CREDENTIALS), with a tag:
+ * "monitor" (P1: the run's pid 1, which the spawner signals and never places), "pid" (the process the
+ * spawner moves into the run's cgroup before it answers "go"). 0, or -1 when it could not be sent. */
+static int report_pid(const char *tag) {
+  struct ucred cred = {.pid = getpid(), .uid = getuid(), .gid = getgid()};
   char cbuf[CMSG_SPACE(sizeof cred)];
   memset(cbuf, 0, sizeof cbuf);
-  struct iovec iov = {.iov_base = "pid", .iov_len = 3};
+  struct iovec iov = {.iov_base = (void *)tag, .iov_len = strlen(tag)};
   struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof cbuf};
   struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
   c->cmsg_level = SOL_SOCKET;
   c->cmsg_type = SCM_CREDENTIALS;
   c->cmsg_len = CMSG_LEN(sizeof cred);
   memcpy(CMSG_DATA(c), &cred, sizeof cred);
-  if (sendmsg(run_fd, &msg, MSG_NOSIGNAL) != 3) fail("report pid");
+  return sendmsg(run_fd, &msg, MSG_NOSIGNAL) == (ssize_t)strlen(tag) ? 0 : -1;
+}
+
+/* The spawner's answer once the reported process is in the run's cgroup. */
+static void wait_for_go(void) {
   char go[16];
   ssize_t n;
   do n = recv(run_fd, go, sizeof go, 0);
@@ -161,13 +171,15 @@ static void drop_capabilities(int cap_last) {
   if (syscall(SYS_capset, &hdr, data) != 0) fail("capset");
 }
 
+/* P1's set-up: it reports itself as the run's monitor and goes on without waiting for the spawner
+ * (it is never placed in the run's cgroup: the program is, before it runs anything of the run). */
 int conveyor_p1_enter(int ctl, const int *fds, unsigned work_bytes, unsigned tmp_bytes, unsigned uid, unsigned gid, int cap_last) {
   /* The runtime ignores SIGCHLD (the kernel reaps its children); P1 waits for its own. */
   signal(SIGCHLD, SIG_DFL);
   close(ctl);
   take_descriptors(fds);
   map_ids(uid, gid); /* first: the credentials below name uid and gid as this namespace maps them */
-  report_pid_and_wait(uid, gid);
+  if (report_pid("monitor") != 0) fail("report pid");
   prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
   fresh_view(uid, gid, work_bytes, tmp_bytes);
   drop_capabilities(cap_last);
@@ -226,9 +238,14 @@ long conveyor_p1_clone(unsigned long namespaces, int ctl, const int *fds, unsign
   struct p1_args a = {ctl, fds, work_bytes, tmp_bytes, uid, gid, cap_last};
   PyOS_BeforeFork();
   if (setjmp(to_program)) {
-    /* The program: fork() returned 0 to P1's frame on P1's stack, which jumped back here. */
+    /* The program: fork() returned 0 to P1's frame on P1's stack, which jumped back here. It is
+     * still in the runtime's cgroup: it reports its pid and waits until the spawner has moved it into
+     * the run's, before anything of the run (its code arrives on stdin, which it has not read). */
+    int fd = *(volatile int *)&run_fd;
+    if (report_pid("pid") != 0) _exit(125);
+    wait_for_go();
     PyOS_AfterFork_Child();
-    close(*(volatile int *)&run_fd); /* the program holds nothing of P1's */
+    close(fd); /* the program holds nothing of P1's */
     return 0;
   }
   /* CLONE_VM | CLONE_VFORK: P1 shares the runtime's memory (no page tables copied), and the runtime

@@ -11,7 +11,9 @@
 #   P1  straight into new user, mount, pid, network, IPC and UTS namespaces:
 #       the run's pid 1 and its monitor. It maps only its own uid/gid, reports
 #       its pid on the run socket (SCM_CREDENTIALS: the kernel translates it for
-#       the spawner, which moves P1 into the run's cgroup and answers), mounts a
+#       the spawner; a native stage's P1 then waits while the spawner moves it into
+#       the run's cgroup and answers; a Python run's P1 goes on, and its program
+#       reports itself and waits for that move before it reads its code), mounts a
 #       new tmpfs on /work, /tmp and /dev/shm, a new devpts, /dev read-only, a
 #       new /proc, brings up loopback, drops every capability and forks the
 #       program; it forwards signals to it, reaps orphans and reports its

@@ -125,6 +125,7 @@ class Proc:
         self.setup_failed = None  # a forked run whose namespaces could not be built
         self.mounts = None       # a child forked ahead: its stage's mounts, sent after "go"
         self.go_sent = False
+        self.place_pid = None    # a forked run's process moved into its cgroups (a Python run's program; a native stage's P1)
         self.pidfds = {}         # fd -> pid: what is still in its cgroup once it has exited (drain_cgroup)
         self.drain_deadline = None  # when its exit is reported even though its cgroup is not empty
 
@@ -214,8 +215,10 @@ def fork_run(msg):
 
     The zygote gets the run's stdin/stdout/stderr pipes and one end of a
     per-run socket. The forked monitor reports its pid there (SCM_CREDENTIALS,
-    translated by the kernel into our pid namespace); we move it into the run's
-    cgroups, answer "go", and later read its exit status from the same socket.
+    translated by the kernel into our pid namespace): "pid" from a native stage's P1,
+    which we move into the run's cgroups and answer "go"; "monitor" from a Python run's P1,
+    which goes on, and then "pid" from its program, which we move and answer. We later read
+    the exit status from the same socket.
     """
     pid_id = msg['id']
     zygote = procs.get(msg.get('zygote'))
@@ -301,13 +304,22 @@ def read_run_socket(fd):
         return
     except OSError:
         data, anc = b'', []
-    if proc.pid is None and data == b'pid':
+    if proc.place_pid is None and (data == b'pid' or (data == b'monitor' and proc.pid is None)):
+        pid = None
         for level, kind, payload in anc:
             if level == socket.SOL_SOCKET and kind == socket.SCM_CREDENTIALS:
-                proc.pid = struct.unpack('iII', payload[:12])[0]
-        if not proc.pid:
+                pid = struct.unpack('iII', payload[:12])[0]
+        if not pid:
             placed(proc, OSError('no credentials'))
             return
+        if data == b'monitor':
+            # A Python run's P1 (p1.c): the run's pid 1, signalled and killed through, never placed. It
+            # goes on without an answer; the program it forks reports "pid" next and waits.
+            proc.pid = pid
+            return
+        if proc.pid is None:
+            proc.pid = pid  # a native stage's P1 (python_zygote.py): its monitor and what is placed
+        proc.place_pid = pid
         # On cgroup v1 the first move into a cgroup after a quiet spell waits for an RCU grace
         # period (~10 ms): a thread makes it, so other runs' output and exits are not held up.
         to_place.put(proc)
@@ -447,7 +459,7 @@ def place_in_cgroups(proc):
     # text file costs an fstat, an ioctl and two lseeks more per controller.
     err = None
     try:
-        pid = b'%d' % proc.pid
+        pid = b'%d' % proc.place_pid
         for path in proc.cgroups:
             write_procs(path, pid)
     except OSError as e:
