@@ -76,7 +76,11 @@ export function createExecutor(deps: ExecutorDeps) {
   const ctlTopic = t.control.name;
   const buffers = createSessionBuffers();
   const tracker = createOffsetTracker();
-  const finished = new FinishedRuns(settings.FINISHED_RUNS_REMEMBERED, settings.FINISHED_RUNS_REMEMBERED_MIB * 1024 * 1024);
+  // Held encoded, as the results topic carries them (finished-runs.ts); the encoder is known once the first result went out.
+  const finished = new FinishedRuns(settings.FINISHED_RUNS_REMEMBERED, settings.FINISHED_RUNS_REMEMBERED_MIB * 1024 * 1024, {
+    encode: (r) => registry.encoderNow(t.results)?.(r),
+    decode: (b) => registry.decodeNow<RunResultRecord>(b, t.results),
+  });
   const running = new Map<string, RunState>();
   const consumer = deps.consumer ?? createExecutorConsumer(kafka, settings);
   // What waits in Kafka behind a full local queue: the report carries it, so admission counts it.

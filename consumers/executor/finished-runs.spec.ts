@@ -38,3 +38,36 @@ describe('FinishedRuns', () => {
     expect(f.get('a')?.run?.stdout).toBe('two');
   });
 });
+
+describe('FinishedRuns with a codec', () => {
+  // The record as JSON bytes: a stand-in for the results topic's Avro (the executor passes the registry's).
+  const json = { encode: (r: RunResultRecord) => Buffer.from(JSON.stringify(r)), decode: (b: Buffer) => JSON.parse(b.toString()) as RunResultRecord };
+
+  it('holds each result as one string of its encoded bytes and gives back an equal result', () => {
+    const f = new FinishedRuns(10, 1e9, json);
+    const r = result('a', 'héllo ✓\n');
+    f.set('a', r);
+    const held = (f as unknown as { runs: Map<string, unknown> }).runs.get('a');
+    expect(typeof held).toBe('string');
+    expect(f.get('a')).toEqual(r);
+    expect(f.get('a')).not.toBe(r);
+  });
+
+  it('bounds the bytes by what is held encoded', () => {
+    const out = 'x'.repeat(100_000);
+    const encoded = json.encode(result('r0', out)).length;
+    const f = new FinishedRuns(1000, 3 * encoded + 1000, json);
+    for (let i = 0; i < 5; i++) f.set(`r${i}`, result(`r${i}`, out));
+    // Three fit (the estimate for records held as objects, 2 bytes a character, would keep one).
+    expect(f.size).toBe(3);
+    expect([f.has('r1'), f.has('r2'), f.has('r3'), f.has('r4')]).toEqual([false, true, true, true]);
+  });
+
+  it('holds the record itself while no encoder is known', () => {
+    const f = new FinishedRuns(10, 1e9, { encode: () => undefined, decode: () => { throw new Error('never called'); } });
+    const r = result('a', 'x');
+    f.set('a', r);
+    expect(f.get('a')).toBe(r);
+    expect(f.bytes).toBe(resultBytes(r));
+  });
+});
