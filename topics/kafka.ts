@@ -5,6 +5,7 @@ import { fixKafkajsEncoder } from './kafkajs-encoder-fix';
 import { fixKafkajsProduce } from './kafkajs-produce-fix';
 import { fixKafkajsFetch } from './kafkajs-fetch-fix';
 import { fixKafkajsEmptyBatches } from './kafkajs-empty-batches-fix';
+import { fixKafkajsFetchResponse } from './kafkajs-fetch-response-fix';
 import { requirePatchedKafkajs } from './kafkajs-internals';
 
 // Before any client: every connection's request queue otherwise spins a 1 ms timer for ever.
@@ -17,6 +18,8 @@ fixKafkajsProduce();
 fixKafkajsFetch();
 // And its runner would queue a batch for each of those partitions, records or not.
 fixKafkajsEmptyBatches();
+// And decoding the answer would cost promises and BigInts for each of those partitions.
+fixKafkajsFetchResponse();
 // And a produce retried after a leader's death could leave partitions out (patches/kafkajs+2.2.4.patch).
 requirePatchedKafkajs();
 
