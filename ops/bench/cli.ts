@@ -4,10 +4,11 @@ import { parseCurve } from '../load/curve';
 import { parseRange, runLoad, writeReport } from '../load/runner';
 import { formatLoadReport } from '../load/summary';
 import { SECTION_NAMES, runBench } from './suite';
+import { parseOpenRates } from './pipeline';
 
 const num = (name: string, min: number, max: number) => (v: string) => {
   const n = Number(v);
-  if (!Number.isFinite(n) || n < min || n > max) throw new Error(`${name} must be a number from ${min} to ${max}, not "${v}"`);
+  if (!Number.isFinite(n) || n < min || n > max) throw Object.assign(new Error(`${name} must be a number from ${min} to ${max}, not "${v}"`), { code: 'invalid_argument' });
   return n;
 };
 
@@ -55,10 +56,11 @@ export function registerLoadAndBench(program: Command, log: (msg: string) => voi
     .option('--runtime-iterations <n>', 'iterations for the runtimes section', num('--runtime-iterations', 3, 1000), 10)
     .option('--chaos-scale <x>', 'chaos section: kill counts and outage lengths as a share of the full ones (1 = 20 kills, 60 s registry, 5 min analytics)', num('--chaos-scale', 0.01, 10), 1)
     .option('--chaos-only <scenarios>', 'chaos section: only these scenarios, comma-separated (executor-kills, broker-leader-kill, registry-outage, analytics-outage, gateway-kill, broker-restart, overload)')
+    .option('--open-rates <list>', "pipeline section: the open loop's offered rates, runs/s, comma-separated (default: 50% and 80% of the closed loop's rate, and the goal's 150)", parseOpenRates)
     .option('--out <dir>', 'report directory', 'bench-results')
     .option('--no-store', 'do not load the results into ClickHouse')
-    .action(async (sections: string[], o: { iterations: number; seconds: number; sessions: number; rows: number; runtimeIterations: number; chaosScale: number; chaosOnly?: string; out: string; store: boolean }) => {
-      const report = await runBench({ sections, iterations: o.iterations, seconds: o.seconds, sessions: o.sessions, rows: o.rows, runtimeIterations: o.runtimeIterations, chaosScale: o.chaosScale, chaosOnly: o.chaosOnly?.split(',').map((x) => x.trim()).filter(Boolean), outDir: o.out, store: o.store, log });
+    .action(async (sections: string[], o: { iterations: number; seconds: number; sessions: number; rows: number; runtimeIterations: number; chaosScale: number; chaosOnly?: string; openRates?: number[]; out: string; store: boolean }) => {
+      const report = await runBench({ sections, iterations: o.iterations, seconds: o.seconds, sessions: o.sessions, rows: o.rows, runtimeIterations: o.runtimeIterations, chaosScale: o.chaosScale, chaosOnly: o.chaosOnly?.split(',').map((x) => x.trim()).filter(Boolean), openRates: o.openRates, outDir: o.out, store: o.store, log });
       console.log(`\nreport: ${report.files.json}\n        ${report.files.html}${report.stored ? `\nClickHouse: ${report.stored}` : ''}`);
     });
 }

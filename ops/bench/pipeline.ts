@@ -64,7 +64,7 @@ const SINK_DRAIN_DEADLINE_MS = 30_000;
 /** Issue #15's goal: sustained trivial Python runs at this rate with p99 ≤ 100 ms, measured open loop. */
 const GOAL_RUNS_PER_SECOND = 150;
 
-export async function benchPipeline(opts: { url: string; iterations: number; seconds: number; sessions: number; cpuRoots?: () => Promise<CpuRoots>; analyticsUrl?: string; onProgress?: (m: string) => void }): Promise<ReportSection> {
+export async function benchPipeline(opts: { url: string; iterations: number; seconds: number; sessions: number; openRates?: number[]; cpuRoots?: () => Promise<CpuRoots>; analyticsUrl?: string; onProgress?: (m: string) => void }): Promise<ReportSection> {
   const say = opts.onProgress ?? (() => undefined);
   const n = opts.iterations;
   // Each case's baseline is sampled between its own runs, one bare start before or after each run in turn.
@@ -222,11 +222,8 @@ export async function benchPipeline(opts: { url: string; iterations: number; sec
   const openRows: (string | number)[][] = [];
   const tailRows: (string | number)[][] = [];
   const closedPython = Number(throughputRows[0]?.[4] ?? 0);
-  // The shares show latency with headroom; the goal row is issue #15's target rate, offered whatever the closed loop
-  // reached (a rate above capacity shows as queueing in its latency), unless the closed loop is under half of it.
-  const openCases = closedPython > 0 ? [0.5, 0.8].map((share) => ({ label: `${share * 100}%`, rate: r1(closedPython * share) })) : [];
-  if (closedPython >= GOAL_RUNS_PER_SECOND / 2) openCases.push({ label: `goal ${GOAL_RUNS_PER_SECOND} runs/s (${Math.round((100 * GOAL_RUNS_PER_SECOND) / closedPython)}%)`, rate: GOAL_RUNS_PER_SECOND });
-  else if (closedPython > 0) say(`python hello: no open loop at the goal's ${GOAL_RUNS_PER_SECOND} runs/s: the closed loop reached ${closedPython}, under half of it`);
+  const openCases = openCasesFor(closedPython, opts.openRates);
+  if (!opts.openRates?.length && closedPython > 0 && closedPython < GOAL_RUNS_PER_SECOND / 2) say(`python hello: no open loop at the goal's ${GOAL_RUNS_PER_SECOND} runs/s: the closed loop reached ${closedPython}, under half of it`);
   for (const { label: share, rate } of openCases) {
     say(`python hello: open loop at ${rate} runs/s (${share}) for ${opts.seconds} s`);
     const sink = { errors: [] as string[] };
@@ -279,6 +276,28 @@ export async function benchPipeline(opts: { url: string; iterations: number; sec
       { title: 'Completed runs per second over each throughput measurement', kind: 'line', labels: Array.from({ length: longest }, (_, i) => i + 1), datasets: timeline.map((t) => ({ label: t.label, data: t.perSecond })), xTitle: 'second', yTitle: 'runs completed' },
     ],
   };
+}
+
+/**
+ * The open loop's offered rates. By default, shares of the closed loop's rate (latency with headroom) and issue
+ * #15's goal rate, offered whatever the closed loop reached (a rate above capacity shows as queueing in its
+ * latency) unless the closed loop is under half of it. With `fixed` rates (`--open-rates`), exactly those, so
+ * that A/B runs on a shared machine offer the same load whatever their closed loops reached.
+ */
+export function openCasesFor(closedPython: number, fixed?: number[]): { label: string; rate: number }[] {
+  if (fixed?.length) return fixed.map((rate) => ({ label: closedPython > 0 ? `fixed (${Math.round((100 * rate) / closedPython)}%)` : 'fixed', rate }));
+  const cases = closedPython > 0 ? [0.5, 0.8].map((share) => ({ label: `${share * 100}%`, rate: r1(closedPython * share) })) : [];
+  if (closedPython >= GOAL_RUNS_PER_SECOND / 2) cases.push({ label: `goal ${GOAL_RUNS_PER_SECOND} runs/s (${Math.round((100 * GOAL_RUNS_PER_SECOND) / closedPython)}%)`, rate: GOAL_RUNS_PER_SECOND });
+  return cases;
+}
+
+/** `--open-rates`: offered runs/s, comma-separated, each 1-10,000, at most 8 of them. */
+export function parseOpenRates(v: string): number[] {
+  const rates = v.split(',').map((x) => x.trim()).filter(Boolean).map(Number);
+  if (!rates.length || rates.length > 8 || rates.some((r) => !Number.isFinite(r) || r < 1 || r > 10_000)) {
+    throw Object.assign(new Error(`--open-rates must be 1 to 8 comma-separated rates from 1 to 10000 runs/s, not "${v}"`), { code: 'invalid_argument' });
+  }
+  return rates;
 }
 
 /** Each hop's median over all the runs, and over the slowest 1% of them (at least one run). */

@@ -41,6 +41,8 @@ export interface BenchOptions {
   chaosScale?: number;
   /** Chaos scenarios to run (default all). */
   chaosOnly?: string[];
+  /** The pipeline's open loop at exactly these offered rates (runs/s) instead of shares of its closed loop. */
+  openRates?: number[];
   outDir: string;
   store: boolean;
   log: (m: string) => void;
@@ -96,7 +98,7 @@ export async function runBench(o: BenchOptions): Promise<{ report: BenchReport; 
     services = await startBenchServices({ env: { RATE_RUNS_PER_MINUTE: '1000000', RATE_RUNS_BURST: '100000', RATE_EDITS_PER_SECOND: '1000000', RATE_EDITS_BURST: '1000000' }, analytics: chosen.includes('pipeline'), onProgress: say('services') });
   }
   try {
-    if (chosen.includes('pipeline')) await timed('pipeline', () => benchPipeline({ url: services!.url, iterations: o.iterations, seconds: o.seconds, sessions: o.sessions, cpuRoots: () => services!.cpuRoots(), analyticsUrl: services!.analyticsUrl, onProgress: say('pipeline') }));
+    if (chosen.includes('pipeline')) await timed('pipeline', () => benchPipeline({ url: services!.url, iterations: o.iterations, seconds: o.seconds, sessions: o.sessions, openRates: o.openRates, cpuRoots: () => services!.cpuRoots(), analyticsUrl: services!.analyticsUrl, onProgress: say('pipeline') }));
     if (chosen.includes('editor')) await timed('editor', () => benchEditor({ url: services!.url, iterations: o.iterations, onProgress: say('editor') }));
     if (chosen.includes('edits')) await timed('edits', () => benchEdits({ url: services!.url, seconds: o.seconds, sessions: o.sessions, cpuRoots: () => services!.cpuRoots(), onProgress: say('edits') }));
   } finally {
