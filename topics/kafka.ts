@@ -6,6 +6,7 @@ import { fixKafkajsProduce } from './kafkajs-produce-fix';
 import { fixKafkajsFetch } from './kafkajs-fetch-fix';
 import { fixKafkajsEmptyBatches } from './kafkajs-empty-batches-fix';
 import { fixKafkajsFetchResponse } from './kafkajs-fetch-response-fix';
+import { fixKafkajsReadReplica } from './kafkajs-read-replica-fix';
 import { requirePatchedKafkajs } from './kafkajs-internals';
 
 // Before any client: every connection's request queue otherwise spins a 1 ms timer for ever.
@@ -20,6 +21,8 @@ fixKafkajsFetch();
 fixKafkajsEmptyBatches();
 // And decoding the answer would cost promises and BigInts for each of those partitions.
 fixKafkajsFetchResponse();
+// And choosing the broker of each partition before every fetch would copy its whole answer per partition.
+fixKafkajsReadReplica();
 // And a produce retried after a leader's death could leave partitions out (patches/kafkajs+2.2.4.patch).
 requirePatchedKafkajs();
 
