@@ -33,6 +33,17 @@ const hooks = (sink?: { errors: string[] }) => ({
   protocolError: (code: string, message: string) => sink?.errors.push(`${code}: ${message}`),
 });
 
+/** Each session runs its program back to back until `end` (a performance.now() time), `each` seeing every outcome; then closes them. */
+async function backToBack(sessions: EditorSession[], end: number, each: (o: RunOutcome) => void = () => undefined): Promise<void> {
+  try {
+    await Promise.all(sessions.map(async (s) => {
+      while (performance.now() < end) each(await s.run({}, { resultTimeoutMs: 120000 }));
+    }));
+  } finally {
+    sessions.forEach((s) => s.close());
+  }
+}
+
 async function session(url: string, key: string, p: keyof typeof PROGRAMS, sink?: { errors: string[] }) {
   const s = await EditorSession.connect(`${url.replace(/^http/, 'ws')}/ws/editor`, key, hooks(sink));
   await s.open(PROGRAMS[p].language, undefined, PROGRAMS[p].text);
@@ -163,14 +174,7 @@ export async function benchPipeline(opts: { url: string; iterations: number; sec
   {
     const sink = { errors: [] as string[] };
     const warm = await Promise.all(Array.from({ length: opts.sessions }, (_, i) => session(opts.url, `bench-warm-${i}-${Date.now()}`, 'python', sink)));
-    const end = performance.now() + SUSTAINED_WARMUP_SECONDS * 1000;
-    try {
-      await Promise.all(warm.map(async (s) => {
-        while (performance.now() < end) await s.run({}, { resultTimeoutMs: 120000 });
-      }));
-    } finally {
-      warm.forEach((s) => s.close());
-    }
+    await backToBack(warm, performance.now() + SUSTAINED_WARMUP_SECONDS * 1000);
   }
   if (opts.cpuRoots) {
     // What the stack burns with nothing to do (heartbeats, polls, timers): per-run figures at low rates carry it.
@@ -201,22 +205,13 @@ export async function benchPipeline(opts: { url: string; iterations: number; sec
     const t0 = performance.now();
     const end = t0 + opts.seconds * 1000;
     const perSecond: number[] = [];
-    try {
-      await Promise.all(
-        sessions.map(async (s) => {
-          while (performance.now() < end) {
-            const o = await s.run({}, { resultTimeoutMs: 120000 });
-            statuses.set(o.status, (statuses.get(o.status) ?? 0) + 1);
-            if (o.status !== 'ok') continue;
-            lat.push(o.latencyMs);
-            const sec = Math.floor((performance.now() - t0) / 1000);
-            perSecond[sec] = (perSecond[sec] ?? 0) + 1;
-          }
-        }),
-      );
-    } finally {
-      sessions.forEach((s) => s.close());
-    }
+    await backToBack(sessions, end, (o) => {
+      statuses.set(o.status, (statuses.get(o.status) ?? 0) + 1);
+      if (o.status !== 'ok') return;
+      lat.push(o.latencyMs);
+      const sec = Math.floor((performance.now() - t0) / 1000);
+      perSecond[sec] = (perSecond[sec] ?? 0) + 1;
+    });
     const cpu1 = roots ? cpuSnapshot(roots) : null;
     const secs = (performance.now() - t0) / 1000;
     const l = summarize(lat);
