@@ -72,6 +72,17 @@ describe('batching sender', () => {
     expect(requests.length).toBeGreaterThan(1);
   });
 
+  it('sends the bytes a record carries already encoded, and encodes the others', async () => {
+    const { producer, registry } = fakeProducer();
+    const values: string[] = [];
+    (producer.raw as unknown as { sendBatch: (b: { topicMessages: { messages: { value: Buffer }[] }[] }) => Promise<void> }).sendBatch = async ({ topicMessages }) => {
+      for (const t of topicMessages) for (const m of t.messages) values.push(m.value.toString());
+    };
+    const sender = createBatchingSender(producer, registry);
+    await sender.send([{ spec: topics.results, records: [{ key: 'a', value: { run: 'a' }, encoded: Buffer.from('as published') }, { key: 'b', value: { run: 'b' } }] }]);
+    expect(values).toEqual(['as published', JSON.stringify({ run: 'b' })]);
+  });
+
   it('refuses a record larger than its topic at once, without sending it', async () => {
     const { producer, registry, requests } = fakeProducer();
     const sender = createBatchingSender(producer, registry);

@@ -194,7 +194,7 @@ export function createBatchingSender(producer: TypedProducer, registry: Registry
       const messages: Message[] = [];
       let bytes = 0;
       for (const r of records) {
-        const m: Message = { key: r.key, value: encode(r.value), partition: r.partition, headers: r.headers };
+        const m: Message = { key: r.key, value: r.encoded ?? encode(r.value), partition: r.partition, headers: r.headers };
         bytes += checkRecordSize(spec, m);
         messages.push(m);
       }

@@ -4,7 +4,14 @@ import { RegistryError, schemaIdOf, type Registry } from './registry';
 import { retryUntilDone } from './ground/retry';
 import { idempotentProducer } from './idempotent-producer';
 
-export interface OutgoingRecord<T> { key: string; value: T; partition?: number; headers?: IHeaders }
+export interface OutgoingRecord<T> {
+  key: string;
+  value: T;
+  partition?: number;
+  headers?: IHeaders;
+  /** `value` already encoded by its topic's encoder (registry.encoderNow): the batching sender sends these bytes instead of encoding it again. */
+  encoded?: Buffer;
+}
 export interface EncodedRecord { key: string; value: Buffer; partition?: number; headers?: IHeaders }
 
 /** A record batch's own header, and what each record adds besides its key, value and headers (varints, attributes, deltas). */
