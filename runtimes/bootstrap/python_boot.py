@@ -25,18 +25,34 @@ def _conveyor_read(n):
 if not globals().get('_conveyor_forked'):
     os.write(2, b'\0conveyor-ready\n')
 _spec = json.loads(_conveyor_read(struct.unpack('>I', _conveyor_read(4))[0]))
+_src = None
 for _f in _spec['files']:
     _p = os.path.join('/work', _f['name'])
-    os.makedirs(os.path.dirname(_p), exist_ok=True)
-    with open(_p, 'w', encoding='utf-8') as _fh:
-        _fh.write(_f['content'])
+    _d = os.path.dirname(_p)
+    if _d != '/work':  # /work itself exists (a new tmpfs): no makedirs, its stat and its FileExistsError
+        os.makedirs(_d, exist_ok=True)
+    # What open(_p, 'w', encoding='utf-8').write() writes, without the io objects around it.
+    _fd = os.open(_p, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o666)
+    try:
+        _b = memoryview(_f['content'].encode('utf-8'))
+        while _b:
+            _b = _b[os.write(_fd, _b):]
+    finally:
+        os.close(_fd)
+    if _f['name'] == _spec['main']:
+        _src = _f['content']
 _main = os.path.join('/work', _spec['main'])
 sys.argv = [_main] + _spec['args']
 sys.path.insert(0, '/work')
-with open(_main, encoding='utf-8') as _fh:
-    _code = compile(_fh.read(), _main, 'exec')
+if _src is None:
+    with open(_main, encoding='utf-8') as _fh:
+        _src = _fh.read()
+else:
+    # What reading the file just written back in text mode gives (universal newlines), without the read.
+    _src = _src.replace('\r\n', '\n').replace('\r', '\n')
+_code = compile(_src, _main, 'exec')
 _globals = {'__name__': '__main__', '__file__': _main, '__builtins__': __builtins__, '__doc__': None, '__spec__': None, '__package__': None}
-del _spec, _f, _p, _fh, _m
+del _spec, _f, _p, _d, _fd, _b, _src, _m
 
 
 def _conveyor_exit(code, sig=0):
