@@ -36,6 +36,9 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <stdlib.h>
 #include <fcntl.h>
 #include <linux/capability.h>
 #include <net/if.h>
@@ -186,6 +189,44 @@ int conveyor_p1_enter(int ctl, const int *fds, unsigned work_bytes, unsigned tmp
   return 0;
 }
 
+/* The sandbox's seccomp filter (runtimes/seccomp.ts), copied once from the runtime's /boot/seccomp.bpf
+ * (conveyor_program_filter) and installed by each Python run's program in C before it returns into
+ * Python (session 16: through ctypes the same steps touched ctypes' objects, each a copy-on-write fault). */
+static struct sock_filter *program_filter;
+static unsigned short program_filter_len;
+
+int conveyor_program_filter(const char *bpf, int len) {
+  if (len <= 0 || len % (int)sizeof(struct sock_filter) != 0 || len / (int)sizeof(struct sock_filter) > 0xffff) return -1;
+  struct sock_filter *f = malloc((size_t)len);
+  if (!f) return -1;
+  memcpy(f, bpf, (size_t)len);
+  program_filter = f;
+  program_filter_len = (unsigned short)(len / (int)sizeof(struct sock_filter));
+  return 0;
+}
+
+/* The program's own first steps, before any Python of it: dumpable again (like any process; P1 made the
+ * memory non-dumpable), /work as its directory, and last the seccomp filter, which it never leaves. */
+static void program_prologue(void) {
+  const char *what = "dumpable";
+  if (prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) != 0) goto failed;
+  what = "chdir /work";
+  if (chdir("/work") != 0) goto failed;
+  if (program_filter) {
+    struct sock_fprog prog = {.len = program_filter_len, .filter = program_filter};
+    what = "no_new_privs";
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) goto failed;
+    what = "seccomp";
+    if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0) != 0) goto failed;
+  }
+  return;
+failed:;
+  char msg[160];
+  int n = snprintf(msg, sizeof msg, "conveyor: cannot start the program: %s: %s\n", what, strerror(errno));
+  if (n > 0) (void)!write(2, msg, (size_t)n);
+  _exit(1);
+}
+
 /* Where P1 finds its second half (runtimes/bootstrap/p1_reaper.c): mode 0111 in the runtime's sandbox. */
 #define REAPER "/boot/p1-reaper"
 #define P1_STACK (128 * 1024)
@@ -246,6 +287,7 @@ long conveyor_p1_clone(unsigned long namespaces, int ctl, const int *fds, unsign
     wait_for_go();
     PyOS_AfterFork_Child();
     close(fd); /* the program holds nothing of P1's */
+    program_prologue();
     return 0;
   }
   /* CLONE_VM | CLONE_VFORK: P1 shares the runtime's memory (no page tables copied), and the runtime

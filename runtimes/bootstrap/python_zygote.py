@@ -99,7 +99,11 @@ _CAP_LAST = int(open('/proc/sys/kernel/cap_last_cap').read()) if os.path.exists(
 # A Python run's P1 is C (p1.c, built by the engine: runtimes/native-p1.ts): Python in P1 copied
 # hundreds of this runtime's pages per run (copy-on-write), for steps that are all system calls.
 _p1 = ctypes.PyDLL('/boot/p1.so')
+_p1.conveyor_program_filter.argtypes = [ctypes.c_char_p, ctypes.c_int]
 _p1.conveyor_serve.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_uint, ctypes.c_uint, ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.POINTER(ctypes.c_int), ctypes.POINTER(ctypes.c_int)]
+# A Python run's program installs the filter in C (p1.c program_prologue), before it returns into Python.
+if _seccomp is not None and _p1.conveyor_program_filter(_seccomp, len(_seccomp)) != 0:
+    raise SystemExit('conveyor zygote: /boot/seccomp.bpf is not a filter')
 # P1's second half, which it execs once the program is forked (p1_reaper.c): without it no run can start.
 if not os.access('/boot/p1-reaper', os.X_OK):
     raise SystemExit('conveyor zygote: /boot/p1-reaper is missing')
@@ -183,15 +187,14 @@ def _spawn_stage(spec, run_sock):
 
 def _program():
     # C3: the run's own process (its run socket already closed). Nothing of the zygote but its warm imports.
-    # Its monitor and init are not dumpable (nothing may attach to them); the program is, as any process.
-    libc.prctl(PR_SET_DUMPABLE, 1, 0, 0, 0)
+    # Its monitor and init are not dumpable (nothing may attach to them); the program is, as any process:
+    # p1.c made it dumpable again, moved it to /work and installed the seccomp filter, which it never
+    # leaves, before it returned here (program_prologue).
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
     for s in FORWARDED:
         signal.signal(s, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGPIPE, signal.SIG_IGN)  # as a fresh interpreter has it
-    os.chdir('/work')
-    _install_seccomp()  # last: from here on only the program runs, and it never leaves the filter
     g = {'__name__': '__conveyor_boot__', '__builtins__': __builtins__, '_conveyor_forked': True}
     exec(_boot, g)
     os._exit(0)
