@@ -76,9 +76,17 @@ export function createExecutor(deps: ExecutorDeps) {
   const ctlTopic = t.control.name;
   const buffers = createSessionBuffers();
   const tracker = createOffsetTracker();
+  /** A result's bytes on the results topic, or undefined (no encoder yet, or a record it refuses: the sender encodes it then, and says why). */
+  const encodeResult = (r: RunResultRecord): Buffer | undefined => {
+    try {
+      return registry.encoderNow(t.results)?.(r);
+    } catch {
+      return undefined;
+    }
+  };
   // Held encoded, as the results topic carries them (finished-runs.ts); the encoder is known once the first result went out.
   const finished = new FinishedRuns(settings.FINISHED_RUNS_REMEMBERED, settings.FINISHED_RUNS_REMEMBERED_MIB * 1024 * 1024, {
-    encode: (r) => registry.encoderNow(t.results)?.(r),
+    encode: (r) => encodeResult(r),
     decode: (b) => registry.decodeNow<RunResultRecord>(b, t.results),
   });
   const running = new Map<string, RunState>();
@@ -343,15 +351,21 @@ export function createExecutor(deps: ExecutorDeps) {
       // So does the queue report held then. Both on the first attempt only: a retry sends neither twice.
       const withReport = reports.carrying(executorId, (held, parts: Parameters<BatchingSender['send']>[0]) =>
         outputs.send(held.length ? [{ spec: topics.load, records: held }, ...parts] : parts));
-      const send = lingering.carrying(req.runId, (chunks, r: RunResultRecord) => withReport([
-        ...(chunks.length ? [{ spec: t.output, records: chunks }] : []),
-        { spec: t.results, records: [{ key: req.runId, value: r, headers: replyHeaders(req) }] },
-      ]));
+      // Encoded once: the bytes that go out are the ones the finished-run set holds (finished-runs.ts).
+      let published: { r: RunResultRecord; bytes: Buffer } | undefined;
+      const send = lingering.carrying(req.runId, (chunks, r: RunResultRecord) => {
+        const bytes = encodeResult(r);
+        published = bytes && { r, bytes };
+        return withReport([
+          ...(chunks.length ? [{ spec: t.output, records: chunks }] : []),
+          { spec: t.results, records: [{ key: req.runId, value: r, encoded: bytes, headers: replyHeaders(req) }] },
+        ]);
+      });
       result = await publishResult(result, {
         send,
         maxRecordBytes: t.results.maxRecordBytes, stopping: () => stopping, logger,
       });
-      finished.set(req.runId, result);
+      finished.set(req.runId, result, published?.r === result ? published.bytes : undefined);
       running.delete(req.runId);
       tracker.end(reqTopic, partition, offset);
       commits.commit(partition);

@@ -53,6 +53,16 @@ describe('FinishedRuns with a codec', () => {
     expect(f.get('a')).not.toBe(r);
   });
 
+  it('holds the bytes it is given as the published encoding, without encoding the result again', () => {
+    let encodes = 0;
+    const f = new FinishedRuns(10, 1e9, { encode: (r) => (encodes++, json.encode(r)), decode: json.decode });
+    const r = result('a', 'out');
+    f.set('a', r, json.encode(r));
+    expect(encodes).toBe(0);
+    expect(f.get('a')).toEqual(r);
+    expect(f.bytes).toBe(json.encode(r).length + 160);
+  });
+
   it('bounds the bytes by what is held encoded', () => {
     const out = 'x'.repeat(100_000);
     const encoded = json.encode(result('r0', out)).length;

@@ -46,9 +46,10 @@ export class FinishedRuns {
     return this.runs.has(runId);
   }
 
-  set(runId: string, result: RunResultRecord): void {
+  /** Remembers `result`; `encoded`, when given, is its bytes as published (the codec's encoding of it), held instead of encoding it again. */
+  set(runId: string, result: RunResultRecord, encoded?: Buffer): void {
     this.delete(runId);
-    const encoded = this.codec?.encode(result);
+    encoded ??= this.codec?.encode(result);
     const held = encoded ? encoded.toString('latin1') : result;
     this.runs.set(runId, held);
     this.total += heldBytes(held);
