@@ -30,8 +30,10 @@ const section = z.object({
   /** How long a record's decode is retried while the schema registry is unreachable, before the record is fetched again. */
   REGISTRY_RETRY_MS: env.int(60000, 1000, 3600000),
   SCHEDULER_REPORT_MS: env.int(250, 20, 60000),
-  // A queue report waits this long to leave with the next result (one produce request for both); 0: at once.
-  SCHEDULER_REPORT_LINGER_MS: env.int(10, 0, 1000),
+  // A queue report waits this long to leave with the next result (one produce request for both); 0: at once. Admission reads
+  // the reports at most every 200 ms (producers/gateway/admission.ts), so 25 ms costs it little; at 10, a fifth to a half
+  // of the reports under load found no result in time and went alone (docs/decisions/bench-baselines-and-hops.md, Session 16).
+  SCHEDULER_REPORT_LINGER_MS: env.int(25, 0, 1000),
   // A run's output chunks wait this long to leave with the next ones or with the result (consumers/executor/output-linger.ts); 0: at once.
   OUTPUT_LINGER_MS: env.int(5, 0, 1000),
   // A run the scheduler expects (from runs seen) to take at most this long holds its output up to this long: on a busy
