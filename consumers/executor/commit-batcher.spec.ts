@@ -60,6 +60,29 @@ describe('commit batcher', () => {
     expect(calls).toHaveLength(2);
   });
 
+  it('sends another topic’s offsets (a checkpoint’s edits) in one request with the runs’ due commits, and the interval then has nothing left', async () => {
+    const { calls, tracker, batcher } = setup();
+    tracker.begin('runs.requests.x86_64', 3, 4);
+    tracker.end('runs.requests.x86_64', 3, 4);
+    batcher.commit(3);
+    await batcher.along([{ topic: 'editor.edits', partition: 3, offset: '12' }]);
+    expect(calls).toEqual([[{ topic: 'runs.requests.x86_64', partition: 3, offset: '5', metadata: null }, { topic: 'editor.edits', partition: 3, offset: '12' }]]);
+    await new Promise((r) => setTimeout(r, 30));
+    expect(calls).toHaveLength(1);
+    await batcher.along([{ topic: 'editor.edits', partition: 3, offset: '13' }]);
+    expect(calls[1]).toEqual([{ topic: 'editor.edits', partition: 3, offset: '13' }]);
+  });
+
+  it('rejects a checkpoint whose joint commit was refused, and commits the runs’ partitions again once the group is joined', async () => {
+    const { calls, tracker, batcher, consumer } = setup(true);
+    tracker.answered('runs.requests.x86_64', 1, 0);
+    batcher.commit(1);
+    await expect(batcher.along([{ topic: 'editor.edits', partition: 1, offset: '3' }])).rejects.toThrow('rebalancing');
+    consumer.fail = false;
+    await batcher.retry(new Set([1]));
+    expect(calls.map((c) => c.map((o) => `${o.topic}:${o.partition}:${o.offset}`))).toEqual([['runs.requests.x86_64:1:1', 'editor.edits:1:3'], ['runs.requests.x86_64:1:1']]);
+  });
+
   it('logs a refused commit instead of throwing (the new owner redelivers)', async () => {
     const { calls, tracker, lines, batcher } = setup(true);
     tracker.begin('runs.requests.x86_64', 2, 0);

@@ -140,7 +140,8 @@ export function createExecutor(deps: ExecutorDeps) {
     onLost: (lost) => checkpointer.forget(lost),
   });
   const checkpointer = createCheckpointer({
-    editsTopic, buffers, consumer, logger, owned: restore.owned,
+    // Its commits take the runs' due commits along: one request for both (commit-batcher.ts).
+    editsTopic, buffers, consumer: { commitOffsets: commits.along }, logger, owned: restore.owned,
     sendSnapshots: (records) => producer.send(t.snapshots, records),
   });
   let producer: TypedProducer;
