@@ -74,8 +74,9 @@ function clusterId(file: string): string {
  * The broker JVM's heap, collector and compilers. By default the JVM's own tiers (C2 takes
  * the hot paths: 10-15 s of the broker's CPU compiling in its first ~15,000 requests) and the
  * parallel collector: warm, against the quick compiler alone with G1, the broker spent
- * 15-35% less CPU per run in every row of alternated whole benches, and a lone hop 20 ms
- * apart was ~0.3-0.8 ms quicker (docs/decisions/bench-baselines-and-hops.md, Session 16).
+ * 13-31% less CPU per JavaScript and C++ run in alternated whole benches on a quiet host
+ * (Python runs within the host's drift), and a lone hop 20 ms apart was ~0.3-0.8 ms quicker
+ * (docs/decisions/bench-baselines-and-hops.md, Session 16).
  * KAFKA_JIT=c1 is cheapest in a broker's first minutes; KAFKA_GC=g1 trades more, shorter
  * pauses (20 ms goal) for more CPU.
  */
