@@ -69,6 +69,14 @@ function check(o: RunOutcome, what: string) {
 /** The order of the CPU columns: the path of a run, then the infrastructure, then the load generator. */
 /** Unmeasured seconds of sustained Python runs before the sustained rows (the services' JIT warm). */
 const SUSTAINED_WARMUP_SECONDS = 5;
+/**
+ * Unmeasured seconds of sustained Python runs before the first latency row. The bench's services and,
+ * on a new machine, its broker start minutes before it: a fresh broker runs interpreted and then compiles
+ * its hot paths (the JVM's tiers, KAFKA_JIT) for its first ~10–15 s of load, and a long-lived service no
+ * longer pays that. Without it the first row (Python over the WebSocket) measured 29.2 ms against 21 ms
+ * for the same run over Piston a minute later (8 Dec 2026, a broker started 3 minutes before).
+ */
+const STACK_WARMUP_SECONDS = 10;
 const CPU_COLUMNS = ['gateway', 'broker', 'registry', 'executor', 'spawner', 'sandboxes', 'analytics sink', 'bench client'];
 
 /** How long the idle row waits for the analytics sink to load what the latency cases produced. */
@@ -80,6 +88,14 @@ const GOAL_RUNS_PER_SECOND = 150;
 export async function benchPipeline(opts: { url: string; iterations: number; seconds: number; sessions: number; openRates?: number[]; cpuRoots?: () => Promise<CpuRoots>; analyticsUrl?: string; onProgress?: (m: string) => void }): Promise<ReportSection> {
   const say = opts.onProgress ?? (() => undefined);
   const n = opts.iterations;
+  const warmUp = async (seconds: number) => {
+    say(`warm-up: python hello, ${opts.sessions} sessions back to back for ${seconds} s, not measured`);
+    const sink = { errors: [] as string[] };
+    const warm = await Promise.all(Array.from({ length: opts.sessions }, (_, i) => session(opts.url, `bench-warm-${i}-${Date.now()}`, 'python', sink)));
+    await backToBack(warm, performance.now() + seconds * 1000);
+  };
+  await warmUp(STACK_WARMUP_SECONDS);
+  await sleep(1000); // the warm pools refill before the first latency row
   // Each case's baseline is sampled between its own runs, one bare start before or after each run in turn.
   say('baselines: bare cold starts of python3, node and g++ -O0, interleaved with the runs they are the yardstick of');
   const base = { python: await baselineSampler('python'), node: await baselineSampler('node'), cpp: await baselineSampler('cpp'), cppHit: await baselineSampler('cpp'), pythonHttp: await baselineSampler('python') };
@@ -170,12 +186,7 @@ export async function benchPipeline(opts: { url: string; iterations: number; sec
   // The services were started minutes ago and V8 is still optimising their hot paths: a fresh executor spent ~a third
   // of its CPU in the first sustained row on TurboFan (perf, Session 15), which a long-lived one no longer pays. So the
   // sustained rows follow a few unmeasured seconds of the same Python load.
-  say(`warm-up: python hello, ${opts.sessions} sessions back to back for ${SUSTAINED_WARMUP_SECONDS} s, not measured`);
-  {
-    const sink = { errors: [] as string[] };
-    const warm = await Promise.all(Array.from({ length: opts.sessions }, (_, i) => session(opts.url, `bench-warm-${i}-${Date.now()}`, 'python', sink)));
-    await backToBack(warm, performance.now() + SUSTAINED_WARMUP_SECONDS * 1000);
-  }
+  await warmUp(SUSTAINED_WARMUP_SECONDS);
   if (opts.cpuRoots) {
     // What the stack burns with nothing to do (heartbeats, polls, timers): per-run figures at low rates carry it.
     // Not before the sink has loaded the latency cases' rows: the row would measure their inserts, not the idle stack.
