@@ -1,4 +1,4 @@
-import { loadKafkajs } from './kafkajs-internals';
+import { loadKafkajs, requirePatchedKafkajs } from './kafkajs-internals';
 
 /**
  * patches/kafkajs+2.2.4.patch: the admin's fetchTopicOffsets and
@@ -63,5 +63,18 @@ describe('kafkajs admin offsets of a partition whose leader is not ready', () =>
     const cluster = clusterFailing(Array(20).fill(NOT_LEADER));
     await expect(admin(cluster).fetchTopicOffsets('t')).rejects.toThrow(/not the leader/i);
     expect(cluster.listOffsetCalls).toBe(6);
+  });
+});
+
+describe('requirePatchedKafkajs', () => {
+  const mark = '// Conveyor patch (patches/kafkajs+2.2.4.patch): …';
+  it('accepts the installed kafkajs (npm install applied the whole patch)', () => {
+    expect(() => requirePatchedKafkajs()).not.toThrow();
+  });
+  it('refuses a kafkajs patched by an older version of the patch (the admin without its mark)', () => {
+    expect(() => requirePatchedKafkajs((f) => (f.endsWith('sendMessages') ? mark : 'module.exports = {}'))).toThrow(/not patched.*admin's offsets/);
+  });
+  it('refuses an unpatched kafkajs', () => {
+    expect(() => requirePatchedKafkajs(() => '')).toThrow(/retried produce can lose acknowledged records/);
   });
 });

@@ -69,16 +69,23 @@ export function requirePinnedKafkajs(refusal: (installed: string) => string): vo
 }
 
 let patched = false;
+const readInstalled = (file: string) => fs.readFileSync(loadKafkajs.resolve(file), 'utf8');
 /**
  * patches/kafkajs+2.2.4.patch (patch-package, run by npm at postinstall) must be in place: without
  * it a produce retried after a leader's death can resolve without some of its partitions
- * (kafkajs issue 1303), that is lose acknowledged records. Refuses to go on without it.
+ * (kafkajs issue 1303), that is lose acknowledged records, and an admin asking for the offsets of a
+ * partition created moments ago fails (KRaft: NOT_LEADER_OR_FOLLOWER). Refuses to go on without it.
  */
-export function requirePatchedKafkajs(): void {
-  if (patched) return;
-  const source = fs.readFileSync(loadKafkajs.resolve('kafkajs/src/producer/sendMessages'), 'utf8');
-  if (!source.includes('Conveyor patch (patches/kafkajs+2.2.4.patch')) {
-    throw new Error('kafkajs is not patched: run `npm install` (its postinstall applies patches/kafkajs+2.2.4.patch with patch-package); without it a retried produce can lose acknowledged records.');
+export function requirePatchedKafkajs(read: (file: string) => string = readInstalled): void {
+  if (patched && read === readInstalled) return;
+  // Each file the patch changes carries its mark: a package patched by an older version of the patch is refused too.
+  for (const [file, without] of [
+    ['kafkajs/src/producer/sendMessages', 'a retried produce can lose acknowledged records'],
+    ['kafkajs/src/admin/index', "an admin's offsets of a partition whose leader is not ready fail instead of being retried"],
+  ] as const) {
+    if (!read(file).includes('Conveyor patch (patches/kafkajs+2.2.4.patch')) {
+      throw new Error(`kafkajs is not patched: run \`npm install\` (its postinstall applies patches/kafkajs+2.2.4.patch with patch-package); without it ${without}.`);
+    }
   }
-  patched = true;
+  patched = read === readInstalled;
 }
