@@ -33,6 +33,7 @@
 #
 # The zygote itself keeps no state from any run: it only receives
 # descriptors, and closes them after the fork.
+import _signal
 import ctypes
 import fcntl
 import os
@@ -74,6 +75,12 @@ _syscall.restype = ctypes.c_long
 _syscall.argtypes = [ctypes.c_long] * 6
 _UID, _GID = os.getuid(), os.getgid()
 FORWARDED = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGQUIT, signal.SIGUSR1, signal.SIGUSR2, signal.SIGALRM, signal.SIGCONT, signal.SIGWINCH)
+# A Python run's program sets these dispositions first, as a fresh interpreter has them (SIGCHLD: this
+# runtime ignores it). Plain ints for _signal.signal: signal.signal converts its arguments and result to
+# and from enums (Signals, Handlers), which touched the enum machinery's objects on every call, ~40 of
+# the program's copy-on-write faults for these eleven (Session 17).
+_PROGRAM_SIGNALS = tuple([(int(signal.SIGCHLD), int(signal.SIG_DFL))] + [(int(s), int(signal.SIG_DFL)) for s in FORWARDED]
+                         + [(int(signal.SIGINT), signal.default_int_handler), (int(signal.SIGPIPE), int(signal.SIG_IGN))])
 
 
 def _check(res, what):
@@ -190,11 +197,8 @@ def _program():
     # Its monitor and init are not dumpable (nothing may attach to them); the program is, as any process:
     # p1.c made it dumpable again, moved it to /work and installed the seccomp filter, which it never
     # leaves, before it returned here (program_prologue).
-    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-    for s in FORWARDED:
-        signal.signal(s, signal.SIG_DFL)
-    signal.signal(signal.SIGINT, signal.default_int_handler)
-    signal.signal(signal.SIGPIPE, signal.SIG_IGN)  # as a fresh interpreter has it
+    for s, handler in _PROGRAM_SIGNALS:
+        _signal.signal(s, handler)
     g = {'__name__': '__conveyor_boot__', '__builtins__': __builtins__, '_conveyor_forked': True}
     exec(_boot, g)
     os._exit(0)
