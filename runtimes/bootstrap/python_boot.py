@@ -82,7 +82,13 @@ try:
 except SystemExit as _e:
     if _e.code is None or isinstance(_e.code, int):
         _conveyor_exit(_e.code or 0)
-    raise
+    # Any other code (sys.exit("message")) as CPython reports it: its str on stderr, then status 1. Raised
+    # on, it reached a forked run's runtime (python_zygote.py), which printed a traceback of its own frames.
+    try:
+        print(_e.code, file=sys.stderr)
+    except Exception:
+        pass
+    _conveyor_exit(1)
 except BaseException as _e:
     # Hide this bootstrap's frame: the traceback starts in the user's file.
     traceback.print_exception(type(_e), _e, _e.__traceback__.tb_next)

@@ -83,6 +83,11 @@ describe.each([
     expect(r.run!.stdout).toBe("'a\\nb\\nc'\n5\n");
   });
 
+  it('reports sys.exit() with a message as CPython does: the message on stderr, exit status 1, atexit run', async () => {
+    const r = await engine().execute(spec('python', 'main.py', 'import atexit, sys\natexit.register(print, "atexit")\nsys.exit(["bye"])\n'));
+    expect(r.run).toMatchObject({ status: 'runtime_error', exitCode: 1, stdout: 'atexit\n', stderr: "['bye']\n" });
+  });
+
   it('writes files at the top of /work and in new directories under it, which the program imports', async () => {
     const r = await engine().execute({
       ...spec('python', 'main.py', ''),
