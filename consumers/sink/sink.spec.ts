@@ -138,3 +138,28 @@ describe("the sink's Kafka clients", () => {
     expect(configs[0]!.retry).toBe(CONSUMER_RETRY);
   });
 });
+
+describe("the sink's lag check", () => {
+  it('reads its clients lag source (one request for all topics), not the admin per topic, and connects and disconnects it with the sink', async () => {
+    const calls: string[] = [];
+    const clients = {
+      consumer: { connect: async () => {}, subscribe: async () => {}, stop: async () => {}, disconnect: async () => {}, events: { GROUP_JOIN: 'j' }, on: () => () => {}, run: async () => {}, commitOffsets: async () => {} },
+      producer: { connect: async () => {}, disconnect: async () => {} },
+      admin: { connect: async () => {}, disconnect: async () => {}, fetchTopicOffsets: async () => (calls.push('admin'), []), fetchOffsets: async () => (calls.push('admin'), []) },
+      lag: {
+        connect: async () => void calls.push('connect'), disconnect: async () => void calls.push('disconnect'),
+        committed: async () => (calls.push('committed'), [{ topic: TOPIC, partitions: [{ partition: 0, offset: '4' }] }]),
+        offsets: async (names: string[]) => (calls.push(`offsets ${names.join(',')}`), [{ topic: TOPIC, partitions: [{ partition: 0, offset: '9' }] }]),
+      },
+    } as unknown as SinkClients;
+    const sink = createSink({ clients, registry: {} as Registry, warehouse: { kind: 'server' } as unknown as Warehouse, topics: [TOPIC], lagIntervalMs: 3_600_000 });
+    await sink.start();
+    expect(calls).toContain('connect');
+    // (The start's one-off commitUncommittedEnds reads through the admin.)
+    calls.length = 0;
+    expect(await sink.refreshLag()).toEqual([{ topic: TOPIC, lag: 5, partitions: 1 }]);
+    expect(sink.status().totalLag).toBe(5);
+    await sink.stop();
+    expect(calls).toEqual(['committed', `offsets ${TOPIC}`, 'disconnect']);
+  });
+});

@@ -15,7 +15,7 @@ import { isDataError, type DeadLetterCode } from './dead-letter';
 import { isTransientDecodeError } from '../../topics/codec';
 import { CONSUMER_RETRY } from '../../topics/consumer-retry';
 import { runKeptAlive } from '../../topics/keep-running';
-import { groupLag, type TopicLag } from './lag';
+import { clusterLagSource, groupLag, readLag, type LagSource, type TopicLag } from './lag';
 import { createSinkMetrics, type SinkMetrics } from './metrics';
 import { silentLogger, type Logger } from '../../topics/ground/logger';
 import { idempotentProducer } from '../../topics/idempotent-producer';
@@ -32,6 +32,8 @@ export interface SinkClients {
   consumer: Consumer;
   producer: Producer;
   admin: Admin;
+  /** What the lag check reads (one ListOffsets for all topics); without it, the admin's per-topic requests. */
+  lag?: LagSource;
 }
 
 /**
@@ -47,6 +49,7 @@ export function createSinkClients(kafka: Kafka, groupId: string): SinkClients {
     consumer: kafka.consumer({ ...CONSUMER_FETCH_LIMITS, ...SINK_FETCH, groupId, sessionTimeout: 30_000, heartbeatInterval: 3_000, retry: CONSUMER_RETRY }),
     producer: idempotentProducer(kafka),
     admin: kafka.admin(),
+    lag: clusterLagSource(kafka),
   };
 }
 
@@ -124,7 +127,7 @@ export function createSink(o: SinkOptions): Sink {
   const logger: Logger = o.logger ?? silentLogger;
   const abort = new AbortController();
   if (!o.clients && !o.kafka) throw new Error('createSink needs kafka or clients');
-  const { consumer, producer, admin } = o.clients ?? createSinkClients(o.kafka!, groupId);
+  const { consumer, producer, admin, lag: lagSource } = o.clients ?? createSinkClients(o.kafka!, groupId);
   /** Per partition: the last offset known loaded (from sink_offsets; cleared when the group re-forms). */
   const highWater = new Map<string, number>();
   /** Per partition: the last offset this process handed to the batcher; it is loaded, or will be while we live. */
@@ -446,7 +449,7 @@ export function createSink(o: SinkOptions): Sink {
   }
 
   async function refreshLag(): Promise<TopicLag[]> {
-    const lag = await groupLag(admin, groupId, topicNames, o.fromBeginning ?? false);
+    const lag = lagSource ? await readLag(lagSource, groupId, topicNames, o.fromBeginning ?? false) : await groupLag(admin, groupId, topicNames, o.fromBeginning ?? false);
     st.lag = lag;
     st.totalLag = lag.reduce((a, l) => a + l.lag, 0);
     st.lagCheckedAt = Date.now();
@@ -457,7 +460,7 @@ export function createSink(o: SinkOptions): Sink {
   return {
     metrics,
     async start() {
-      await Promise.all([consumer.connect(), producer.connect(), admin.connect()]);
+      await Promise.all([consumer.connect(), producer.connect(), admin.connect(), lagSource?.connect()]);
       // A partition the group never committed would be reset to its end on every restart, skipping
       // what was produced while the sink was down (o.fromBeginning reads history instead).
       if (!o.fromBeginning) await commitUncommittedEnds(admin, groupId, topicNames);
@@ -497,7 +500,7 @@ export function createSink(o: SinkOptions): Sink {
       } finally {
         clearTimeout(giveUp);
         abort.abort();
-        await Promise.allSettled([producer.disconnect(), admin.disconnect()]);
+        await Promise.allSettled([producer.disconnect(), admin.disconnect(), lagSource?.disconnect()]);
         st.state = 'stopped';
       }
     },

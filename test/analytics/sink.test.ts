@@ -3,6 +3,7 @@ import type { Kafka, Producer } from 'kafkajs';
 import { migrate } from '../../analytics/migrations';
 import { openWarehouse, type Warehouse } from '../../analytics/warehouse';
 import { createSink, sinkTopics, type Sink } from '../../consumers/sink/sink';
+import { clusterLagSource, groupLag, readLag } from '../../consumers/sink/lag';
 import { connectionSettings } from '../../topics/ground/connections';
 import { CONSUMER_FETCH_LIMITS, requestsTopic, topics } from '../../topics/catalog';
 import { createKafka } from '../../topics/kafka';
@@ -80,6 +81,32 @@ async function usageVsRaw(prefix: string): Promise<{ usage: number; raw: number 
 }
 
 describe('ClickHouse sink on the real topics', () => {
+  it('reads through its own cluster (one ListOffsets, one OffsetFetch) the same lag as kafkajs admin reads topic by topic', async () => {
+    const topic = requestsTopic('gpu').name;
+    const group = `sink-lag-test-${randomUUID()}`;
+    const prefix = `lag${Date.now()}`;
+    // Records in a quiet topic, a commit on some of its partitions: committed, uncommitted and empty partitions.
+    const messages = [];
+    for (let i = 0; i < 30; i++) messages.push({ key: `${prefix}-${i}`, value: await registry.encode(requestsTopic('gpu'), runRequest(prefix, i)) });
+    await producer.send({ topic, messages });
+    const ends = await seekGroupToEnd(kafka, `${group}-probe`, [topic]);
+    const some = ends.get(topic)!.filter((p) => Number(p.offset) > 0).slice(0, 2);
+    expect(some.length).toBeGreaterThan(0);
+    await setGroupOffsets(kafka, group, new Map([[topic, some.map((p) => ({ partition: p.partition, offset: String(Number(p.offset) - 1) }))]]));
+    const source = clusterLagSource(kafka);
+    const admin = kafka.admin();
+    await Promise.all([source.connect(), admin.connect()]);
+    try {
+      for (const fromBeginning of [false, true]) {
+        const ours = await readLag(source, group, [topic, topics.fleet.name], fromBeginning);
+        expect(ours).toEqual(await groupLag(admin, group, [topic, topics.fleet.name], fromBeginning));
+        expect(ours[0]!.lag).toBeGreaterThanOrEqual(some.length);
+      }
+    } finally {
+      await Promise.all([source.disconnect(), admin.disconnect()]);
+    }
+  });
+
   it('loads run results, run requests and edit metadata with exact counts, without program text', async () => {
     const group = `sink-test-${randomUUID()}`;
     const prefix = `load${Date.now()}`;
