@@ -19,6 +19,7 @@ import type { CollabHub } from './collab-hub';
 import { collabToken, isCollabToken } from './collab-token';
 import { isWorthRunningAgain, runAgain } from './run-again';
 import { queuedUpdates } from './queued-updates';
+import type { Corkable, WriteCoalescer } from './write-coalescer';
 
 export interface EditorSocketDeps {
   sender: BatchingSender;
@@ -34,6 +35,8 @@ export interface EditorSocketDeps {
   hub: CollabHub;
   /** The key collaboration tokens are made with (the same on every gateway). */
   collabKey: string;
+  /** Holds a client's writes to the end of the turn, so one turn's messages to it leave in one write. */
+  coalescer?: WriteCoalescer;
 }
 
 /**
@@ -41,7 +44,7 @@ export interface EditorSocketDeps {
  * against versions, run, cancel, and receive live output and results; the
  * other peers of the session hear its accepted versions, cursor and runs.
  */
-export function handleEditorSocket(ws: WebSocket, client: string, deps: EditorSocketDeps) {
+export function handleEditorSocket(ws: WebSocket, client: string, deps: EditorSocketDeps, socket?: Corkable) {
   const { sessions, sender, catalog, runs, router, limiter, settings, hub } = deps;
   let session: GatewaySession | undefined;
   let chain = Promise.resolve();
@@ -54,7 +57,9 @@ export function handleEditorSocket(ws: WebSocket, client: string, deps: EditorSo
   const peerId = randomUUID().slice(0, 8);
 
   const send = (m: ServerMessage) => {
-    if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(m));
+    if (ws.readyState !== ws.OPEN) return;
+    if (socket) deps.coalescer?.hold(socket);
+    ws.send(JSON.stringify(m));
   };
   const peer = { peerId, send };
   /** This connection becomes a peer of `s` (and leaves the session it was in). */

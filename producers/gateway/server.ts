@@ -9,6 +9,7 @@ import { createTypedProducer, type TypedProducer } from '../../topics/codec';
 import type { Registry } from '../../topics/registry';
 import { createRoutingTable } from '../../stream-processors/routing/partitioner';
 import { createBatchingSender } from '../../topics/batching-sender';
+import { createWriteCoalescer } from './write-coalescer';
 import type { Catalog } from './runtime-catalog';
 import { handleEditorSocket } from './editor-socket';
 import { createSessionRecovery, scanAllPartitions } from './session-recovery';
@@ -152,6 +153,7 @@ export function createGateway(deps: GatewayDeps) {
       guardServer(server, settings, (code) => metrics.refusals.inc({ code }));
       const sockets = createOpenCounter(settings.MAX_SOCKETS_PER_CLIENT);
       wss = new WebSocketServer({ noServer: true, maxPayload: settings.MAX_MESSAGE_BYTES });
+      const coalescer = createWriteCoalescer();
       server.on('upgrade', (req, socket, head) => {
         const path = (req.url ?? '').split('?')[0];
         if (path !== '/ws/editor' && path !== '/api/v2/connect') {
@@ -170,7 +172,7 @@ export function createGateway(deps: GatewayDeps) {
           const kind = path === '/ws/editor' ? 'editor' : 'piston';
           metrics.sockets.inc({ kind });
           ws.on('close', () => metrics.sockets.dec({ kind }));
-          if (kind === 'editor') handleEditorSocket(ws, client, { sender, catalog, sessions, recovery, runs, router, limiter, settings, metrics, hub, collabKey: deps.collabKey });
+          if (kind === 'editor') handleEditorSocket(ws, client, { sender, catalog, sessions, recovery, runs, router, limiter, settings, metrics, hub, collabKey: deps.collabKey, coalescer }, socket);
           else handlePistonConnect(ws, client, { catalog, runs, router, settings });
         });
       });
