@@ -30,10 +30,11 @@ it("reaches a forked program's first statement with few page faults: its prologu
   // Minor faults of the program from its fork to its first statement, measured (Session 16): 444 while it
   // made itself dumpable and installed the seccomp filter through ctypes, ran os.makedirs('/work') and
   // read its file back; 364 then; 319 since its signal dispositions are set through _signal, not through
-  // signal.signal's enum conversions (Session 17). Each is a page of the warm runtime touched, most copied.
+  // signal.signal's enum conversions, ~312 since its header is decoded without json's encoding detection
+  // and struct (Session 17). Each is a page of the warm runtime touched, most of them copied.
   for (const n of seen) {
     expect(n).toBeGreaterThan(0);
-    expect(n).toBeLessThan(345);
+    expect(n).toBeLessThan(340);
   }
 });
 
