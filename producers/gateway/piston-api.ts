@@ -13,6 +13,7 @@ import type { RunRouter } from './run-router';
 import type { RunParams, RunService } from './run-service';
 import { clientOf } from './client-key';
 import type { GatewaySettings } from './settings';
+import type { Corkable, WriteCoalescer } from './write-coalescer';
 
 /**
  * Piston v2 compatibility: existing Piston clients work unchanged against
@@ -110,11 +111,15 @@ export function pistonApi(deps: { catalog: Catalog; runs: RunService; limiter: R
 export const isSignalName = (name: string) => /^SIG[A-Z0-9]+$/.test(name) && name in os.constants.signals;
 
 /** Piston's interactive WebSocket: init, stdin data, signals; stage/data/exit events; its close codes. */
-export function handlePistonConnect(ws: WebSocket, client: string, deps: { catalog: Catalog; runs: RunService; router: RunRouter; settings: GatewaySettings }) {
+export function handlePistonConnect(ws: WebSocket, client: string, deps: { catalog: Catalog; runs: RunService; router: RunRouter; settings: GatewaySettings; coalescer?: WriteCoalescer }, socket?: Corkable) {
   let runId: string | null = null;
   let submitted: Promise<unknown> = Promise.resolve();
   const stages = new Set<string>();
-  const send = (m: object) => ws.readyState === ws.OPEN && ws.send(JSON.stringify(m));
+  const send = (m: object) => {
+    if (ws.readyState !== ws.OPEN) return;
+    if (socket) deps.coalescer?.hold(socket);
+    ws.send(JSON.stringify(m));
+  };
   const initTimer = setTimeout(() => ws.close(4001, 'Initialization Timeout'), 1000);
   const stage = (s: string) => {
     if (!stages.has(s)) {

@@ -173,7 +173,7 @@ export function createGateway(deps: GatewayDeps) {
           metrics.sockets.inc({ kind });
           ws.on('close', () => metrics.sockets.dec({ kind }));
           if (kind === 'editor') handleEditorSocket(ws, client, { sender, catalog, sessions, recovery, runs, router, limiter, settings, metrics, hub, collabKey: deps.collabKey, coalescer }, socket);
-          else handlePistonConnect(ws, client, { catalog, runs, router, settings });
+          else handlePistonConnect(ws, client, { catalog, runs, router, settings, coalescer }, socket);
         });
       });
       await new Promise<void>((resolve) => server.listen(settings.GATEWAY_PORT, settings.GATEWAY_HOST, resolve));
