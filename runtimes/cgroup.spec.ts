@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { onCgroupFs, openedFiles, parseMounts, v1Factory, v2Factory, withSpares } from './cgroup';
+import { onCgroupFs, openedFiles, parseMounts, runCgroupName, runCgroupOwner, v1Factory, v2Factory, withSpares } from './cgroup';
 
 // This machine runs cgroup v1, which the integration tests exercise for real.
 // The v2 code path runs here against a fake unified tree: the files it writes
@@ -176,5 +176,23 @@ describe("a run cgroup's files, kept open", () => {
     expect(io.read(f('absent'))).toBe('');
     expect(io.write(path.join(dir, 'no-such-dir', 'pids.max'), 5)).toBe(false);
     io.close();
+  });
+});
+
+describe('run cgroup names', () => {
+  it('differ between two engine processes that had the same pid (pids are reused; a dead one may have left its cgroups)', () => {
+    expect(runCgroupName('s', 1, 4242, 'a1b2c3d4')).not.toBe(runCgroupName('s', 1, 4242, '0f0f0f0f'));
+    // This process's names are never the names an engine before incarnations (or another incarnation) left with its pid.
+    expect(runCgroupName('s', 1)).not.toBe(`s${process.pid}-1`);
+    expect(runCgroupName('spare', 3)).toMatch(new RegExp(`^spare${process.pid}\\.[0-9a-f]{8}-3$`));
+  });
+
+  it('name the pid that made them, in the old form and the new, so a sweep finds the dead ones', () => {
+    expect(runCgroupOwner(runCgroupName('s', 7, 4242))).toBe(4242);
+    expect(runCgroupOwner(runCgroupName('c', 2, 17))).toBe(17);
+    expect(runCgroupOwner('spare99-3')).toBe(99);
+    expect(runCgroupOwner('s12-1')).toBe(12);
+    expect(runCgroupOwner('conveyor-bench-12')).toBeNull();
+    expect(runCgroupOwner('s12.zz-1')).toBeNull();
   });
 });

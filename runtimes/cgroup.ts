@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { pidAlive } from '../topics/ground/pid';
@@ -162,11 +163,29 @@ function subdirs(dir: string): string[] {
   }
 }
 
+/**
+ * This engine process among all that had its pid: pids are reused (pid_max is often 32,768 and every
+ * run forks), and a name an engine that died left behind must never be one a live engine makes, or
+ * another engine's sweep (below) removes it under a starting run (ENOENT on its cgroup.procs).
+ */
+const INCARNATION = randomBytes(4).toString('hex');
+
+/** The name of a run cgroup of this engine: `kind` (s: sandbox, spare, c: compiler server), the pid, this process's incarnation, a count. */
+export function runCgroupName(kind: 's' | 'spare' | 'c', n: number, pid = process.pid, incarnation = INCARNATION): string {
+  return `${kind}${pid}.${incarnation}-${n}`;
+}
+
+/** The pid of the engine a run cgroup's name says made it (names before incarnations had none), or null for another name. */
+export function runCgroupOwner(name: string): number | null {
+  const m = /^(?:s|spare|c)(\d+)(?:\.[0-9a-f]+)?-\d+$/.exec(name);
+  return m ? Number(m[1]) : null;
+}
+
 /** Run cgroups are named after the engine's pid; an engine that died without close() leaves them behind. */
 async function sweepStale(f: BaseFactory): Promise<void> {
   for (const name of f.children()) {
-    const owner = /^(?:s|spare)(\d+)-\d+$/.exec(name);
-    if (owner && Number(owner[1]) !== process.pid && !pidAlive(Number(owner[1]))) await f.create(name).destroy();
+    const owner = runCgroupOwner(name);
+    if (owner !== null && owner !== process.pid && !pidAlive(owner)) await f.create(name).destroy();
   }
 }
 
@@ -222,7 +241,7 @@ export function withSpares(inner: BaseFactory, spares = 4, keep = 16): CgroupFac
   let closed = false;
   const refill = () => {
     scheduled = false;
-    while (!closed && ready.length < spares) ready.push(inner.create(`spare${process.pid}-${++n}`));
+    while (!closed && ready.length < spares) ready.push(inner.create(runCgroupName('spare', ++n)));
   };
   setTimeout(() => void sweepStale(inner).catch(() => undefined), 200).unref();
   return {

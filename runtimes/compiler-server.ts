@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { CgroupFactory, RunCgroup } from './cgroup';
+import { runCgroupName, type CgroupFactory, type RunCgroup } from './cgroup';
 import type { StageSandbox } from './engine-parts';
 import type { DependencySet, LanguageDef, Toolchain } from './languages';
 import { COMPILER_SERVER_FOOTPRINT, compilerServerPlan, workBytes } from './plans';
@@ -175,7 +175,7 @@ export class CompilerServers {
     let cg: RunCgroup;
     let proc: SpawnedProcess;
     try {
-      cg = this.deps.cgroups.create(`c${process.pid}-${++counter}`);
+      cg = this.deps.cgroups.create(runCgroupName('c', ++counter));
       cg.setLimits({ ...s.plan.idleLimits, cpuCores: s.plan.cpuCores });
       cg.setIdle(true);
       const { argv, files } = bwrapArgv(s.plan, this.deps.seccomp);

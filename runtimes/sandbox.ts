@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import { StringDecoder } from 'node:string_decoder';
-import type { CgroupFactory, RunCgroup } from './cgroup';
+import { runCgroupName, type CgroupFactory, type RunCgroup } from './cgroup';
 import type { NativeP1 } from './native-p1';
 import type { ExitInfo, NativeMounts, SpawnedProcess, Spawner } from './spawner/client';
 import type { OutputChunk, RunStatus, StageLimits, StageResult } from './types';
@@ -137,7 +137,7 @@ export class Sandbox {
    */
   constructor(deps: SandboxDeps, plan: SandboxPlan, forkFrom?: { zygote: number; mounts?: NativeMounts | 'later' }) {
     this.cpuCores = plan.cpuCores;
-    this.cg = deps.cgroups.create(`s${process.pid}-${++counter}`);
+    this.cg = deps.cgroups.create(runCgroupName('s', ++counter));
     this.cg.setLimits({ ...plan.idleLimits, cpuCores: plan.cpuCores });
     if (plan.announcesReady) this.cg.setIdle(true);
     if (forkFrom !== undefined) {
