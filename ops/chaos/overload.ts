@@ -60,7 +60,7 @@ export async function overload(o: OverloadOptions): Promise<OverloadRow> {
         await sleep(250);
       }
     })();
-    const outcomes: Promise<{ status: number; retryAfter: string | null; ms: number; runStatus?: string; lost?: boolean }>[] = [];
+    const outcomes: Promise<{ status: number; retryAfter: string | null; ms: number; runStatus?: string; lost?: boolean; reason?: string }>[] = [];
     const t0 = performance.now();
     const total = Math.round(rate * o.seconds);
     for (let i = 0; i < total; i++) {
@@ -73,7 +73,8 @@ export async function overload(o: OverloadOptions): Promise<OverloadRow> {
             const body = (await res.json().catch(() => ({}))) as { status?: string };
             return { status: res.status, retryAfter: res.headers.get('retry-after'), ms: performance.now() - sent, runStatus: body.status };
           },
-          () => ({ status: 0, retryAfter: null, ms: performance.now() - sent, lost: true }),
+          // No answer at all: the reason (undici's cause code, e.g. UND_ERR_SOCKET or ECONNRESET) names the row's key.
+          (e: Error & { cause?: { code?: string } }) => ({ status: 0, retryAfter: null, ms: performance.now() - sent, lost: true, reason: e.cause?.code ?? e.name }),
         ),
       );
     }
@@ -83,7 +84,10 @@ export async function overload(o: OverloadOptions): Promise<OverloadRow> {
     const admitted = done.filter((d) => d.status === 200);
     const refused = done.filter((d) => d.status === 429);
     const other: Record<string, number> = {};
-    for (const d of done) if (d.status !== 200 && d.status !== 429) other[String(d.status)] = (other[String(d.status)] ?? 0) + 1;
+    for (const d of done) {
+      const key = d.reason ? `${d.status} ${d.reason}` : String(d.status);
+      if (d.status !== 200 && d.status !== 429) other[key] = (other[key] ?? 0) + 1;
+    }
     const p99 = summarize(admitted.map((d) => d.ms)).p99;
     const objectiveMs = o.maxWaitMs + o.runSeconds * 1000 + 5000;
     const admittedWaitingBound = Math.ceil((o.maxWaitMs * o.slots) / (o.runSeconds * 1000));
