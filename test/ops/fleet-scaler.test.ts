@@ -7,6 +7,7 @@ import type { AnalyticsService } from '../../consumers/sink/main';
 import type { ScalerDecision } from '../../ops/fleet/scaler';
 import { httpScalerSource } from '../../ops/fleet/scaler-source-http';
 import { scalerSettings } from '../../ops/fleet/scaler-settings';
+import { kafkaBacklog } from '../../ops/fleet/backlog';
 import { startFleetService, type FleetService } from '../../ops/fleet/service';
 import { fleetSettings } from '../../ops/fleet/settings';
 import { operatorToken } from '../../topics/ground/operator-token';
@@ -63,7 +64,16 @@ beforeAll(async () => {
     scaler: { settings: scaler, source: httpScalerSource({ url: analytics.url, timeoutMs: 60000 }), now: () => clock, start: false },
   });
   await svc.converged(120000);
-}, 300000);
+  // The reactive floor counts the executor group's backlog on the requests topic, which the suites share: what an
+  // earlier suite left there unconsumed (an executor it killed) made the floor 2 here in CI. The fleet's executor
+  // drains it (runs or dead-letters it) before the first tick.
+  const probe = kafkaBacklog(kafka);
+  try {
+    await until('the requests earlier suites left for the x86_64 group to be consumed', () => probe.backlog('x86_64'), (b) => b === 0, 120000);
+  } finally {
+    await probe.stop();
+  }
+}, 420000);
 
 afterAll(async () => {
   await svc?.stop();
