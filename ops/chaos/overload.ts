@@ -84,9 +84,9 @@ export async function overload(o: OverloadOptions): Promise<OverloadRow> {
     const admitted = done.filter((d) => d.status === 200);
     const refused = done.filter((d) => d.status === 429);
     const other: Record<string, number> = {};
-    for (const d of done) {
+    for (const d of done.filter((x) => x.status !== 200 && x.status !== 429)) {
       const key = d.reason ? `${d.status} ${d.reason}` : String(d.status);
-      if (d.status !== 200 && d.status !== 429) other[key] = (other[key] ?? 0) + 1;
+      other[key] = (other[key] ?? 0) + 1;
     }
     const p99 = summarize(admitted.map((d) => d.ms)).p99;
     const objectiveMs = o.maxWaitMs + o.runSeconds * 1000 + 5000;

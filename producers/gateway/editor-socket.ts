@@ -19,7 +19,7 @@ import type { CollabHub } from './collab-hub';
 import { collabToken, isCollabToken } from './collab-token';
 import { isWorthRunningAgain, runAgain } from './run-again';
 import { queuedUpdates } from './queued-updates';
-import type { Corkable, WriteCoalescer } from './write-coalescer';
+import { heldJsonSender, type Corkable, type WriteCoalescer } from './write-coalescer';
 
 export interface EditorSocketDeps {
   sender: BatchingSender;
@@ -56,11 +56,7 @@ export function handleEditorSocket(ws: WebSocket, client: string, deps: EditorSo
   ws.on('close', () => clearTimeout(helloTimer));
   const peerId = randomUUID().slice(0, 8);
 
-  const send = (m: ServerMessage) => {
-    if (ws.readyState !== ws.OPEN) return;
-    if (socket) deps.coalescer?.hold(socket);
-    ws.send(JSON.stringify(m));
-  };
+  const send: (m: ServerMessage) => void = heldJsonSender(ws, socket, deps.coalescer);
   const peer = { peerId, send };
   /** This connection becomes a peer of `s` (and leaves the session it was in). */
   const attach = (s: GatewaySession) => {

@@ -13,7 +13,7 @@ import type { RunRouter } from './run-router';
 import type { RunParams, RunService } from './run-service';
 import { clientOf } from './client-key';
 import type { GatewaySettings } from './settings';
-import type { Corkable, WriteCoalescer } from './write-coalescer';
+import { heldJsonSender, type Corkable, type WriteCoalescer } from './write-coalescer';
 
 /**
  * Piston v2 compatibility: existing Piston clients work unchanged against
@@ -115,11 +115,7 @@ export function handlePistonConnect(ws: WebSocket, client: string, deps: { catal
   let runId: string | null = null;
   let submitted: Promise<unknown> = Promise.resolve();
   const stages = new Set<string>();
-  const send = (m: object) => {
-    if (ws.readyState !== ws.OPEN) return;
-    if (socket) deps.coalescer?.hold(socket);
-    ws.send(JSON.stringify(m));
-  };
+  const send = heldJsonSender(ws, socket, deps.coalescer);
   const initTimer = setTimeout(() => ws.close(4001, 'Initialization Timeout'), 1000);
   const stage = (s: string) => {
     if (!stages.has(s)) {

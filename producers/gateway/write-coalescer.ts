@@ -38,3 +38,12 @@ export function createWriteCoalescer(schedule: (flush: () => void) => void = set
   };
 }
 export type WriteCoalescer = ReturnType<typeof createWriteCoalescer>;
+
+/** A WebSocket's JSON sender whose writes `coalescer` holds on `socket` to the end of the turn (either absent: sent as is). */
+export function heldJsonSender(ws: { readyState: number; OPEN: number; send(data: string): void }, socket?: Corkable, coalescer?: WriteCoalescer) {
+  return (m: object): void => {
+    if (ws.readyState !== ws.OPEN) return;
+    if (socket) coalescer?.hold(socket);
+    ws.send(JSON.stringify(m));
+  };
+}
